@@ -1,0 +1,202 @@
+/* channel.c: the shared findings area (see channel.h for the contract). */
+#include "config.h"
+
+#include "channel.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <time.h>
+#include <unistd.h>
+
+#define CHANNEL_MAGIC 0x31434751u /* "QGC1" */
+#define INTERN_BUCKETS (1u << 16)
+
+int64_t
+channel_now_ns (void)
+{
+        struct timespec ts;
+        clock_gettime (CLOCK_MONOTONIC, &ts);
+        return (int64_t) ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+struct channel *
+channel_create (void)
+{
+        int fd = memfd_create ("qgc-check-channel", MFD_CLOEXEC);
+        if (fd < 0)
+                return NULL;
+        if (ftruncate (fd, sizeof (struct channel)) < 0) {
+                int saved = errno;
+                close (fd);
+                errno = saved;
+                return NULL;
+        }
+        struct channel *ch = mmap (NULL, sizeof (struct channel),
+                                   PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+        int saved = errno;
+        /* The mapping keeps the memory; the descriptor is not needed, so
+         * nothing the script does to its descriptors can reach it. */
+        close (fd);
+        if (ch == MAP_FAILED) {
+                errno = saved;
+                return NULL;
+        }
+        ch->magic = CHANNEL_MAGIC;
+        ch->size = sizeof (struct channel);
+        atomic_store (&ch->strings_used, 1); /* id 0 is "" */
+        return ch;
+}
+
+/* Writer-side state lives in the runner process only. */
+static pthread_mutex_t writer_lock = PTHREAD_MUTEX_INITIALIZER;
+static uint32_t *intern_table; /* bucket -> string id, 0 = empty */
+
+static uint32_t
+hash_bytes (const void *data, size_t len, uint32_t h)
+{
+        const unsigned char *p = data;
+        for (size_t i = 0; i < len; i++) /* FNV-1a */
+                h = (h ^ p[i]) * 16777619u;
+        return h;
+}
+
+uint32_t
+channel_intern (struct channel *ch, const char *s)
+{
+        if (!s || !*s)
+                return 0;
+        size_t len = strlen (s);
+        uint32_t h = hash_bytes (s, len, 2166136261u);
+        uint32_t id = 0;
+
+        pthread_mutex_lock (&writer_lock);
+        if (!intern_table)
+                intern_table = calloc (INTERN_BUCKETS, sizeof *intern_table);
+        if (!intern_table)
+                goto out;
+        for (uint32_t i = 0; i < INTERN_BUCKETS; i++) {
+                uint32_t *bucket = &intern_table[(h + i) & (INTERN_BUCKETS - 1)];
+                if (*bucket == 0) {
+                        uint32_t used = atomic_load (&ch->strings_used);
+                        if (used + len + 1 > CHANNEL_STRINGS_SIZE)
+                                goto out;
+                        memcpy (ch->strings + used, s, len + 1);
+                        atomic_store_explicit (&ch->strings_used, used + len + 1,
+                                               memory_order_release);
+                        *bucket = id = used;
+                        goto out;
+                }
+                if (strcmp (ch->strings + *bucket, s) == 0) {
+                        id = *bucket;
+                        goto out;
+                }
+        }
+out:
+        pthread_mutex_unlock (&writer_lock);
+        return id;
+}
+
+static bool
+same_key (const struct finding *a, const struct finding *b)
+{
+        /* The finalization stack and object name vary between occurrences
+         * of the same problem; the first one is kept as the example. */
+        return a->kind == b->kind && a->cause == b->cause &&
+               a->gc_generation == b->gc_generation &&
+               a->gc_trigger == b->gc_trigger && a->qt_class == b->qt_class &&
+               a->py_class == b->py_class && a->owner_thread == b->owner_thread &&
+               a->finalizing_thread == b->finalizing_thread &&
+               a->message == b->message && a->creation_stack == b->creation_stack;
+}
+
+static uint32_t
+hash_key (const struct finding *f)
+{
+        uint32_t key[] = { f->kind, f->cause, (uint32_t) f->gc_generation,
+                           f->gc_trigger, f->qt_class, f->py_class, f->owner_thread,
+                           f->finalizing_thread, f->message, f->creation_stack };
+        return hash_bytes (key, sizeof key, 2166136261u);
+}
+
+void
+channel_add_finding (struct channel *ch, const struct finding *f)
+{
+        uint32_t h = hash_key (f);
+
+        pthread_mutex_lock (&writer_lock);
+        for (uint32_t i = 0; i < CHANNEL_MAX_GROUPS; i++) {
+                struct channel_group *g = &ch->groups[(h + i) % CHANNEL_MAX_GROUPS];
+                uint32_t state = atomic_load_explicit (&g->state, memory_order_relaxed);
+                if (state == SLOT_PUBLISHED) {
+                        if (g->hash == h && same_key (&g->finding, f)) {
+                                atomic_fetch_add (&g->count, 1);
+                                atomic_fetch_add (&g->children, f->children);
+                                goto out;
+                        }
+                        continue;
+                }
+                g->hash = h;
+                g->finding = *f;
+                g->first_seen_s = (channel_now_ns () - atomic_load (&ch->start_ns)) / 1e9;
+                atomic_store (&g->count, 1);
+                atomic_store (&g->children, f->children);
+                atomic_store_explicit (&g->state, SLOT_PUBLISHED, memory_order_release);
+                goto out;
+        }
+        atomic_fetch_add (&ch->stats.dropped, 1);
+out:
+        pthread_mutex_unlock (&writer_lock);
+}
+
+void
+channel_set_error (struct channel *ch, const char *msg)
+{
+        uint32_t expected = 0;
+        if (!atomic_compare_exchange_strong (&ch->error_set, &expected, 1))
+                return;
+        size_t len = strlen (msg);
+        if (len >= sizeof ch->error)
+                len = sizeof ch->error - 1;
+        memcpy (ch->error, msg, len);
+        ch->error[len] = '\0';
+        atomic_store (&ch->error_set, 2);
+}
+
+void
+channel_dump_append (struct channel *ch, const char *text, size_t len)
+{
+        uint32_t at = atomic_fetch_add (&ch->dump.length, (uint32_t) len);
+        if (at >= CHANNEL_DUMP_SIZE)
+                return;
+        if (len > CHANNEL_DUMP_SIZE - at)
+                len = CHANNEL_DUMP_SIZE - at;
+        memcpy (ch->dump.text + at, text, len);
+}
+
+const char *
+channel_string (const struct channel *ch, uint32_t id)
+{
+        uint32_t used = atomic_load_explicit (&((struct channel *) ch)->strings_used,
+                                              memory_order_acquire);
+        if (id == 0 || id >= used || id >= CHANNEL_STRINGS_SIZE)
+                return "";
+        /* A torn or corrupted area must not make the reader run off. */
+        if (memchr (ch->strings + id, '\0', used - id) == NULL)
+                return "";
+        return ch->strings + id;
+}
+
+size_t
+channel_groups (struct channel *ch, struct channel_group **out, size_t max)
+{
+        size_t n = 0;
+        for (uint32_t i = 0; i < CHANNEL_MAX_GROUPS && n < max; i++) {
+                struct channel_group *g = &ch->groups[i];
+                if (atomic_load_explicit (&g->state, memory_order_acquire) == SLOT_PUBLISHED)
+                        out[n++] = g;
+        }
+        return n;
+}

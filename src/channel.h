@@ -1,0 +1,125 @@
+/* channel.h: the findings channel between the runner and the supervisor.
+ *
+ * One shared, anonymous memory area (memfd + MAP_SHARED) created by the
+ * supervisor before it forks. The runner and the probe write into it; the
+ * supervisor only reads. Because the mapping is shared memory and not a
+ * file descriptor stream, it survives whatever the checked script does:
+ * a crash at any instant, os._exit(), or os.closerange() over every fd.
+ *
+ * Writers publish a record by a release store of its state after filling
+ * it; the reader acquires the state before reading the record. Counts are
+ * atomic. Nothing here is ever freed or rewritten once published.
+ */
+#pragma once
+
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "finding.h"
+
+#define CHANNEL_MAX_GROUPS 4096
+#define CHANNEL_STRINGS_SIZE (8u << 20)
+#define CHANNEL_DUMP_SIZE (512u << 10)
+#define CHANNEL_TEXT_SIZE 1024
+
+enum run_phase {
+        PHASE_STARTING = 0, /* interpreter starting */
+        PHASE_SCRIPT = 1,   /* the script's body runs */
+        PHASE_TOOL_LOOP = 2, /* the tool runs an event loop after the body */
+        PHASE_TEARDOWN = 3, /* stress stopped, atexit handlers run */
+        PHASE_DONE = 4,     /* runner finished; exit status recorded */
+};
+
+enum script_outcome {
+        OUTCOME_NONE = 0,
+        OUTCOME_RETURNED = 1,  /* the body ran to its end */
+        OUTCOME_EXIT = 2,      /* sys.exit(n) or os._exit(n) */
+        OUTCOME_EXCEPTION = 3, /* uncaught exception */
+        OUTCOME_CANNOT_RUN = 4, /* unreadable, not Python, syntax error */
+};
+
+enum slot_state { SLOT_EMPTY = 0, SLOT_WRITING = 1, SLOT_PUBLISHED = 2 };
+
+struct channel_group {
+        _Atomic uint32_t state;  /* enum slot_state */
+        uint32_t hash;
+        struct finding finding;
+        double first_seen_s;     /* since the runner started */
+        _Atomic uint64_t count;
+        _Atomic uint64_t children; /* child QObjects destroyed with them */
+};
+
+struct channel_stats {
+        _Atomic uint64_t objects_created;
+        _Atomic uint64_t objects_destroyed;
+        _Atomic uint64_t collections;        /* all automatic and explicit */
+        _Atomic uint64_t collections_off_gui; /* run outside the GUI thread */
+        _Atomic uint64_t dropped;            /* groups that did not fit */
+};
+
+/* Text the runner or its crash handler leaves for the report. */
+struct channel_dump {
+        _Atomic uint32_t length;
+        char text[CHANNEL_DUMP_SIZE];
+};
+
+struct channel {
+        uint32_t magic;
+        uint32_t size;
+        /* Written by the runner, read by the supervisor. */
+        _Atomic int32_t runner_pid;
+        _Atomic uint32_t phase;           /* enum run_phase */
+        _Atomic uint32_t outcome;         /* enum script_outcome */
+        _Atomic int32_t script_status;    /* sys.exit status or os._exit status */
+        _Atomic uint32_t binding_loaded;  /* a Qt binding loaded and probe hooked */
+        _Atomic uint32_t app_exists;      /* a QCoreApplication exists */
+        _Atomic uint32_t loop_ran;        /* an event loop ran at least once */
+        _Atomic int32_t loop_level;       /* GUI thread event loop depth at last beat */
+        _Atomic int64_t start_ns;         /* CLOCK_MONOTONIC when the runner started */
+        _Atomic int64_t app_ns;           /* when the application appeared */
+        _Atomic int64_t heartbeat_ns;     /* last GUI thread heartbeat */
+        _Atomic uint32_t workers;         /* stress workers running */
+        _Atomic int32_t crash_signal;     /* set by the crash handler */
+        _Atomic uint32_t fatal_message;   /* string id of a qFatal message */
+        char error[CHANNEL_TEXT_SIZE];    /* runner's error, with _Atomic flag below */
+        _Atomic uint32_t error_set;
+        char binding[64];                 /* "PyQt6 6.4.2" */
+        char qt_version[32];
+        char qtcore_path[512];
+        struct channel_stats stats;
+        struct channel_dump dump;         /* crash or hang stacks */
+        /* Interned strings; id = offset, offset 0 is the empty string. */
+        _Atomic uint32_t strings_used;
+        char strings[CHANNEL_STRINGS_SIZE];
+        struct channel_group groups[CHANNEL_MAX_GROUPS];
+};
+
+/* Supervisor side: create the shared area before fork. Returns NULL and
+ * sets errno on failure. */
+struct channel *channel_create (void);
+
+/* Nanoseconds of CLOCK_MONOTONIC. */
+int64_t channel_now_ns (void);
+
+/* Writer side (runner and probe, one process). Interns a string and
+ * returns its id; 0 for NULL or when the area is full. Thread-safe. */
+uint32_t channel_intern (struct channel *ch, const char *s);
+
+/* Adds one occurrence of a finding, grouping it with identical ones.
+ * Thread-safe and never blocks on the reader. */
+void channel_add_finding (struct channel *ch, const struct finding *f);
+
+/* Records the runner's error message once (first one wins). */
+void channel_set_error (struct channel *ch, const char *msg);
+
+/* Appends text to the dump area; async-signal-safe. */
+void channel_dump_append (struct channel *ch, const char *text, size_t len);
+
+/* Reader side. Returns the string for an id ("" for 0 or a bad id). */
+const char *channel_string (const struct channel *ch, uint32_t id);
+
+/* Number of published groups in slot order; *out receives pointers to
+ * them. The reader calls it repeatedly; a group's index never changes. */
+size_t channel_groups (struct channel *ch, struct channel_group **out, size_t max);

@@ -1,0 +1,77 @@
+/* finding.h: the one data type every part of qgc-check agrees on.
+ *
+ * A finding is one kind of thread-safety violation seen in the checked
+ * application. Identical findings are grouped: a group carries a count and
+ * the time the first one was seen. Strings are interned in the channel and
+ * referred to by id (0 means "none").
+ */
+#pragma once
+
+#include <stdint.h>
+
+enum finding_kind {
+        FINDING_OFF_THREAD_FINALIZATION = 1, /* QObject destroyed off its thread */
+        FINDING_THREAD_WARNING = 2,          /* Qt's own wrong-thread warning */
+        FINDING_KIND_MAX
+};
+
+enum finding_cause {
+        CAUSE_NONE = 0,
+        CAUSE_CYCLIC_GC = 1, /* a collection ran in the finalizing thread */
+        CAUSE_REFCOUNT = 2,  /* a Python thread dropped the last reference */
+        CAUSE_NATIVE = 3,    /* C++ destroyed it in a thread without Python */
+        CAUSE_MAX
+};
+
+enum gc_trigger {
+        GC_TRIGGER_NONE = 0,      /* no collection running */
+        GC_TRIGGER_AUTOMATIC = 1, /* allocation threshold reached */
+        GC_TRIGGER_EXPLICIT = 2,  /* gc.collect() */
+};
+
+struct finding {
+        uint32_t kind;               /* enum finding_kind */
+        uint32_t cause;              /* enum finding_cause */
+        int32_t gc_generation;       /* -1: no collection running */
+        uint32_t gc_trigger;         /* enum gc_trigger */
+        uint32_t qt_class;           /* string ids from here on */
+        uint32_t py_class;
+        uint32_t object_name;
+        uint32_t owner_thread;
+        uint32_t finalizing_thread;
+        uint32_t message;            /* thread-warning text */
+        uint32_t creation_stack;     /* "file:line: in qualname" lines, innermost first */
+        uint32_t finalization_stack; /* same format */
+        uint32_t children;           /* child QObjects destroyed with it */
+};
+
+static inline const char *
+finding_kind_name (uint32_t kind)
+{
+        switch (kind) {
+        case FINDING_OFF_THREAD_FINALIZATION: return "off-thread-finalization";
+        case FINDING_THREAD_WARNING: return "thread-warning";
+        default: return "unknown";
+        }
+}
+
+static inline const char *
+finding_cause_name (uint32_t cause)
+{
+        switch (cause) {
+        case CAUSE_CYCLIC_GC: return "cyclic-gc";
+        case CAUSE_REFCOUNT: return "refcount";
+        case CAUSE_NATIVE: return "native";
+        default: return "none";
+        }
+}
+
+static inline const char *
+gc_trigger_name (uint32_t trigger)
+{
+        switch (trigger) {
+        case GC_TRIGGER_AUTOMATIC: return "automatic";
+        case GC_TRIGGER_EXPLICIT: return "explicit";
+        default: return "none";
+        }
+}

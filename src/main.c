@@ -1,0 +1,182 @@
+/* main.c: qgc-check's command line: check, run under supervision, report. */
+#include "config.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "options.h"
+#include "report.h"
+#include "result.h"
+#include "supervisor.h"
+
+static _Noreturn __attribute__ ((format (printf, 2, 3))) void
+die (int status, const char *fmt, ...)
+{
+        va_list ap;
+        fputs ("qgc-check: ", stderr);
+        va_start (ap, fmt);
+        vfprintf (stderr, fmt, ap);
+        va_end (ap);
+        fputc ('\n', stderr);
+        exit (status);
+}
+
+static void
+check_script (const char *script)
+{
+        struct stat st;
+        if (stat (script, &st) < 0)
+                die (EXIT_SCRIPT_ERROR, "cannot open the script '%s': %s; check the path", script,
+                     strerror (errno));
+        if (S_ISDIR (st.st_mode))
+                die (EXIT_SCRIPT_ERROR, "the script '%s' is a directory; give the path of a .py file "
+                                        "(or use python -m style packages by their __main__.py)", script);
+        if (!S_ISREG (st.st_mode))
+                die (EXIT_SCRIPT_ERROR, "the script '%s' is not a regular file", script);
+        if (access (script, R_OK) < 0)
+                die (EXIT_SCRIPT_ERROR, "cannot read the script '%s': %s; check its permissions", script,
+                     strerror (errno));
+}
+
+/* The installed binary finds the probe relative to itself; the one in the
+ * build tree finds the one built beside it. */
+static char *
+find_probe (void)
+{
+        char exe[PATH_MAX];
+        ssize_t n = readlink ("/proc/self/exe", exe, sizeof exe - 1);
+        if (n <= 0)
+                die (EXIT_SCRIPT_ERROR, "cannot find its own executable: %s", strerror (errno));
+        exe[n] = '\0';
+        char *slash = strrchr (exe, '/');
+        if (slash)
+                *slash = '\0';
+        char *probe = NULL;
+        if (strcmp (exe, QGC_BUILD_BINDIR) == 0)
+                probe = strdup (QGC_BUILD_PROBE);
+        else if (asprintf (&probe, "%s/%s", exe, QGC_PROBE_FROM_BINDIR) < 0)
+                probe = NULL;
+        if (!probe)
+                die (EXIT_SCRIPT_ERROR, "out of memory");
+        if (access (probe, R_OK) < 0)
+                die (EXIT_SCRIPT_ERROR, "cannot find its Qt probe at '%s': %s; reinstall qgc-check",
+                     probe, strerror (errno));
+        return probe;
+}
+
+/* The script sees an activated venv's packages exactly as the venv's own
+ * python would: the embedded interpreter runs as that python. */
+static char *
+find_python (void)
+{
+        const char *venv = getenv ("VIRTUAL_ENV");
+        if (!venv || !*venv)
+                return strdup (QGC_PYTHON_EXECUTABLE);
+        char *cfg = NULL, *python = NULL;
+        if (asprintf (&cfg, "%s/pyvenv.cfg", venv) < 0 || asprintf (&python, "%s/bin/python3", venv) < 0)
+                die (EXIT_SCRIPT_ERROR, "out of memory");
+        FILE *f = fopen (cfg, "r");
+        if (!f)
+                die (EXIT_SCRIPT_ERROR, "VIRTUAL_ENV is '%s' but it has no pyvenv.cfg; "
+                                        "activate a real venv or unset VIRTUAL_ENV", venv);
+        char line[512], version[64] = "";
+        while (fgets (line, sizeof line, f))
+                if (sscanf (line, "version = %63s", version) == 1 ||
+                    sscanf (line, "version_info = %63s", version) == 1)
+                        break;
+        fclose (f);
+        /* Same CPython minor version, or the venv's compiled packages
+         * cannot load into the embedded interpreter. */
+        size_t want = strlen (QGC_PYTHON_VERSION);
+        if (version[0] && (strncmp (version, QGC_PYTHON_VERSION, want) != 0 ||
+                           (version[want] != '.' && version[want] != '\0')))
+                die (EXIT_SCRIPT_ERROR, "the venv '%s' is Python %s but qgc-check embeds Python %s; "
+                                        "make the venv with %s -m venv, or build qgc-check with "
+                                        "-Dpython=<that python>", venv, version, QGC_PYTHON_VERSION,
+                     QGC_PYTHON_EXECUTABLE);
+        free (cfg);
+        return python;
+}
+
+static uint32_t
+choose_seed (void)
+{
+        uint32_t seed = 0;
+        if (getrandom (&seed, sizeof seed, GRND_NONBLOCK) != sizeof seed)
+                seed = (uint32_t) getpid () ^ (uint32_t) channel_now_ns ();
+        return seed;
+}
+
+int
+main (int argc, char **argv)
+{
+        struct options opts;
+        char error[1024];
+        switch (options_parse (&opts, argc, argv, stdout, error, sizeof error)) {
+        case OPTIONS_DONE:
+                return EXIT_CLEAN;
+        case OPTIONS_USAGE:
+                fprintf (stderr, "qgc-check: %s\n%s\nTry 'qgc-check --help' for more information.\n",
+                         error, options_usage_line);
+                return EXIT_USAGE;
+        case OPTIONS_RUN:
+                break;
+        }
+
+        check_script (opts.script);
+        /* Report paths fail now, not after minutes of stress. */
+        if (opts.json_path && !report_path_check (opts.json_path, "json", opts.script, error, sizeof error))
+                die (EXIT_USAGE, "%s", error);
+        if (opts.events_path &&
+            !report_path_check (opts.events_path, "events", opts.script, error, sizeof error))
+                die (EXIT_USAGE, "%s", error);
+
+        /* No display and no choice of the user's: Qt's offscreen platform. */
+        if (!getenv ("DISPLAY") && !getenv ("WAYLAND_DISPLAY") && !getenv ("QT_QPA_PLATFORM"))
+                setenv ("QT_QPA_PLATFORM", "offscreen", 1);
+
+        char *probe = find_probe ();
+        char *python = find_python ();
+        uint32_t seed = opts.seed_given ? opts.seed : choose_seed ();
+
+        struct report_events *events = NULL;
+        if (opts.events_path && !(events = report_events_open (opts.events_path, error, sizeof error)))
+                die (EXIT_USAGE, "%s", error);
+
+        struct supervisor_config sc = {
+                .opts = &opts, .seed = seed, .probe_path = probe,
+                .python_executable = python, .events = events,
+        };
+        struct channel *ch;
+        struct supervision sup;
+        if (!supervisor_run (&sc, &ch, &sup, error, sizeof error))
+                die (EXIT_SCRIPT_ERROR, "%s", error);
+
+        struct run_result r;
+        result_build (&r, &opts, seed, ch, &sup);
+        const char *no_color = getenv ("NO_COLOR");
+        const char *term = getenv ("TERM");
+        bool color = isatty (STDERR_FILENO) && !(no_color && *no_color) &&
+                     !(term && strcmp (term, "dumb") == 0);
+        report_write_text (&r, stderr, color);
+        int status = r.exit_code;
+        if (opts.json_path && !report_write_json (&r, opts.json_path, error, sizeof error)) {
+                fprintf (stderr, "qgc-check: %s\n", error);
+                status = status ? status : EXIT_SCRIPT_ERROR;
+        }
+        if (events) {
+                report_events_end (events, &r);
+                report_events_close (events);
+        }
+        result_free (&r);
+        free (probe);
+        free (python);
+        return status;
+}

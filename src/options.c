@@ -1,0 +1,205 @@
+/* options.c: getopt_long parsing of the qgc-check command line. */
+#include "config.h"
+
+#include "options.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+const char options_usage_line[] =
+        "Usage: qgc-check [OPTIONS] SCRIPT [SCRIPT-ARGS...]";
+
+/* Long-only options get ids from 256 on, as libinput does. */
+enum {
+        OPT_SEED = 256,
+        OPT_JSON,
+        OPT_EVENTS,
+        OPT_HANG_TIMEOUT,
+        OPT_VERSION,
+};
+
+static const struct option long_options[] = {
+        { "duration", required_argument, NULL, 'd' },
+        { "threads", required_argument, NULL, 't' },
+        { "seed", required_argument, NULL, OPT_SEED },
+        { "json", required_argument, NULL, OPT_JSON },
+        { "events", required_argument, NULL, OPT_EVENTS },
+        { "hang-timeout", required_argument, NULL, OPT_HANG_TIMEOUT },
+        { "quiet", no_argument, NULL, 'q' },
+        { "verbose", no_argument, NULL, 'v' },
+        { "help", no_argument, NULL, 'h' },
+        { "version", no_argument, NULL, OPT_VERSION },
+        { NULL, 0, NULL, 0 },
+};
+
+static const char help_text[] =
+        "Usage: qgc-check [OPTIONS] SCRIPT [SCRIPT-ARGS...]\n"
+        "\n"
+        "Run a PyQt6 or PySide6 script under garbage-collector stress and report\n"
+        "every QObject destroyed outside its owning thread.\n"
+        "Options end at SCRIPT: everything after it is passed to the script.\n"
+        "\n"
+        "Options:\n"
+        "  -d, --duration SECONDS   how long the app runs under stress (default 5,\n"
+        "                           fractions allowed, 0 = until the app ends)\n"
+        "  -t, --threads N          stress worker threads (default 2, 0 = observe only)\n"
+        "      --seed N             seed of the stress pattern (0..4294967295);\n"
+        "                           chosen and printed when absent\n"
+        "      --hang-timeout SECONDS\n"
+        "                           GUI event loop stalled this long = hang (default 10)\n"
+        "      --json FILE          write the JSON report to FILE (- = stdout)\n"
+        "      --events FILE        write JSON Lines events as they happen (- = stdout)\n"
+        "  -q, --quiet              print only the verdict line\n"
+        "  -v, --verbose            print stacks in the report\n"
+        "  -h, --help               show this help and exit\n"
+        "      --version            show the version and exit\n"
+        "\n"
+        "Exit status: 0 clean, 1 race, 2 usage error, 3 script error or nothing\n"
+        "checked, 4 crash, 5 hang, 130/143 interrupted by SIGINT/SIGTERM.\n";
+
+static bool
+fail (char *error, size_t size, const char *fmt, ...)
+{
+        va_list ap;
+        va_start (ap, fmt);
+        vsnprintf (error, size, fmt, ap);
+        va_end (ap);
+        return false;
+}
+
+static bool
+parse_seconds (const char *name, const char *arg, bool zero_ok, double *out,
+               char *error, size_t size)
+{
+        char *end;
+        errno = 0;
+        double v = strtod (arg, &end);
+        if (end == arg || *end != '\0' || errno == ERANGE || !isfinite (v))
+                return fail (error, size, "--%s '%s' is not a number of seconds", name, arg);
+        if (v < 0 || (!zero_ok && v == 0))
+                return fail (error, size, "--%s must be %s, not '%s'", name,
+                             zero_ok ? "0 or more" : "more than 0", arg);
+        if (v > OPTIONS_MAX_SECONDS)
+                return fail (error, size, "--%s '%s' is too long (at most %.0f seconds)",
+                             name, arg, OPTIONS_MAX_SECONDS);
+        *out = v;
+        return true;
+}
+
+static bool
+parse_unsigned (const char *name, const char *arg, unsigned long max,
+                unsigned long *out, char *error, size_t size)
+{
+        char *end;
+        errno = 0;
+        if (arg[0] == '-' || arg[0] == '+' || arg[0] == ' ' || arg[0] == '\0')
+                return fail (error, size, "--%s '%s' is not a whole number from 0 to %lu",
+                             name, arg, max);
+        unsigned long v = strtoul (arg, &end, 10);
+        if (*end != '\0' || errno == ERANGE || v > max)
+                return fail (error, size, "--%s '%s' is not a whole number from 0 to %lu",
+                             name, arg, max);
+        *out = v;
+        return true;
+}
+
+static bool
+parse_path (const char *name, const char *arg, const char **out, char *error, size_t size)
+{
+        if (arg[0] == '\0')
+                return fail (error, size, "--%s needs a file name or -", name);
+        *out = arg;
+        return true;
+}
+
+enum options_result
+options_parse (struct options *opts, int argc, char **argv, FILE *out,
+               char *error, size_t size)
+{
+        *opts = (struct options) {
+                .duration = 5.0,
+                .hang_timeout = 10.0,
+                .threads = 2,
+        };
+        error[0] = '\0';
+
+        /* getopt keeps state in globals; reset them for repeated calls
+         * (unit tests, the fuzzer). */
+        optind = 0;
+        opterr = 0;
+        int c;
+        /* '+': stop at the first non-option, which is SCRIPT. */
+        while ((c = getopt_long (argc, argv, "+:d:t:qvh", long_options, NULL)) != -1) {
+                unsigned long n;
+                bool ok = true;
+                switch (c) {
+                case 'd':
+                        ok = parse_seconds ("duration", optarg, true, &opts->duration, error, size);
+                        break;
+                case OPT_HANG_TIMEOUT:
+                        ok = parse_seconds ("hang-timeout", optarg, false, &opts->hang_timeout,
+                                            error, size);
+                        break;
+                case 't':
+                        ok = parse_unsigned ("threads", optarg, OPTIONS_MAX_THREADS, &n, error, size);
+                        opts->threads = (unsigned) n;
+                        break;
+                case OPT_SEED:
+                        ok = parse_unsigned ("seed", optarg, UINT32_MAX, &n, error, size);
+                        opts->seed = (uint32_t) n;
+                        opts->seed_given = true;
+                        break;
+                case OPT_JSON:
+                        ok = parse_path ("json", optarg, &opts->json_path, error, size);
+                        break;
+                case OPT_EVENTS:
+                        ok = parse_path ("events", optarg, &opts->events_path, error, size);
+                        break;
+                case 'q':
+                        opts->verbosity = -1;
+                        break;
+                case 'v':
+                        opts->verbosity = opts->verbosity < 0 ? 1 : opts->verbosity + 1;
+                        break;
+                case 'h':
+                        fputs (help_text, out);
+                        return OPTIONS_DONE;
+                case OPT_VERSION:
+                        fprintf (out, "qgc-check %s\n", QGC_VERSION);
+                        return OPTIONS_DONE;
+                case ':':
+                        fail (error, size, "option '%s' needs a value", argv[optind - 1]);
+                        return OPTIONS_USAGE;
+                default:
+                        if (optopt)
+                                fail (error, size, "unknown option '-%c'", optopt);
+                        else
+                                fail (error, size, "unknown option '%s'", argv[optind - 1]);
+                        return OPTIONS_USAGE;
+                }
+                if (!ok)
+                        return OPTIONS_USAGE;
+        }
+
+        if (optind >= argc) {
+                fail (error, size, "no script given");
+                return OPTIONS_USAGE;
+        }
+        opts->script = argv[optind];
+        if (opts->script[0] == '\0') {
+                fail (error, size, "the script path is empty");
+                return OPTIONS_USAGE;
+        }
+        opts->script_argc = argc - optind - 1;
+        opts->script_argv = argv + optind + 1;
+        if (opts->json_path && opts->events_path &&
+            strcmp (opts->json_path, opts->events_path) == 0) {
+                fail (error, size, "--json and --events name the same file '%s'", opts->json_path);
+                return OPTIONS_USAGE;
+        }
+        return OPTIONS_RUN;
+}

@@ -1,0 +1,78 @@
+/* probe.h: the Qt-side probe, loaded into the runner with dlopen() once the
+ * script's binding has loaded its QtCore, so that it binds to that Qt.
+ *
+ * The probe is the only code that includes Qt. It hooks QObject creation
+ * and destruction through qtHookData, resolves class names in the GUI
+ * thread, compares owning and destroying threads, and drives the GUI
+ * thread's heartbeat and the duration limit. Everything it needs from
+ * Python comes through struct probe_host, implemented by the runner.
+ */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#include "finding.h"
+
+/* What the runner knows about the calling thread, from Python's side. */
+struct probe_thread_info {
+        bool has_python;     /* the thread has a Python thread state */
+        int gc_generation;   /* generation being collected here, or -1 */
+        uint32_t gc_trigger; /* enum gc_trigger */
+        uint32_t name;       /* Python's thread name (string id) or 0 */
+        uint32_t stack;      /* current Python stack (string id) or 0 */
+};
+
+struct probe_host {
+        double duration_s; /* 0: no limit */
+        /* The findings channel, reached only through these calls: the
+         * probe is C++ and the channel's layout is C11 atomics. */
+        uint32_t (*intern) (const char *s);
+        void (*add_finding) (const struct finding *f);
+        void (*count_object) (bool created);
+        /* GUI thread: the event loop made progress at this depth. */
+        void (*heartbeat) (int loop_level);
+        /* The Qt the probe is bound to. */
+        void (*qt_loaded) (const char *version, const char *library_path);
+        /* A qFatal message is about to abort the process. */
+        void (*fatal_message) (const char *text);
+        /* Called in every QObject creation: the creation stack and the
+         * Python class of the wrapper being built, as string ids (0 if the
+         * thread runs no Python or holds no GIL). Must be cheap. */
+        void (*capture_creation) (uint32_t *stack, uint32_t *py_class);
+        /* Describes the calling thread; the stack only if want_stack. */
+        void (*describe_thread) (struct probe_thread_info *info, bool want_stack);
+        /* The application object exists (called in its thread). */
+        void (*app_started) (void);
+        /* The duration has passed: stop stressing (any thread, no Python). */
+        void (*stop_stress) (void);
+        /* Runs fn holding the GIL when the calling thread has a Python
+         * state (else plainly): while the GUI thread holds it, no Python
+         * thread can be destroying wrappers under it. */
+        void (*with_gil) (void (*fn) (void));
+        /* Stress workers still running (any thread, no Python). */
+        unsigned (*stress_running) (void);
+};
+
+/* Installs the hooks. Returns false with a message in error when this Qt
+ * cannot be hooked. Entry point looked up by name: */
+#define PROBE_START_SYMBOL "qgc_probe_start"
+typedef bool (*probe_start_fn) (const struct probe_host *host, char *error, size_t size);
+
+bool qgc_probe_start (const struct probe_host *host, char *error, size_t size);
+
+/* Resolves the class names of objects created since the last call. Called
+ * by the runner when a collection starts (GIL held): objects must be named
+ * before a collection can destroy them. */
+#define PROBE_RESOLVE_SYMBOL "qgc_probe_resolve_classes"
+typedef void (*probe_resolve_fn) (void);
+void qgc_probe_resolve_classes (void);
+
+#ifdef __cplusplus
+}
+#endif

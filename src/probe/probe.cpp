@@ -1,0 +1,474 @@
+/* probe.cpp: the Qt side of qgc-check (see probe.h for the contract).
+ *
+ * Modelled on GammaRay's probe: hooks installed once through qtHookData,
+ * previous hooks chained, re-entry guarded per thread, class names
+ * resolved later in the GUI thread (when the creation hook fires, only
+ * QObject's constructor has run and metaObject() still says QObject).
+ */
+#include "config.h"
+
+#include <QtCore/QCoreApplication>
+#include <QtCore/QMetaObject>
+#include <QtCore/QObject>
+#include <QtCore/QThread>
+#include <QtCore/QTimer>
+
+#include <atomic>
+#include <cstdio>
+#include <cstring>
+#include <mutex>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include <dlfcn.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "probe.h"
+
+/* Exported by QtCore of every Qt 6 as qtHookData@@Qt_6; declared here
+ * because wheels of Qt ship no private headers. Indices from
+ * QtCore/private/qhooks_p.h, stable across Qt 6. */
+QT_BEGIN_NAMESPACE
+extern Q_CORE_EXPORT quintptr qtHookData[];
+QT_END_NAMESPACE
+
+namespace {
+
+enum HookIndex {
+        HookDataVersion = 0,
+        HookDataSize = 1,
+        HookQtVersion = 2,
+        HookAddQObject = 3,
+        HookRemoveQObject = 4,
+        HookStartup = 5,
+};
+
+using ObjectHook = void (*) (QObject *);
+using StartupHook = void (*) ();
+
+const probe_host *host;
+ObjectHook prev_add;
+ObjectHook prev_remove;
+StartupHook prev_startup;
+QtMessageHandler prev_message_handler;
+
+/* Qt 6.8 has QThread::isCurrentThread(), free of side effects; earlier Qt
+ * only has QThread::currentThread(), which creates a QAdoptedThread (a
+ * QObject) in a foreign thread: the re-entry guard covers that. */
+using IsCurrentFn = bool (*) (const QThread *);
+IsCurrentFn is_current_thread_fn;
+
+thread_local bool in_hook;
+thread_local bool thread_registered;
+
+struct ObjectInfo {
+        const char *qt_class; /* static string of the meta-object, or null */
+        uint32_t creation_stack;
+        uint32_t py_class;
+};
+
+struct ThreadInfo {
+        uint32_t name; /* Python's name when the thread first made a QObject */
+        pid_t tid;
+};
+
+std::mutex lock; /* guards everything below; never held across Python */
+std::unordered_map<QObject *, ObjectInfo> objects;
+std::vector<QObject *> pending; /* class not resolved yet */
+std::unordered_map<const QThread *, ThreadInfo> threads;
+std::atomic<bool> resolve_posted;
+
+class Controller;
+Controller *controller;
+
+int64_t
+now_ns ()
+{
+        struct timespec ts;
+        clock_gettime (CLOCK_MONOTONIC, &ts);
+        return (int64_t) ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+pid_t
+current_tid ()
+{
+        return (pid_t) syscall (SYS_gettid);
+}
+
+bool
+is_current (QThread *thread)
+{
+        if (is_current_thread_fn)
+                return is_current_thread_fn (thread);
+        return QThread::currentThread () == thread;
+}
+
+void
+resolve_pending_now ()
+{
+        std::lock_guard<std::mutex> guard (lock);
+        for (QObject *obj : pending) {
+                auto it = objects.find (obj);
+                /* A destroyed object left the map under this lock, so the
+                 * pointer is live; at worst it is still in a subclass
+                 * constructor and names an intermediate class. */
+                if (it != objects.end ())
+                        it->second.qt_class = obj->metaObject ()->className ();
+        }
+        pending.clear ();
+        resolve_posted.store (false);
+}
+
+/* metaObject() of a binding's subclass may read its Python wrapper: hold
+ * the GIL, so that no Python thread is deallocating that wrapper now. */
+void
+resolve_pending ()
+{
+        host->with_gil (resolve_pending_now);
+}
+
+/* The vtable pointer an object has while ~QObject runs: QObject's own. */
+const void *qobject_vptr;
+
+bool
+in_qobject_destructor (QObject *obj, const char *resolved_class)
+{
+        /* A live plain QObject has the same vtable; only a resolved
+         * subclass that now shows QObject's vtable is being destroyed. */
+        return resolved_class && strcmp (resolved_class, "QObject") != 0 &&
+               *reinterpret_cast<const void *const *> (obj) == qobject_vptr;
+}
+
+/* Children die inside their parent's ~QObject, before the parent's own
+ * hook fires: they are counted into the parent's finding rather than
+ * reported one by one. Per thread, parent -> children so far. */
+thread_local std::unordered_map<QObject *, uint32_t> *collateral;
+
+uint32_t
+thread_name (const QThread *thread, pid_t fallback_tid)
+{
+        pid_t tid = fallback_tid;
+        {
+                std::lock_guard<std::mutex> guard (lock);
+                auto it = threads.find (thread);
+                if (it != threads.end ()) {
+                        if (it->second.name)
+                                return it->second.name;
+                        tid = it->second.tid;
+                }
+        }
+        if (thread) {
+                QString name = thread->objectName ();
+                if (!name.isEmpty ())
+                        return host->intern (name.toUtf8 ().constData ());
+        }
+        if (tid <= 0)
+                return host->intern ("thread-unknown");
+        std::string s = "thread-" + std::to_string (tid);
+        return host->intern (s.c_str ());
+}
+
+void
+register_thread (QThread *thread)
+{
+        thread_registered = true;
+        probe_thread_info info {};
+        host->describe_thread (&info, false);
+        std::lock_guard<std::mutex> guard (lock);
+        threads[thread] = ThreadInfo { info.name, current_tid () };
+}
+
+class Controller : public QObject
+{
+public:
+        Controller ()
+        {
+                start_ns = now_ns ();
+                connect (&timer, &QTimer::timeout, this, &Controller::tick);
+                connect (QCoreApplication::instance (), &QCoreApplication::aboutToQuit, this,
+                         [] { host->heartbeat (0); });
+                timer.start (50);
+        }
+
+        void tick ()
+        {
+                QThread *gui = QThread::currentThread ();
+                host->heartbeat (gui->loopLevel ());
+                resolve_pending ();
+                keep_message_handler ();
+                if (host->duration_s <= 0)
+                        return;
+                int64_t now = now_ns ();
+                if (now - start_ns < (int64_t) (host->duration_s * 1e9))
+                        return;
+                if (!stop_ns) {
+                        /* Stop the workers first, so that the script's own
+                         * teardown after exec() returns is not stressed. */
+                        host->stop_stress ();
+                        stop_ns = now;
+                }
+                /* exit() and not quit(): Qt 6.4's quit() does nothing outside
+                 * exec(); repeating it also ends nested loops and modal
+                 * dialogs the script opens afterwards. */
+                if (host->stress_running () == 0 || now - stop_ns > 1000000000)
+                        QCoreApplication::exit (0);
+        }
+
+        static void keep_message_handler ();
+
+private:
+        QTimer timer;
+        int64_t start_ns = 0;
+        int64_t stop_ns = 0;
+};
+
+void on_message (QtMsgType type, const QMessageLogContext &context, const QString &msg);
+
+void
+Controller::keep_message_handler ()
+{
+        /* A handler the script installs replaces ours; take it back and
+         * pass every message on to it. */
+        QtMessageHandler current = qInstallMessageHandler (on_message);
+        if (current != on_message)
+                prev_message_handler = current;
+}
+
+void
+start_controller ()
+{
+        if (controller || !QCoreApplication::instance ())
+                return;
+        controller = new Controller ();
+        QObject::connect (QCoreApplication::instance (), &QObject::destroyed,
+                          [] { controller = nullptr; });
+}
+
+void
+on_startup ()
+{
+        if (prev_startup)
+                prev_startup ();
+        host->app_started ();
+        /* The dispatcher may not be complete inside the application's
+         * constructor; start the timers from its first loop iteration. */
+        QMetaObject::invokeMethod (QCoreApplication::instance (), start_controller,
+                                   Qt::QueuedConnection);
+}
+
+void
+on_add (QObject *obj)
+{
+        if (prev_add)
+                prev_add (obj);
+        if (in_hook)
+                return;
+        in_hook = true;
+        host->count_object (true);
+        if (!thread_registered)
+                register_thread (obj->thread ());
+        ObjectInfo info { nullptr, 0, 0 };
+        host->capture_creation (&info.creation_stack, &info.py_class);
+        bool post = false;
+        {
+                std::lock_guard<std::mutex> guard (lock);
+                objects[obj] = info;
+                pending.push_back (obj);
+                post = controller && !resolve_posted.exchange (true);
+        }
+        if (post)
+                QMetaObject::invokeMethod (controller, resolve_pending, Qt::QueuedConnection);
+        in_hook = false;
+}
+
+void
+report_off_thread (QObject *obj, QThread *owner, const ObjectInfo &info, uint32_t children)
+{
+        probe_thread_info ti {};
+        host->describe_thread (&ti, true);
+
+        finding f {};
+        f.kind = FINDING_OFF_THREAD_FINALIZATION;
+        f.cause = ti.gc_generation >= 0 ? CAUSE_CYCLIC_GC
+                  : ti.has_python       ? CAUSE_REFCOUNT
+                                        : CAUSE_NATIVE;
+        f.gc_generation = ti.gc_generation;
+        f.gc_trigger = ti.gc_trigger;
+        /* Unresolved means it died before the GUI thread looked: ~QObject
+         * is running, so the meta-object can only say QObject now. */
+        f.qt_class = host->intern (info.qt_class ? info.qt_class : obj->metaObject ()->className ());
+        f.py_class = info.py_class;
+        f.object_name = host->intern (obj->objectName ().toUtf8 ().constData ());
+        f.owner_thread = thread_name (owner, 0);
+        f.finalizing_thread = ti.name ? ti.name : thread_name (QThread::currentThread (), current_tid ());
+        f.creation_stack = info.creation_stack;
+        f.finalization_stack = ti.stack;
+        f.children = children;
+        host->add_finding (&f);
+}
+
+void
+on_remove (QObject *obj)
+{
+        if (prev_remove)
+                prev_remove (obj);
+        /* Forget the object even when re-entered (a collection can run
+         * inside our own Python calls): no dangling pointer may stay. */
+        ObjectInfo info { nullptr, 0, 0 };
+        {
+                std::lock_guard<std::mutex> guard (lock);
+                auto it = objects.find (obj);
+                if (it != objects.end ()) {
+                        info = it->second;
+                        objects.erase (it);
+                }
+                threads.erase (reinterpret_cast<QThread *> (obj));
+        }
+        if (in_hook)
+                return;
+        in_hook = true;
+        host->count_object (false);
+        /* thread() is valid in ~QObject: the hook runs before the parent
+         * link is cut. No affinity: nobody owns it, nothing to compare.
+         * A finished owner thread races with nobody (normal teardown of a
+         * worker QThread). */
+        QThread *owner = obj->thread ();
+        if (owner && !is_current (owner) && !owner->isFinished ()) {
+                if (!collateral)
+                        collateral = new std::unordered_map<QObject *, uint32_t> ();
+                uint32_t children = 0;
+                auto own = collateral->find (obj);
+                if (own != collateral->end ()) {
+                        children = own->second;
+                        collateral->erase (own);
+                }
+                QObject *parent = obj->parent ();
+                const char *parent_class = nullptr;
+                if (parent) {
+                        std::lock_guard<std::mutex> guard (lock);
+                        auto it = objects.find (parent);
+                        if (it != objects.end ())
+                                parent_class = it->second.qt_class;
+                }
+                if (parent && in_qobject_destructor (parent, parent_class))
+                        (*collateral)[parent] += 1 + children;
+                else
+                        report_off_thread (obj, owner, info, children);
+        }
+        in_hook = false;
+}
+
+bool
+is_thread_warning (const QString &msg)
+{
+        static const char *const patterns[] = {
+                "another thread",
+                "different thread",
+                "outside the GUI thread",
+                "outside the main thread",
+                "not the GUI thread",
+                "Timers can only be used with threads started with QThread",
+        };
+        for (const char *p : patterns)
+                if (msg.contains (QLatin1String (p)))
+                        return true;
+        return false;
+}
+
+void
+on_message (QtMsgType type, const QMessageLogContext &context, const QString &msg)
+{
+        if (!in_hook) {
+                in_hook = true;
+                if (type == QtFatalMsg) {
+                        host->fatal_message (msg.toUtf8 ().constData ());
+                } else if (is_thread_warning (msg)) {
+                        probe_thread_info ti {};
+                        host->describe_thread (&ti, true);
+                        finding f {};
+                        f.kind = FINDING_THREAD_WARNING;
+                        f.cause = ti.gc_generation >= 0 ? CAUSE_CYCLIC_GC
+                                  : ti.has_python       ? CAUSE_REFCOUNT
+                                                        : CAUSE_NATIVE;
+                        f.gc_generation = ti.gc_generation;
+                        f.gc_trigger = ti.gc_trigger;
+                        f.message = host->intern (msg.toUtf8 ().constData ());
+                        f.finalizing_thread = ti.name ? ti.name
+                                                      : thread_name (QThread::currentThread (), current_tid ());
+                        f.finalization_stack = ti.stack;
+                        host->add_finding (&f);
+                }
+                in_hook = false;
+        }
+        if (prev_message_handler) {
+                prev_message_handler (type, context, msg);
+        } else {
+                QString text = qFormatLogMessage (type, context, msg);
+                fprintf (stderr, "%s\n", text.toLocal8Bit ().constData ());
+        }
+}
+
+} // namespace
+
+extern "C" Q_DECL_EXPORT void
+qgc_probe_resolve_classes (void)
+{
+        if (host)
+                resolve_pending_now ();
+}
+
+extern "C" Q_DECL_EXPORT bool
+qgc_probe_start (const struct probe_host *h, char *error, size_t size)
+{
+        if (host) {
+                snprintf (error, size, "the probe was started twice");
+                return false;
+        }
+        if (qtHookData[HookDataSize] < 6) {
+                snprintf (error, size, "Qt %s has no QObject hooks (hook table size %llu)",
+                          qVersion (), (unsigned long long) qtHookData[HookDataSize]);
+                return false;
+        }
+        host = h;
+        {
+                QObject plain;
+                qobject_vptr = *reinterpret_cast<const void *const *> (&plain);
+        }
+
+        /* The QtCore this probe resolved against is the one the binding
+         * loaded (the probe is loaded after it); name it in the report. */
+        Dl_info dl {};
+        const char *path = "";
+        if (dladdr ((void *) &qVersion, &dl) && dl.dli_fname) {
+                path = dl.dli_fname;
+                void *qtcore = dlopen (dl.dli_fname, RTLD_NOW | RTLD_NOLOAD);
+                if (qtcore) {
+                        is_current_thread_fn = (IsCurrentFn) dlsym (qtcore, "_ZNK7QThread15isCurrentThreadEv");
+                        dlclose (qtcore);
+                }
+        }
+        host->qt_loaded (qVersion (), path);
+
+        in_hook = true;
+        register_thread (QThread::currentThread ());
+        in_hook = false;
+
+        prev_add = reinterpret_cast<ObjectHook> (qtHookData[HookAddQObject]);
+        prev_remove = reinterpret_cast<ObjectHook> (qtHookData[HookRemoveQObject]);
+        prev_startup = reinterpret_cast<StartupHook> (qtHookData[HookStartup]);
+        qtHookData[HookAddQObject] = reinterpret_cast<quintptr> (&on_add);
+        qtHookData[HookRemoveQObject] = reinterpret_cast<quintptr> (&on_remove);
+        qtHookData[HookStartup] = reinterpret_cast<quintptr> (&on_startup);
+        Controller::keep_message_handler ();
+
+        /* The binding may have made the application before we arrived. */
+        if (QCoreApplication::instance ()) {
+                host->app_started ();
+                QMetaObject::invokeMethod (QCoreApplication::instance (), start_controller,
+                                           Qt::QueuedConnection);
+        }
+        return true;
+}

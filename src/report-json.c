@@ -1,0 +1,265 @@
+/* report-json.c: the JSON report and the JSON Lines live events. */
+#include "config.h"
+
+#include "report.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <jansson.h>
+#include <unistd.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "report-file.h"
+
+static json_t *
+str_or_null (const char *s)
+{
+        return s && *s ? json_string (s) : json_null ();
+}
+
+/* "file:line: in function" -> {"file", "line", "function"} */
+static json_t *
+frame_object (const char *line, size_t len)
+{
+        char *copy = strndup (line, len);
+        if (!copy)
+                return json_null ();
+        json_t *frame = json_null ();
+        char *in = strstr (copy, ": in ");
+        if (in) {
+                *in = '\0';
+                char *colon = strrchr (copy, ':');
+                if (colon) {
+                        *colon = '\0';
+                        frame = json_pack ("{s:s, s:I, s:s}", "file", copy, "line",
+                                           (json_int_t) atol (colon + 1), "function", in + 5);
+                }
+        }
+        free (copy);
+        return frame ? frame : json_null ();
+}
+
+static json_t *
+stack_array (const char *stack)
+{
+        json_t *a = json_array ();
+        for (const char *p = stack; p && *p;) {
+                const char *eol = strchr (p, '\n');
+                size_t len = eol ? (size_t) (eol - p) : strlen (p);
+                json_t *f = frame_object (p, len);
+                if (!json_is_null (f))
+                        json_array_append_new (a, f);
+                else
+                        json_decref (f);
+                p = eol ? eol + 1 : p + len;
+        }
+        return a;
+}
+
+static json_t *
+finding_object (const struct result_finding *f)
+{
+        json_t *creation = stack_array (f->creation_stack);
+        json_t *site = json_array_size (creation) ? json_incref (json_array_get (creation, 0))
+                                                  : json_null ();
+        return json_pack ("{s:s, s:o, s:o, s:o, s:o, s:o, s:s, s:o, s:o, s:o, s:I, s:I, s:f, s:o, s:o, s:o}",
+                          "kind", f->kind,
+                          "class", str_or_null (f->qt_class),
+                          "python_class", str_or_null (f->py_class),
+                          "object_name", json_string (f->object_name ? f->object_name : ""),
+                          "owner_thread", str_or_null (f->owner_thread),
+                          "finalizing_thread", str_or_null (f->finalizing_thread),
+                          "cause", f->cause,
+                          "gc_generation", f->gc_generation >= 0 ? json_integer (f->gc_generation) : json_null (),
+                          "gc_trigger", str_or_null (f->gc_trigger),
+                          "message", str_or_null (f->message),
+                          "count", (json_int_t) f->count,
+                          "children_destroyed", (json_int_t) f->children,
+                          "first_seen_s", f->first_seen_s,
+                          "creation_site", site,
+                          "creation_stack", creation,
+                          "finalization_stack", stack_array (f->finalization_stack));
+}
+
+static json_t *
+argv_array (const struct options *opts)
+{
+        json_t *a = json_array ();
+        json_array_append_new (a, json_string (opts->script));
+        for (int i = 0; i < opts->script_argc; i++) {
+                /* Arguments need not be UTF-8; jansson refuses those. */
+                json_t *s = json_string (opts->script_argv[i]);
+                json_array_append_new (a, s ? s : json_stringn_nocheck (opts->script_argv[i],
+                                                                          strlen (opts->script_argv[i])));
+        }
+        return a;
+}
+
+static json_t *
+result_object (const struct run_result *r)
+{
+        json_t *findings = json_array ();
+        for (size_t i = 0; i < r->n_findings; i++)
+                json_array_append_new (findings, finding_object (&r->findings[i]));
+
+        json_t *crash = json_null ();
+        if (r->crash_signal)
+                crash = json_pack ("{s:o, s:o, s:o}",
+                                   "signal", json_string (sigabbrev_np (r->crash_signal) ?: "?"),
+                                   "reason", str_or_null (r->crash_reason),
+                                   "stacks", str_or_null (r->dump));
+        json_t *hang = json_null ();
+        if (r->sup.hang)
+                hang = json_pack ("{s:f, s:o, s:o, s:o}",
+                                  "timeout_s", r->opts->hang_timeout,
+                                  "gil_holder", str_or_null (r->gil_holder),
+                                  "gui_thread_waiting_for", str_or_null (r->gui_waiting),
+                                  "stacks", str_or_null (r->dump));
+        json_t *script_status = r->script_status >= 0 ? json_integer (r->script_status) : json_null ();
+
+        return json_pack ("{s:i, s:{s:s, s:s}, s:s, s:i, s:b, s:o, s:I, s:f, s:f, s:I, s:f,"
+                          " s:s, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o,"
+                          " s:{s:I, s:I, s:I, s:I, s:I, s:I}}",
+                          "schema_version", REPORT_SCHEMA_VERSION,
+                          "tool", "name", "qgc-check", "version", QGC_VERSION,
+                          "verdict", verdict_name (r->verdict),
+                          "exit_code", r->exit_code,
+                          "interrupted", r->sup.interrupt_signal != 0,
+                          "interrupt_signal", r->sup.interrupt_signal
+                                  ? json_string (sigabbrev_np (r->sup.interrupt_signal)) : json_null (),
+                          "seed", (json_int_t) r->seed,
+                          "duration_s", r->opts->duration,
+                          "elapsed_s", r->sup.elapsed_s,
+                          "threads", (json_int_t) r->opts->threads,
+                          "hang_timeout_s", r->opts->hang_timeout,
+                          "script", r->opts->script,
+                          "argv", argv_array (r->opts),
+                          "script_outcome", str_or_null (r->outcome),
+                          "script_exit_status", script_status,
+                          "error", str_or_null (r->error),
+                          "stopped_after_limit", json_boolean (r->sup.over_limit),
+                          "binding", str_or_null (r->binding),
+                          "qt_version", str_or_null (r->qt_version),
+                          "qtcore_library", str_or_null (r->qtcore_path),
+                          "findings", findings,
+                          "crash", crash,
+                          "hang", hang,
+                          "stderr_tail", str_or_null (r->sup.stderr_tail),
+                          "stats",
+                          "objects_created", (json_int_t) r->objects_created,
+                          "objects_destroyed", (json_int_t) r->objects_destroyed,
+                          "collections", (json_int_t) r->collections,
+                          "collections_off_gui_thread", (json_int_t) r->collections_off_gui,
+                          "findings_total", (json_int_t) r->total_occurrences,
+                          "findings_dropped", (json_int_t) r->dropped);
+}
+
+bool
+report_write_json (const struct run_result *r, const char *path, char *error, size_t size)
+{
+        json_t *root = result_object (r);
+        if (!root) {
+                snprintf (error, size, "cannot build the JSON report");
+                return false;
+        }
+        char *tmp;
+        FILE *f = report_file_begin (path, &tmp, error, size);
+        if (!f) {
+                json_decref (root);
+                return false;
+        }
+        json_dumpf (root, f, JSON_INDENT (2) | JSON_ENSURE_ASCII);
+        fputc ('\n', f);
+        json_decref (root);
+        return report_file_commit (f, path, tmp, error, size);
+}
+
+/* --- live events ------------------------------------------------------- */
+
+struct report_events {
+        FILE *out;
+};
+
+struct report_events *
+report_events_open (const char *path, char *error, size_t size)
+{
+        struct report_events *ev = calloc (1, sizeof *ev);
+        if (!ev)
+                return NULL;
+        if (strcmp (path, "-") == 0) {
+                ev->out = stdout;
+        } else {
+                /* Live: written as things happen, so not atomic; never
+                 * through a symlink. */
+                int fd = open (path, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0644);
+                ev->out = fd >= 0 ? fdopen (fd, "w") : NULL;
+                if (!ev->out) {
+                        snprintf (error, size, "cannot write --events '%s': %s", path, strerror (errno));
+                        if (fd >= 0)
+                                close (fd);
+                        free (ev);
+                        return NULL;
+                }
+        }
+        return ev;
+}
+
+static void
+emit (struct report_events *ev, json_t *obj)
+{
+        if (!obj)
+                return;
+        json_object_set_new (obj, "time", json_real (channel_now_ns () / 1e9));
+        json_dumpf (obj, ev->out, JSON_COMPACT | JSON_ENSURE_ASCII);
+        fputc ('\n', ev->out);
+        fflush (ev->out);
+        json_decref (obj);
+}
+
+void
+report_events_start (struct report_events *ev, const struct options *opts, uint32_t seed, pid_t pid)
+{
+        emit (ev, json_pack ("{s:s, s:i, s:s, s:o, s:I, s:f, s:I, s:I}", "event", "start",
+                             "schema_version", REPORT_SCHEMA_VERSION, "script", opts->script,
+                             "argv", argv_array (opts), "seed", (json_int_t) seed,
+                             "duration_s", opts->duration, "threads", (json_int_t) opts->threads,
+                             "pid", (json_int_t) pid));
+}
+
+void
+report_events_finding (struct report_events *ev, const struct result_finding *f)
+{
+        json_t *obj = finding_object (f);
+        json_object_set_new (obj, "event", json_string ("finding"));
+        emit (ev, obj);
+}
+
+void
+report_events_note (struct report_events *ev, const char *event, double seconds)
+{
+        emit (ev, json_pack ("{s:s, s:f}", "event", event, "stalled_s", seconds));
+}
+
+void
+report_events_end (struct report_events *ev, const struct run_result *r)
+{
+        if (r->crash_signal)
+                emit (ev, json_pack ("{s:s, s:s, s:o}", "event", "crash",
+                                     "signal", sigabbrev_np (r->crash_signal) ?: "?",
+                                     "reason", str_or_null (r->crash_reason)));
+        emit (ev, json_pack ("{s:s, s:s, s:i, s:I, s:I}", "event", "end",
+                             "verdict", verdict_name (r->verdict), "exit_code", r->exit_code,
+                             "finding_groups", (json_int_t) r->n_findings,
+                             "findings_total", (json_int_t) r->total_occurrences));
+}
+
+void
+report_events_close (struct report_events *ev)
+{
+        if (!ev)
+                return;
+        if (ev->out != stdout)
+                fclose (ev->out);
+        free (ev);
+}

@@ -1,0 +1,137 @@
+/* report-text.c: the end-of-run report for a person at a terminal. */
+#include "config.h"
+
+#include "report.h"
+
+#include <string.h>
+
+struct style {
+        const char *bold, *red, *green, *yellow, *dim, *reset;
+};
+
+static void
+print_first_line (FILE *out, const char *indent, const char *label, const char *stack)
+{
+        if (!stack || !*stack)
+                return;
+        const char *eol = strchr (stack, '\n');
+        int len = eol ? (int) (eol - stack) : (int) strlen (stack);
+        fprintf (out, "%s%s%.*s\n", indent, label, len, stack);
+}
+
+static void
+print_stack (FILE *out, const char *indent, const char *title, const char *stack)
+{
+        if (!stack || !*stack)
+                return;
+        fprintf (out, "%s%s\n", indent, title);
+        for (const char *p = stack; *p;) {
+                const char *eol = strchr (p, '\n');
+                int len = eol ? (int) (eol - p) : (int) strlen (p);
+                fprintf (out, "%s  %.*s\n", indent, len, p);
+                p = eol ? eol + 1 : p + len;
+        }
+}
+
+static void
+print_verdict (const struct run_result *r, FILE *out, const struct style *s)
+{
+        const char *colour = r->verdict == VERDICT_CLEAN ? s->green
+                             : r->verdict == VERDICT_ERROR ? s->yellow : s->red;
+        fprintf (out, "qgc-check: %s%s%s%s", s->bold, colour, verdict_name (r->verdict), s->reset);
+        switch (r->verdict) {
+        case VERDICT_CLEAN:
+                fprintf (out, ": no QObject destroyed off its thread (%llu objects, %llu collections, "
+                              "%llu off the GUI thread)",
+                         (unsigned long long) r->objects_created, (unsigned long long) r->collections,
+                         (unsigned long long) r->collections_off_gui);
+                break;
+        case VERDICT_RACE:
+                fprintf (out, ": %llu finding%s in %zu group%s", (unsigned long long) r->total_occurrences,
+                         r->total_occurrences == 1 ? "" : "s", r->n_findings, r->n_findings == 1 ? "" : "s");
+                break;
+        case VERDICT_ERROR:
+                fprintf (out, ": %s", r->error ? r->error : "the script failed");
+                break;
+        case VERDICT_CRASH:
+                fprintf (out, ": the app died of %s", r->crash_reason ? r->crash_reason : "a signal");
+                break;
+        case VERDICT_HANG:
+                fprintf (out, ": the GUI event loop made no progress for %.3g s", r->opts->hang_timeout);
+                break;
+        }
+        if (r->sup.interrupt_signal)
+                fprintf (out, " (interrupted by SIG%s)", sigabbrev_np (r->sup.interrupt_signal));
+        fprintf (out, " [%s]\n", r->opts->script);
+}
+
+void
+report_write_text (const struct run_result *r, FILE *out, bool color)
+{
+        struct style s = color ? (struct style) { "\033[1m", "\033[31m", "\033[32m", "\033[33m",
+                                                  "\033[2m", "\033[0m" }
+                               : (struct style) { "", "", "", "", "", "" };
+        print_verdict (r, out, &s);
+        if (r->opts->verbosity < 0)
+                return;
+
+        for (size_t i = 0; i < r->n_findings; i++) {
+                const struct result_finding *f = &r->findings[i];
+                if (strcmp (f->kind, "thread-warning") == 0) {
+                        fprintf (out, "%s%s%s: Qt warned \"%s\" in %s (%s",
+                                 s.bold, f->kind, s.reset, f->message, f->finalizing_thread, f->cause);
+                } else {
+                        fprintf (out, "%s%s%s", s.bold, f->qt_class, s.reset);
+                        if (*f->py_class)
+                                fprintf (out, " (Python class %s)", f->py_class);
+                        if (*f->object_name)
+                                fprintf (out, " '%s'", f->object_name);
+                        fprintf (out, " owned by %s, destroyed in %s (%s",
+                                 f->owner_thread, f->finalizing_thread, f->cause);
+                }
+                if (f->gc_generation >= 0)
+                        fprintf (out, ", generation %d, %s", f->gc_generation,
+                                 f->gc_trigger ? f->gc_trigger : "automatic");
+                fprintf (out, ") x%llu", (unsigned long long) f->count);
+                if (f->children)
+                        fprintf (out, " with %llu child QObjects", (unsigned long long) f->children);
+                fprintf (out, ", first at %.2f s\n", f->first_seen_s);
+                print_first_line (out, "  ", "created at ", f->creation_stack);
+                print_first_line (out, "  ", "finalized at ", f->finalization_stack);
+                if (r->opts->verbosity > 0) {
+                        print_stack (out, "  ", "creation stack (innermost first):", f->creation_stack);
+                        print_stack (out, "  ", "finalization stack (innermost first):",
+                                     f->finalization_stack);
+                }
+        }
+        if (r->verdict == VERDICT_HANG) {
+                fprintf (out, "  GIL held by: %s\n", r->gil_holder ? r->gil_holder : "unknown");
+                fprintf (out, "  GUI thread waits for: %s\n", r->gui_waiting ? r->gui_waiting : "unknown");
+        }
+        if ((r->verdict == VERDICT_CRASH || r->verdict == VERDICT_HANG) && r->dump) {
+                if (r->opts->verbosity > 0 || r->verdict == VERDICT_HANG || r->verdict == VERDICT_CRASH) {
+                        fprintf (out, "%sstacks at the %s:%s\n", s.dim,
+                                 r->verdict == VERDICT_HANG ? "hang" : "crash", s.reset);
+                        fputs (r->dump, out);
+                }
+        }
+        if (r->sup.over_limit)
+                fprintf (out, "note: the script did not end within --duration + %.3g s; it was stopped\n",
+                         r->opts->hang_timeout + 5.0);
+        if (r->binding && *r->binding)
+                fprintf (out, "%sbinding %s, Qt %s (%s)%s\n", s.dim, r->binding, r->qt_version,
+                         r->qtcore_path, s.reset);
+        if (r->verdict == VERDICT_RACE)
+                fprintf (out, "hint: Qt objects die in whichever thread Python's collector runs. The known "
+                              "fix: gc.disable() at start-up and gc.collect() from a QTimer in the GUI "
+                              "thread.\n");
+        fprintf (out, "seed %u; replay: qgc-check --seed %u", r->seed, r->seed);
+        if (r->opts->threads != 2)
+                fprintf (out, " --threads %u", r->opts->threads);
+        if (r->opts->duration != 5.0)
+                fprintf (out, " --duration %g", r->opts->duration);
+        fprintf (out, " %s", r->opts->script);
+        for (int i = 0; i < r->opts->script_argc; i++)
+                fprintf (out, " %s", r->opts->script_argv[i]);
+        fputc ('\n', out);
+}

@@ -1,0 +1,276 @@
+/* result.c: from the channel and the child's fate to one run_result. */
+#include "config.h"
+
+#include "result.h"
+
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+const char *
+verdict_name (enum verdict v)
+{
+        static const char *const names[] = { "clean", "race", "error", "crash", "hang" };
+        return v <= VERDICT_HANG ? names[v] : "error";
+}
+
+void
+result_finding_from_group (struct result_finding *out, const struct channel *ch,
+                           const struct channel_group *g)
+{
+        const struct finding *f = &g->finding;
+        *out = (struct result_finding) {
+                .kind = finding_kind_name (f->kind),
+                .cause = finding_cause_name (f->cause),
+                .gc_generation = f->gc_generation,
+                .gc_trigger = f->gc_trigger ? gc_trigger_name (f->gc_trigger) : NULL,
+                .qt_class = channel_string (ch, f->qt_class),
+                .py_class = channel_string (ch, f->py_class),
+                .object_name = channel_string (ch, f->object_name),
+                .owner_thread = channel_string (ch, f->owner_thread),
+                .finalizing_thread = channel_string (ch, f->finalizing_thread),
+                .message = channel_string (ch, f->message),
+                .creation_stack = channel_string (ch, f->creation_stack),
+                .finalization_stack = channel_string (ch, f->finalization_stack),
+                .count = atomic_load (&((struct channel_group *) g)->count),
+                .children = atomic_load (&((struct channel_group *) g)->children),
+                .first_seen_s = g->first_seen_s,
+        };
+}
+
+static int
+by_first_seen (const void *a, const void *b)
+{
+        const struct result_finding *x = a, *y = b;
+        return (x->first_seen_s > y->first_seen_s) - (x->first_seen_s < y->first_seen_s);
+}
+
+static char *
+signal_name (int sig)
+{
+        char *s = NULL;
+        const char *abbrev = sigabbrev_np (sig);
+        if (abbrev && asprintf (&s, "SIG%s", abbrev) > 0)
+                return s;
+        if (asprintf (&s, "signal %d", sig) > 0)
+                return s;
+        return NULL;
+}
+
+/* The dump's section for one thread: from its "@thread" line to the next
+ * marker. Returns a malloc'd copy or NULL. */
+static char *
+thread_section (const char *dump, const char *attribute)
+{
+        for (const char *p = dump; (p = strstr (p, "@thread ")); p++) {
+                const char *eol = strchr (p, '\n');
+                if (!eol)
+                        return NULL;
+                const char *a = strstr (p, attribute);
+                if (!a || a > eol)
+                        continue;
+                const char *end = strstr (eol, "\n@");
+                end = end ? end + 1 : p + strlen (p);
+                return strndup (p, (size_t) (end - p));
+        }
+        return NULL;
+}
+
+static bool
+has_frame (const char *section, const char *name)
+{
+        return section && strstr (section, name);
+}
+
+/* What a stuck thread waits for, from its native frames. */
+static const char *
+describe_wait (const char *section)
+{
+        if (!section)
+                return "unknown (no native stack)";
+        if (has_frame (section, "take_gil") || has_frame (section, "PyEval_RestoreThread") ||
+            has_frame (section, "PyEval_AcquireThread") || has_frame (section, "PyGILState_Ensure"))
+                return "the GIL";
+        if (has_frame (section, "flushWindowSystemEvents"))
+                return "the GUI thread (QWindowSystemInterface::flushWindowSystemEvents)";
+        if (has_frame (section, "QWaitCondition") || has_frame (section, "QSemaphore"))
+                return "a Qt wait condition (QWaitCondition/QSemaphore)";
+        if (has_frame (section, "QMutex") || has_frame (section, "QRecursiveMutex"))
+                return "a Qt mutex";
+        if (has_frame (section, "pthread_cond") || has_frame (section, "futex") ||
+            has_frame (section, "sem_") || has_frame (section, "pthread_mutex"))
+                return "a lock or condition variable";
+        if (has_frame (section, "processEvents") || has_frame (section, "poll"))
+                return "nothing: it runs or polls its event loop";
+        return "nothing visible: it is running";
+}
+
+static char *
+thread_label (const char *section)
+{
+        /* "@thread TID IDENT gil=.. main=.. crashed=.. name=COMM" */
+        unsigned long tid = 0;
+        char ident[32] = "?", comm[32] = "?";
+        sscanf (section, "@thread %lu %31s", &tid, ident);
+        const char *n = strstr (section, "name=");
+        if (n)
+                sscanf (n, "name=%31[^\n]", comm);
+        bool main = strstr (section, "main=yes") && strstr (section, "main=yes") < strchr (section, '\n');
+        char *s = NULL;
+        if (asprintf (&s, "%s (tid %lu, Python thread id %s)", main ? "MainThread" : comm, tid, ident) < 0)
+                return NULL;
+        return s;
+}
+
+static void
+diagnose_hang (struct run_result *r)
+{
+        char *holder = thread_section (r->dump, "gil=yes");
+        char *gui = thread_section (r->dump, "main=yes");
+        if (holder) {
+                char *label = thread_label (holder);
+                char *s = NULL;
+                if (label && asprintf (&s, "%s, waiting for %s", label, describe_wait (holder)) > 0)
+                        r->gil_holder = s;
+                free (label);
+        } else {
+                r->gil_holder = strdup ("no thread (or it did not answer)");
+        }
+        r->gui_waiting = strdup (describe_wait (gui));
+        free (holder);
+        free (gui);
+}
+
+static const char *
+outcome_name (uint32_t outcome)
+{
+        switch (outcome) {
+        case OUTCOME_RETURNED: return "returned";
+        case OUTCOME_EXIT: return "exit";
+        case OUTCOME_EXCEPTION: return "exception";
+        case OUTCOME_CANNOT_RUN: return "cannot-run";
+        default: return NULL;
+        }
+}
+
+void
+result_build (struct run_result *r, const struct options *opts, uint32_t seed,
+              struct channel *ch, const struct supervision *sup)
+{
+        memset (r, 0, sizeof *r);
+        r->opts = opts;
+        r->seed = seed;
+        r->sup = *sup;
+        r->binding = ch->binding;
+        r->qt_version = ch->qt_version;
+        r->qtcore_path = ch->qtcore_path;
+        r->objects_created = atomic_load (&ch->stats.objects_created);
+        r->objects_destroyed = atomic_load (&ch->stats.objects_destroyed);
+        r->collections = atomic_load (&ch->stats.collections);
+        r->collections_off_gui = atomic_load (&ch->stats.collections_off_gui);
+        r->dropped = atomic_load (&ch->stats.dropped);
+
+        struct channel_group **groups = calloc (CHANNEL_MAX_GROUPS, sizeof *groups);
+        size_t n = groups ? channel_groups (ch, groups, CHANNEL_MAX_GROUPS) : 0;
+        r->findings = calloc (n ? n : 1, sizeof *r->findings);
+        for (size_t i = 0; r->findings && i < n; i++) {
+                result_finding_from_group (&r->findings[i], ch, groups[i]);
+                r->total_occurrences += r->findings[i].count;
+        }
+        r->n_findings = r->findings ? n : 0;
+        free (groups);
+        qsort (r->findings, r->n_findings, sizeof *r->findings, by_first_seen);
+
+        uint32_t dump_len = atomic_load (&ch->dump.length);
+        if (dump_len > CHANNEL_DUMP_SIZE)
+                dump_len = CHANNEL_DUMP_SIZE;
+        r->dump = dump_len ? strndup (ch->dump.text, dump_len) : NULL;
+
+        /* The script's fate. */
+        uint32_t outcome = atomic_load (&ch->outcome);
+        uint32_t phase = atomic_load (&ch->phase);
+        r->script_status = -1;
+        if (phase == PHASE_DONE || outcome != OUTCOME_NONE) {
+                r->outcome = outcome_name (outcome);
+                r->script_status = atomic_load (&ch->script_status);
+        } else if (sup->exited) {
+                /* Ended without the runner's epilogue: os._exit(n). */
+                r->outcome = "exit";
+                r->script_status = sup->exit_code;
+        } else if (sup->term_signal) {
+                r->outcome = "killed";
+        }
+
+        bool crash = false;
+        int sig = atomic_load (&ch->crash_signal);
+        if (!sig && !sup->exited && sup->term_signal && !sup->killed_by_us)
+                sig = sup->term_signal;
+        uint32_t fatal = atomic_load (&ch->fatal_message);
+        if (sig) {
+                r->crash_signal = sig;
+                const char *fatal_text = channel_string (ch, fatal);
+                if (fatal && strstr (fatal_text, "Unhandled Python exception")) {
+                        /* PyQt aborts on an exception escaping a slot: the
+                         * app's code failed, memory is fine. */
+                        r->crash_reason = strdup ("unhandled Python exception in a slot (PyQt aborted)");
+                        r->error = "an exception escaped a Qt slot or virtual method; "
+                                   "its traceback is in the app's stderr above";
+                } else {
+                        char *name = signal_name (sig);
+                        char *reason = NULL;
+                        if (fatal && name && asprintf (&reason, "%s after Qt's fatal error \"%s\"", name,
+                                                       fatal_text) > 0) {
+                                free (name);
+                                r->crash_reason = reason;
+                        } else {
+                                r->crash_reason = name;
+                        }
+                        crash = true;
+                }
+        }
+
+        if (sup->hang && r->dump)
+                diagnose_hang (r);
+
+        if (!r->error) {
+                if (atomic_load (&ch->error_set))
+                        r->error = ch->error;
+                else if (outcome == OUTCOME_CANNOT_RUN)
+                        r->error = "the script could not be run (see the message above)";
+                else if (outcome == OUTCOME_EXCEPTION)
+                        r->error = "the script raised an uncaught exception (traceback above)";
+                else if (!atomic_load (&ch->binding_loaded) && !crash && !sup->hang &&
+                         !sup->interrupt_signal)
+                        r->error = "nothing was checked: the script never loaded a Qt binding "
+                                   "(PyQt6 or PySide6)";
+        }
+
+        /* Precedence: hang and crash over race over script error over clean. */
+        if (sup->hang)
+                r->verdict = VERDICT_HANG;
+        else if (crash)
+                r->verdict = VERDICT_CRASH;
+        else if (r->n_findings > 0)
+                r->verdict = VERDICT_RACE;
+        else if (r->error)
+                r->verdict = VERDICT_ERROR;
+        else
+                r->verdict = VERDICT_CLEAN;
+
+        static const int codes[] = { EXIT_CLEAN, EXIT_RACE, EXIT_SCRIPT_ERROR, EXIT_CRASH, EXIT_HANG };
+        r->exit_code = codes[r->verdict];
+        if (sup->interrupt_signal)
+                r->exit_code = 128 + sup->interrupt_signal;
+}
+
+void
+result_free (struct run_result *r)
+{
+        free (r->findings);
+        free ((char *) r->dump);
+        free ((char *) r->gil_holder);
+        free ((char *) r->gui_waiting);
+        if (r->crash_reason)
+                free ((char *) r->crash_reason);
+}

@@ -1,0 +1,100 @@
+/* result.h: the outcome of one run, as every report renders it.
+ *
+ * The supervisor fills it from the channel and the child's exit status
+ * (result_build); reports only render it.
+ */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "channel.h"
+#include "options.h"
+
+#define REPORT_SCHEMA_VERSION 1
+
+enum verdict {
+        VERDICT_CLEAN = 0,
+        VERDICT_RACE,
+        VERDICT_ERROR,
+        VERDICT_CRASH,
+        VERDICT_HANG,
+};
+
+/* Documented exit statuses (README, man page, --help). */
+enum exit_status {
+        EXIT_CLEAN = 0,
+        EXIT_RACE = 1,
+        EXIT_USAGE = 2,
+        EXIT_SCRIPT_ERROR = 3,
+        EXIT_CRASH = 4,
+        EXIT_HANG = 5,
+};
+
+struct result_finding {
+        const char *kind;
+        const char *cause;
+        int gc_generation;      /* -1: none */
+        const char *gc_trigger; /* "automatic", "explicit" or NULL */
+        const char *qt_class;
+        const char *py_class;   /* "" when unknown */
+        const char *object_name;
+        const char *owner_thread;
+        const char *finalizing_thread;
+        const char *message;
+        const char *creation_stack;     /* lines, innermost first */
+        const char *finalization_stack;
+        uint64_t count;
+        uint64_t children;  /* child QObjects destroyed with them */
+        double first_seen_s;
+};
+
+/* What the supervisor saw of the child, beside the channel. */
+struct supervision {
+        bool exited;            /* the runner ended by itself */
+        int exit_code;          /* if exited */
+        int term_signal;        /* if killed by a signal */
+        bool killed_by_us;      /* the signal came from the supervisor */
+        bool hang;              /* the GUI heartbeat stopped */
+        bool over_limit;        /* stopped after duration + grace */
+        int interrupt_signal;   /* SIGINT/SIGTERM to qgc-check, or 0 */
+        double elapsed_s;
+        const char *stderr_tail; /* last lines the app wrote to stderr */
+};
+
+struct run_result {
+        enum verdict verdict;
+        int exit_code;
+        const struct options *opts;
+        uint32_t seed;
+        struct supervision sup;
+        const char *error;         /* why the verdict is error, or NULL */
+        const char *outcome;       /* "returned", "exit", "exception", ... */
+        int script_status;         /* exit status of the script, -1 unknown */
+        int crash_signal;          /* 0 unless crash */
+        const char *crash_reason;  /* e.g. "SIGSEGV", "unhandled Python exception" */
+        const char *dump;          /* stacks, crash or hang */
+        const char *gil_holder;    /* hang: thread holding the GIL */
+        const char *gui_waiting;   /* hang: what the GUI thread waits for */
+        const char *binding;
+        const char *qt_version;
+        const char *qtcore_path;
+        uint64_t objects_created, objects_destroyed;
+        uint64_t collections, collections_off_gui, dropped;
+        size_t n_findings;
+        struct result_finding *findings; /* ordered by first_seen_s */
+        uint64_t total_occurrences;
+};
+
+/* Fills r from the channel and the supervision; allocates. */
+void result_build (struct run_result *r, const struct options *opts, uint32_t seed,
+                   struct channel *ch, const struct supervision *sup);
+
+void result_free (struct run_result *r);
+
+/* Converts one published group to its rendered form. */
+void result_finding_from_group (struct result_finding *out, const struct channel *ch,
+                                const struct channel_group *g);
+
+const char *verdict_name (enum verdict v);

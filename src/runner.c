@@ -1,0 +1,353 @@
+/* runner.c: the embedded interpreter (see runner.h). */
+#include "config.h"
+
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+
+#include "runner.h"
+
+#include <dlfcn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "bootstrap.h"
+#include "crash.h"
+#include "probe.h"
+#include "pyhost.h"
+#include "stress.h"
+
+static const struct runner_config *config;
+static struct channel *channel;
+static char binding_name[16];
+
+/* --- the probe's view of the channel --------------------------------- */
+
+static uint32_t
+host_intern (const char *s)
+{
+        return channel_intern (channel, s);
+}
+
+static void
+host_add_finding (const struct finding *f)
+{
+        channel_add_finding (channel, f);
+}
+
+static void
+host_count_object (bool created)
+{
+        atomic_fetch_add (created ? &channel->stats.objects_created
+                                  : &channel->stats.objects_destroyed, 1);
+}
+
+static void
+host_heartbeat (int loop_level)
+{
+        atomic_store (&channel->loop_level, loop_level);
+        atomic_store (&channel->heartbeat_ns, channel_now_ns ());
+        if (loop_level > 0)
+                atomic_store (&channel->loop_ran, 1);
+}
+
+static void
+host_qt_loaded (const char *version, const char *path)
+{
+        snprintf (channel->qt_version, sizeof channel->qt_version, "%s", version);
+        snprintf (channel->qtcore_path, sizeof channel->qtcore_path, "%s", path);
+}
+
+static void
+host_fatal_message (const char *text)
+{
+        atomic_store (&channel->fatal_message, channel_intern (channel, text));
+}
+
+static void
+host_app_started (void)
+{
+        if (atomic_exchange (&channel->app_exists, 1))
+                return;
+        atomic_store (&channel->app_ns, channel_now_ns ());
+        if (!PyGILState_GetThisThreadState ())
+                return;
+        PyGILState_STATE state = PyGILState_Ensure ();
+        PyObject *et, *ev, *tb;
+        PyErr_Fetch (&et, &ev, &tb);
+        if (stress_start (config->opts->threads, config->seed))
+                atomic_store (&channel->workers, config->opts->threads);
+        PyErr_Restore (et, ev, tb);
+        PyGILState_Release (state);
+}
+
+static void
+host_with_gil (void (*fn) (void))
+{
+        if (!PyGILState_GetThisThreadState ()) {
+                fn ();
+                return;
+        }
+        PyGILState_STATE state = PyGILState_Ensure ();
+        fn ();
+        PyGILState_Release (state);
+}
+
+static const struct probe_host host = {
+        .with_gil = host_with_gil,
+        .intern = host_intern,
+        .add_finding = host_add_finding,
+        .count_object = host_count_object,
+        .heartbeat = host_heartbeat,
+        .qt_loaded = host_qt_loaded,
+        .fatal_message = host_fatal_message,
+        .capture_creation = pyhost_capture_creation,
+        .describe_thread = pyhost_describe_thread,
+        .app_started = host_app_started,
+        .stop_stress = stress_stop,
+        .stress_running = stress_running,
+};
+
+/* --- the _qgc module, used by bootstrap.py --------------------------- */
+
+static void
+fail_now (const char *msg)
+{
+        channel_set_error (channel, msg);
+        fprintf (stderr, "qgc-check: %s\n", msg);
+        fflush (stderr);
+        _exit (3);
+}
+
+static void
+record_binding_version (const char *qtcore_module)
+{
+        /* "PyQt6 6.4.2" or "PySide6 6.8.1", as the binding says it. */
+        bool pyqt = strncmp (qtcore_module, "PyQt", 4) == 0;
+        PyObject *m = PyImport_ImportModule (pyqt ? qtcore_module : binding_name);
+        PyObject *v = m ? PyObject_GetAttrString (m, pyqt ? "PYQT_VERSION_STR" : "__version__") : NULL;
+        const char *s = v ? PyUnicode_AsUTF8 (v) : NULL;
+        snprintf (channel->binding, sizeof channel->binding, "%s %s", binding_name, s ? s : "?");
+        Py_XDECREF (v);
+        Py_XDECREF (m);
+        PyErr_Clear ();
+}
+
+static PyObject *
+qgc_binding_loaded (PyObject *self, PyObject *arg)
+{
+        const char *module = PyUnicode_AsUTF8 (arg);
+        if (!module)
+                return NULL;
+        if (binding_name[0])
+                Py_RETURN_NONE; /* a second binding: the first one is checked */
+        snprintf (binding_name, sizeof binding_name, "%.*s",
+                  (int) (strchr (module, '.') ? strchr (module, '.') - module : (long) strlen (module)),
+                  module);
+        if (strcmp (binding_name, "PyQt6") != 0 && strcmp (binding_name, "PySide6") != 0) {
+                char msg[256];
+                snprintf (msg, sizeof msg,
+                          "the script loaded %s (Qt 5); qgc-check checks Qt 6 bindings only: "
+                          "port it to PyQt6 or PySide6", binding_name);
+                fail_now (msg);
+        }
+        record_binding_version (module);
+
+        void *handle = dlopen (config->probe_path, RTLD_NOW | RTLD_LOCAL);
+        char msg[CHANNEL_TEXT_SIZE];
+        if (!handle) {
+                snprintf (msg, sizeof msg,
+                          "cannot load the Qt probe for the Qt that %s loaded: %s; "
+                          "reinstall qgc-check or use a Qt 6 binding", binding_name, dlerror ());
+                fail_now (msg);
+        }
+        probe_start_fn start = (probe_start_fn) dlsym (handle, PROBE_START_SYMBOL);
+        char error[512] = "";
+        if (!start || !start (&host, error, sizeof error)) {
+                snprintf (msg, sizeof msg, "cannot hook the Qt that %s loaded: %s",
+                          binding_name, start ? error : "the probe has no entry point");
+                fail_now (msg);
+        }
+        pyhost_set_resolver ((probe_resolve_fn) dlsym (handle, PROBE_RESOLVE_SYMBOL));
+        atomic_store (&channel->binding_loaded, 1);
+        Py_RETURN_NONE;
+}
+
+static PyObject *
+qgc_binding (PyObject *self, PyObject *unused)
+{
+        if (!binding_name[0])
+                Py_RETURN_NONE;
+        return PyUnicode_FromString (binding_name);
+}
+
+static PyObject *
+qgc_set_phase (PyObject *self, PyObject *arg)
+{
+        long phase = PyLong_AsLong (arg);
+        if (phase == -1 && PyErr_Occurred ())
+                return NULL;
+        atomic_store (&channel->phase, (uint32_t) phase);
+        Py_RETURN_NONE;
+}
+
+static PyMethodDef qgc_methods[] = {
+        { "binding_loaded", qgc_binding_loaded, METH_O, NULL },
+        { "binding", qgc_binding, METH_NOARGS, NULL },
+        { "set_phase", qgc_set_phase, METH_O, NULL },
+        { NULL, NULL, 0, NULL },
+};
+
+static struct PyModuleDef qgc_module = {
+        PyModuleDef_HEAD_INIT, "_qgc", "qgc-check runner internals", -1, qgc_methods,
+};
+
+static PyObject *
+qgc_init (void)
+{
+        PyObject *m = PyModule_Create (&qgc_module);
+        if (!m)
+                return NULL;
+        PyModule_AddIntConstant (m, "OUTCOME_RETURNED", OUTCOME_RETURNED);
+        PyModule_AddIntConstant (m, "OUTCOME_EXIT", OUTCOME_EXIT);
+        PyModule_AddIntConstant (m, "OUTCOME_EXCEPTION", OUTCOME_EXCEPTION);
+        PyModule_AddIntConstant (m, "OUTCOME_CANNOT_RUN", OUTCOME_CANNOT_RUN);
+        PyModule_AddIntConstant (m, "PHASE_SCRIPT", PHASE_SCRIPT);
+        PyModule_AddIntConstant (m, "PHASE_TOOL_LOOP", PHASE_TOOL_LOOP);
+        return m;
+}
+
+/* --- start-up and the script ------------------------------------------ */
+
+static void
+start_interpreter (void)
+{
+        const struct options *opts = config->opts;
+        PyStatus status;
+        PyConfig pc;
+        PyConfig_InitPythonConfig (&pc);
+        pc.parse_argv = 0;
+        pc.safe_path = 1; /* sys.path[0] is set to the script's directory below */
+        pc.install_signal_handlers = 1;
+
+        /* With the venv's interpreter as program name and executable, the
+         * path computation finds its pyvenv.cfg: the script sees the
+         * venv's packages exactly as its own python would. */
+        status = PyConfig_SetBytesString (&pc, &pc.program_name, config->python_executable);
+        if (PyStatus_Exception (status))
+                goto fail;
+        status = PyConfig_SetBytesString (&pc, &pc.executable, config->python_executable);
+        if (PyStatus_Exception (status))
+                goto fail;
+
+        int argc = opts->script_argc + 1;
+        char **argv = calloc ((size_t) argc + 1, sizeof *argv);
+        if (!argv)
+                fail_now ("out of memory");
+        argv[0] = (char *) opts->script;
+        for (int i = 0; i < opts->script_argc; i++)
+                argv[i + 1] = opts->script_argv[i];
+        status = PyConfig_SetBytesArgv (&pc, argc, argv);
+        free (argv);
+        if (PyStatus_Exception (status))
+                goto fail;
+
+        if (PyImport_AppendInittab ("_qgc", qgc_init) < 0)
+                fail_now ("cannot register the runner module");
+        status = Py_InitializeFromConfig (&pc);
+        if (PyStatus_Exception (status))
+                goto fail;
+        PyConfig_Clear (&pc);
+        return;
+fail:
+        PyConfig_Clear (&pc);
+        {
+                char msg[CHANNEL_TEXT_SIZE];
+                snprintf (msg, sizeof msg, "cannot start Python (%s): %s",
+                          config->python_executable, status.err_msg ? status.err_msg : "unknown error");
+                fail_now (msg);
+        }
+}
+
+static PyObject *
+load_bootstrap (void)
+{
+        PyObject *code = Py_CompileString (bootstrap_source, "<qgc-check bootstrap>", Py_file_input);
+        PyObject *module = code ? PyImport_ExecCodeModule ("_qgc_bootstrap", code) : NULL;
+        Py_XDECREF (code);
+        return module;
+}
+
+static bool
+deadline_passed (void)
+{
+        double duration = config->opts->duration;
+        int64_t app_ns = atomic_load (&channel->app_ns);
+        return duration > 0 && app_ns && channel_now_ns () - app_ns > (int64_t) (duration * 1e9);
+}
+
+static void
+flush_std_streams (void)
+{
+        PyObject *r = PyRun_String ("import sys\n"
+                                    "for s in (sys.stdout, sys.stderr):\n"
+                                    "    try: s.flush()\n"
+                                    "    except Exception: pass\n",
+                                    Py_file_input, PyEval_GetBuiltins (), NULL);
+        Py_XDECREF (r);
+        PyErr_Clear ();
+}
+
+_Noreturn void
+runner_main (const struct runner_config *cfg)
+{
+        config = cfg;
+        channel = cfg->channel;
+        atomic_store (&channel->runner_pid, getpid ());
+        atomic_store (&channel->start_ns, channel_now_ns ());
+
+        start_interpreter ();
+        crash_install (channel);
+        if (!pyhost_init (channel)) {
+                PyErr_Print ();
+                fail_now ("cannot install the garbage collector callbacks");
+        }
+        PyObject *bootstrap = load_bootstrap ();
+        if (!bootstrap) {
+                PyErr_Print ();
+                fail_now ("cannot start the runner (bootstrap failed)");
+        }
+
+        int outcome = OUTCOME_CANNOT_RUN, status = 1;
+        PyObject *r = PyObject_CallMethod (bootstrap, "run_script", "s", cfg->opts->script);
+        if (!r || !PyArg_ParseTuple (r, "ii", &outcome, &status))
+                PyErr_Print ();
+        Py_XDECREF (r);
+
+        /* A bug-report snippet builds its objects and returns: give the
+         * timers, queued calls and deleteLater() their loop, under stress. */
+        if (outcome == OUTCOME_RETURNED && binding_name[0] && !atomic_load (&channel->loop_ran) &&
+            cfg->opts->duration > 0 && !deadline_passed ()) {
+                r = PyObject_CallMethod (bootstrap, "tool_loop", NULL);
+                if (!r)
+                        PyErr_Print ();
+                Py_XDECREF (r);
+        }
+
+        /* The script's teardown (atexit) runs unstressed, and the main
+         * module stays alive: no widget tree becomes garbage here. */
+        stress_join ();
+        atomic_store (&channel->phase, PHASE_TEARDOWN);
+        atomic_store (&channel->outcome, (uint32_t) outcome);
+        atomic_store (&channel->script_status, status);
+        r = PyRun_String ("import atexit\natexit._run_exitfuncs()\n", Py_file_input,
+                          PyEval_GetBuiltins (), NULL);
+        if (!r)
+                PyErr_Print ();
+        Py_XDECREF (r);
+        flush_std_streams ();
+        atomic_store (&channel->phase, PHASE_DONE);
+        fflush (NULL);
+        _exit (status);
+}

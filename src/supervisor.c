@@ -1,0 +1,369 @@
+/* supervisor.c: the parent process (see supervisor.h). */
+#include "config.h"
+
+#include "supervisor.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/signalfd.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "crash.h"
+#include "runner.h"
+
+#define TICK_MS 50
+#define STDERR_TAIL_SIZE 4096
+#define TERM_GRACE_NS 2000000000LL
+#define DUMP_WAIT_NS 3000000000LL
+
+struct watch {
+        const struct supervisor_config *config;
+        struct channel *ch;
+        pid_t child;
+        int signal_fd;
+        int stderr_fd;
+        struct supervision *sup;
+        int64_t start_ns;
+        int64_t kill_at_ns;   /* SIGKILL the group at this time, 0 = not yet */
+        int64_t dump_asked_ns;
+        bool seen[CHANNEL_MAX_GROUPS];
+        char tail[STDERR_TAIL_SIZE];
+        size_t tail_len;
+};
+
+static void
+write_all (int fd, const char *buf, size_t len)
+{
+        while (len > 0) {
+                ssize_t n = write (fd, buf, len);
+                if (n < 0 && errno == EINTR)
+                        continue;
+                if (n <= 0)
+                        return;
+                buf += n;
+                len -= (size_t) n;
+        }
+}
+
+/* Relays the app's stderr and keeps its last bytes for the report. */
+static void
+relay_stderr (struct watch *w)
+{
+        char buf[65536];
+        for (;;) {
+                ssize_t n = read (w->stderr_fd, buf, sizeof buf);
+                if (n < 0 && errno == EINTR)
+                        continue;
+                if (n <= 0) {
+                        if (n == 0) {
+                                close (w->stderr_fd);
+                                w->stderr_fd = -1;
+                        }
+                        return;
+                }
+                write_all (STDERR_FILENO, buf, (size_t) n);
+                size_t len = (size_t) n;
+                const char *src = buf;
+                if (len >= STDERR_TAIL_SIZE) {
+                        src += len - STDERR_TAIL_SIZE;
+                        len = STDERR_TAIL_SIZE;
+                        w->tail_len = 0;
+                }
+                if (w->tail_len + len > STDERR_TAIL_SIZE) {
+                        size_t drop = w->tail_len + len - STDERR_TAIL_SIZE;
+                        memmove (w->tail, w->tail + drop, w->tail_len - drop);
+                        w->tail_len -= drop;
+                }
+                memcpy (w->tail + w->tail_len, src, len);
+                w->tail_len += len;
+        }
+}
+
+static void
+kill_group (struct watch *w, int sig)
+{
+        if (w->child > 0) {
+                kill (-w->child, sig);
+                kill (w->child, sig);
+        }
+}
+
+/* Everything the run started dies: the process group, and, since the
+ * supervisor is a subreaper, any descendant that left the group. */
+static void
+kill_descendants (pid_t self)
+{
+        DIR *dir = opendir ("/proc");
+        if (!dir)
+                return;
+        struct dirent *d;
+        while ((d = readdir (dir))) {
+                pid_t pid = (pid_t) atoi (d->d_name);
+                if (pid <= 0)
+                        continue;
+                char path[64], buf[512];
+                snprintf (path, sizeof path, "/proc/%d/stat", pid);
+                FILE *f = fopen (path, "r");
+                if (!f)
+                        continue;
+                size_t n = fread (buf, 1, sizeof buf - 1, f);
+                fclose (f);
+                buf[n] = '\0';
+                const char *close_paren = strrchr (buf, ')');
+                int ppid = 0;
+                if (close_paren && sscanf (close_paren + 2, "%*c %d", &ppid) == 1 && ppid == self)
+                        kill (pid, SIGKILL);
+        }
+        closedir (dir);
+}
+
+static void
+emit_new_findings (struct watch *w)
+{
+        if (!w->config->events)
+                return;
+        for (uint32_t i = 0; i < CHANNEL_MAX_GROUPS; i++) {
+                struct channel_group *g = &w->ch->groups[i];
+                if (w->seen[i] || atomic_load_explicit (&g->state, memory_order_acquire) != SLOT_PUBLISHED)
+                        continue;
+                w->seen[i] = true;
+                struct result_finding f;
+                result_finding_from_group (&f, w->ch, g);
+                report_events_finding (w->config->events, &f);
+        }
+}
+
+static void
+start_stopping (struct watch *w, int64_t now, int sig)
+{
+        if (w->kill_at_ns)
+                return;
+        w->sup->killed_by_us = true;
+        kill_group (w, sig);
+        w->kill_at_ns = now + TERM_GRACE_NS;
+}
+
+static void
+check_progress (struct watch *w, int64_t now)
+{
+        const struct options *opts = w->config->opts;
+        struct channel *ch = w->ch;
+        if (w->kill_at_ns || w->dump_asked_ns)
+                return;
+
+        /* Hang: the GUI thread is inside an event loop that stopped
+         * turning. Ask the runner for every thread's stacks first. */
+        int64_t beat = atomic_load (&ch->heartbeat_ns);
+        if (beat && atomic_load (&ch->loop_level) > 0 && atomic_load (&ch->phase) < PHASE_TEARDOWN &&
+            now - beat > (int64_t) (opts->hang_timeout * 1e9)) {
+                w->sup->hang = true;
+                w->sup->killed_by_us = true;
+                w->dump_asked_ns = now;
+                kill (w->child, crash_dump_signal ());
+                if (w->config->events)
+                        report_events_note (w->config->events, "hang", (now - beat) / 1e9);
+                return;
+        }
+
+        /* The script outlived its duration plus grace without ending
+         * (e.g. it blocks in Python with no event loop): stop it. */
+        if (opts->duration > 0) {
+                int64_t from = atomic_load (&ch->app_ns);
+                if (!from)
+                        from = w->start_ns;
+                double grace = opts->hang_timeout + 5.0;
+                if (now - from > (int64_t) ((opts->duration + grace) * 1e9)) {
+                        w->sup->over_limit = true;
+                        start_stopping (w, now, SIGTERM);
+                }
+        }
+}
+
+static bool
+dump_finished (struct channel *ch)
+{
+        uint32_t len = atomic_load (&ch->dump.length);
+        if (len > CHANNEL_DUMP_SIZE)
+                return true;
+        return len >= 5 && memmem (ch->dump.text, len, "@end\n", 5) != NULL;
+}
+
+static void
+handle_signal (struct watch *w, const struct signalfd_siginfo *si, int64_t now)
+{
+        switch (si->ssi_signo) {
+        case SIGINT:
+        case SIGTERM:
+        case SIGHUP:
+                if (!w->sup->interrupt_signal)
+                        w->sup->interrupt_signal = (int) si->ssi_signo == SIGHUP ? SIGTERM : (int) si->ssi_signo;
+                start_stopping (w, now, SIGTERM);
+                break;
+        default:
+                break;
+        }
+}
+
+/* Reaps the runner (and orphans re-parented to us). True once the runner
+ * has ended. */
+static bool
+reap (struct watch *w)
+{
+        bool runner_done = false;
+        for (;;) {
+                int status;
+                pid_t pid = waitpid (-1, &status, WNOHANG);
+                if (pid <= 0)
+                        break;
+                if (pid != w->child)
+                        continue;
+                runner_done = true;
+                if (WIFEXITED (status)) {
+                        w->sup->exited = true;
+                        w->sup->exit_code = WEXITSTATUS (status);
+                } else if (WIFSIGNALED (status)) {
+                        w->sup->term_signal = WTERMSIG (status);
+                }
+        }
+        return runner_done;
+}
+
+static _Noreturn void
+child_start (const struct supervisor_config *config, struct channel *ch, int stderr_write,
+             pid_t parent)
+{
+        setpgid (0, 0);
+        /* If qgc-check dies, the app dies with it. */
+        prctl (PR_SET_PDEATHSIG, SIGKILL);
+        if (getppid () != parent)
+                _exit (127);
+        sigset_t none;
+        sigemptyset (&none);
+        sigprocmask (SIG_SETMASK, &none, NULL);
+        if (stderr_write != STDERR_FILENO) {
+                dup2 (stderr_write, STDERR_FILENO);
+                close (stderr_write);
+        }
+        struct runner_config rc = {
+                .opts = config->opts,
+                .channel = ch,
+                .seed = config->seed,
+                .probe_path = config->probe_path,
+                .python_executable = config->python_executable,
+        };
+        runner_main (&rc);
+}
+
+bool
+supervisor_run (const struct supervisor_config *config, struct channel **channel_out,
+                struct supervision *sup, char *error, size_t error_size)
+{
+        memset (sup, 0, sizeof *sup);
+        struct channel *ch = channel_create ();
+        if (!ch) {
+                snprintf (error, error_size, "cannot create the shared findings area: %s",
+                          strerror (errno));
+                return false;
+        }
+        int pipefd[2];
+        if (pipe2 (pipefd, O_CLOEXEC) < 0) {
+                snprintf (error, error_size, "cannot create a pipe: %s", strerror (errno));
+                return false;
+        }
+        sigset_t mask;
+        sigemptyset (&mask);
+        sigaddset (&mask, SIGCHLD);
+        sigaddset (&mask, SIGINT);
+        sigaddset (&mask, SIGTERM);
+        sigaddset (&mask, SIGHUP);
+        sigprocmask (SIG_BLOCK, &mask, NULL);
+        signal (SIGPIPE, SIG_IGN);
+        int sfd = signalfd (-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
+        if (sfd < 0) {
+                snprintf (error, error_size, "cannot create a signalfd: %s", strerror (errno));
+                return false;
+        }
+        prctl (PR_SET_CHILD_SUBREAPER, 1);
+
+        fflush (NULL);
+        pid_t parent = getpid ();
+        pid_t child = fork ();
+        if (child < 0) {
+                snprintf (error, error_size, "cannot fork: %s", strerror (errno));
+                return false;
+        }
+        if (child == 0) {
+                close (sfd);
+                close (pipefd[0]);
+                signal (SIGPIPE, SIG_DFL);
+                child_start (config, ch, pipefd[1], parent);
+        }
+        setpgid (child, child);
+        close (pipefd[1]);
+        fcntl (pipefd[0], F_SETFL, O_NONBLOCK);
+
+        struct watch *w = calloc (1, sizeof *w);
+        if (!w) {
+                kill (child, SIGKILL);
+                snprintf (error, error_size, "out of memory");
+                return false;
+        }
+        *w = (struct watch) {
+                .config = config, .ch = ch, .child = child, .signal_fd = sfd,
+                .stderr_fd = pipefd[0], .sup = sup, .start_ns = channel_now_ns (),
+        };
+        if (config->events)
+                report_events_start (config->events, config->opts, config->seed, child);
+
+        bool done = false;
+        while (!done) {
+                struct pollfd fds[2] = { { sfd, POLLIN, 0 }, { w->stderr_fd, POLLIN, 0 } };
+                int n = poll (fds, w->stderr_fd >= 0 ? 2 : 1, TICK_MS);
+                int64_t now = channel_now_ns ();
+                if (n > 0 && (fds[1].revents & (POLLIN | POLLHUP)))
+                        relay_stderr (w);
+                if (n > 0 && (fds[0].revents & POLLIN)) {
+                        struct signalfd_siginfo si;
+                        while (read (sfd, &si, sizeof si) == sizeof si)
+                                handle_signal (w, &si, now);
+                }
+                if (reap (w))
+                        done = true;
+                emit_new_findings (w);
+                if (done)
+                        break;
+                check_progress (w, now);
+                if (w->dump_asked_ns && !w->kill_at_ns &&
+                    (dump_finished (ch) || now - w->dump_asked_ns > DUMP_WAIT_NS)) {
+                        kill_group (w, SIGKILL);
+                        w->kill_at_ns = now;
+                }
+                if (w->kill_at_ns && now >= w->kill_at_ns)
+                        kill_group (w, SIGKILL);
+        }
+
+        /* No process of the run survives it. */
+        kill (-child, SIGKILL);
+        kill_descendants (parent);
+        if (w->stderr_fd >= 0) {
+                relay_stderr (w);
+                close (w->stderr_fd);
+        }
+        while (waitpid (-1, NULL, WNOHANG) > 0)
+                ;
+        emit_new_findings (w);
+        sup->elapsed_s = (channel_now_ns () - w->start_ns) / 1e9;
+        sup->stderr_tail = strndup (w->tail, w->tail_len);
+        close (sfd);
+        free (w);
+        *channel_out = ch;
+        return true;
+}

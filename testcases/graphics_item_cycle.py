@@ -1,0 +1,30 @@
+# qgc-check-expect: verdict=race class=QGraphicsTextItem cause=cyclic-gc thread=qgc-stress-*
+# qgc-check-args: --duration 2
+# A QGraphicsRectItem subclass in a reference cycle owns a child QGraphicsTextItem (a QObject);
+# when a GC-stress worker collects the cycle, the text item is destroyed off the GUI thread.
+import sys
+
+from PyQt6.QtCore import QTimer
+from PyQt6.QtWidgets import QApplication, QGraphicsRectItem, QGraphicsTextItem
+
+
+class LegendEntry(QGraphicsRectItem):
+    def __init__(self):
+        super().__init__(0, 0, 20, 10)
+        self.label = QGraphicsTextItem("x", self)
+        self.callbacks = [self.refresh]  # bound method on self -> reference cycle
+
+    def refresh(self):
+        self.label.setPlainText("y")
+
+
+def make_garbage():
+    for _ in range(5):
+        LegendEntry()  # dropped at once, only the cycle keeps it alive
+
+
+app = QApplication(sys.argv)
+timer = QTimer()
+timer.timeout.connect(make_garbage)
+timer.start(10)
+app.exec()
