@@ -120,7 +120,7 @@ result_object (const struct run_result *r)
 
         return json_pack ("{s:i, s:{s:s, s:s}, s:s, s:i, s:b, s:o, s:I, s:f, s:f, s:I, s:f,"
                           " s:s, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o,"
-                          " s:{s:I, s:I, s:I, s:I, s:I, s:I}}",
+                          " s:I, s:{s:I, s:I, s:I, s:I, s:I, s:I}}",
                           "schema_version", REPORT_SCHEMA_VERSION,
                           "tool", "name", "qgc-check", "version", QGC_VERSION,
                           "verdict", verdict_name (r->verdict),
@@ -146,6 +146,7 @@ result_object (const struct run_result *r)
                           "crash", crash,
                           "hang", hang,
                           "stderr_tail", str_or_null (r->sup.stderr_tail),
+                          "runner_pid", (json_int_t) r->sup.runner_pid,
                           "stats",
                           "objects_created", (json_int_t) r->objects_created,
                           "objects_destroyed", (json_int_t) r->objects_destroyed,

@@ -52,6 +52,7 @@ struct result_finding {
 
 /* What the supervisor saw of the child, beside the channel. */
 struct supervision {
+        int runner_pid;         /* leads the run's process group */
         bool exited;            /* the runner ended by itself */
         int exit_code;          /* if exited */
         int term_signal;        /* if killed by a signal */

@@ -7,6 +7,7 @@
 #include "stress.h"
 
 #include <stdatomic.h>
+#include <sys/prctl.h>
 #include <time.h>
 
 static atomic_bool stop_requested;
@@ -32,6 +33,10 @@ worker_main (PyObject *self, PyObject *args)
         if (!PyArg_ParseTuple (args, "II", &index, &seed))
                 return NULL;
         uint32_t rng = (seed ^ (index * 0x9e3779b9u)) | 1u;
+        /* The native name too, so that stack dumps and gdb show it. */
+        char name[16];
+        snprintf (name, sizeof name, "qgc-stress-%u", index);
+        prctl (PR_SET_NAME, name, 0, 0, 0);
         while (!atomic_load (&stop_requested)) {
                 /* A burst of self-referencing lists: each is one tracked
                  * container that only the cyclic collector can free, so

@@ -307,6 +307,7 @@ supervisor_run (const struct supervisor_config *config, struct channel **channel
                 child_start (config, ch, pipefd[1], parent);
         }
         setpgid (child, child);
+        sup->runner_pid = child;
         close (pipefd[1]);
         fcntl (pipefd[0], F_SETFL, O_NONBLOCK);
 

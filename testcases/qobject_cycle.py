@@ -1,5 +1,6 @@
 # qgc-check-expect: verdict=clean
 # qgc-check-args: --duration 2
+# qgc-check-stdout: ^deferred-deletions: [1-9]
 # Plain QObject subclasses in self-cycles: PyQt6 defers their deletion (deleteLater) when a worker
 # collects them. Prints "deferred-deletions: N" (wrapper finalized off-main, C++ destroyed on main).
 import sys

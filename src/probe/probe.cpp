@@ -191,6 +191,9 @@ public:
                 connect (QCoreApplication::instance (), &QCoreApplication::aboutToQuit, this,
                          [] { host->heartbeat (0); });
                 timer.start (50);
+                /* This runs from the loop's first iteration: a beat now
+                 * arms the hang watch even if the loop never turns again. */
+                host->heartbeat (QThread::currentThread ()->loopLevel ());
         }
 
         void tick ()

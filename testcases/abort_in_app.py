@@ -1,0 +1,12 @@
+# qgc-check-expect: verdict=crash signal=ABRT
+# qgc-check-args: --duration 10
+# The app aborts (as a failed assertion in native code would) from a GUI-thread timer.
+import os
+import sys
+
+from PyQt6.QtCore import QTimer
+from PyQt6.QtWidgets import QApplication
+
+app = QApplication(sys.argv)
+QTimer.singleShot(300, os.abort)
+app.exec()

@@ -1,0 +1,17 @@
+# qgc-check-expect: verdict=error
+# qgc-check-args: --duration 10
+# An exception escapes a slot: PyQt6 prints it and aborts (qFatal). The report names the
+# Python exception, not memory corruption.
+import sys
+
+from PyQt6.QtCore import QTimer
+from PyQt6.QtWidgets import QApplication
+
+
+def on_timeout():
+    raise ValueError("bad value in slot")
+
+
+app = QApplication(sys.argv)
+QTimer.singleShot(300, on_timeout)
+app.exec()

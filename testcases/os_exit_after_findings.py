@@ -1,0 +1,31 @@
+# qgc-check-expect: verdict=race class=QGraphicsTextItem cause=cyclic-gc script_exit=7
+# qgc-check-args: --duration 10
+# Races, then os._exit(7) with nothing flushed: the findings and the status survive.
+import os
+import sys
+
+from PyQt6.QtCore import QTimer
+from PyQt6.QtWidgets import QApplication, QGraphicsRectItem, QGraphicsTextItem
+
+
+class LegendEntry(QGraphicsRectItem):
+    def __init__(self):
+        super().__init__()
+        self.label = QGraphicsTextItem("x", self)
+        self.callbacks = [self.refresh]
+
+    def refresh(self):
+        pass
+
+
+def make_garbage():
+    for _ in range(5):
+        LegendEntry()
+
+
+app = QApplication(sys.argv)
+timer = QTimer()
+timer.timeout.connect(make_garbage)
+timer.start(10)
+QTimer.singleShot(1500, lambda: os._exit(7))
+app.exec()

@@ -1,0 +1,88 @@
+"""Every testcase in testcases/ runs under qgc-check several times and must give
+its declared outcome each time: verdict, exit status, and the finding it names."""
+import fnmatch
+import os
+import re
+
+import pytest
+
+from conftest import (parse_header, process_group_gone, run_tool, list_testcases,
+                      validate_schema)
+
+RUNS = int(os.environ.get("QGC_TEST_RUNS", "3"))
+EXIT = {"clean": 0, "race": 1, "error": 3, "crash": 4, "hang": 5}
+
+
+def matching_findings(report, expect):
+    found = report["findings"]
+    for key, field in (("class", "class"), ("cause", "cause"), ("kind", "kind")):
+        if key in expect:
+            found = [f for f in found if f[field] == expect[key]]
+    if "thread" in expect:
+        found = [f for f in found if fnmatch.fnmatch(f["finalizing_thread"] or "", expect["thread"])]
+    if "message" in expect:
+        found = [f for f in found if fnmatch.fnmatch(f["message"] or "", expect["message"])]
+    return found
+
+
+def check_outcome(case, run, header):
+    expect = header["expect"]
+    report = run.report
+    assert report is not None, f"no JSON report; stderr:\n{run.stderr[-3000:]}"
+    validate_schema(report)
+    assert report["verdict"] == expect["verdict"], run.stderr[-3000:]
+    assert run.returncode == EXIT[expect["verdict"]]
+    assert report["exit_code"] == run.returncode
+    assert process_group_gone(report["runner_pid"]), "a process of the run survived it"
+    if any(k in expect for k in ("class", "cause", "thread", "kind", "message")):
+        found = matching_findings(report, expect)
+        assert found, f"no finding matches {expect}: {report['findings'][:3]}"
+        for f in found:
+            assert f["count"] >= 1
+            assert f["owner_thread"] == "MainThread" or f["kind"] == "thread-warning"
+            if f["kind"] == "off-thread-finalization":
+                # Creation site: the testcase's own line, in the user's function.
+                site = f["creation_site"]
+                assert site and site["file"] == str(case) and site["line"] > 0, site
+    if expect["verdict"] in ("clean", "error", "hang") and "class" not in expect:
+        assert report["findings"] == [] or expect["verdict"] == "hang"
+    if "signal" in expect:
+        assert report["crash"]["signal"] == expect["signal"]
+        assert "@python" in report["crash"]["stacks"] and "@thread" in report["crash"]["stacks"]
+    if "script_exit" in expect:
+        assert report["script_exit_status"] == int(expect["script_exit"])
+    if expect.get("stopped") == "yes":
+        assert report["stopped_after_limit"] is True
+    if header["stdout"]:
+        assert re.search(header["stdout"], run.stdout, re.M), run.stdout[-2000:]
+
+
+CASES = [(case, i) for case in list_testcases() for i in range(RUNS)]
+
+
+@pytest.mark.parametrize("case,attempt", CASES, ids=[f"{c.stem}-{i}" for c, i in CASES])
+def test_testcase(case, attempt):
+    header = parse_header(case)
+    run = run_tool(*header["args"], case, timeout=180)
+    check_outcome(case, run, header)
+
+
+@pytest.mark.parametrize("attempt", range(RUNS))
+def test_no_stress_workers_means_clean(attempt):
+    """--threads 0 observes only: the racy case's garbage is collected in the GUI thread."""
+    run = run_tool("--threads", "0", "--duration", "2", "testcases/graphics_item_cycle.py",
+                   cwd=os.path.dirname(os.path.dirname(__file__)))
+    assert run.report["verdict"] == "clean" and run.returncode == 0, run.stderr[-2000:]
+    assert run.report["stats"]["collections_off_gui_thread"] == 0
+    assert run.report["stats"]["collections"] > 0
+
+
+def test_hang_names_gil_holder_and_gui_wait():
+    case = [c for c in list_testcases() if c.stem == "deadlock_proxy_widget"][0]
+    run = run_tool(*parse_header(case)["args"], case, timeout=120)
+    hang = run.report["hang"]
+    assert run.report["verdict"] == "hang"
+    assert hang["gil_holder"].startswith("qgc-stress-")
+    assert "flushWindowSystemEvents" in hang["gil_holder"]
+    assert hang["gui_thread_waiting_for"] == "the GIL"
+    assert "GIL held by: qgc-stress-" in run.stderr
