@@ -210,12 +210,23 @@ result_build (struct run_result *r, const struct options *opts, uint32_t seed,
         if (sig) {
                 r->crash_signal = sig;
                 const char *fatal_text = channel_string (ch, fatal);
-                if (fatal && strstr (fatal_text, "Unhandled Python exception")) {
+                if (fatal && (strstr (fatal_text, "Unhandled Python exception") ||
+                              strncmp (fatal_text, "Traceback (most recent call last):", 34) == 0)) {
                         /* PyQt aborts on an exception escaping a slot: the
-                         * app's code failed, memory is fine. */
-                        r->crash_reason = strdup ("unhandled Python exception in a slot (PyQt aborted)");
-                        r->error = "an exception escaped a Qt slot or virtual method; "
-                                   "its traceback is in the app's stderr above";
+                         * app's code failed, memory is fine. Name the
+                         * exception (the traceback's last line). */
+                        const char *end = fatal_text + strlen (fatal_text);
+                        while (end > fatal_text && end[-1] == '\n')
+                                end--;
+                        const char *last = end;
+                        while (last > fatal_text && last[-1] != '\n')
+                                last--;
+                        char *reason = NULL;
+                        if (asprintf (&reason, "unhandled Python exception in a slot: %.*s",
+                                      (int) (end - last), last) < 0)
+                                reason = NULL;
+                        r->crash_reason = reason;
+                        r->error = reason;
                 } else {
                         char *name = signal_name (sig);
                         char *reason = NULL;

@@ -1,4 +1,4 @@
-# qgc-check-expect: verdict=hang
+# qgc-check-expect: verdict=hang also=crash
 # qgc-check-args: --duration 20 --hang-timeout 3
 # A graphics item in a cycle owns a QGraphicsProxyWidget holding a QLabel. A worker collecting
 # it destroys the QLabel off-thread and waits for the GUI thread, which waits for the GIL.

@@ -1,4 +1,4 @@
-# qgc-check-expect: verdict=race kind=thread-warning message=*Timers cannot be stopped from another thread*
+# qgc-check-expect: verdict=race kind=thread-warning message=*Timers cannot be stopped from another thread* also=crash
 # qgc-check-args: --duration 2
 # A plain Python object in a cycle whose __del__ stops its QTimer: when a GC-stress worker
 # collects it, __del__ runs off the GUI thread and Qt warns in QObject::killTimer.

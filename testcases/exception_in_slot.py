@@ -1,4 +1,4 @@
-# qgc-check-expect: verdict=error
+# qgc-check-expect: verdict=error reason=*ValueError: bad value in slot*
 # qgc-check-args: --duration 10
 # An exception escapes a slot: PyQt6 prints it and aborts (qFatal). The report names the
 # Python exception, not memory corruption.

@@ -1,4 +1,4 @@
-# qgc-check-expect: verdict=race class=QGraphicsTextItem cause=cyclic-gc thread=qgc-stress-*
+# qgc-check-expect: verdict=race class=QGraphicsTextItem cause=cyclic-gc thread=qgc-stress-* also=crash
 # qgc-check-args: --duration 2
 # A QGraphicsRectItem subclass in a reference cycle owns a child QGraphicsTextItem (a QObject);
 # when a GC-stress worker collects the cycle, the text item is destroyed off the GUI thread.

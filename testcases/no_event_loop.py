@@ -1,4 +1,4 @@
-# qgc-check-expect: verdict=race class=QGraphicsTextItem cause=cyclic-gc thread=qgc-stress-*
+# qgc-check-expect: verdict=race class=QGraphicsTextItem cause=cyclic-gc thread=qgc-stress-* also=crash
 # qgc-check-args: --duration 2
 # Bug-report style snippet: like graphics_item_cycle.py, but it never calls app.exec();
 # the checker has to run the event loop itself for the garbage timer to fire.

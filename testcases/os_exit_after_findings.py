@@ -1,4 +1,4 @@
-# qgc-check-expect: verdict=race class=QGraphicsTextItem cause=cyclic-gc script_exit=7
+# qgc-check-expect: verdict=race class=QGraphicsTextItem cause=cyclic-gc script_exit=7 also=crash
 # qgc-check-args: --duration 10
 # Races, then os._exit(7) with nothing flushed: the findings and the status survive.
 import os

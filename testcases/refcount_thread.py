@@ -1,4 +1,4 @@
-# qgc-check-expect: verdict=race class=QGraphicsTextItem cause=refcount thread=consumer
+# qgc-check-expect: verdict=race class=QGraphicsTextItem cause=refcount thread=consumer also=crash
 # qgc-check-args: --duration 2
 # The GUI thread hands graphics items (no cycle) to a plain "consumer" thread, which drops the
 # last reference; the child QGraphicsTextItem is destroyed there by plain refcounting.

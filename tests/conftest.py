@@ -58,8 +58,9 @@ def parse_header(path):
         if not line.startswith("#"):
             break
         if line.startswith("# qgc-check-expect:"):
-            for item in line.split(":", 1)[1].split():
-                key, _, value = item.partition("=")
+            # key=value pairs; a value runs to the next " key=" (globs may hold spaces)
+            body = line.split(":", 1)[1]
+            for key, value in re.findall(r"(\w+)=(.*?)(?=\s+\w+=|\s*$)", body):
                 expect[key] = value
         elif line.startswith("# qgc-check-args:"):
             args = line.split(":", 1)[1].split()
