@@ -106,20 +106,39 @@ is_current (QThread *thread)
         return QThread::currentThread () == thread;
 }
 
+/* Objects created by Python code (the GIL held, a Python frame present)
+ * are complete whenever another thread holds the GIL; objects created by
+ * native code may still be under construction or destruction elsewhere,
+ * so only the GUI thread's timer names those. */
+std::vector<QObject *> pending_native;
+
+void
+resolve_list (std::vector<QObject *> &list)
+{
+        for (QObject *obj : list) {
+                auto it = objects.find (obj);
+                /* A destroyed object left the map under this lock, so the
+                 * pointer is live. */
+                if (it != objects.end ())
+                        it->second.qt_class = obj->metaObject ()->className ();
+        }
+        list.clear ();
+}
+
 void
 resolve_pending_now ()
 {
         std::lock_guard<std::mutex> guard (lock);
-        for (QObject *obj : pending) {
-                auto it = objects.find (obj);
-                /* A destroyed object left the map under this lock, so the
-                 * pointer is live; at worst it is still in a subclass
-                 * constructor and names an intermediate class. */
-                if (it != objects.end ())
-                        it->second.qt_class = obj->metaObject ()->className ();
-        }
-        pending.clear ();
+        resolve_list (pending);
+        resolve_list (pending_native);
         resolve_posted.store (false);
+}
+
+void
+resolve_python_created ()
+{
+        std::lock_guard<std::mutex> guard (lock);
+        resolve_list (pending);
 }
 
 /* metaObject() of a binding's subclass may read its Python wrapper: hold
@@ -279,7 +298,7 @@ on_add (QObject *obj)
         {
                 std::lock_guard<std::mutex> guard (lock);
                 objects[obj] = info;
-                pending.push_back (obj);
+                (info.creation_stack ? pending : pending_native).push_back (obj);
                 post = controller && !resolve_posted.exchange (true);
         }
         if (post)
@@ -420,7 +439,7 @@ extern "C" Q_DECL_EXPORT void
 qgc_probe_resolve_classes (void)
 {
         if (host)
-                resolve_pending_now ();
+                resolve_python_created ();
 }
 
 extern "C" Q_DECL_EXPORT bool
