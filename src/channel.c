@@ -102,11 +102,10 @@ out:
 static bool
 same_key (const struct finding *a, const struct finding *b)
 {
-        /* The finalization stack and object name vary between occurrences
-         * of the same problem; the first one is kept as the example. */
-        return a->kind == b->kind && a->cause == b->cause &&
-               a->gc_generation == b->gc_generation &&
-               a->gc_trigger == b->gc_trigger && a->qt_class == b->qt_class &&
+        /* The finalization stack, object name and collection generation vary
+         * between occurrences of the same problem; the first occurrence is
+         * kept as the example. */
+        return a->kind == b->kind && a->cause == b->cause && a->qt_class == b->qt_class &&
                a->py_class == b->py_class && a->owner_thread == b->owner_thread &&
                a->finalizing_thread == b->finalizing_thread &&
                a->message == b->message && a->creation_stack == b->creation_stack;
@@ -115,8 +114,7 @@ same_key (const struct finding *a, const struct finding *b)
 static uint32_t
 hash_key (const struct finding *f)
 {
-        uint32_t key[] = { f->kind, f->cause, (uint32_t) f->gc_generation,
-                           f->gc_trigger, f->qt_class, f->py_class, f->owner_thread,
+        uint32_t key[] = { f->kind, f->cause, f->qt_class, f->py_class, f->owner_thread,
                            f->finalizing_thread, f->message, f->creation_stack };
         return hash_bytes (key, sizeof key, 2166136261u);
 }

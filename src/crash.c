@@ -28,6 +28,7 @@ static struct channel *channel;
 static pid_t main_tid;
 static atomic_int threads_dumped;
 static atomic_bool dumping;
+static atomic_bool released;
 
 typedef const char *(*dump_threads_fn) (int fd, PyInterpreterState *interp,
                                         PyThreadState *current);
@@ -171,37 +172,35 @@ dump_native_thread (bool crashed)
         channel_dump_append (channel, buf, o.used);
 }
 
+/* Every other thread, asked by the dumping one: write its own native
+ * frames, then stay parked until the Python stacks have been read, so
+ * that no thread changes its frames while they are walked. */
 static void
 thread_handler (int sig)
 {
         int saved = errno;
         dump_native_thread (false);
         atomic_fetch_add (&threads_dumped, 1);
+        for (int i = 0; i < 2000 && !atomic_load (&released); i++) {
+                struct timespec t = { 0, 1000000 };
+                nanosleep (&t, NULL);
+        }
         errno = saved;
 }
 
-/* Hang: the supervisor asks; this thread dumps every Python stack, then
- * asks each thread of the process for its native frames. */
-static void
-dump_handler (int sig)
+/* Parks every other thread of the process; returns how many answered. */
+static int
+park_other_threads (void)
 {
-        int saved = errno;
-        if (atomic_exchange (&dumping, true))
-                return;
-        dump_python_threads ();
         int asked = 0;
-        DIR *dir = opendir ("/proc/self/task"); /* not signal-safe, but the process is stuck anyway */
+        DIR *dir = opendir ("/proc/self/task"); /* not signal-safe, but the process is dying or stuck */
         if (dir) {
                 struct dirent *d;
                 pid_t self = gettid_raw ();
                 while ((d = readdir (dir))) {
                         pid_t tid = (pid_t) atoi (d->d_name);
-                        if (tid <= 0)
+                        if (tid <= 0 || tid == self)
                                 continue;
-                        if (tid == self) {
-                                dump_native_thread (false);
-                                continue;
-                        }
                         if (syscall (SYS_tgkill, getpid (), tid, thread_signal ()) == 0)
                                 asked++;
                 }
@@ -211,7 +210,26 @@ dump_handler (int sig)
                 struct timespec t = { 0, 5000000 };
                 nanosleep (&t, NULL);
         }
+        return asked;
+}
+
+static void
+dump_everything (bool crashed)
+{
+        dump_native_thread (crashed);
+        park_other_threads ();
+        dump_python_threads ();
         channel_dump_append (channel, "@end\n", 5);
+        atomic_store (&released, true);
+}
+
+/* Hang: the supervisor asks; stacks of every thread, then it kills us. */
+static void
+dump_handler (int sig)
+{
+        int saved = errno;
+        if (!atomic_exchange (&dumping, true))
+                dump_everything (false);
         errno = saved;
 }
 
@@ -220,11 +238,15 @@ crash_handler (int sig, siginfo_t *info, void *ucontext)
 {
         if (!atomic_exchange (&dumping, true)) {
                 atomic_store (&channel->crash_signal, sig);
-                dump_python_threads ();
-                dump_native_thread (true);
-                channel_dump_append (channel, "@end\n", 5);
+                dump_everything (true);
         }
-        /* Die of the same signal, as the app would have. */
+        /* Die of the first signal, as the app would have: a fault inside
+         * the dump must not rename the crash. */
+        int first = atomic_load (&channel->crash_signal);
+        if (first && first != sig) {
+                signal (first, SIG_DFL);
+                raise (first);
+        }
         signal (sig, SIG_DFL);
         raise (sig);
 }

@@ -132,11 +132,14 @@ main (int argc, char **argv)
 
         check_script (opts.script);
         /* Report paths fail now, not after minutes of stress. */
-        if (opts.json_path && !report_path_check (opts.json_path, "json", opts.script, error, sizeof error))
-                die (EXIT_USAGE, "%s", error);
-        if (opts.events_path &&
-            !report_path_check (opts.events_path, "events", opts.script, error, sizeof error))
-                die (EXIT_USAGE, "%s", error);
+        const struct {
+                const char *path, *option;
+        } report_paths[] = { { opts.json_path, "json" }, { opts.events_path, "events" },
+                             { opts.junit_path, "junit" }, { opts.sarif_path, "sarif" } };
+        for (size_t i = 0; i < sizeof report_paths / sizeof report_paths[0]; i++)
+                if (report_paths[i].path && !report_path_check (report_paths[i].path, report_paths[i].option,
+                                                                opts.script, error, sizeof error))
+                        die (EXIT_USAGE, "%s", error);
 
         /* No display and no choice of the user's: Qt's offscreen platform. */
         if (!getenv ("DISPLAY") && !getenv ("WAYLAND_DISPLAY") && !getenv ("QT_QPA_PLATFORM"))
@@ -150,7 +153,13 @@ main (int argc, char **argv)
         if (opts.events_path && !(events = report_events_open (opts.events_path, error, sizeof error)))
                 die (EXIT_USAGE, "%s", error);
 
+        const char *no_color = getenv ("NO_COLOR");
+        const char *term = getenv ("TERM");
+        const char *ci = getenv ("CI");
+        bool terminal = isatty (STDERR_FILENO) && !(term && strcmp (term, "dumb") == 0);
         struct supervisor_config sc = {
+                /* Never in CI logs, never under -q. */
+                .progress = terminal && !(ci && *ci) && opts.verbosity >= 0,
                 .opts = &opts, .seed = seed, .probe_path = probe,
                 .python_executable = python, .events = events,
         };
@@ -161,16 +170,18 @@ main (int argc, char **argv)
 
         struct run_result r;
         result_build (&r, &opts, seed, ch, &sup);
-        const char *no_color = getenv ("NO_COLOR");
-        const char *term = getenv ("TERM");
-        bool color = isatty (STDERR_FILENO) && !(no_color && *no_color) &&
-                     !(term && strcmp (term, "dumb") == 0);
+        bool color = terminal && !(no_color && *no_color);
         report_write_text (&r, stderr, color);
         int status = r.exit_code;
-        if (opts.json_path && !report_write_json (&r, opts.json_path, error, sizeof error)) {
-                fprintf (stderr, "qgc-check: %s\n", error);
-                status = status ? status : EXIT_SCRIPT_ERROR;
-        }
+        bool (*const writers[]) (const struct run_result *, const char *, char *, size_t) = {
+                report_write_json, report_write_junit, report_write_sarif,
+        };
+        const char *paths[] = { opts.json_path, opts.junit_path, opts.sarif_path };
+        for (size_t i = 0; i < 3; i++)
+                if (paths[i] && !writers[i] (&r, paths[i], error, sizeof error)) {
+                        fprintf (stderr, "qgc-check: %s\n", error);
+                        status = status ? status : EXIT_SCRIPT_ERROR;
+                }
         if (events) {
                 report_events_end (events, &r);
                 report_events_close (events);

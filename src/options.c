@@ -18,6 +18,8 @@ enum {
         OPT_SEED = 256,
         OPT_JSON,
         OPT_EVENTS,
+        OPT_JUNIT,
+        OPT_SARIF,
         OPT_HANG_TIMEOUT,
         OPT_VERSION,
 };
@@ -28,6 +30,8 @@ static const struct option long_options[] = {
         { "seed", required_argument, NULL, OPT_SEED },
         { "json", required_argument, NULL, OPT_JSON },
         { "events", required_argument, NULL, OPT_EVENTS },
+        { "junit", required_argument, NULL, OPT_JUNIT },
+        { "sarif", required_argument, NULL, OPT_SARIF },
         { "hang-timeout", required_argument, NULL, OPT_HANG_TIMEOUT },
         { "quiet", no_argument, NULL, 'q' },
         { "verbose", no_argument, NULL, 'v' },
@@ -53,6 +57,8 @@ static const char help_text[] =
         "                           GUI event loop stalled this long = hang (default 10)\n"
         "      --json FILE          write the JSON report to FILE (- = stdout)\n"
         "      --events FILE        write JSON Lines events as they happen (- = stdout)\n"
+        "      --junit FILE         write a JUnit XML report to FILE (- = stdout)\n"
+        "      --sarif FILE         write a SARIF 2.1.0 report to FILE (- = stdout)\n"
         "  -q, --quiet              print only the verdict line\n"
         "  -v, --verbose            print stacks in the report\n"
         "  -h, --help               show this help and exit\n"
@@ -159,6 +165,12 @@ options_parse (struct options *opts, int argc, char **argv, FILE *out,
                 case OPT_EVENTS:
                         ok = parse_path ("events", optarg, &opts->events_path, error, size);
                         break;
+                case OPT_JUNIT:
+                        ok = parse_path ("junit", optarg, &opts->junit_path, error, size);
+                        break;
+                case OPT_SARIF:
+                        ok = parse_path ("sarif", optarg, &opts->sarif_path, error, size);
+                        break;
                 case 'q':
                         opts->verbosity = -1;
                         break;
@@ -196,10 +208,16 @@ options_parse (struct options *opts, int argc, char **argv, FILE *out,
         }
         opts->script_argc = argc - optind - 1;
         opts->script_argv = argv + optind + 1;
-        if (opts->json_path && opts->events_path &&
-            strcmp (opts->json_path, opts->events_path) == 0) {
-                fail (error, size, "--json and --events name the same file '%s'", opts->json_path);
-                return OPTIONS_USAGE;
-        }
+        /* Two reports to one file would overwrite each other; two on stdout
+         * would interleave. */
+        const char *paths[] = { opts->json_path, opts->events_path, opts->junit_path, opts->sarif_path };
+        static const char *const names[] = { "--json", "--events", "--junit", "--sarif" };
+        for (int i = 0; i < 4; i++)
+                for (int j = i + 1; j < 4; j++)
+                        if (paths[i] && paths[j] && strcmp (paths[i], paths[j]) == 0) {
+                                fail (error, size, "%s and %s name the same file '%s'", names[i],
+                                      names[j], paths[i]);
+                                return OPTIONS_USAGE;
+                        }
         return OPTIONS_RUN;
 }

@@ -18,6 +18,8 @@ struct options {
         int verbosity;        /* -1 quiet, 0 normal, 1+ verbose */
         const char *json_path;   /* NULL, a path, or "-" */
         const char *events_path; /* JSON Lines as things happen */
+        const char *junit_path;  /* JUnit XML */
+        const char *sarif_path;  /* SARIF 2.1.0 */
         const char *script;      /* the script path */
         int script_argc;         /* script arguments after SCRIPT */
         char **script_argv;

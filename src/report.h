@@ -25,6 +25,14 @@ void report_write_text (const struct run_result *r, FILE *out, bool color);
 bool report_write_json (const struct run_result *r, const char *path, char *error,
                         size_t error_size);
 
+/* JUnit XML (libxml2's writer): a failing test case per finding group. */
+bool report_write_junit (const struct run_result *r, const char *path, char *error,
+                         size_t error_size);
+
+/* SARIF 2.1.0: a result per finding group at its creation site. */
+bool report_write_sarif (const struct run_result *r, const char *path, char *error,
+                         size_t error_size);
+
 /* Live events: JSON Lines, one object per line, flushed at once. */
 struct report_events;
 struct report_events *report_events_open (const char *path, char *error, size_t error_size);

@@ -94,7 +94,7 @@ host_with_gil (void (*fn) (void))
         PyGILState_Release (state);
 }
 
-static const struct probe_host host = {
+static struct probe_host host = {
         .with_gil = host_with_gil,
         .intern = host_intern,
         .add_finding = host_add_finding,
@@ -304,6 +304,7 @@ runner_main (const struct runner_config *cfg)
 {
         config = cfg;
         channel = cfg->channel;
+        host.duration_s = cfg->opts->duration;
         atomic_store (&channel->runner_pid, getpid ());
         atomic_store (&channel->start_ns, channel_now_ns ());
 

@@ -35,6 +35,8 @@ struct watch {
         int64_t kill_at_ns;   /* SIGKILL the group at this time, 0 = not yet */
         int64_t dump_asked_ns;
         bool seen[CHANNEL_MAX_GROUPS];
+        bool progress_shown;
+        int64_t progress_ns;
         char tail[STDERR_TAIL_SIZE];
         size_t tail_len;
 };
@@ -53,6 +55,45 @@ write_all (int fd, const char *buf, size_t len)
         }
 }
 
+static void
+clear_progress (struct watch *w)
+{
+        if (w->progress_shown) {
+                write_all (STDERR_FILENO, "\r\033[K", 4);
+                w->progress_shown = false;
+        }
+}
+
+/* One line, redrawn at most four times a second, only on a terminal. */
+static void
+draw_progress (struct watch *w, int64_t now)
+{
+        if (!w->config->progress || now - w->progress_ns < 250000000)
+                return;
+        w->progress_ns = now;
+        struct channel *ch = w->ch;
+        int64_t from = atomic_load (&ch->app_ns);
+        double elapsed = from ? (now - from) / 1e9 : 0;
+        uint64_t findings = 0;
+        for (uint32_t i = 0; i < CHANNEL_MAX_GROUPS; i++)
+                if (atomic_load_explicit (&ch->groups[i].state, memory_order_acquire) == SLOT_PUBLISHED)
+                        findings += atomic_load (&ch->groups[i].count);
+        char line[256];
+        int n;
+        if (w->config->opts->duration > 0)
+                n = snprintf (line, sizeof line, "\r\033[Kqgc-check: %.1f/%.1f s", elapsed,
+                              w->config->opts->duration);
+        else
+                n = snprintf (line, sizeof line, "\r\033[Kqgc-check: %.1f s", elapsed);
+        n += snprintf (line + n, sizeof line - (size_t) n,
+                       ", %llu objects, %llu collections in workers, %llu findings",
+                       (unsigned long long) atomic_load (&ch->stats.objects_created),
+                       (unsigned long long) atomic_load (&ch->stats.collections_off_gui),
+                       (unsigned long long) findings);
+        write_all (STDERR_FILENO, line, (size_t) n);
+        w->progress_shown = true;
+}
+
 /* Relays the app's stderr and keeps its last bytes for the report. */
 static void
 relay_stderr (struct watch *w)
@@ -69,6 +110,7 @@ relay_stderr (struct watch *w)
                         }
                         return;
                 }
+                clear_progress (w);
                 write_all (STDERR_FILENO, buf, (size_t) n);
                 size_t len = (size_t) n;
                 const char *src = buf;
@@ -341,6 +383,7 @@ supervisor_run (const struct supervisor_config *config, struct channel **channel
                 emit_new_findings (w);
                 if (done)
                         break;
+                draw_progress (w, now);
                 check_progress (w, now);
                 if (w->dump_asked_ns && !w->kill_at_ns &&
                     (dump_finished (ch) || now - w->dump_asked_ns > DUMP_WAIT_NS)) {
@@ -351,6 +394,7 @@ supervisor_run (const struct supervisor_config *config, struct channel **channel
                         kill_group (w, SIGKILL);
         }
 
+        clear_progress (w);
         /* No process of the run survives it. */
         kill (-child, SIGKILL);
         kill_descendants (parent);

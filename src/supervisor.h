@@ -21,6 +21,7 @@ struct supervisor_config {
         const char *probe_path;
         const char *python_executable;
         struct report_events *events; /* NULL: no live events */
+        bool progress;                /* redraw one progress line on stderr */
 };
 
 /* Runs the script to its end. On success returns true with the channel

@@ -1,0 +1,180 @@
+/* report-junit.c: JUnit XML as Jenkins, GitLab and GitHub read it, written
+ * with libxml2's writer: one test suite for the run, a failing test case per
+ * finding group, an error for a crash, a hang or a script error, and one
+ * passing case for a clean run. */
+#include "config.h"
+
+#include "report.h"
+
+#include <libxml/xmlwriter.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "report-file.h"
+
+static int
+attr (xmlTextWriterPtr w, const char *name, const char *value)
+{
+        return xmlTextWriterWriteAttribute (w, BAD_CAST name, BAD_CAST (value ? value : ""));
+}
+
+static int
+attr_int (xmlTextWriterPtr w, const char *name, long long value)
+{
+        return xmlTextWriterWriteFormatAttribute (w, BAD_CAST name, "%lld", value);
+}
+
+/* XML 1.0 cannot carry most control characters: drop them. */
+static char *
+xml_text (const char *s)
+{
+        char *out = strdup (s ? s : "");
+        char *o = out;
+        for (const unsigned char *p = (const unsigned char *) (s ? s : ""); out && *p; p++)
+                if (*p >= 0x20 || *p == '\n' || *p == '\t' || *p == '\r')
+                        *o++ = (char) *p;
+        if (o)
+                *o = '\0';
+        return out;
+}
+
+static void
+write_text_element (xmlTextWriterPtr w, const char *element, const char *type, const char *message,
+                    const char *body)
+{
+        char *m = xml_text (message), *b = xml_text (body);
+        xmlTextWriterStartElement (w, BAD_CAST element);
+        attr (w, "type", type);
+        attr (w, "message", m);
+        xmlTextWriterWriteString (w, BAD_CAST (b ? b : ""));
+        xmlTextWriterEndElement (w);
+        free (m);
+        free (b);
+}
+
+static char *
+finding_title (const struct result_finding *f)
+{
+        char *s = NULL;
+        int n;
+        if (strcmp (f->kind, "thread-warning") == 0)
+                n = asprintf (&s, "thread-warning in %s: %s", f->finalizing_thread, f->message);
+        else
+                n = asprintf (&s, "%s%s%s%s owned by %s destroyed in %s (%s)", f->qt_class,
+                              *f->py_class ? " (" : "", f->py_class, *f->py_class ? ")" : "",
+                              f->owner_thread, f->finalizing_thread, f->cause);
+        return n < 0 ? NULL : s;
+}
+
+static void
+write_finding (xmlTextWriterPtr w, const struct run_result *r, const struct result_finding *f)
+{
+        char *title = finding_title (f);
+        char *body = NULL;
+        if (asprintf (&body, "%s x%llu (first at %.2f s)\n\ncreation stack (innermost first):\n%s\n"
+                             "finalization stack (innermost first):\n%s\n",
+                      title ? title : f->kind, (unsigned long long) f->count, f->first_seen_s,
+                      f->creation_stack, f->finalization_stack) < 0)
+                body = NULL;
+        xmlTextWriterStartElement (w, BAD_CAST "testcase");
+        attr (w, "classname", r->opts->script);
+        char *name = xml_text (title);
+        attr (w, "name", name);
+        free (name);
+        /* file/line attributes: GitLab and Jenkins link them. */
+        const char *site = f->creation_stack;
+        const char *colon = site ? strstr (site, ": in ") : NULL;
+        if (colon) {
+                const char *line = colon;
+                while (line > site && line[-1] != ':')
+                        line--;
+                if (line > site) {
+                        char *file = strndup (site, (size_t) (line - 1 - site));
+                        attr (w, "file", file);
+                        attr_int (w, "line", atoll (line));
+                        free (file);
+                }
+        }
+        attr (w, "time", "0");
+        write_text_element (w, "failure", f->kind, title, body);
+        xmlTextWriterEndElement (w);
+        free (title);
+        free (body);
+}
+
+static void
+write_run_case (xmlTextWriterPtr w, const struct run_result *r)
+{
+        xmlTextWriterStartElement (w, BAD_CAST "testcase");
+        attr (w, "classname", r->opts->script);
+        attr (w, "name", "run");
+        xmlTextWriterWriteFormatAttribute (w, BAD_CAST "time", "%.3f", r->sup.elapsed_s);
+        if (r->verdict == VERDICT_CRASH)
+                write_text_element (w, "error", "crash", r->crash_reason, r->dump);
+        else if (r->verdict == VERDICT_HANG) {
+                char *msg = NULL;
+                if (asprintf (&msg, "GUI event loop stalled; GIL held by %s; GUI thread waits for %s",
+                              r->gil_holder ? r->gil_holder : "unknown",
+                              r->gui_waiting ? r->gui_waiting : "unknown") < 0)
+                        msg = NULL;
+                write_text_element (w, "error", "hang", msg, r->dump);
+                free (msg);
+        } else if (r->error && r->verdict != VERDICT_RACE)
+                write_text_element (w, "error", "script-error", r->error, r->sup.stderr_tail);
+        xmlTextWriterEndElement (w);
+}
+
+bool
+report_write_junit (const struct run_result *r, const char *path, char *error, size_t size)
+{
+        char *tmp;
+        FILE *f = report_file_begin (path, &tmp, error, size);
+        if (!f)
+                return false;
+        xmlBufferPtr buf = xmlBufferCreate ();
+        xmlTextWriterPtr w = buf ? xmlNewTextWriterMemory (buf, 0) : NULL;
+        if (!w) {
+                snprintf (error, size, "cannot create the JUnit writer");
+                report_file_commit (f, path, tmp, error, size);
+                return false;
+        }
+        xmlTextWriterSetIndent (w, 1);
+        xmlTextWriterStartDocument (w, NULL, "UTF-8", NULL);
+
+        bool run_failed = r->verdict == VERDICT_CRASH || r->verdict == VERDICT_HANG ||
+                          (r->error && r->verdict != VERDICT_RACE);
+        long long tests = (long long) r->n_findings + 1;
+        xmlTextWriterStartElement (w, BAD_CAST "testsuites");
+        attr (w, "name", "qgc-check");
+        attr_int (w, "tests", tests);
+        attr_int (w, "failures", (long long) r->n_findings);
+        attr_int (w, "errors", run_failed);
+        xmlTextWriterStartElement (w, BAD_CAST "testsuite");
+        attr (w, "name", r->opts->script);
+        attr_int (w, "tests", tests);
+        attr_int (w, "failures", (long long) r->n_findings);
+        attr_int (w, "errors", run_failed);
+        attr_int (w, "skipped", 0);
+        xmlTextWriterWriteFormatAttribute (w, BAD_CAST "time", "%.3f", r->sup.elapsed_s);
+        xmlTextWriterStartElement (w, BAD_CAST "properties");
+        static const char *const names[] = { "verdict", "seed", "binding", "qt_version" };
+        char seed[16];
+        snprintf (seed, sizeof seed, "%u", r->seed);
+        const char *values[] = { verdict_name (r->verdict), seed, r->binding, r->qt_version };
+        for (size_t i = 0; i < 4; i++) {
+                xmlTextWriterStartElement (w, BAD_CAST "property");
+                attr (w, "name", names[i]);
+                attr (w, "value", values[i]);
+                xmlTextWriterEndElement (w);
+        }
+        xmlTextWriterEndElement (w);
+        write_run_case (w, r);
+        for (size_t i = 0; i < r->n_findings; i++)
+                write_finding (w, r, &r->findings[i]);
+        xmlTextWriterEndDocument (w);
+        xmlFreeTextWriter (w);
+        fwrite (xmlBufferContent (buf), 1, (size_t) xmlBufferLength (buf), f);
+        xmlBufferFree (buf);
+        return report_file_commit (f, path, tmp, error, size);
+}

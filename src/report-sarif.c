@@ -1,0 +1,183 @@
+/* report-sarif.c: SARIF 2.1.0 for code-scanning UIs. One rule per finding
+ * kind, one result per finding group located at its creation site (relative
+ * to the working directory when inside it), the finalization stack as
+ * related locations. */
+#include "config.h"
+
+#include "report.h"
+
+#include <jansson.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "report-file.h"
+
+struct rule {
+        const char *id, *name, *short_text, *help;
+};
+
+static const struct rule rules[] = {
+        { "off-thread-finalization", "OffThreadFinalization",
+          "A QObject was destroyed outside the thread that owns it.",
+          "Qt requires a QObject to be destroyed in its owning thread or through deleteLater(). "
+          "CPython's cyclic garbage collector runs in whichever thread triggers it, so Qt objects "
+          "held in reference cycles (often through a non-QObject Qt item or a bound method stored "
+          "on self) can be destroyed by a worker thread: crashes, memory corruption, deadlocks. "
+          "Fix: break the cycle (weakref, explicit cleanup), or disable automatic collection "
+          "(gc.disable()) and call gc.collect() from a QTimer in the GUI thread." },
+        { "thread-warning", "QtThreadWarning",
+          "Qt warned that an object was used from a thread that does not own it.",
+          "Qt printed a wrong-thread warning (timers, socket notifiers, children of objects in "
+          "another thread). Under Python this usually means a __del__ or a finalizer touched a "
+          "Qt object while the garbage collector ran in a worker thread. Move such cleanup to "
+          "the owning thread (deleteLater, a queued call) or collect from the GUI thread." },
+};
+
+/* "file:line: in function" of one stack line. */
+static bool
+parse_frame (const char *line, size_t len, char **file, long *lineno, char **function)
+{
+        char *copy = strndup (line, len);
+        if (!copy)
+                return false;
+        char *in = strstr (copy, ": in ");
+        char *colon = NULL;
+        if (in) {
+                *in = '\0';
+                colon = strrchr (copy, ':');
+        }
+        if (!colon) {
+                free (copy);
+                return false;
+        }
+        *colon = '\0';
+        *lineno = atol (colon + 1);
+        *file = strdup (copy);
+        *function = strdup (in + 5);
+        free (copy);
+        return *file && *function;
+}
+
+static json_t *
+location (const char *cwd, const char *file, long line, const char *message)
+{
+        size_t n = strlen (cwd);
+        json_t *artifact;
+        if (strncmp (file, cwd, n) == 0 && file[n] == '/')
+                artifact = json_pack ("{s:s, s:s}", "uri", file + n + 1, "uriBaseId", "%SRCROOT%");
+        else
+                artifact = json_pack ("{s:s+}", "uri", "file://", file);
+        json_t *loc = json_pack ("{s:{s:o, s:{s:I}}}", "physicalLocation", "artifactLocation", artifact,
+                                 "region", "startLine", (json_int_t) (line > 0 ? line : 1));
+        if (message)
+                json_object_set_new (loc, "message", json_pack ("{s:s}", "text", message));
+        return loc;
+}
+
+static json_t *
+result_of (const struct result_finding *f, const char *cwd)
+{
+        size_t rule = strcmp (f->kind, "thread-warning") == 0 ? 1 : 0;
+        char *text = NULL;
+        if (rule == 1)
+                asprintf (&text, "Qt warned \"%s\" in thread %s (%s), %llu times.", f->message,
+                          f->finalizing_thread, f->cause, (unsigned long long) f->count);
+        else
+                asprintf (&text, "%s%s%s%s owned by %s was destroyed in %s (%s), %llu times.",
+                          f->qt_class, *f->py_class ? " (Python class " : "", f->py_class,
+                          *f->py_class ? ")" : "", f->owner_thread, f->finalizing_thread, f->cause,
+                          (unsigned long long) f->count);
+        json_t *res = json_pack ("{s:s, s:I, s:s, s:{s:s}}", "ruleId", rules[rule].id, "ruleIndex",
+                                 (json_int_t) rule, "level", "error", "message", "text",
+                                 text ? text : rules[rule].short_text);
+        free (text);
+
+        /* Located at the creation site, or else where the warning came from. */
+        const char *stack = *f->creation_stack ? f->creation_stack : f->finalization_stack;
+        json_t *locations = json_array ();
+        const char *eol = stack ? strchr (stack, '\n') : NULL;
+        char *file, *function;
+        long line;
+        if (stack && *stack && parse_frame (stack, eol ? (size_t) (eol - stack) : strlen (stack), &file,
+                                            &line, &function)) {
+                json_array_append_new (locations, location (cwd, file, line, NULL));
+                free (file);
+                free (function);
+        }
+        json_object_set_new (res, "locations", locations);
+
+        json_t *related = json_array ();
+        int id = 1;
+        for (const char *p = f->finalization_stack; p && *p;) {
+                const char *e = strchr (p, '\n');
+                size_t len = e ? (size_t) (e - p) : strlen (p);
+                if (parse_frame (p, len, &file, &line, &function)) {
+                        char *msg = NULL;
+                        asprintf (&msg, "finalized from %s", function);
+                        json_t *loc = location (cwd, file, line, msg ? msg : "finalized here");
+                        json_object_set_new (loc, "id", json_integer (id++));
+                        json_array_append_new (related, loc);
+                        free (msg);
+                        free (file);
+                        free (function);
+                }
+                p = e ? e + 1 : p + len;
+        }
+        json_object_set_new (res, "relatedLocations", related);
+        json_object_set_new (res, "properties",
+                             json_pack ("{s:s, s:s, s:s, s:I}", "qtClass", f->qt_class,
+                                        "ownerThread", f->owner_thread, "finalizingThread",
+                                        f->finalizing_thread, "count", (json_int_t) f->count));
+        return res;
+}
+
+bool
+report_write_sarif (const struct run_result *r, const char *path, char *error, size_t size)
+{
+        char cwd[PATH_MAX];
+        if (!getcwd (cwd, sizeof cwd))
+                strcpy (cwd, "/");
+        json_t *rule_array = json_array ();
+        for (size_t i = 0; i < sizeof rules / sizeof rules[0]; i++)
+                json_array_append_new (rule_array,
+                                       json_pack ("{s:s, s:s, s:{s:s}, s:{s:s}, s:{s:s}, s:{s:s}}",
+                                                  "id", rules[i].id, "name", rules[i].name,
+                                                  "shortDescription", "text", rules[i].short_text,
+                                                  "fullDescription", "text", rules[i].help,
+                                                  "help", "text", rules[i].help,
+                                                  "defaultConfiguration", "level", "error"));
+        json_t *results = json_array ();
+        for (size_t i = 0; i < r->n_findings; i++)
+                json_array_append_new (results, result_of (&r->findings[i], cwd));
+        char *root = NULL;
+        asprintf (&root, "file://%s/", strcmp (cwd, "/") == 0 ? "" : cwd);
+        json_t *doc = json_pack (
+                "{s:s, s:s, s:[{s:{s:{s:s, s:s, s:s, s:o}}, s:o, s:{s:{s:s}},"
+                " s:[{s:b, s:i}]}]}",
+                "$schema", "https://json.schemastore.org/sarif-2.1.0.json",
+                "version", "2.1.0",
+                "runs",
+                "tool", "driver", "name", "qgc-check", "version", QGC_VERSION,
+                "informationUri", "https://qgc-check.invalid/", "rules", rule_array,
+                "results", results,
+                "originalUriBaseIds", "%SRCROOT%", "uri", root ? root : "file:///",
+                "invocations", "executionSuccessful",
+                r->verdict == VERDICT_CLEAN || r->verdict == VERDICT_RACE, "exitCode", r->exit_code);
+        free (root);
+        if (!doc) {
+                snprintf (error, size, "cannot build the SARIF report");
+                return false;
+        }
+        char *tmp;
+        FILE *f = report_file_begin (path, &tmp, error, size);
+        if (!f) {
+                json_decref (doc);
+                return false;
+        }
+        json_dumpf (doc, f, JSON_INDENT (2) | JSON_ENSURE_ASCII);
+        fputc ('\n', f);
+        json_decref (doc);
+        return report_file_commit (f, path, tmp, error, size);
+}
