@@ -50,6 +50,13 @@ channel_create (void)
         return ch;
 }
 
+void
+channel_destroy (struct channel *ch)
+{
+        if (ch)
+                munmap (ch, sizeof *ch);
+}
+
 /* Writer-side state lives in the runner process only. */
 static pthread_mutex_t writer_lock = PTHREAD_MUTEX_INITIALIZER;
 static uint32_t *intern_table; /* bucket -> string id, 0 = empty */

@@ -100,6 +100,9 @@ struct channel {
  * sets errno on failure. */
 struct channel *channel_create (void);
 
+/* Unmaps it (supervisor, once its results are no longer read). */
+void channel_destroy (struct channel *ch);
+
 /* Nanoseconds of CLOCK_MONOTONIC. */
 int64_t channel_now_ns (void);
 

@@ -114,6 +114,32 @@ choose_seed (void)
         return seed;
 }
 
+/* What every run of one invocation shares. */
+struct session {
+        char *probe;
+        char *python;
+        struct report_events *events;
+        bool progress;
+        bool color;
+};
+
+static void
+run_once (const struct options *opts, uint32_t seed, struct session *s, struct run_result *r,
+          struct channel **ch)
+{
+        char error[1024];
+        struct supervisor_config sc = {
+                .opts = opts, .seed = seed, .probe_path = s->probe,
+                .python_executable = s->python, .events = s->events, .progress = s->progress,
+        };
+        struct supervision sup;
+        if (!supervisor_run (&sc, ch, &sup, error, sizeof error))
+                die (EXIT_SCRIPT_ERROR, "%s", error);
+        result_build (r, opts, seed, *ch, &sup);
+        if (s->events)
+                report_events_end (s->events, r);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -145,33 +171,68 @@ main (int argc, char **argv)
         if (!getenv ("DISPLAY") && !getenv ("WAYLAND_DISPLAY") && !getenv ("QT_QPA_PLATFORM"))
                 setenv ("QT_QPA_PLATFORM", "offscreen", 1);
 
-        char *probe = find_probe ();
-        char *python = find_python ();
-        uint32_t seed = opts.seed_given ? opts.seed : choose_seed ();
-
-        struct report_events *events = NULL;
-        if (opts.events_path && !(events = report_events_open (opts.events_path, error, sizeof error)))
+        struct session session = {
+                .probe = find_probe (),
+                .python = find_python (),
+        };
+        if (opts.events_path &&
+            !(session.events = report_events_open (opts.events_path, error, sizeof error)))
                 die (EXIT_USAGE, "%s", error);
-
         const char *no_color = getenv ("NO_COLOR");
         const char *term = getenv ("TERM");
         const char *ci = getenv ("CI");
         bool terminal = isatty (STDERR_FILENO) && !(term && strcmp (term, "dumb") == 0);
-        struct supervisor_config sc = {
-                /* Never in CI logs, never under -q. */
-                .progress = terminal && !(ci && *ci) && opts.verbosity >= 0,
-                .opts = &opts, .seed = seed, .probe_path = probe,
-                .python_executable = python, .events = events,
-        };
-        struct channel *ch;
-        struct supervision sup;
-        if (!supervisor_run (&sc, &ch, &sup, error, sizeof error))
-                die (EXIT_SCRIPT_ERROR, "%s", error);
+        /* Never in CI logs, never under -q. */
+        session.progress = terminal && !(ci && *ci) && opts.verbosity >= 0;
+        session.color = terminal && !(no_color && *no_color);
 
+        uint32_t seed = opts.seed_given ? opts.seed : choose_seed ();
         struct run_result r;
-        result_build (&r, &opts, seed, ch, &sup);
-        bool color = terminal && !(no_color && *no_color);
-        report_write_text (&r, stderr, color);
+        struct channel *ch;
+        if (opts.compare) {
+                /* The same seed without and with the workaround: the proof a
+                 * user pastes into a bug report. */
+                struct options mitigated = opts;
+                mitigated.mitigate = true;
+                struct run_result m;
+                struct channel *mch;
+                fprintf (stderr, "qgc-check: run 1 of 2: as the app is\n");
+                run_once (&opts, seed, &session, &r, &ch);
+                report_write_text (&r, stderr, session.color);
+                fprintf (stderr, "qgc-check: run 2 of 2: with --mitigate (same seed)\n");
+                run_once (&mitigated, seed, &session, &m, &mch);
+                report_write_text (&m, stderr, session.color);
+                r.compared = true;
+                r.mitigated_verdict = verdict_name (m.verdict);
+                r.mitigated_findings = m.total_occurrences;
+                fprintf (stderr, "qgc-check: compare (seed %u): without mitigation: %s (%llu findings); "
+                                 "with --mitigate: %s (%llu findings)\n",
+                         seed, verdict_name (r.verdict), (unsigned long long) r.total_occurrences,
+                         r.mitigated_verdict, (unsigned long long) m.total_occurrences);
+                result_free (&m);
+                channel_destroy (mch);
+        } else {
+                for (unsigned i = 1;; i++) {
+                        run_once (&opts, seed, &session, &r, &ch);
+                        if (i == opts.repeat || r.verdict != VERDICT_CLEAN || r.sup.interrupt_signal) {
+                                report_write_text (&r, stderr, session.color);
+                                if (opts.repeat > 1 && r.verdict != VERDICT_CLEAN)
+                                        fprintf (stderr, "qgc-check: run %u of %u gave %s with seed %u; "
+                                                         "reproduce it with --seed %u\n",
+                                                 i, opts.repeat, verdict_name (r.verdict), seed, seed);
+                                else if (opts.repeat > 1)
+                                        fprintf (stderr, "qgc-check: %u runs, all clean\n", opts.repeat);
+                                break;
+                        }
+                        if (opts.verbosity >= 0)
+                                fprintf (stderr, "qgc-check: run %u of %u (seed %u): clean\n", i,
+                                         opts.repeat, seed);
+                        result_free (&r);
+                        channel_destroy (ch);
+                        seed = choose_seed ();
+                }
+        }
+
         int status = r.exit_code;
         bool (*const writers[]) (const struct run_result *, const char *, char *, size_t) = {
                 report_write_json, report_write_junit, report_write_sarif,
@@ -182,12 +243,11 @@ main (int argc, char **argv)
                         fprintf (stderr, "qgc-check: %s\n", error);
                         status = status ? status : EXIT_SCRIPT_ERROR;
                 }
-        if (events) {
-                report_events_end (events, &r);
-                report_events_close (events);
-        }
+        if (session.events)
+                report_events_close (session.events);
         result_free (&r);
-        free (probe);
-        free (python);
+        channel_destroy (ch);
+        free (session.probe);
+        free (session.python);
         return status;
 }

@@ -22,6 +22,10 @@ enum {
         OPT_SARIF,
         OPT_HANG_TIMEOUT,
         OPT_VERSION,
+        OPT_MITIGATE,
+        OPT_COMPARE,
+        OPT_REPEAT,
+        OPT_STRESS,
 };
 
 static const struct option long_options[] = {
@@ -33,6 +37,10 @@ static const struct option long_options[] = {
         { "junit", required_argument, NULL, OPT_JUNIT },
         { "sarif", required_argument, NULL, OPT_SARIF },
         { "hang-timeout", required_argument, NULL, OPT_HANG_TIMEOUT },
+        { "mitigate", no_argument, NULL, OPT_MITIGATE },
+        { "compare", no_argument, NULL, OPT_COMPARE },
+        { "repeat", required_argument, NULL, OPT_REPEAT },
+        { "stress", required_argument, NULL, OPT_STRESS },
         { "quiet", no_argument, NULL, 'q' },
         { "verbose", no_argument, NULL, 'v' },
         { "help", no_argument, NULL, 'h' },
@@ -53,6 +61,14 @@ static const char help_text[] =
         "  -t, --threads N          stress worker threads (default 2, 0 = observe only)\n"
         "      --seed N             seed of the stress pattern (0..4294967295);\n"
         "                           chosen and printed when absent\n"
+        "      --stress MODE        alloc (default): steady cyclic garbage with short\n"
+        "                           pauses; burst: quiet spells, then large bursts\n"
+        "      --mitigate           apply the known fix first: automatic collection off,\n"
+        "                           gc.collect() from a GUI-thread timer\n"
+        "      --compare            run without and with --mitigate, same seed, and\n"
+        "                           print both verdicts side by side\n"
+        "      --repeat N           run up to N times with fresh seeds, stop at the\n"
+        "                           first race and print the seed that reproduces it\n"
         "      --hang-timeout SECONDS\n"
         "                           GUI event loop stalled this long = hang (default 10)\n"
         "      --json FILE          write the JSON report to FILE (- = stdout)\n"
@@ -130,6 +146,7 @@ options_parse (struct options *opts, int argc, char **argv, FILE *out,
                 .duration = 5.0,
                 .hang_timeout = 10.0,
                 .threads = 2,
+                .repeat = 1,
         };
         error[0] = '\0';
 
@@ -171,6 +188,27 @@ options_parse (struct options *opts, int argc, char **argv, FILE *out,
                 case OPT_SARIF:
                         ok = parse_path ("sarif", optarg, &opts->sarif_path, error, size);
                         break;
+                case OPT_MITIGATE:
+                        opts->mitigate = true;
+                        break;
+                case OPT_COMPARE:
+                        opts->compare = true;
+                        break;
+                case OPT_REPEAT:
+                        ok = parse_unsigned ("repeat", optarg, OPTIONS_MAX_REPEAT, &n, error, size);
+                        if (ok && n == 0)
+                                ok = fail (error, size, "--repeat must be 1 or more, not '%s'", optarg);
+                        opts->repeat = (unsigned) n;
+                        break;
+                case OPT_STRESS:
+                        if (strcmp (optarg, "alloc") == 0)
+                                opts->stress_mode = STRESS_ALLOC;
+                        else if (strcmp (optarg, "burst") == 0)
+                                opts->stress_mode = STRESS_BURST;
+                        else
+                                ok = fail (error, size, "--stress '%s' is not a mode: use alloc or burst",
+                                           optarg);
+                        break;
                 case 'q':
                         opts->verbosity = -1;
                         break;
@@ -208,6 +246,10 @@ options_parse (struct options *opts, int argc, char **argv, FILE *out,
         }
         opts->script_argc = argc - optind - 1;
         opts->script_argv = argv + optind + 1;
+        if (opts->compare && (opts->mitigate || opts->repeat > 1)) {
+                fail (error, size, "--compare runs twice by itself; drop --mitigate and --repeat");
+                return OPTIONS_USAGE;
+        }
         /* Two reports to one file would overwrite each other; two on stdout
          * would interleave. */
         const char *paths[] = { opts->json_path, opts->events_path, opts->junit_path, opts->sarif_path };

@@ -8,6 +8,12 @@
 
 #define OPTIONS_MAX_THREADS 64
 #define OPTIONS_MAX_SECONDS 604800.0 /* one week */
+#define OPTIONS_MAX_REPEAT 100000
+
+enum stress_mode {
+        STRESS_ALLOC = 0, /* steady bursts of cyclic garbage with short pauses */
+        STRESS_BURST = 1, /* quiet spells, then large bursts: collections at other moments */
+};
 
 struct options {
         double duration;      /* seconds under stress; 0 = no limit */
@@ -16,6 +22,10 @@ struct options {
         bool seed_given;
         uint32_t seed;
         int verbosity;        /* -1 quiet, 0 normal, 1+ verbose */
+        enum stress_mode stress_mode;
+        bool mitigate;        /* install the GUI-thread collector first */
+        bool compare;         /* run without and with --mitigate */
+        unsigned repeat;      /* runs with fresh seeds until the first race */
         const char *json_path;   /* NULL, a path, or "-" */
         const char *events_path; /* JSON Lines as things happen */
         const char *junit_path;  /* JUnit XML */

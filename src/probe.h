@@ -47,6 +47,8 @@ struct probe_host {
         void (*capture_creation) (uint32_t *stack, uint32_t *py_class);
         /* Describes the calling thread; the stack only if want_stack. */
         void (*describe_thread) (struct probe_thread_info *info, bool want_stack);
+        /* Every GUI-thread tick (50 ms) of the event loop. */
+        void (*gui_tick) (void);
         /* The application object exists (called in its thread). */
         void (*app_started) (void);
         /* The duration has passed: stop stressing (any thread, no Python). */

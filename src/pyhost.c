@@ -380,3 +380,27 @@ pyhost_describe_thread (struct probe_thread_info *info, bool want_stack)
         PyErr_Restore (et, ev, tb);
         PyGILState_Release (state);
 }
+
+void
+pyhost_collect_by_thresholds (void)
+{
+        PyObject *gc = PyImport_ImportModule ("gc");
+        PyObject *count = gc ? PyObject_CallMethod (gc, "get_count", NULL) : NULL;
+        PyObject *threshold = gc ? PyObject_CallMethod (gc, "get_threshold", NULL) : NULL;
+        int c[3], t[3];
+        if (count && threshold && PyArg_ParseTuple (count, "iii", &c[0], &c[1], &c[2]) &&
+            PyArg_ParseTuple (threshold, "iii", &t[0], &t[1], &t[2])) {
+                bool saved = explicit_collect;
+                explicit_collect = true;
+                for (int gen = 0; gen < 3 && c[gen] > t[gen]; gen++) {
+                        PyObject *r = PyObject_CallFunction (original_collect, "i", gen);
+                        Py_XDECREF (r);
+                }
+                explicit_collect = saved;
+        }
+        Py_XDECREF (threshold);
+        Py_XDECREF (count);
+        Py_XDECREF (gc);
+        if (PyErr_Occurred ())
+                PyErr_Print ();
+}

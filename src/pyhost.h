@@ -26,5 +26,10 @@ void pyhost_capture_creation (uint32_t *stack, uint32_t *py_class);
 /* probe_host.describe_thread. */
 void pyhost_describe_thread (struct probe_thread_info *info, bool want_stack);
 
+/* The known workaround's collector, as pyqtgraph's GarbageCollector does
+ * it: collect each generation whose count passed the app's threshold.
+ * GUI thread, GIL held. */
+void pyhost_collect_by_thresholds (void);
+
 /* True in the thread that started the interpreter (the GUI thread). */
 bool pyhost_is_main_thread (void);

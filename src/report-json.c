@@ -116,11 +116,15 @@ result_object (const struct run_result *r)
                                   "gil_holder", str_or_null (r->gil_holder),
                                   "gui_thread_waiting_for", str_or_null (r->gui_waiting),
                                   "stacks", str_or_null (r->dump));
+        json_t *compare = r->compared ? json_pack ("{s:s, s:I}", "mitigated_verdict", r->mitigated_verdict,
+                                                   "mitigated_findings_total",
+                                                   (json_int_t) r->mitigated_findings)
+                                      : json_null ();
         json_t *script_status = r->script_status >= 0 ? json_integer (r->script_status) : json_null ();
 
         return json_pack ("{s:i, s:{s:s, s:s}, s:s, s:i, s:b, s:o, s:I, s:f, s:f, s:I, s:f,"
                           " s:s, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o,"
-                          " s:I, s:{s:I, s:I, s:I, s:I, s:I, s:I}}",
+                          " s:I, s:b, s:s, s:o, s:{s:I, s:I, s:I, s:I, s:I, s:I}}",
                           "schema_version", REPORT_SCHEMA_VERSION,
                           "tool", "name", "qgc-check", "version", QGC_VERSION,
                           "verdict", verdict_name (r->verdict),
@@ -147,6 +151,9 @@ result_object (const struct run_result *r)
                           "hang", hang,
                           "stderr_tail", str_or_null (r->sup.stderr_tail),
                           "runner_pid", (json_int_t) r->sup.runner_pid,
+                          "mitigated", r->opts->mitigate,
+                          "stress_mode", r->opts->stress_mode == STRESS_BURST ? "burst" : "alloc",
+                          "compare", compare,
                           "stats",
                           "objects_created", (json_int_t) r->objects_created,
                           "objects_destroyed", (json_int_t) r->objects_destroyed,

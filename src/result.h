@@ -86,6 +86,9 @@ struct run_result {
         size_t n_findings;
         struct result_finding *findings; /* ordered by first_seen_s */
         uint64_t total_occurrences;
+        bool compared;                  /* --compare: the mitigated run's outcome */
+        const char *mitigated_verdict;
+        uint64_t mitigated_findings;
 };
 
 /* Fills r from the channel and the supervision; allocates. */

@@ -76,7 +76,7 @@ host_app_started (void)
         PyGILState_STATE state = PyGILState_Ensure ();
         PyObject *et, *ev, *tb;
         PyErr_Fetch (&et, &ev, &tb);
-        if (stress_start (config->opts->threads, config->seed))
+        if (stress_start (config->opts->threads, config->seed, config->opts->stress_mode))
                 atomic_store (&channel->workers, config->opts->threads);
         PyErr_Restore (et, ev, tb);
         PyGILState_Release (state);
@@ -94,7 +94,21 @@ host_with_gil (void (*fn) (void))
         PyGILState_Release (state);
 }
 
+static void
+host_gui_tick (void)
+{
+        if (!config->opts->mitigate)
+                return;
+        PyGILState_STATE state = PyGILState_Ensure ();
+        PyObject *et, *ev, *tb;
+        PyErr_Fetch (&et, &ev, &tb);
+        pyhost_collect_by_thresholds ();
+        PyErr_Restore (et, ev, tb);
+        PyGILState_Release (state);
+}
+
 static struct probe_host host = {
+        .gui_tick = host_gui_tick,
         .with_gil = host_with_gil,
         .intern = host_intern,
         .add_finding = host_add_finding,
@@ -314,6 +328,10 @@ runner_main (const struct runner_config *cfg)
                 PyErr_Print ();
                 fail_now ("cannot install the garbage collector callbacks");
         }
+        /* --mitigate: the known workaround, installed before the script
+         * runs: no automatic collection; the GUI tick collects instead. */
+        if (cfg->opts->mitigate)
+                PyGC_Disable ();
         PyObject *bootstrap = load_bootstrap ();
         if (!bootstrap) {
                 PyErr_Print ();

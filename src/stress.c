@@ -6,6 +6,8 @@
 
 #include "stress.h"
 
+#include "options.h"
+
 #include <stdatomic.h>
 #include <sys/prctl.h>
 #include <time.h>
@@ -13,6 +15,7 @@
 static atomic_bool stop_requested;
 static atomic_uint running;
 static PyObject *workers; /* list of threading.Thread */
+static int stress_mode;
 
 /* xorshift32: the stress pattern is a function of the seed alone. */
 static uint32_t
@@ -42,6 +45,14 @@ worker_main (PyObject *self, PyObject *args)
                  * container that only the cyclic collector can free, so
                  * the generation-0 count climbs in this thread. */
                 unsigned burst = 200 + next_random (&rng) % 1800;
+                struct timespec pause = { 0, 50000 + (long) (next_random (&rng) % 500) * 1000 };
+                if (stress_mode == STRESS_BURST) {
+                        /* Quiet for 1..40 ms, then 2,000..20,000 containers
+                         * at once: collections land in the workers at other
+                         * moments, often in the middle of GUI-thread work. */
+                        burst = 2000 + next_random (&rng) % 18000;
+                        pause.tv_nsec = 1000000 + (long) (next_random (&rng) % 40) * 1000000;
+                }
                 if (!PyGC_IsEnabled ())
                         burst = 16; /* nothing to trigger; stay cheap */
                 for (unsigned i = 0; i < burst; i++) {
@@ -53,9 +64,8 @@ worker_main (PyObject *self, PyObject *args)
                         }
                         Py_DECREF (l);
                 }
-                /* Release the GIL briefly so the GUI thread keeps running
-                 * normally: 50..550 microseconds. */
-                struct timespec pause = { 0, 50000 + (long) (next_random (&rng) % 500) * 1000 };
+                /* Release the GIL so the GUI thread keeps running normally
+                 * (alloc mode: 50..550 microseconds). */
                 if (!PyGC_IsEnabled ())
                         pause.tv_nsec = 20000000;
                 Py_BEGIN_ALLOW_THREADS
@@ -69,10 +79,11 @@ worker_main (PyObject *self, PyObject *args)
 static PyMethodDef worker_def = { "qgc_stress_worker", worker_main, METH_VARARGS, NULL };
 
 bool
-stress_start (unsigned threads, uint32_t seed)
+stress_start (unsigned threads, uint32_t seed, int mode)
 {
         if (workers || threads == 0)
                 return true;
+        stress_mode = mode;
         bool ok = false;
         PyObject *threading = PyImport_ImportModule ("threading");
         PyObject *thread_class = threading ? PyObject_GetAttrString (threading, "Thread") : NULL;

@@ -220,6 +220,7 @@ public:
                 QThread *gui = QThread::currentThread ();
                 host->heartbeat (gui->loopLevel ());
                 resolve_pending ();
+                host->gui_tick ();
                 keep_message_handler ();
                 if (host->duration_s <= 0)
                         return;

@@ -1,0 +1,98 @@
+"""Diagnosis a developer can act on: the Python class, explicit vs automatic
+collections, --mitigate turning the cyclic-GC races clean, --compare, --repeat
+printing a seed that a rerun reproduces, and the burst stress mode."""
+import re
+
+import pytest
+
+from conftest import ROOT, TESTCASES, parse_header, run_tool, validate_schema
+
+CYCLIC = ["graphics_item_cycle", "no_event_loop", "del_stops_timer"]
+
+
+def test_python_class_and_creation_site():
+    run = run_tool("--duration", "1", TESTCASES / "graphics_item_cycle.py")
+    f = next(f for f in run.report["findings"] if f["class"] == "QGraphicsTextItem")
+    assert f["python_class"] == "LegendEntry"
+    assert f["creation_site"]["function"] == "LegendEntry.__init__"
+    assert f["creation_site"]["line"] == 14
+    assert [fr["function"] for fr in f["creation_stack"][:3]] == [
+        "LegendEntry.__init__", "make_garbage", "<module>"]
+    assert f["gc_trigger"] == "automatic" and f["gc_generation"] in (0, 1, 2)
+    assert f["children_destroyed"] >= f["count"]  # its QTextDocument and friends
+
+
+@pytest.mark.parametrize("name", CYCLIC)
+def test_mitigate_turns_cyclic_gc_races_clean(name):
+    case = TESTCASES / f"{name}.py"
+    run = run_tool("--mitigate", *parse_header(case)["args"], case)
+    validate_schema(run.report)
+    assert run.report["verdict"] == "clean" and run.returncode == 0, run.stderr[-2000:]
+    assert run.report["mitigated"] is True
+    assert run.report["stats"]["collections_off_gui_thread"] == 0
+    assert run.report["stats"]["collections"] > 0  # the GUI-thread collector ran
+
+
+def test_mitigate_cannot_fix_a_refcount_drop_in_a_worker():
+    """The workaround moves collections, not the last reference a thread drops."""
+    run = run_tool("--mitigate", "--duration", "2", TESTCASES / "refcount_thread.py")
+    assert run.report["verdict"] == "race"
+    assert {f["cause"] for f in run.report["findings"]} == {"refcount"}
+
+
+def test_compare_prints_both_verdicts():
+    run = run_tool("--compare", "--duration", "1.5", TESTCASES / "graphics_item_cycle.py")
+    m = re.search(r"qgc-check: compare \(seed (\d+)\): without mitigation: race \((\d+) findings\); "
+                  r"with --mitigate: clean \(0 findings\)", run.stderr)
+    assert m, run.stderr[-2000:]
+    assert run.returncode == 1
+    assert run.report["compare"] == {"mitigated_verdict": "clean", "mitigated_findings_total": 0}
+    assert run.report["seed"] == int(m.group(1))
+
+
+def test_repeat_stops_at_first_race_and_the_seed_reproduces_it():
+    run = run_tool("--repeat", "5", "--duration", "1", TESTCASES / "graphics_item_cycle.py")
+    m = re.search(r"run (\d+) of 5 gave race with seed (\d+); reproduce it with --seed (\d+)", run.stderr)
+    assert m and m.group(2) == m.group(3), run.stderr[-2000:]
+    seed = int(m.group(2))
+    assert run.report["seed"] == seed
+    again = run_tool("--seed", str(seed), "--duration", "1", TESTCASES / "graphics_item_cycle.py")
+    assert again.report["verdict"] == "race" and again.report["seed"] == seed
+    assert {f["class"] for f in again.report["findings"]} == {f["class"] for f in run.report["findings"]}
+
+
+def test_repeat_all_clean():
+    run = run_tool("--repeat", "3", "--duration", "0.5", TESTCASES / "idle_app.py")
+    assert run.returncode == 0 and "3 runs, all clean" in run.stderr
+    assert run.stderr.count("(seed ") == 2  # one line per clean run before the last
+
+
+def test_burst_stress_mode_finds_the_race_too():
+    run = run_tool("--stress", "burst", "--duration", "2", TESTCASES / "graphics_item_cycle.py")
+    assert run.report["stress_mode"] == "burst"
+    assert run.report["verdict"] in ("race", "crash") and run.report["findings"]
+
+
+def test_explicit_collect_in_a_worker_is_named(tmp_script):
+    s = tmp_script('''
+import gc, sys, threading
+from PyQt6.QtCore import QTimer
+from PyQt6.QtWidgets import QApplication, QGraphicsRectItem, QGraphicsTextItem
+class Entry(QGraphicsRectItem):
+    def __init__(self):
+        super().__init__()
+        self.label = QGraphicsTextItem("x", self)
+        self.me = self
+def work():
+    while True:
+        gc.collect()
+        threading.Event().wait(0.01)
+app = QApplication(sys.argv)
+gc.disable()
+t = QTimer(); t.timeout.connect(lambda: [Entry() for _ in range(3)]); t.start(10)
+threading.Thread(target=work, name="collector", daemon=True).start()
+app.exec()
+''')
+    run = run_tool("--threads", "0", "--duration", "1.5", s)
+    f = [f for f in run.report["findings"] if f["finalizing_thread"] == "collector"]
+    assert f and all(x["gc_trigger"] == "explicit" and x["gc_generation"] == 2 for x in f)
