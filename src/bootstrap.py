@@ -108,3 +108,172 @@ def tool_loop():
                 continue
     _qgc.set_phase(_qgc.PHASE_TOOL_LOOP)
     return app.exec()
+
+
+# --- at-risk cycles -------------------------------------------------------
+# With --threads 0 or --strict, every collection is made in the GUI thread by
+# the tool, first with gc.DEBUG_SAVEALL so that the unreachable objects can be
+# read before they are freed: a cycle holding a Qt wrapper that owns QObjects
+# is reported with its reference path even when no worker collected it.
+
+_app_gc_enabled = True
+
+
+def _virtual_gc():
+    """The app keeps seeing gc.enable()/disable()/isenabled() as it set them,
+    while the real automatic collection stays off."""
+    import gc
+
+    def enable():
+        global _app_gc_enabled
+        _app_gc_enabled = True
+
+    def disable():
+        global _app_gc_enabled
+        _app_gc_enabled = False
+
+    gc.enable, gc.disable, gc.isenabled = enable, disable, lambda: _app_gc_enabled
+    _qgc.gc_disable()
+
+
+def _binding_modules():
+    binding = _qgc.binding()
+    if binding is None:
+        return None, None, None
+    qtcore = sys.modules.get(binding + ".QtCore")
+    if binding == "PyQt6":
+        from PyQt6 import sip
+        return binding, qtcore, sip
+    import shiboken6
+    return binding, qtcore, shiboken6
+
+
+def _qt_class(obj, binding):
+    for cls in type(obj).__mro__:
+        if (cls.__module__ or "").startswith(binding + "."):
+            return cls.__name__
+    return type(obj).__name__
+
+
+def _address(obj, binding, helper):
+    try:
+        if binding == "PyQt6":
+            return helper.unwrapinstance(obj)
+        return helper.getCppPointer(obj)[0]
+    except Exception:
+        return 0
+
+
+def _owned_qobjects(obj, qtcore):
+    """QObjects a non-QObject Qt item destroys with itself: its child items."""
+    found = []
+    children = getattr(obj, "childItems", None)
+    if children is None:
+        return found
+    try:
+        stack = list(children())
+    except Exception:
+        return found
+    while stack:
+        child = stack.pop()
+        if isinstance(child, qtcore.QObject):
+            found.append(child)
+        try:
+            stack.extend(child.childItems())
+        except Exception:
+            pass
+    return found
+
+
+def _edge(src, dst):
+    if isinstance(src, dict):
+        for k, v in src.items():
+            if v is dst:
+                return f"[{k!r}]"
+    if isinstance(src, (list, tuple)):
+        for i, v in enumerate(src):
+            if v is dst:
+                return f"[{i}]"
+    if getattr(src, "__dict__", None) is dst:
+        return ".__dict__"
+    if getattr(src, "__self__", None) is dst:
+        return ".__self__"
+    return ""
+
+
+def _cycle_path(start, members):
+    """Shortest reference path from start back to itself inside members."""
+    import gc
+    parents = {id(start): None}
+    queue = [start]
+    while queue:
+        obj = queue.pop(0)
+        for ref in gc.get_referents(obj):
+            if ref is start:
+                chain = [obj]
+                while parents[id(chain[-1])] is not None:
+                    chain.append(parents[id(chain[-1])])
+                chain.reverse()
+                chain.append(start)
+                text = type(chain[0]).__qualname__
+                for a, b in zip(chain, chain[1:]):
+                    name = type(b).__qualname__
+                    if type(b).__name__ == "method":
+                        name = "method " + getattr(b, "__name__", "?")
+                    text += f"{_edge(a, b)} -> {name}"
+                return text
+            if id(ref) in members and id(ref) not in parents:
+                parents[id(ref)] = obj
+                queue.append(ref)
+    return type(start).__qualname__ + " -> ..."
+
+
+def _analyse(garbage):
+    binding, qtcore, helper = _binding_modules()
+    if qtcore is None:
+        return
+    wrapper_type = helper.wrapper if binding == "PyQt6" else helper.Object
+    members = {id(o) for o in garbage}
+    for obj in garbage:
+        if not isinstance(obj, wrapper_type):
+            continue
+        if isinstance(obj, qtcore.QObject):
+            # PyQt6 defers a Python-owned QObject (deleteLater): not at risk.
+            # PySide6 deletes it in place, unless it is exactly a QWidget.
+            if binding == "PyQt6" or type(obj).__name__ == "QWidget":
+                _qgc.count_deferred()
+                continue
+            at_risk = [obj]
+        else:
+            at_risk = _owned_qobjects(obj, qtcore)
+        if not at_risk:
+            continue
+        path = _cycle_path(obj, members)
+        for q in at_risk:
+            _qgc.report_at_risk(_qt_class(q, binding), type(obj).__qualname__, path,
+                                _address(q, binding, helper))
+
+
+def at_risk_tick(force=False):
+    """GUI thread: collect as CPython would (per the app's thresholds, if it
+    wants automatic collection), reading the garbage first."""
+    import gc
+    if not _app_gc_enabled and not force:
+        return
+    count, threshold = gc.get_count(), gc.get_threshold()
+    if not force and count[0] <= threshold[0]:
+        return
+    saved = gc.get_debug()
+    before = len(gc.garbage)  # the app's own uncollectable objects stay
+    gc.set_debug(saved | gc.DEBUG_SAVEALL)
+    try:
+        gc.collect(2)
+        garbage = gc.garbage[before:]
+        del gc.garbage[before:]
+    finally:
+        gc.set_debug(saved)
+    try:
+        _analyse(garbage)
+    finally:
+        del garbage
+        gc.collect(2)  # now freed, in the GUI thread

@@ -57,6 +57,7 @@ struct channel_stats {
         _Atomic uint64_t collections;        /* all automatic and explicit */
         _Atomic uint64_t collections_off_gui; /* run outside the GUI thread */
         _Atomic uint64_t dropped;            /* groups that did not fit */
+        _Atomic uint64_t deferred_by_binding; /* QObjects in garbage cycles the binding defers */
 };
 
 /* Text the runner or its crash handler leaves for the report. */

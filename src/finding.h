@@ -12,6 +12,7 @@
 enum finding_kind {
         FINDING_OFF_THREAD_FINALIZATION = 1, /* QObject destroyed off its thread */
         FINDING_THREAD_WARNING = 2,          /* Qt's own wrong-thread warning */
+        FINDING_AT_RISK_CYCLE = 3,           /* unreachable cycle that would race */
         FINDING_KIND_MAX
 };
 
@@ -51,6 +52,7 @@ finding_kind_name (uint32_t kind)
         switch (kind) {
         case FINDING_OFF_THREAD_FINALIZATION: return "off-thread-finalization";
         case FINDING_THREAD_WARNING: return "thread-warning";
+        case FINDING_AT_RISK_CYCLE: return "at-risk-cycle";
         default: return "unknown";
         }
 }

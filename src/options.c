@@ -26,6 +26,7 @@ enum {
         OPT_COMPARE,
         OPT_REPEAT,
         OPT_STRESS,
+        OPT_STRICT,
 };
 
 static const struct option long_options[] = {
@@ -39,6 +40,7 @@ static const struct option long_options[] = {
         { "hang-timeout", required_argument, NULL, OPT_HANG_TIMEOUT },
         { "mitigate", no_argument, NULL, OPT_MITIGATE },
         { "compare", no_argument, NULL, OPT_COMPARE },
+        { "strict", no_argument, NULL, OPT_STRICT },
         { "repeat", required_argument, NULL, OPT_REPEAT },
         { "stress", required_argument, NULL, OPT_STRESS },
         { "quiet", no_argument, NULL, 'q' },
@@ -67,6 +69,8 @@ static const char help_text[] =
         "                           gc.collect() from a GUI-thread timer\n"
         "      --compare            run without and with --mitigate, same seed, and\n"
         "                           print both verdicts side by side\n"
+        "      --strict             look for at-risk cycles in every collection and\n"
+        "                           count them as races (they are warnings otherwise)\n"
         "      --repeat N           run up to N times with fresh seeds, stop at the\n"
         "                           first race and print the seed that reproduces it\n"
         "      --hang-timeout SECONDS\n"
@@ -193,6 +197,9 @@ options_parse (struct options *opts, int argc, char **argv, FILE *out,
                         break;
                 case OPT_COMPARE:
                         opts->compare = true;
+                        break;
+                case OPT_STRICT:
+                        opts->strict = true;
                         break;
                 case OPT_REPEAT:
                         ok = parse_unsigned ("repeat", optarg, OPTIONS_MAX_REPEAT, &n, error, size);

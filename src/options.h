@@ -25,6 +25,7 @@ struct options {
         enum stress_mode stress_mode;
         bool mitigate;        /* install the GUI-thread collector first */
         bool compare;         /* run without and with --mitigate */
+        bool strict;          /* at-risk cycles count as races */
         unsigned repeat;      /* runs with fresh seeds until the first race */
         const char *json_path;   /* NULL, a path, or "-" */
         const char *events_path; /* JSON Lines as things happen */

@@ -75,6 +75,12 @@ bool qgc_probe_start (const struct probe_host *host, char *error, size_t size);
 typedef void (*probe_resolve_fn) (void);
 void qgc_probe_resolve_classes (void);
 
+/* The creation stack (string id, 0 if unknown) of a live QObject, and its
+ * resolved class if qt_class is not NULL. */
+#define PROBE_CREATION_SYMBOL "qgc_probe_creation_stack"
+typedef uint32_t (*probe_creation_fn) (const void *qobject, const char **qt_class);
+uint32_t qgc_probe_creation_stack (const void *qobject, const char **qt_class);
+
 #ifdef __cplusplus
 }
 #endif

@@ -124,7 +124,7 @@ result_object (const struct run_result *r)
 
         return json_pack ("{s:i, s:{s:s, s:s}, s:s, s:i, s:b, s:o, s:I, s:f, s:f, s:I, s:f,"
                           " s:s, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o,"
-                          " s:I, s:b, s:s, s:o, s:{s:I, s:I, s:I, s:I, s:I, s:I}}",
+                          " s:I, s:b, s:s, s:o, s:{s:I, s:I, s:I, s:I, s:I, s:I, s:I}}",
                           "schema_version", REPORT_SCHEMA_VERSION,
                           "tool", "name", "qgc-check", "version", QGC_VERSION,
                           "verdict", verdict_name (r->verdict),
@@ -160,7 +160,8 @@ result_object (const struct run_result *r)
                           "collections", (json_int_t) r->collections,
                           "collections_off_gui_thread", (json_int_t) r->collections_off_gui,
                           "findings_total", (json_int_t) r->total_occurrences,
-                          "findings_dropped", (json_int_t) r->dropped);
+                          "findings_dropped", (json_int_t) r->dropped,
+                          "qobjects_deferred_by_binding", (json_int_t) r->deferred_by_binding);
 }
 
 bool

@@ -45,6 +45,9 @@ print_verdict (const struct run_result *r, FILE *out, const struct style *s)
                               "%llu off the GUI thread)",
                          (unsigned long long) r->objects_created, (unsigned long long) r->collections,
                          (unsigned long long) r->collections_off_gui);
+                if (r->n_warnings)
+                        fprintf (out, "; %zu at-risk cycle%s (warnings)", r->n_warnings,
+                                 r->n_warnings == 1 ? "" : "s");
                 break;
         case VERDICT_RACE:
                 fprintf (out, ": %llu finding%s in %zu group%s", (unsigned long long) r->total_occurrences,
@@ -77,6 +80,16 @@ report_write_text (const struct run_result *r, FILE *out, bool color)
 
         for (size_t i = 0; i < r->n_findings; i++) {
                 const struct result_finding *f = &r->findings[i];
+                if (strcmp (f->kind, "at-risk-cycle") == 0) {
+                        fprintf (out, "%s%s%s%s: %s%s%s would die in whichever thread collects the cycle ",
+                                 s.bold, r->opts->strict ? "" : "warning: ", f->kind, s.reset, f->qt_class,
+                                 *f->py_class ? " of Python class " : "", f->py_class);
+                        fprintf (out, "%s x%llu\n", f->message, (unsigned long long) f->count);
+                        print_first_line (out, "  ", "created at ", f->creation_stack);
+                        if (r->opts->verbosity > 0)
+                                print_stack (out, "  ", "creation stack (innermost first):", f->creation_stack);
+                        continue;
+                }
                 if (strcmp (f->kind, "thread-warning") == 0) {
                         fprintf (out, "%s%s%s: Qt warned \"%s\" in %s (%s",
                                  s.bold, f->kind, s.reset, f->message, f->finalizing_thread, f->cause);
@@ -115,6 +128,10 @@ report_write_text (const struct run_result *r, FILE *out, bool color)
                         fputs (r->dump, out);
                 }
         }
+        if (r->deferred_by_binding)
+                fprintf (out, "note: %llu QObjects in garbage cycles were deferred by %s itself "
+                              "(deleteLater in their own thread): not at risk\n",
+                         (unsigned long long) r->deferred_by_binding, r->binding);
         if (r->sup.over_limit)
                 fprintf (out, "note: the script did not end within --duration + %.3g s; it was stopped\n",
                          r->opts->hang_timeout + 5.0);

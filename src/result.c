@@ -170,6 +170,7 @@ result_build (struct run_result *r, const struct options *opts, uint32_t seed,
         r->collections = atomic_load (&ch->stats.collections);
         r->collections_off_gui = atomic_load (&ch->stats.collections_off_gui);
         r->dropped = atomic_load (&ch->stats.dropped);
+        r->deferred_by_binding = atomic_load (&ch->stats.deferred_by_binding);
 
         struct channel_group **groups = calloc (CHANNEL_MAX_GROUPS, sizeof *groups);
         size_t n = groups ? channel_groups (ch, groups, CHANNEL_MAX_GROUPS) : 0;
@@ -177,6 +178,11 @@ result_build (struct run_result *r, const struct options *opts, uint32_t seed,
         for (size_t i = 0; r->findings && i < n; i++) {
                 result_finding_from_group (&r->findings[i], ch, groups[i]);
                 r->total_occurrences += r->findings[i].count;
+                /* At-risk cycles are warnings unless --strict. */
+                if (groups[i]->finding.kind != FINDING_AT_RISK_CYCLE || opts->strict)
+                        r->n_races++;
+                else
+                        r->n_warnings++;
         }
         r->n_findings = r->findings ? n : 0;
         free (groups);
@@ -262,7 +268,7 @@ result_build (struct run_result *r, const struct options *opts, uint32_t seed,
                 r->verdict = VERDICT_HANG;
         else if (crash)
                 r->verdict = VERDICT_CRASH;
-        else if (r->n_findings > 0)
+        else if (r->n_races > 0)
                 r->verdict = VERDICT_RACE;
         else if (r->error)
                 r->verdict = VERDICT_ERROR;

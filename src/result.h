@@ -83,7 +83,10 @@ struct run_result {
         const char *qtcore_path;
         uint64_t objects_created, objects_destroyed;
         uint64_t collections, collections_off_gui, dropped;
+        uint64_t deferred_by_binding; /* QObjects in garbage cycles the binding deferred */
         size_t n_findings;
+        size_t n_races;     /* groups that make the verdict a race */
+        size_t n_warnings;  /* at-risk cycles without --strict */
         struct result_finding *findings; /* ordered by first_seen_s */
         uint64_t total_occurrences;
         bool compared;                  /* --compare: the mitigated run's outcome */

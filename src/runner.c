@@ -21,6 +21,25 @@
 static const struct runner_config *config;
 static struct channel *channel;
 static char binding_name[16];
+static probe_creation_fn probe_creation;
+static PyObject *bootstrap;
+
+/* At-risk analysis: observe-only runs and --strict route every collection
+ * through the GUI thread, reading the garbage first (bootstrap.py). */
+static bool
+analysing (void)
+{
+        return (config->opts->threads == 0 || config->opts->strict) && !config->opts->mitigate;
+}
+
+static void
+call_bootstrap (const char *function, PyObject *arg)
+{
+        PyObject *r = PyObject_CallMethod (bootstrap, function, arg ? "O" : NULL, arg);
+        if (!r)
+                PyErr_Print ();
+        Py_XDECREF (r);
+}
 
 /* --- the probe's view of the channel --------------------------------- */
 
@@ -97,12 +116,15 @@ host_with_gil (void (*fn) (void))
 static void
 host_gui_tick (void)
 {
-        if (!config->opts->mitigate)
+        if (!config->opts->mitigate && !analysing ())
                 return;
         PyGILState_STATE state = PyGILState_Ensure ();
         PyObject *et, *ev, *tb;
         PyErr_Fetch (&et, &ev, &tb);
-        pyhost_collect_by_thresholds ();
+        if (config->opts->mitigate)
+                pyhost_collect_by_thresholds ();
+        else
+                call_bootstrap ("at_risk_tick", NULL);
         PyErr_Restore (et, ev, tb);
         PyGILState_Release (state);
 }
@@ -184,7 +206,45 @@ qgc_binding_loaded (PyObject *self, PyObject *arg)
                 fail_now (msg);
         }
         pyhost_set_resolver ((probe_resolve_fn) dlsym (handle, PROBE_RESOLVE_SYMBOL));
+        probe_creation = (probe_creation_fn) dlsym (handle, PROBE_CREATION_SYMBOL);
         atomic_store (&channel->binding_loaded, 1);
+        Py_RETURN_NONE;
+}
+
+static PyObject *
+qgc_gc_disable (PyObject *self, PyObject *unused)
+{
+        PyGC_Disable ();
+        Py_RETURN_NONE;
+}
+
+static PyObject *
+qgc_report_at_risk (PyObject *self, PyObject *args)
+{
+        const char *qt_class, *py_class, *path;
+        unsigned long long address;
+        if (!PyArg_ParseTuple (args, "sssK", &qt_class, &py_class, &path, &address))
+                return NULL;
+        const char *resolved = NULL;
+        struct finding f = {
+                .kind = FINDING_AT_RISK_CYCLE,
+                .cause = CAUSE_NONE,
+                .gc_generation = -1,
+                .py_class = channel_intern (channel, py_class),
+                .owner_thread = channel_intern (channel, "MainThread"),
+                .message = channel_intern (channel, path),
+                .creation_stack = probe_creation && address
+                        ? probe_creation ((const void *) (uintptr_t) address, &resolved) : 0,
+        };
+        f.qt_class = channel_intern (channel, resolved && strcmp (resolved, "QObject") ? resolved : qt_class);
+        channel_add_finding (channel, &f);
+        Py_RETURN_NONE;
+}
+
+static PyObject *
+qgc_count_deferred (PyObject *self, PyObject *unused)
+{
+        atomic_fetch_add (&channel->stats.deferred_by_binding, 1);
         Py_RETURN_NONE;
 }
 
@@ -210,6 +270,9 @@ static PyMethodDef qgc_methods[] = {
         { "binding_loaded", qgc_binding_loaded, METH_O, NULL },
         { "binding", qgc_binding, METH_NOARGS, NULL },
         { "set_phase", qgc_set_phase, METH_O, NULL },
+        { "gc_disable", qgc_gc_disable, METH_NOARGS, NULL },
+        { "count_deferred", qgc_count_deferred, METH_NOARGS, NULL },
+        { "report_at_risk", qgc_report_at_risk, METH_VARARGS, NULL },
         { NULL, NULL, 0, NULL },
 };
 
@@ -332,11 +395,13 @@ runner_main (const struct runner_config *cfg)
          * runs: no automatic collection; the GUI tick collects instead. */
         if (cfg->opts->mitigate)
                 PyGC_Disable ();
-        PyObject *bootstrap = load_bootstrap ();
+        bootstrap = load_bootstrap ();
         if (!bootstrap) {
                 PyErr_Print ();
                 fail_now ("cannot start the runner (bootstrap failed)");
         }
+        if (analysing ())
+                call_bootstrap ("_virtual_gc", NULL);
 
         int outcome = OUTCOME_CANNOT_RUN, status = 1;
         PyObject *r = PyObject_CallMethod (bootstrap, "run_script", "s", cfg->opts->script);
@@ -357,6 +422,8 @@ runner_main (const struct runner_config *cfg)
         /* The script's teardown (atexit) runs unstressed, and the main
          * module stays alive: no widget tree becomes garbage here. */
         stress_join ();
+        if (analysing () && binding_name[0])
+                call_bootstrap ("at_risk_tick", Py_True); /* what is left */
         atomic_store (&channel->phase, PHASE_TEARDOWN);
         atomic_store (&channel->outcome, (uint32_t) outcome);
         atomic_store (&channel->script_status, status);

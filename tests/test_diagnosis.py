@@ -96,3 +96,33 @@ app.exec()
     run = run_tool("--threads", "0", "--duration", "1.5", s)
     f = [f for f in run.report["findings"] if f["finalizing_thread"] == "collector"]
     assert f and all(x["gc_trigger"] == "explicit" and x["gc_generation"] == 2 for x in f)
+
+
+def test_at_risk_cycle_reported_with_path_on_an_observe_only_run():
+    run = run_tool("--threads", "0", "--duration", "1", TESTCASES / "graphics_item_cycle.py")
+    validate_schema(run.report)
+    assert run.report["verdict"] == "clean" and run.returncode == 0  # warnings only
+    (f,) = [f for f in run.report["findings"] if f["kind"] == "at-risk-cycle"]
+    assert f["class"] == "QGraphicsTextItem" and f["python_class"] == "LegendEntry"
+    assert f["message"] == ("LegendEntry.__dict__ -> dict['callbacks'] -> list[0] -> "
+                            "method refresh.__self__ -> LegendEntry")
+    assert f["creation_site"]["line"] == 14 and f["creation_site"]["function"] == "LegendEntry.__init__"
+    assert "warning: at-risk-cycle: QGraphicsTextItem of Python class LegendEntry" in run.stderr
+
+
+def test_strict_makes_at_risk_cycles_a_race():
+    run = run_tool("--strict", "--threads", "0", "--duration", "1", TESTCASES / "graphics_item_cycle.py")
+    assert run.report["verdict"] == "race" and run.returncode == 1
+    assert {f["kind"] for f in run.report["findings"]} == {"at-risk-cycle"}
+
+
+def test_mitigate_leaves_nothing_at_risk():
+    run = run_tool("--mitigate", "--threads", "0", "--duration", "1", TESTCASES / "graphics_item_cycle.py")
+    assert run.report["findings"] == [] and run.returncode == 0
+
+
+def test_binding_deferred_qobject_cycles_are_not_at_risk():
+    run = run_tool("--threads", "0", "--duration", "1.5", TESTCASES / "qobject_cycle.py")
+    assert run.report["findings"] == [] and run.returncode == 0
+    assert run.report["stats"]["qobjects_deferred_by_binding"] > 0
+    assert "deferred by PyQt6" in run.stderr

@@ -443,6 +443,18 @@ qgc_probe_resolve_classes (void)
                 resolve_python_created ();
 }
 
+extern "C" Q_DECL_EXPORT uint32_t
+qgc_probe_creation_stack (const void *qobject, const char **qt_class)
+{
+        std::lock_guard<std::mutex> guard (lock);
+        auto it = objects.find (static_cast<QObject *> (const_cast<void *> (qobject)));
+        if (it == objects.end ())
+                return 0;
+        if (qt_class)
+                *qt_class = it->second.qt_class;
+        return it->second.creation_stack;
+}
+
 extern "C" Q_DECL_EXPORT bool
 qgc_probe_start (const struct probe_host *h, char *error, size_t size)
 {
