@@ -258,22 +258,30 @@ def at_risk_tick(force=False):
     """GUI thread: collect as CPython would (per the app's thresholds, if it
     wants automatic collection), reading the garbage first."""
     import gc
-    if not _app_gc_enabled and not force:
-        return
+    if not _app_gc_enabled:
+        return  # the app collects by itself (the known workaround): not at risk
+    # The generation CPython itself would collect now (all of them at the end).
     count, threshold = gc.get_count(), gc.get_threshold()
-    if not force and count[0] <= threshold[0]:
+    generation = 2 if force else -1
+    while generation < 2 and count[generation + 1] > threshold[generation + 1]:
+        generation += 1
+    if generation < 0:
         return
     saved = gc.get_debug()
     before = len(gc.garbage)  # the app's own uncollectable objects stay
     gc.set_debug(saved | gc.DEBUG_SAVEALL)
     try:
-        gc.collect(2)
+        gc.collect(generation)
         garbage = gc.garbage[before:]
         del gc.garbage[before:]
     finally:
         gc.set_debug(saved)
+    if not garbage:
+        return
     try:
         _analyse(garbage)
     finally:
         del garbage
-        gc.collect(2)  # now freed, in the GUI thread
+        # Saved garbage survived into the next generation: free it there,
+        # in the GUI thread.
+        gc.collect(min(generation + 1, 2))

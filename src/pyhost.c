@@ -165,7 +165,7 @@ struct stack_key {
         int depth;
         struct {
                 PyCodeObject *code;
-                int line;
+                int line; /* instruction offset (lasti) until formatted */
         } frames[MAX_FRAMES];
 };
 
@@ -218,7 +218,9 @@ read_stack (struct stack_key *key)
         while (frame && key->depth < MAX_FRAMES) {
                 PyCodeObject *code = PyFrame_GetCode (frame);
                 key->frames[key->depth].code = code;
-                key->frames[key->depth].line = PyFrame_GetLineNumber (frame);
+                /* The instruction offset, not the line: computing a line
+                 * scans the line table, and only distinct stacks need it. */
+                key->frames[key->depth].line = PyFrame_GetLasti (frame);
                 key->depth++;
                 Py_DECREF (code); /* the frame keeps it alive meanwhile */
                 PyFrameObject *back = PyFrame_GetBack (frame);
@@ -263,7 +265,8 @@ lookup_stack (uint32_t *stack, uint32_t *py_class)
         Py_INCREF (frame);
         for (int i = 0; i < key.depth && frame; i++) {
                 PyCodeObject *code = PyFrame_GetCode (frame);
-                bool user = format_frame (code, key.frames[i].line, text, sizeof text, &used);
+                bool user = format_frame (code, PyCode_Addr2Line (code, key.frames[i].line), text,
+                                          sizeof text, &used);
                 /* The wrapper being built is `self` of the innermost
                  * method of the user's code (LegendEntry.__init__). */
                 if (user && !seen_user) {
@@ -298,6 +301,21 @@ out:
         Py_DECREF (innermost);
 }
 
+/* The hot path: a loop creating objects creates them from the same frame
+ * at the same instruction, called from the same caller. A small per-thread
+ * cache keyed on (frame, instruction, caller frame, caller instruction)
+ * answers without walking the stack; both frames are alive while we look,
+ * so the key names this very call chain. */
+#define HOT_ENTRIES 16
+
+struct hot_entry {
+        PyFrameObject *frame, *back;
+        int lasti, back_lasti;
+        uint32_t stack, py_class;
+};
+
+static _Thread_local struct hot_entry hot[HOT_ENTRIES];
+
 void
 pyhost_capture_creation (uint32_t *stack, uint32_t *py_class)
 {
@@ -305,10 +323,27 @@ pyhost_capture_creation (uint32_t *stack, uint32_t *py_class)
         *py_class = 0;
         if (!PyGILState_Check ())
                 return;
+        PyFrameObject *frame = PyEval_GetFrame ();
+        if (!frame)
+                return;
+        PyFrameObject *back = PyFrame_GetBack (frame);
+        struct hot_entry key = { frame, back, PyFrame_GetLasti (frame),
+                                 back ? PyFrame_GetLasti (back) : -1, 0, 0 };
+        Py_XDECREF (back);
+        struct hot_entry *e = &hot[(((uintptr_t) frame >> 4) ^ (uintptr_t) key.lasti) % HOT_ENTRIES];
+        if (e->frame == key.frame && e->back == key.back && e->lasti == key.lasti &&
+            e->back_lasti == key.back_lasti) {
+                *stack = e->stack;
+                *py_class = e->py_class;
+                return;
+        }
         PyObject *et, *ev, *tb;
         PyErr_Fetch (&et, &ev, &tb);
         lookup_stack (stack, py_class);
         PyErr_Restore (et, ev, tb);
+        key.stack = *stack;
+        key.py_class = *py_class;
+        *e = key;
 }
 
 /* Python's own name for the calling thread, without creating a dummy
@@ -352,7 +387,9 @@ current_stack_text (void)
         size_t used = 0;
         text[0] = '\0';
         for (int i = 0; i < key.depth; i++)
-                format_frame (key.frames[i].code, key.frames[i].line, text, sizeof text, &used);
+                format_frame (key.frames[i].code,
+                              PyCode_Addr2Line (key.frames[i].code, key.frames[i].line), text,
+                              sizeof text, &used);
         Py_DECREF (frame);
         return channel_intern (channel, text);
 }
