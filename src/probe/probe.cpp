@@ -14,6 +14,7 @@
 #include <QtCore/QTimer>
 
 #include <atomic>
+#include <cstddef>
 #include <cstdio>
 #include <cstring>
 #include <mutex>
@@ -75,8 +76,94 @@ struct ThreadInfo {
         pid_t tid;
 };
 
+/* Every live QObject -> what we know of it. Open addressing with linear
+ * probing and tombstones: no allocation per object on the hot path. */
+class ObjectTable
+{
+public:
+        ObjectInfo *find (QObject *key)
+        {
+                if (!buckets.size ())
+                        return nullptr;
+                for (size_t i = hash (key);; i = (i + 1) & mask ()) {
+                        Slot &s = buckets[i];
+                        if (s.key == key)
+                                return &s.info;
+                        if (s.key == nullptr)
+                                return nullptr;
+                }
+        }
+
+        void insert (QObject *key, const ObjectInfo &info)
+        {
+                if ((used + 1) * 2 > buckets.size ())
+                        grow ();
+                size_t i = hash (key);
+                Slot *tomb = nullptr;
+                for (;; i = (i + 1) & mask ()) {
+                        Slot &s = buckets[i];
+                        if (s.key == key) {
+                                s.info = info;
+                                return;
+                        }
+                        if (s.key == tombstone () && !tomb)
+                                tomb = &s;
+                        if (s.key == nullptr)
+                                break;
+                }
+                Slot &target = tomb ? *tomb : buckets[i];
+                if (!tomb)
+                        used++;
+                target.key = key;
+                target.info = info;
+                live++;
+        }
+
+        bool take (QObject *key, ObjectInfo *out)
+        {
+                ObjectInfo *info = find (key);
+                if (!info)
+                        return false;
+                *out = *info;
+                Slot *slot = reinterpret_cast<Slot *> (reinterpret_cast<char *> (info) - offsetof (Slot, info));
+                slot->key = tombstone ();
+                live--;
+                return true;
+        }
+
+private:
+        struct Slot {
+                QObject *key;
+                ObjectInfo info;
+        };
+        std::vector<Slot> buckets;
+        size_t used = 0; /* live + tombstones */
+        size_t live = 0;
+
+        static QObject *tombstone () { return reinterpret_cast<QObject *> (uintptr_t (1)); }
+        size_t mask () const { return buckets.size () - 1; }
+        size_t hash (QObject *key) const
+        {
+                uintptr_t k = reinterpret_cast<uintptr_t> (key);
+                return (size_t) ((k >> 4) * 0x9e3779b97f4a7c15ull >> 16) & mask ();
+        }
+        void grow ()
+        {
+                std::vector<Slot> old;
+                old.swap (buckets);
+                size_t size = 1024;
+                while (size < live * 4)
+                        size *= 2;
+                buckets.assign (size, Slot { nullptr, ObjectInfo {} });
+                used = live = 0;
+                for (Slot &s : old)
+                        if (s.key && s.key != tombstone ())
+                                insert (s.key, s.info);
+        }
+};
+
 std::mutex lock; /* guards everything below; never held across Python */
-std::unordered_map<QObject *, ObjectInfo> objects;
+ObjectTable objects;
 std::vector<QObject *> pending; /* class not resolved yet */
 std::unordered_map<const QThread *, ThreadInfo> threads;
 std::atomic<bool> resolve_posted;
@@ -116,11 +203,10 @@ void
 resolve_list (std::vector<QObject *> &list)
 {
         for (QObject *obj : list) {
-                auto it = objects.find (obj);
-                /* A destroyed object left the map under this lock, so the
+                /* A destroyed object left the table under this lock, so the
                  * pointer is live. */
-                if (it != objects.end ())
-                        it->second.qt_class = obj->metaObject ()->className ();
+                if (ObjectInfo *info = objects.find (obj))
+                        info->qt_class = obj->metaObject ()->className ();
         }
         list.clear ();
 }
@@ -298,7 +384,7 @@ on_add (QObject *obj)
         bool post = false;
         {
                 std::lock_guard<std::mutex> guard (lock);
-                objects[obj] = info;
+                objects.insert (obj, info);
                 (info.creation_stack ? pending : pending_native).push_back (obj);
                 post = controller && !resolve_posted.exchange (true);
         }
@@ -343,11 +429,7 @@ on_remove (QObject *obj)
         ObjectInfo info { nullptr, 0, 0 };
         {
                 std::lock_guard<std::mutex> guard (lock);
-                auto it = objects.find (obj);
-                if (it != objects.end ()) {
-                        info = it->second;
-                        objects.erase (it);
-                }
+                objects.take (obj, &info);
                 threads.erase (reinterpret_cast<QThread *> (obj));
         }
         if (in_hook)
@@ -372,9 +454,8 @@ on_remove (QObject *obj)
                 const char *parent_class = nullptr;
                 if (parent) {
                         std::lock_guard<std::mutex> guard (lock);
-                        auto it = objects.find (parent);
-                        if (it != objects.end ())
-                                parent_class = it->second.qt_class;
+                        if (ObjectInfo *p = objects.find (parent))
+                                parent_class = p->qt_class;
                 }
                 if (parent && in_qobject_destructor (parent, parent_class))
                         (*collateral)[parent] += 1 + children;
@@ -447,12 +528,12 @@ extern "C" Q_DECL_EXPORT uint32_t
 qgc_probe_creation_stack (const void *qobject, const char **qt_class)
 {
         std::lock_guard<std::mutex> guard (lock);
-        auto it = objects.find (static_cast<QObject *> (const_cast<void *> (qobject)));
-        if (it == objects.end ())
+        ObjectInfo *info = objects.find (static_cast<QObject *> (const_cast<void *> (qobject)));
+        if (!info)
                 return 0;
         if (qt_class)
-                *qt_class = it->second.qt_class;
-        return it->second.creation_stack;
+                *qt_class = info->qt_class;
+        return info->creation_stack;
 }
 
 extern "C" Q_DECL_EXPORT bool
