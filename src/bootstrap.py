@@ -88,6 +88,10 @@ def run_script(path):
     except BaseException as e:
         # As Python prints it: without this frame.
         sys.excepthook(type(e), e, e.__traceback__.tb_next)
+        if isinstance(e, ModuleNotFoundError) and (e.name or "").split(".")[0] in (
+                "PyQt6", "PySide6", "shiboken6"):
+            _qgc.set_error(f"the script cannot import {e.name} with {sys.executable}: install "
+                           "python3-pyqt6, or activate the venv that has PyQt6 or PySide6")
         return _qgc.OUTCOME_EXCEPTION, 1
     return _qgc.OUTCOME_RETURNED, 0
 

@@ -242,6 +242,16 @@ qgc_report_at_risk (PyObject *self, PyObject *args)
 }
 
 static PyObject *
+qgc_set_error (PyObject *self, PyObject *arg)
+{
+        const char *msg = PyUnicode_AsUTF8 (arg);
+        if (!msg)
+                return NULL;
+        channel_set_error (channel, msg);
+        Py_RETURN_NONE;
+}
+
+static PyObject *
 qgc_count_deferred (PyObject *self, PyObject *unused)
 {
         atomic_fetch_add (&channel->stats.deferred_by_binding, 1);
@@ -272,6 +282,7 @@ static PyMethodDef qgc_methods[] = {
         { "set_phase", qgc_set_phase, METH_O, NULL },
         { "gc_disable", qgc_gc_disable, METH_NOARGS, NULL },
         { "count_deferred", qgc_count_deferred, METH_NOARGS, NULL },
+        { "set_error", qgc_set_error, METH_O, NULL },
         { "report_at_risk", qgc_report_at_risk, METH_VARARGS, NULL },
         { NULL, NULL, 0, NULL },
 };
