@@ -4,8 +4,8 @@
 import os
 import sys
 
-from PyQt6.QtCore import QTimer
-from PyQt6.QtWidgets import QApplication
+from _qt import QTimer
+from _qt import QApplication
 
 app = QApplication(sys.argv)
 QTimer.singleShot(300, os.abort)

@@ -5,7 +5,7 @@
 import sys
 import time
 
-from PyQt6.QtWidgets import QApplication
+from _qt import QApplication
 
 app = QApplication(sys.argv)
 while True:

@@ -4,8 +4,8 @@
 # it destroys the QLabel off-thread and waits for the GUI thread, which waits for the GIL.
 import sys
 
-from PyQt6.QtCore import QTimer
-from PyQt6.QtWidgets import (QApplication, QGraphicsEllipseItem, QGraphicsProxyWidget,
+from _qt import QTimer
+from _qt import (QApplication, QGraphicsEllipseItem, QGraphicsProxyWidget,
                              QGraphicsScene, QGraphicsView, QLabel)
 
 

@@ -4,8 +4,8 @@
 # collects it, __del__ runs off the GUI thread and Qt warns in QObject::killTimer.
 import sys
 
-from PyQt6.QtCore import QTimer
-from PyQt6.QtWidgets import QApplication
+from _qt import QTimer
+from _qt import QApplication
 
 
 class Poller:

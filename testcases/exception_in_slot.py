@@ -4,8 +4,8 @@
 # Python exception, not memory corruption.
 import sys
 
-from PyQt6.QtCore import QTimer
-from PyQt6.QtWidgets import QApplication
+from _qt import QTimer
+from _qt import QApplication
 
 
 def on_timeout():

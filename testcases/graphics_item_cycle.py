@@ -4,8 +4,8 @@
 # when a GC-stress worker collects the cycle, the text item is destroyed off the GUI thread.
 import sys
 
-from PyQt6.QtCore import QTimer
-from PyQt6.QtWidgets import QApplication, QGraphicsRectItem, QGraphicsTextItem
+from _qt import QTimer
+from _qt import QApplication, QGraphicsRectItem, QGraphicsTextItem
 
 
 class LegendEntry(QGraphicsRectItem):

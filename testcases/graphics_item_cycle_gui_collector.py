@@ -5,8 +5,8 @@
 import gc
 import sys
 
-from PyQt6.QtCore import QTimer
-from PyQt6.QtWidgets import QApplication, QGraphicsRectItem, QGraphicsTextItem
+from _qt import QTimer
+from _qt import QApplication, QGraphicsRectItem, QGraphicsTextItem
 
 
 class LegendEntry(QGraphicsRectItem):

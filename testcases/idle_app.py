@@ -3,7 +3,7 @@
 # A window that does nothing wrong: used for Ctrl-C, SIGKILL and report-path tests.
 import sys
 
-from PyQt6.QtWidgets import QApplication, QLabel
+from _qt import QApplication, QLabel
 
 app = QApplication(sys.argv)
 label = QLabel("idle")

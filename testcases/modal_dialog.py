@@ -5,8 +5,8 @@
 # ends the run at the duration (exit(0) repeated from a GUI-thread timer ends nested loops).
 import sys
 
-from PyQt6.QtCore import QTimer
-from PyQt6.QtWidgets import QApplication, QMessageBox
+from _qt import QTimer
+from _qt import QApplication, QMessageBox
 
 app = QApplication(sys.argv)
 

@@ -4,8 +4,8 @@
 # the checker has to run the event loop itself for the garbage timer to fire.
 import sys
 
-from PyQt6.QtCore import QTimer
-from PyQt6.QtWidgets import QApplication, QGraphicsRectItem, QGraphicsTextItem
+from _qt import QTimer
+from _qt import QApplication, QGraphicsRectItem, QGraphicsTextItem
 
 
 class LegendEntry(QGraphicsRectItem):

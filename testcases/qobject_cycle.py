@@ -1,14 +1,15 @@
 # qgc-check-expect: verdict=clean
+# qgc-check-expect-PySide6: verdict=race class=Node cause=cyclic-gc thread=qgc-stress-*
 # qgc-check-args: --duration 2
-# qgc-check-stdout: ^deferred-deletions: [1-9]
+# qgc-check-stdout-PyQt6: ^deferred-deletions: [1-9]
 # Plain QObject subclasses in self-cycles: PyQt6 defers their deletion (deleteLater) when a worker
 # collects them. Prints "deferred-deletions: N" (wrapper finalized off-main, C++ destroyed on main).
 import sys
 import threading
 import weakref
 
-from PyQt6.QtCore import QObject, Qt, QTimer, pyqtSlot
-from PyQt6.QtWidgets import QApplication
+from _qt import QObject, Qt, QTimer, pyqtSlot
+from _qt import QApplication
 
 finalized_off_main = set()  # names of Nodes whose Python wrapper was collected off the main thread
 counter = 0

@@ -5,8 +5,8 @@
 # (normal teardown of a worker QThread), which races with nobody and is not a finding.
 import sys
 
-from PyQt6.QtCore import QObject, QThread, QTimer
-from PyQt6.QtWidgets import QApplication
+from _qt import QObject, QThread, QTimer
+from _qt import QApplication
 
 
 class Worker(QThread):

@@ -6,8 +6,8 @@ import queue
 import sys
 import threading
 
-from PyQt6.QtCore import QTimer
-from PyQt6.QtWidgets import QApplication, QGraphicsRectItem, QGraphicsTextItem
+from _qt import QTimer
+from _qt import QApplication, QGraphicsRectItem, QGraphicsTextItem
 
 
 class LegendEntry(QGraphicsRectItem):

@@ -5,8 +5,8 @@ import json
 import sys
 
 import _semantics_helper
-from PyQt6.QtCore import QTimer
-from PyQt6.QtWidgets import QApplication
+from _qt import QTimer
+from _qt import QApplication
 
 print(f"argv={json.dumps(sys.argv)}")
 print(f"name={__name__}")

@@ -2,7 +2,7 @@
 # The script raises at module level before starting an event loop: reported as a script error.
 import sys
 
-from PyQt6.QtWidgets import QApplication
+from _qt import QApplication
 
 app = QApplication(sys.argv)
 raise RuntimeError("boom from script")
