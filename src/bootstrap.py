@@ -96,6 +96,23 @@ def run_script(path):
     return _qgc.OUTCOME_RETURNED, 0
 
 
+def run_module(name):
+    """As `python3 -m NAME ARGS`: sys.argv[0] the module's path, __main__,
+    sys.path[0] the working directory."""
+    import runpy
+    sys.meta_path.insert(0, _QtCoreWatcher)
+    sys.path.insert(0, os.getcwd())
+    _qgc.set_phase(_qgc.PHASE_SCRIPT)
+    try:
+        runpy._run_module_as_main(name, alter_argv=True)
+    except SystemExit as e:
+        return _qgc.OUTCOME_EXIT, _exit_status(e.code)
+    except BaseException as e:
+        sys.excepthook(type(e), e, e.__traceback__.tb_next)
+        return _qgc.OUTCOME_EXCEPTION, 1
+    return _qgc.OUTCOME_RETURNED, 0
+
+
 def tool_loop():
     """The script built its objects and returned without an event loop:
     run one for the rest of the duration, through the script's binding."""

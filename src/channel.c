@@ -115,14 +115,15 @@ same_key (const struct finding *a, const struct finding *b)
         return a->kind == b->kind && a->cause == b->cause && a->qt_class == b->qt_class &&
                a->py_class == b->py_class && a->owner_thread == b->owner_thread &&
                a->finalizing_thread == b->finalizing_thread &&
-               a->message == b->message && a->creation_stack == b->creation_stack;
+               a->message == b->message && a->creation_stack == b->creation_stack &&
+               a->test == b->test && a->evidence == b->evidence;
 }
 
 static uint32_t
 hash_key (const struct finding *f)
 {
         uint32_t key[] = { f->kind, f->cause, f->qt_class, f->py_class, f->owner_thread,
-                           f->finalizing_thread, f->message, f->creation_stack };
+                           f->finalizing_thread, f->message, f->creation_stack, f->test, f->evidence };
         return hash_bytes (key, sizeof key, 2166136261u);
 }
 

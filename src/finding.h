@@ -30,6 +30,32 @@ enum gc_trigger {
         GC_TRIGGER_EXPLICIT = 2,  /* gc.collect() */
 };
 
+/* What the tool saw that makes a finding a real hazard (risk "high")
+ * rather than only against Qt's rule (risk "rule"). */
+enum finding_evidence {
+        EVIDENCE_WIDGET = 1 << 0,          /* a QWidget */
+        EVIDENCE_WINDOW = 1 << 1,          /* a QWindow */
+        EVIDENCE_TIMERS = 1 << 2,          /* had active timers (Qt warned) */
+        EVIDENCE_SOCKET_NOTIFIER = 1 << 3, /* had a socket notifier (Qt warned) */
+        EVIDENCE_LIVE_PARENT = 1 << 4,     /* its parent lives on in the owning thread */
+        EVIDENCE_QT_WARNING = 1 << 5,      /* Qt itself warned about the thread */
+        EVIDENCE_MAX = 1 << 6,
+};
+
+static inline const char *
+finding_evidence_name (uint32_t bit)
+{
+        switch (bit) {
+        case EVIDENCE_WIDGET: return "widget";
+        case EVIDENCE_WINDOW: return "window";
+        case EVIDENCE_TIMERS: return "active-timers";
+        case EVIDENCE_SOCKET_NOTIFIER: return "socket-notifier";
+        case EVIDENCE_LIVE_PARENT: return "live-parent";
+        case EVIDENCE_QT_WARNING: return "qt-warning";
+        default: return "unknown";
+        }
+}
+
 struct finding {
         uint32_t kind;               /* enum finding_kind */
         uint32_t cause;              /* enum finding_cause */
@@ -44,6 +70,8 @@ struct finding {
         uint32_t creation_stack;     /* "file:line: in qualname" lines, innermost first */
         uint32_t finalization_stack; /* same format */
         uint32_t children;           /* child QObjects destroyed with it */
+        uint32_t test;               /* test running at the time (pytest id) */
+        uint32_t evidence;           /* enum finding_evidence bits */
 };
 
 static inline const char *

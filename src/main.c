@@ -15,6 +15,7 @@
 #include "report.h"
 #include "result.h"
 #include "supervisor.h"
+#include "suppressions.h"
 
 static _Noreturn __attribute__ ((format (printf, 2, 3))) void
 die (int status, const char *fmt, ...)
@@ -119,6 +120,7 @@ struct session {
         char *probe;
         char *python;
         struct report_events *events;
+        struct suppressions *suppressions;
         bool progress;
         bool color;
 };
@@ -135,7 +137,7 @@ run_once (const struct options *opts, uint32_t seed, struct session *s, struct r
         struct supervision sup;
         if (!supervisor_run (&sc, ch, &sup, error, sizeof error))
                 die (EXIT_SCRIPT_ERROR, "%s", error);
-        result_build (r, opts, seed, *ch, &sup);
+        result_build (r, opts, seed, *ch, &sup, s->suppressions);
         if (s->events)
                 report_events_end (s->events, r);
 }
@@ -156,15 +158,23 @@ main (int argc, char **argv)
                 break;
         }
 
-        check_script (opts.script);
+        if (!opts.module)
+                check_script (opts.script);
         /* Report paths fail now, not after minutes of stress. */
         const struct {
                 const char *path, *option;
         } report_paths[] = { { opts.json_path, "json" }, { opts.events_path, "events" },
-                             { opts.junit_path, "junit" }, { opts.sarif_path, "sarif" } };
+                             { opts.junit_path, "junit" }, { opts.sarif_path, "sarif" },
+                             { opts.gen_suppressions_path, "gen-suppressions" } };
         for (size_t i = 0; i < sizeof report_paths / sizeof report_paths[0]; i++)
-                if (report_paths[i].path && !report_path_check (report_paths[i].path, report_paths[i].option,
-                                                                opts.script, error, sizeof error))
+                if (report_paths[i].path &&
+                    !report_path_check (report_paths[i].path, report_paths[i].option,
+                                        opts.module ? NULL : opts.script, error, sizeof error))
+                        die (EXIT_USAGE, "%s", error);
+
+        struct suppressions suppressions = { 0 };
+        for (unsigned i = 0; i < opts.n_suppressions; i++)
+                if (!suppressions_load (&suppressions, opts.suppressions[i], error, sizeof error))
                         die (EXIT_USAGE, "%s", error);
 
         /* No display and no choice of the user's: Qt's offscreen platform. */
@@ -174,6 +184,7 @@ main (int argc, char **argv)
         struct session session = {
                 .probe = find_probe (),
                 .python = find_python (),
+                .suppressions = &suppressions,
         };
         if (opts.events_path &&
             !(session.events = report_events_open (opts.events_path, error, sizeof error)))
@@ -235,10 +246,11 @@ main (int argc, char **argv)
 
         int status = r.exit_code;
         bool (*const writers[]) (const struct run_result *, const char *, char *, size_t) = {
-                report_write_json, report_write_junit, report_write_sarif,
+                report_write_json, report_write_junit, report_write_sarif, suppressions_generate,
         };
-        const char *paths[] = { opts.json_path, opts.junit_path, opts.sarif_path };
-        for (size_t i = 0; i < 3; i++)
+        const char *paths[] = { opts.json_path, opts.junit_path, opts.sarif_path,
+                                opts.gen_suppressions_path };
+        for (size_t i = 0; i < 4; i++)
                 if (paths[i] && !writers[i] (&r, paths[i], error, sizeof error)) {
                         fprintf (stderr, "qgc-check: %s\n", error);
                         status = status ? status : EXIT_SCRIPT_ERROR;
@@ -247,6 +259,7 @@ main (int argc, char **argv)
                 report_events_close (session.events);
         result_free (&r);
         channel_destroy (ch);
+        suppressions_free (&suppressions);
         free (session.probe);
         free (session.python);
         return status;

@@ -11,7 +11,8 @@
 #include <string.h>
 
 const char options_usage_line[] =
-        "Usage: qgc-check [OPTIONS] SCRIPT [SCRIPT-ARGS...]";
+        "Usage: qgc-check [OPTIONS] SCRIPT [SCRIPT-ARGS...]\n"
+        "       qgc-check [OPTIONS] -m MODULE [MODULE-ARGS...]";
 
 /* Long-only options get ids from 256 on, as libinput does. */
 enum {
@@ -27,6 +28,9 @@ enum {
         OPT_REPEAT,
         OPT_STRESS,
         OPT_STRICT,
+        OPT_FAIL_ON,
+        OPT_SUPPRESSIONS,
+        OPT_GEN_SUPPRESSIONS,
 };
 
 static const struct option long_options[] = {
@@ -41,6 +45,9 @@ static const struct option long_options[] = {
         { "mitigate", no_argument, NULL, OPT_MITIGATE },
         { "compare", no_argument, NULL, OPT_COMPARE },
         { "strict", no_argument, NULL, OPT_STRICT },
+        { "fail-on", required_argument, NULL, OPT_FAIL_ON },
+        { "suppressions", required_argument, NULL, OPT_SUPPRESSIONS },
+        { "gen-suppressions", required_argument, NULL, OPT_GEN_SUPPRESSIONS },
         { "repeat", required_argument, NULL, OPT_REPEAT },
         { "stress", required_argument, NULL, OPT_STRESS },
         { "quiet", no_argument, NULL, 'q' },
@@ -52,14 +59,16 @@ static const struct option long_options[] = {
 
 static const char help_text[] =
         "Usage: qgc-check [OPTIONS] SCRIPT [SCRIPT-ARGS...]\n"
+        "       qgc-check [OPTIONS] -m MODULE [MODULE-ARGS...]\n"
         "\n"
         "Run a PyQt6 or PySide6 script under garbage-collector stress and report\n"
         "every QObject destroyed outside its owning thread.\n"
-        "Options end at SCRIPT: everything after it is passed to the script.\n"
+        "Options end at SCRIPT (or -m MODULE): everything after it is passed on.\n"
         "\n"
         "Options:\n"
+        "  -m MODULE                run a module as python -m does (e.g. -m pytest)\n"
         "  -d, --duration SECONDS   how long the app runs under stress (default 5,\n"
-        "                           fractions allowed, 0 = until the app ends)\n"
+        "                           with -m 0; fractions allowed; 0 = until it ends)\n"
         "  -t, --threads N          stress worker threads (default 2, 0 = observe only)\n"
         "      --seed N             seed of the stress pattern (0..4294967295);\n"
         "                           chosen and printed when absent\n"
@@ -71,6 +80,13 @@ static const char help_text[] =
         "                           print both verdicts side by side\n"
         "      --strict             look for at-risk cycles in every collection and\n"
         "                           count them as races (they are warnings otherwise)\n"
+        "      --fail-on rule|high  what makes the verdict a race: any finding against\n"
+        "                           Qt's rule (default), or only those with evidence of\n"
+        "                           a hazard (risk high)\n"
+        "      --suppressions FILE  silence the findings its entries match (repeatable);\n"
+        "                           they are counted, and unused entries are listed\n"
+        "      --gen-suppressions FILE\n"
+        "                           write a ready-to-review entry for each finding\n"
         "      --repeat N           run up to N times with fresh seeds, stop at the\n"
         "                           first race and print the seed that reproduces it\n"
         "      --hang-timeout SECONDS\n"
@@ -85,7 +101,8 @@ static const char help_text[] =
         "      --version            show the version and exit\n"
         "\n"
         "Exit status: 0 clean, 1 race, 2 usage error, 3 script error or nothing\n"
-        "checked, 4 crash, 5 hang, 130/143 interrupted by SIGINT/SIGTERM.\n";
+        "checked, 4 crash, 5 hang, 6 clean but the program itself exited non-zero\n"
+        "(e.g. failing tests), 130/143 interrupted by SIGINT/SIGTERM.\n";
 
 static bool
 fail (char *error, size_t size, const char *fmt, ...)
@@ -160,13 +177,19 @@ options_parse (struct options *opts, int argc, char **argv, FILE *out,
         opterr = 0;
         int c;
         /* '+': stop at the first non-option, which is SCRIPT. */
-        while ((c = getopt_long (argc, argv, "+:d:t:qvh", long_options, NULL)) != -1) {
+        while ((c = getopt_long (argc, argv, "+:d:t:m:qvh", long_options, NULL)) != -1) {
                 unsigned long n;
                 bool ok = true;
                 switch (c) {
                 case 'd':
                         ok = parse_seconds ("duration", optarg, true, &opts->duration, error, size);
+                        opts->duration_given = true;
                         break;
+                case 'm':
+                        /* As python -m: the module, then its own arguments. */
+                        opts->module = true;
+                        opts->script = optarg;
+                        goto operands;
                 case OPT_HANG_TIMEOUT:
                         ok = parse_seconds ("hang-timeout", optarg, false, &opts->hang_timeout,
                                             error, size);
@@ -200,6 +223,25 @@ options_parse (struct options *opts, int argc, char **argv, FILE *out,
                         break;
                 case OPT_STRICT:
                         opts->strict = true;
+                        break;
+                case OPT_SUPPRESSIONS:
+                        if (opts->n_suppressions == OPTIONS_MAX_SUPPRESSIONS)
+                                ok = fail (error, size, "at most %d --suppressions files",
+                                           OPTIONS_MAX_SUPPRESSIONS);
+                        else
+                                ok = parse_path ("suppressions", optarg,
+                                                 &opts->suppressions[opts->n_suppressions++], error, size);
+                        break;
+                case OPT_GEN_SUPPRESSIONS:
+                        ok = parse_path ("gen-suppressions", optarg, &opts->gen_suppressions_path, error,
+                                         size);
+                        break;
+                case OPT_FAIL_ON:
+                        if (strcmp (optarg, "rule") == 0 || strcmp (optarg, "high") == 0)
+                                opts->fail_on_high = strcmp (optarg, "high") == 0;
+                        else
+                                ok = fail (error, size, "--fail-on '%s' is not a level: use rule or high",
+                                           optarg);
                         break;
                 case OPT_REPEAT:
                         ok = parse_unsigned ("repeat", optarg, OPTIONS_MAX_REPEAT, &n, error, size);
@@ -242,27 +284,42 @@ options_parse (struct options *opts, int argc, char **argv, FILE *out,
                         return OPTIONS_USAGE;
         }
 
-        if (optind >= argc) {
-                fail (error, size, "no script given");
-                return OPTIONS_USAGE;
+operands:
+        if (opts->module) {
+                if (opts->script[0] == '\0' || opts->script[0] == '.') {
+                        fail (error, size, "-m needs a module name such as pytest");
+                        return OPTIONS_USAGE;
+                }
+                /* A test run goes to its own end unless told otherwise. */
+                if (!opts->duration_given)
+                        opts->duration = 0;
+                opts->script_argc = argc - optind;
+                opts->script_argv = argv + optind;
+        } else {
+                if (optind >= argc) {
+                        fail (error, size, "no script given");
+                        return OPTIONS_USAGE;
+                }
+                opts->script = argv[optind];
+                if (opts->script[0] == '\0') {
+                        fail (error, size, "the script path is empty");
+                        return OPTIONS_USAGE;
+                }
+                opts->script_argc = argc - optind - 1;
+                opts->script_argv = argv + optind + 1;
         }
-        opts->script = argv[optind];
-        if (opts->script[0] == '\0') {
-                fail (error, size, "the script path is empty");
-                return OPTIONS_USAGE;
-        }
-        opts->script_argc = argc - optind - 1;
-        opts->script_argv = argv + optind + 1;
         if (opts->compare && (opts->mitigate || opts->repeat > 1)) {
                 fail (error, size, "--compare runs twice by itself; drop --mitigate and --repeat");
                 return OPTIONS_USAGE;
         }
         /* Two reports to one file would overwrite each other; two on stdout
          * would interleave. */
-        const char *paths[] = { opts->json_path, opts->events_path, opts->junit_path, opts->sarif_path };
-        static const char *const names[] = { "--json", "--events", "--junit", "--sarif" };
-        for (int i = 0; i < 4; i++)
-                for (int j = i + 1; j < 4; j++)
+        const char *paths[] = { opts->json_path, opts->events_path, opts->junit_path, opts->sarif_path,
+                                opts->gen_suppressions_path };
+        static const char *const names[] = { "--json", "--events", "--junit", "--sarif",
+                                             "--gen-suppressions" };
+        for (int i = 0; i < 5; i++)
+                for (int j = i + 1; j < 5; j++)
                         if (paths[i] && paths[j] && strcmp (paths[i], paths[j]) == 0) {
                                 fail (error, size, "%s and %s name the same file '%s'", names[i],
                                       names[j], paths[i]);

@@ -9,6 +9,7 @@
 #define OPTIONS_MAX_THREADS 64
 #define OPTIONS_MAX_SECONDS 604800.0 /* one week */
 #define OPTIONS_MAX_REPEAT 100000
+#define OPTIONS_MAX_SUPPRESSIONS 16
 
 enum stress_mode {
         STRESS_ALLOC = 0, /* steady bursts of cyclic garbage with short pauses */
@@ -26,12 +27,18 @@ struct options {
         bool mitigate;        /* install the GUI-thread collector first */
         bool compare;         /* run without and with --mitigate */
         bool strict;          /* at-risk cycles count as races */
+        bool fail_on_high;    /* --fail-on high: only hazards make a race */
         unsigned repeat;      /* runs with fresh seeds until the first race */
         const char *json_path;   /* NULL, a path, or "-" */
         const char *events_path; /* JSON Lines as things happen */
         const char *junit_path;  /* JUnit XML */
         const char *sarif_path;  /* SARIF 2.1.0 */
-        const char *script;      /* the script path */
+        const char *gen_suppressions_path; /* write an entry per finding */
+        const char *suppressions[OPTIONS_MAX_SUPPRESSIONS];
+        unsigned n_suppressions;
+        const char *script;      /* the script path, or the module with -m */
+        bool module;             /* -m MODULE: run it as python -m does */
+        bool duration_given;
         int script_argc;         /* script arguments after SCRIPT */
         char **script_argv;
 };

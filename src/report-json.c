@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "report-file.h"
+#include "suppressions.h"
 
 static json_t *
 str_or_null (const char *s)
@@ -58,12 +59,22 @@ stack_array (const char *stack)
 }
 
 static json_t *
+evidence_array (uint32_t evidence)
+{
+        json_t *a = json_array ();
+        for (uint32_t bit = 1; bit < EVIDENCE_MAX; bit <<= 1)
+                if (evidence & bit)
+                        json_array_append_new (a, json_string (finding_evidence_name (bit)));
+        return a;
+}
+
+static json_t *
 finding_object (const struct result_finding *f)
 {
         json_t *creation = stack_array (f->creation_stack);
         json_t *site = json_array_size (creation) ? json_incref (json_array_get (creation, 0))
                                                   : json_null ();
-        return json_pack ("{s:s, s:o, s:o, s:o, s:o, s:o, s:s, s:o, s:o, s:o, s:I, s:I, s:f, s:o, s:o, s:o}",
+        json_t *obj = json_pack ("{s:s, s:o, s:o, s:o, s:o, s:o, s:s, s:o, s:o, s:o, s:I, s:I, s:f, s:o, s:o, s:o, s:o}",
                           "kind", f->kind,
                           "class", str_or_null (f->qt_class),
                           "python_class", str_or_null (f->py_class),
@@ -79,7 +90,12 @@ finding_object (const struct result_finding *f)
                           "first_seen_s", f->first_seen_s,
                           "creation_site", site,
                           "creation_stack", creation,
-                          "finalization_stack", stack_array (f->finalization_stack));
+                          "finalization_stack", stack_array (f->finalization_stack),
+                          "test", str_or_null (f->test));
+        json_object_set_new (obj, "risk", json_string (f->risk));
+        json_object_set_new (obj, "evidence", evidence_array (f->evidence));
+        json_object_set_new (obj, "suppressed_by", str_or_null (f->suppressed_by));
+        return obj;
 }
 
 static json_t *
@@ -120,11 +136,18 @@ result_object (const struct run_result *r)
                                                    "mitigated_findings_total",
                                                    (json_int_t) r->mitigated_findings)
                                       : json_null ();
+        json_t *unused = json_array ();
+        for (size_t i = 0; r->suppressions && i < r->suppressions->n; i++) {
+                const struct suppression *e = &r->suppressions->items[i];
+                if (!e->matched)
+                        json_array_append_new (unused, json_pack ("{s:s, s:s, s:i}", "name", e->name,
+                                                                  "file", e->source, "line", e->line));
+        }
         json_t *script_status = r->script_status >= 0 ? json_integer (r->script_status) : json_null ();
 
         return json_pack ("{s:i, s:{s:s, s:s}, s:s, s:i, s:b, s:o, s:I, s:f, s:f, s:I, s:f,"
-                          " s:s, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o,"
-                          " s:I, s:b, s:s, s:o, s:{s:I, s:I, s:I, s:I, s:I, s:I, s:I}}",
+                          " s:s, s:b, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o,"
+                          " s:I, s:b, s:s, s:o, s:o, s:o, s:{s:I, s:I, s:I, s:I, s:I, s:I, s:I}}",
                           "schema_version", REPORT_SCHEMA_VERSION,
                           "tool", "name", "qgc-check", "version", QGC_VERSION,
                           "verdict", verdict_name (r->verdict),
@@ -138,6 +161,7 @@ result_object (const struct run_result *r)
                           "threads", (json_int_t) r->opts->threads,
                           "hang_timeout_s", r->opts->hang_timeout,
                           "script", r->opts->script,
+                          "module", r->opts->module,
                           "argv", argv_array (r->opts),
                           "script_outcome", str_or_null (r->outcome),
                           "script_exit_status", script_status,
@@ -154,6 +178,9 @@ result_object (const struct run_result *r)
                           "mitigated", r->opts->mitigate,
                           "stress_mode", r->opts->stress_mode == STRESS_BURST ? "burst" : "alloc",
                           "compare", compare,
+                          "suppressed", json_pack ("{s:I, s:I}", "groups", (json_int_t) r->n_suppressed,
+                                                   "findings_total", (json_int_t) r->suppressed_occurrences),
+                          "unused_suppressions", unused,
                           "stats",
                           "objects_created", (json_int_t) r->objects_created,
                           "objects_destroyed", (json_int_t) r->objects_destroyed,

@@ -126,6 +126,10 @@ result_of (const struct result_finding *f, const char *cwd)
                 p = e ? e + 1 : p + len;
         }
         json_object_set_new (res, "relatedLocations", related);
+        if (f->suppressed_by)
+                json_object_set_new (res, "suppressions",
+                                     json_pack ("[{s:s, s:s}]", "kind", "external", "justification",
+                                                f->suppressed_by));
         json_object_set_new (res, "properties",
                              json_pack ("{s:s, s:s, s:s, s:I}", "qtClass", f->qt_class,
                                         "ownerThread", f->owner_thread, "finalizingThread",

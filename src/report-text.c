@@ -5,6 +5,8 @@
 
 #include <string.h>
 
+#include "suppressions.h"
+
 struct style {
         const char *bold, *red, *green, *yellow, *dim, *reset;
 };
@@ -50,8 +52,10 @@ print_verdict (const struct run_result *r, FILE *out, const struct style *s)
                                  r->n_warnings == 1 ? "" : "s");
                 break;
         case VERDICT_RACE:
-                fprintf (out, ": %llu finding%s in %zu group%s", (unsigned long long) r->total_occurrences,
-                         r->total_occurrences == 1 ? "" : "s", r->n_findings, r->n_findings == 1 ? "" : "s");
+                fprintf (out, ": %llu finding%s in %zu group%s",
+                         (unsigned long long) (r->total_occurrences - r->suppressed_occurrences),
+                         r->total_occurrences - r->suppressed_occurrences == 1 ? "" : "s",
+                         r->n_findings - r->n_suppressed, r->n_findings - r->n_suppressed == 1 ? "" : "s");
                 break;
         case VERDICT_ERROR:
                 fprintf (out, ": %s", r->error ? r->error : "the script failed");
@@ -65,7 +69,9 @@ print_verdict (const struct run_result *r, FILE *out, const struct style *s)
         }
         if (r->sup.interrupt_signal)
                 fprintf (out, " (interrupted by SIG%s)", sigabbrev_np (r->sup.interrupt_signal));
-        fprintf (out, " [%s]\n", r->opts->script);
+        if (r->exit_code == EXIT_PROGRAM_FAILED)
+                fprintf (out, "; the program itself failed (exit status %d)", r->script_status);
+        fprintf (out, " [%s%s]\n", r->opts->module ? "-m " : "", r->opts->script);
 }
 
 void
@@ -80,6 +86,10 @@ report_write_text (const struct run_result *r, FILE *out, bool color)
 
         for (size_t i = 0; i < r->n_findings; i++) {
                 const struct result_finding *f = &r->findings[i];
+                if (f->suppressed_by && r->opts->verbosity <= 0)
+                        continue;
+                if (f->suppressed_by)
+                        fprintf (out, "suppressed by '%s': ", f->suppressed_by);
                 if (strcmp (f->kind, "at-risk-cycle") == 0) {
                         fprintf (out, "%s%s%s%s: %s%s%s would die in whichever thread collects the cycle ",
                                  s.bold, r->opts->strict ? "" : "warning: ", f->kind, s.reset, f->qt_class,
@@ -106,9 +116,21 @@ report_write_text (const struct run_result *r, FILE *out, bool color)
                         fprintf (out, ", generation %d, %s", f->gc_generation,
                                  f->gc_trigger ? f->gc_trigger : "automatic");
                 fprintf (out, ") x%llu", (unsigned long long) f->count);
+                fprintf (out, ", risk %s", f->risk);
+                if (f->evidence) {
+                        const char *sep = " (";
+                        for (uint32_t bit = 1; bit < EVIDENCE_MAX; bit <<= 1)
+                                if (f->evidence & bit) {
+                                        fprintf (out, "%s%s", sep, finding_evidence_name (bit));
+                                        sep = ", ";
+                                }
+                        fputc (')', out);
+                }
                 if (f->children)
                         fprintf (out, " with %llu child QObjects", (unsigned long long) f->children);
                 fprintf (out, ", first at %.2f s\n", f->first_seen_s);
+                if (*f->test)
+                        fprintf (out, "  during test %s\n", f->test);
                 print_first_line (out, "  ", "created at ", f->creation_stack);
                 print_first_line (out, "  ", "finalized at ", f->finalization_stack);
                 if (r->opts->verbosity > 0) {
@@ -127,6 +149,16 @@ report_write_text (const struct run_result *r, FILE *out, bool color)
                                  r->verdict == VERDICT_HANG ? "hang" : "crash", s.reset);
                         fputs (r->dump, out);
                 }
+        }
+        if (r->n_suppressed)
+                fprintf (out, "note: %llu findings in %zu group%s suppressed (-v shows them)\n",
+                         (unsigned long long) r->suppressed_occurrences, r->n_suppressed,
+                         r->n_suppressed == 1 ? "" : "s");
+        for (size_t i = 0; r->suppressions && i < r->suppressions->n; i++) {
+                const struct suppression *e = &r->suppressions->items[i];
+                if (!e->matched)
+                        fprintf (out, "note: suppression '%s' (%s:%d) matched nothing: remove it if it is stale\n",
+                                 e->name, e->source, e->line);
         }
         if (r->deferred_by_binding)
                 fprintf (out, "note: %llu QObjects in garbage cycles were deferred by %s itself "
@@ -147,7 +179,7 @@ report_write_text (const struct run_result *r, FILE *out, bool color)
                 fprintf (out, " --threads %u", r->opts->threads);
         if (r->opts->duration != 5.0)
                 fprintf (out, " --duration %g", r->opts->duration);
-        fprintf (out, " %s", r->opts->script);
+        fprintf (out, " %s%s", r->opts->module ? "-m " : "", r->opts->script);
         for (int i = 0; i < r->opts->script_argc; i++)
                 fprintf (out, " %s", r->opts->script_argv[i]);
         fputc ('\n', out);

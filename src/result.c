@@ -3,6 +3,8 @@
 
 #include "result.h"
 
+#include "suppressions.h"
+
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -33,6 +35,9 @@ result_finding_from_group (struct result_finding *out, const struct channel *ch,
                 .message = channel_string (ch, f->message),
                 .creation_stack = channel_string (ch, f->creation_stack),
                 .finalization_stack = channel_string (ch, f->finalization_stack),
+                .test = channel_string (ch, f->test),
+                .evidence = f->evidence,
+                .risk = f->evidence ? "high" : "rule",
                 .count = atomic_load (&((struct channel_group *) g)->count),
                 .children = atomic_load (&((struct channel_group *) g)->children),
                 .first_seen_s = g->first_seen_s,
@@ -156,7 +161,8 @@ outcome_name (uint32_t outcome)
 
 void
 result_build (struct run_result *r, const struct options *opts, uint32_t seed,
-              struct channel *ch, const struct supervision *sup)
+              struct channel *ch, const struct supervision *sup,
+              struct suppressions *suppressions)
 {
         memset (r, 0, sizeof *r);
         r->opts = opts;
@@ -175,16 +181,29 @@ result_build (struct run_result *r, const struct options *opts, uint32_t seed,
         struct channel_group **groups = calloc (CHANNEL_MAX_GROUPS, sizeof *groups);
         size_t n = groups ? channel_groups (ch, groups, CHANNEL_MAX_GROUPS) : 0;
         r->findings = calloc (n ? n : 1, sizeof *r->findings);
-        for (size_t i = 0; r->findings && i < n; i++) {
+        for (size_t i = 0; r->findings && i < n; i++)
                 result_finding_from_group (&r->findings[i], ch, groups[i]);
-                r->total_occurrences += r->findings[i].count;
-                /* At-risk cycles are warnings unless --strict. */
-                if (groups[i]->finding.kind != FINDING_AT_RISK_CYCLE || opts->strict)
-                        r->n_races++;
-                else
-                        r->n_warnings++;
-        }
         r->n_findings = r->findings ? n : 0;
+        r->suppressions = suppressions;
+        if (suppressions)
+                suppressions_apply (suppressions, r);
+        for (size_t i = 0; i < r->n_findings; i++) {
+                const struct finding *f = &groups[i]->finding;
+                const struct result_finding *rf = &r->findings[i];
+                r->total_occurrences += rf->count;
+                /* Suppressed: counted, never a race. At-risk cycles are
+                 * warnings unless --strict; with --fail-on high, only
+                 * findings with evidence of a hazard make a race. */
+                if (rf->suppressed_by) {
+                        r->n_suppressed++;
+                        r->suppressed_occurrences += rf->count;
+                } else if ((f->kind == FINDING_AT_RISK_CYCLE && !opts->strict) ||
+                           (opts->fail_on_high && !f->evidence)) {
+                        r->n_warnings++;
+                } else {
+                        r->n_races++;
+                }
+        }
         free (groups);
         qsort (r->findings, r->n_findings, sizeof *r->findings, by_first_seen);
 
@@ -277,6 +296,10 @@ result_build (struct run_result *r, const struct options *opts, uint32_t seed,
 
         static const int codes[] = { EXIT_CLEAN, EXIT_RACE, EXIT_SCRIPT_ERROR, EXIT_CRASH, EXIT_HANG };
         r->exit_code = codes[r->verdict];
+        /* The program's own failure stays visible (a failing test suite
+         * fails the job) and distinct from a race. */
+        if (r->verdict == VERDICT_CLEAN && r->script_status > 0)
+                r->exit_code = EXIT_PROGRAM_FAILED;
         if (sup->interrupt_signal)
                 r->exit_code = 128 + sup->interrupt_signal;
 }

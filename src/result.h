@@ -30,6 +30,7 @@ enum exit_status {
         EXIT_SCRIPT_ERROR = 3,
         EXIT_CRASH = 4,
         EXIT_HANG = 5,
+        EXIT_PROGRAM_FAILED = 6, /* clean, but the program exited non-zero */
 };
 
 struct result_finding {
@@ -45,6 +46,10 @@ struct result_finding {
         const char *message;
         const char *creation_stack;     /* lines, innermost first */
         const char *finalization_stack;
+        const char *test;       /* pytest id of the test running, or "" */
+        uint32_t evidence;      /* enum finding_evidence bits */
+        const char *risk;       /* "high": hazard seen; "rule": only Qt's rule broken */
+        const char *suppressed_by; /* name of the suppression that matched, or NULL */
         uint64_t count;
         uint64_t children;  /* child QObjects destroyed with them */
         double first_seen_s;
@@ -86,7 +91,10 @@ struct run_result {
         uint64_t deferred_by_binding; /* QObjects in garbage cycles the binding deferred */
         size_t n_findings;
         size_t n_races;     /* groups that make the verdict a race */
-        size_t n_warnings;  /* at-risk cycles without --strict */
+        size_t n_warnings;  /* at-risk cycles without --strict, rule-only with --fail-on high */
+        size_t n_suppressed;            /* groups silenced by --suppressions */
+        uint64_t suppressed_occurrences;
+        const struct suppressions *suppressions; /* for the unused entries */
         struct result_finding *findings; /* ordered by first_seen_s */
         uint64_t total_occurrences;
         bool compared;                  /* --compare: the mitigated run's outcome */
@@ -94,9 +102,13 @@ struct run_result {
         uint64_t mitigated_findings;
 };
 
-/* Fills r from the channel and the supervision; allocates. */
+struct suppressions;
+
+/* Fills r from the channel and the supervision, applying suppressions
+ * (may be NULL) before the verdict; allocates. */
 void result_build (struct run_result *r, const struct options *opts, uint32_t seed,
-                   struct channel *ch, const struct supervision *sup);
+                   struct channel *ch, const struct supervision *sup,
+                   struct suppressions *suppressions);
 
 void result_free (struct run_result *r);
 

@@ -49,10 +49,28 @@ host_intern (const char *s)
         return channel_intern (channel, s);
 }
 
+/* The test running when it happened: pytest keeps its id in the
+ * environment (no plugin needed). "tests/t.py::test_x (call)" -> the id. */
+static uint32_t
+current_test (void)
+{
+        const char *t = getenv ("PYTEST_CURRENT_TEST");
+        if (!t || !*t)
+                return 0;
+        char buf[512];
+        snprintf (buf, sizeof buf, "%s", t);
+        char *phase = strrchr (buf, ' ');
+        if (phase && phase[1] == '(')
+                *phase = '\0';
+        return channel_intern (channel, buf);
+}
+
 static void
 host_add_finding (const struct finding *f)
 {
-        channel_add_finding (channel, f);
+        struct finding copy = *f;
+        copy.test = current_test ();
+        channel_add_finding (channel, &copy);
 }
 
 static void
@@ -237,7 +255,7 @@ qgc_report_at_risk (PyObject *self, PyObject *args)
                         ? probe_creation ((const void *) (uintptr_t) address, &resolved) : 0,
         };
         f.qt_class = channel_intern (channel, resolved && strcmp (resolved, "QObject") ? resolved : qt_class);
-        channel_add_finding (channel, &f);
+        host_add_finding (&f);
         Py_RETURN_NONE;
 }
 
@@ -333,7 +351,7 @@ start_interpreter (void)
         char **argv = calloc ((size_t) argc + 1, sizeof *argv);
         if (!argv)
                 fail_now ("out of memory");
-        argv[0] = (char *) opts->script;
+        argv[0] = (char *) (opts->module ? "-m" : opts->script); /* runpy sets the path */
         for (int i = 0; i < opts->script_argc; i++)
                 argv[i + 1] = opts->script_argv[i];
         status = PyConfig_SetBytesArgv (&pc, argc, argv);
@@ -415,7 +433,8 @@ runner_main (const struct runner_config *cfg)
                 call_bootstrap ("_virtual_gc", NULL);
 
         int outcome = OUTCOME_CANNOT_RUN, status = 1;
-        PyObject *r = PyObject_CallMethod (bootstrap, "run_script", "s", cfg->opts->script);
+        PyObject *r = PyObject_CallMethod (bootstrap, cfg->opts->module ? "run_module" : "run_script",
+                                           "s", cfg->opts->script);
         if (!r || !PyArg_ParseTuple (r, "ii", &outcome, &status))
                 PyErr_Print ();
         Py_XDECREF (r);

@@ -1,4 +1,4 @@
-# qgc-check-expect: verdict=clean script_exit=3
+# qgc-check-expect: verdict=clean script_exit=3 exit=6
 # The script must run as __main__ with its own argv, __file__, sys.path[0] (its directory,
 # so the sibling module imports) and its sys.exit() status passed through.
 import json

@@ -35,6 +35,7 @@ def test_usage_errors_exit_2_with_usage_line(args, needle):
     assert p.returncode == 2
     assert needle in p.stderr
     assert "Usage: qgc-check [OPTIONS] SCRIPT [SCRIPT-ARGS...]" in p.stderr
+    assert "qgc-check [OPTIONS] -m MODULE [MODULE-ARGS...]" in p.stderr
     assert p.stderr.startswith("qgc-check: ")
     assert "Traceback" not in p.stderr
 
@@ -63,7 +64,8 @@ def test_script_semantics_match_python():
     assert lines["path0"] == str(TESTCASES)
     assert lines["helper"] == "semantics-helper-ok"
     assert run.report["script_exit_status"] == 3 and run.report["script_outcome"] == "exit"
-    assert run.report["verdict"] == "clean" and run.returncode == 0
+    # Clean, but the program's own failure stays visible: exit 6, not 0 and not 1.
+    assert run.report["verdict"] == "clean" and run.returncode == 6
 
 
 @pytest.mark.parametrize("make,needle", [

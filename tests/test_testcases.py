@@ -22,6 +22,10 @@ def matching_findings(report, expect):
         found = [f for f in found if fnmatch.fnmatch(f["finalizing_thread"] or "", expect["thread"])]
     if "message" in expect:
         found = [f for f in found if fnmatch.fnmatch(f["message"] or "", expect["message"])]
+    if "risk" in expect:
+        found = [f for f in found if f["risk"] == expect["risk"]]
+    if "evidence" in expect:
+        found = [f for f in found if expect["evidence"] in f["evidence"]]
     return found
 
 
@@ -34,10 +38,10 @@ def check_outcome(case, run, header):
     # harm, reported as a crash that keeps them (declared with also=crash).
     allowed = {expect["verdict"], *filter(None, expect.get("also", "").split(","))}
     assert report["verdict"] in allowed, run.stderr[-3000:]
-    assert run.returncode == EXIT[report["verdict"]]
+    assert run.returncode == int(expect.get("exit", EXIT[report["verdict"]]))
     assert report["exit_code"] == run.returncode
     assert process_group_gone(report["runner_pid"]), "a process of the run survived it"
-    if any(k in expect for k in ("class", "cause", "thread", "kind", "message")):
+    if any(k in expect for k in ("class", "cause", "thread", "kind", "message", "risk")):
         found = matching_findings(report, expect)
         assert found, f"no finding matches {expect}: {report['findings'][:3]}"
         for f in found:

@@ -250,7 +250,17 @@ in_qobject_destructor (QObject *obj, const char *resolved_class)
 /* Children die inside their parent's ~QObject, before the parent's own
  * hook fires: they are counted into the parent's finding rather than
  * reported one by one. Per thread, parent -> children so far. */
-thread_local std::unordered_map<QObject *, uint32_t> *collateral;
+struct Collateral {
+        uint32_t children;
+        uint32_t evidence;
+};
+thread_local std::unordered_map<QObject *, Collateral> *collateral;
+
+/* Qt's own warnings in ~QObject/~QTimer/~QSocketNotifier say that the
+ * object dying in this thread still had timers or notifiers: evidence for
+ * the next destruction hook of this thread (the object itself, or a child
+ * folded into it). */
+thread_local uint32_t pending_evidence;
 
 uint32_t
 thread_name (const QThread *thread, pid_t fallback_tid)
@@ -394,7 +404,8 @@ on_add (QObject *obj)
 }
 
 void
-report_off_thread (QObject *obj, QThread *owner, const ObjectInfo &info, uint32_t children)
+report_off_thread (QObject *obj, QThread *owner, const ObjectInfo &info, uint32_t children,
+                   uint32_t evidence)
 {
         probe_thread_info ti {};
         host->describe_thread (&ti, true);
@@ -416,6 +427,7 @@ report_off_thread (QObject *obj, QThread *owner, const ObjectInfo &info, uint32_
         f.creation_stack = info.creation_stack;
         f.finalization_stack = ti.stack;
         f.children = children;
+        f.evidence = evidence;
         host->add_finding (&f);
 }
 
@@ -441,15 +453,23 @@ on_remove (QObject *obj)
          * A finished owner thread races with nobody (normal teardown of a
          * worker QThread). */
         QThread *owner = obj->thread ();
+        uint32_t evidence = pending_evidence;
+        pending_evidence = 0;
         if (owner && !is_current (owner) && !owner->isFinished ()) {
                 if (!collateral)
-                        collateral = new std::unordered_map<QObject *, uint32_t> ();
-                uint32_t children = 0;
-                auto own = collateral->find (obj);
-                if (own != collateral->end ()) {
-                        children = own->second;
-                        collateral->erase (own);
+                        collateral = new std::unordered_map<QObject *, Collateral> ();
+                Collateral own { 0, 0 };
+                auto it = collateral->find (obj);
+                if (it != collateral->end ()) {
+                        own = it->second;
+                        collateral->erase (it);
                 }
+                evidence |= own.evidence;
+                /* The object's state at destruction, through public API. */
+                if (obj->isWidgetType ())
+                        evidence |= EVIDENCE_WIDGET;
+                if (obj->isWindowType ())
+                        evidence |= EVIDENCE_WINDOW;
                 QObject *parent = obj->parent ();
                 const char *parent_class = nullptr;
                 if (parent) {
@@ -457,10 +477,15 @@ on_remove (QObject *obj)
                         if (ObjectInfo *p = objects.find (parent))
                                 parent_class = p->qt_class;
                 }
-                if (parent && in_qobject_destructor (parent, parent_class))
-                        (*collateral)[parent] += 1 + children;
-                else
-                        report_off_thread (obj, owner, info, children);
+                if (parent && in_qobject_destructor (parent, parent_class)) {
+                        Collateral &c = (*collateral)[parent];
+                        c.children += 1 + own.children;
+                        c.evidence |= evidence;
+                } else {
+                        if (parent && *reinterpret_cast<const void *const *> (parent) != qobject_vptr)
+                                evidence |= EVIDENCE_LIVE_PARENT;
+                        report_off_thread (obj, owner, info, own.children, evidence);
+                }
         }
         in_hook = false;
 }
@@ -490,6 +515,11 @@ on_message (QtMsgType type, const QMessageLogContext &context, const QString &ms
                 if (type == QtFatalMsg) {
                         host->fatal_message (msg.toUtf8 ().constData ());
                 } else if (is_thread_warning (msg)) {
+                        if (msg.contains (QLatin1String ("Timers cannot be stopped")) ||
+                            msg.contains (QLatin1String ("Possibly trying to stop from a different thread")))
+                                pending_evidence |= EVIDENCE_TIMERS;
+                        if (msg.contains (QLatin1String ("Socket notifiers")))
+                                pending_evidence |= EVIDENCE_SOCKET_NOTIFIER;
                         probe_thread_info ti {};
                         host->describe_thread (&ti, true);
                         finding f {};
@@ -500,6 +530,7 @@ on_message (QtMsgType type, const QMessageLogContext &context, const QString &ms
                         f.gc_generation = ti.gc_generation;
                         f.gc_trigger = ti.gc_trigger;
                         f.message = host->intern (msg.toUtf8 ().constData ());
+                        f.evidence = EVIDENCE_QT_WARNING;
                         f.finalizing_thread = ti.name ? ti.name
                                                       : thread_name (QThread::currentThread (), current_tid ());
                         f.finalization_stack = ti.stack;

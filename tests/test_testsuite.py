@@ -1,0 +1,92 @@
+"""Test suites under qgc-check: `-m pytest` with pytest-qt, findings attributed to
+the test that was running, the program's own result kept in the exit status, risk
+with evidence and --fail-on, suppression files."""
+import json
+import xml.etree.ElementTree as ET
+
+import pytest
+
+from conftest import ROOT, TESTCASES, run_tool, tool_env
+
+SUITE = ["-m", "pytest", "-q", "-p", "no:cacheprovider", "testcases/pytest_suite"]
+RACY_TEST = "testcases/pytest_suite/test_widgets.py::test_racy_legend"
+
+
+def suite_run(*extra, env=None, json_report=True):
+    return run_tool(*extra, *SUITE, cwd=ROOT, env=env or tool_env(QT_API="pyqt6"), timeout=300,
+                    json_report=json_report)
+
+
+def test_pytest_suite_results_intact_and_findings_name_the_racy_test(tmp_path):
+    junit = tmp_path / "r.xml"
+    run = suite_run("--junit", junit)
+    assert "2 passed, 1 skipped" in run.stdout  # pytest's own result, unchanged
+    assert run.report["module"] is True and run.report["script"] == "pytest"
+    assert run.report["verdict"] in ("race", "crash") and run.report["findings"]
+    assert {f["test"] for f in run.report["findings"]} == {RACY_TEST}
+    assert run.returncode == (1 if run.report["verdict"] == "race" else 4)
+    assert f"during test {RACY_TEST}" in run.stderr
+    # JUnit attaches the findings to the test's own name.
+    names = {(c.get("classname"), c.get("name")) for c in ET.parse(junit).getroot().iter("testcase")
+             if c.find("failure") is not None}
+    assert names == {("testcases/pytest_suite/test_widgets.py", "test_racy_legend")}
+
+
+def test_failing_test_changes_the_exit_status():
+    env = tool_env(QT_API="pyqt6", QGC_FAIL_ONE="1")
+    # Race and a failing test: still 1 (a race), and pytest's failure is in the report.
+    run = suite_run(env=env)
+    assert "1 failed, 2 passed" in run.stdout
+    assert run.report["script_exit_status"] == 1
+    assert run.returncode in (1, 4)
+    # No race (the workaround on), a failing test: 6, the program failed.
+    run = suite_run("--mitigate", env=env)
+    assert run.report["verdict"] == "clean" and run.returncode == 6
+    assert "the program itself failed (exit status 1)" in run.stderr
+    # No race, all tests pass: 0.
+    assert suite_run("--mitigate").returncode == 0
+
+
+def test_gen_suppressions_then_suppressions_turn_the_run_clean(tmp_path):
+    supp = tmp_path / "qgc.supp"
+    first = suite_run("--gen-suppressions", supp)
+    assert first.report["findings"] and supp.exists()
+    text = supp.read_text()
+    assert "class: QGraphicsTextItem" in text and "function: LegendEntry.__init__" in text
+    stale = tmp_path / "stale.supp"
+    stale.write_text("{\n  name: nothing matches me\n  class: QNeverSeen\n}\n")
+    run = suite_run("--suppressions", supp, "--suppressions", stale)
+    if run.report["verdict"] == "crash":
+        pytest.skip("the race crashed the app this time; suppressions do not stop a crash")
+    assert run.report["verdict"] == "clean" and run.returncode == 0, run.stderr[-2000:]
+    assert run.report["suppressed"]["groups"] >= 1 and run.report["suppressed"]["findings_total"] > 0
+    assert all(f["suppressed_by"] for f in run.report["findings"])
+    assert run.report["unused_suppressions"] == [{"name": "nothing matches me", "file": str(stale),
+                                                   "line": 1}]
+    assert "suppression 'nothing matches me'" in run.stderr and "matched nothing" in run.stderr
+    assert "suppressed (-v shows them)" in run.stderr
+
+
+def test_bad_suppression_file_is_a_usage_error(tmp_path):
+    bad = tmp_path / "bad.supp"
+    bad.write_text("{\n  name: x\n  colour: red\n}\n")
+    run = run_tool("--suppressions", bad, TESTCASES / "idle_app.py", json_report=False)
+    assert run.returncode == 2 and f"{bad}:3: unknown key 'colour'" in run.stderr
+
+
+def test_fail_on_high_ignores_rule_only_findings():
+    run = run_tool("--fail-on", "high", "--duration", "1.5", TESTCASES / "graphics_item_cycle.py")
+    if run.report["verdict"] == "crash":
+        pytest.skip("the race crashed the app this time")
+    assert {f["risk"] for f in run.report["findings"]} == {"rule"}
+    assert run.report["verdict"] == "clean" and run.returncode == 0
+
+
+@pytest.mark.parametrize("case,evidence", [("graphics_timer_child", "active-timers"),
+                                           ("del_stops_timer", "qt-warning")])
+def test_fail_on_high_with_evidence(case, evidence):
+    run = run_tool("--fail-on", "high", "--duration", "1.5", TESTCASES / f"{case}.py")
+    high = [f for f in run.report["findings"] if f["risk"] == "high"]
+    assert high and all(evidence in f["evidence"] or f["evidence"] for f in high)
+    assert any(evidence in f["evidence"] for f in high)
+    assert run.returncode in (1, 4) and run.report["verdict"] in ("race", "crash")

@@ -1,0 +1,95 @@
+/* Unit tests of the suppression file parser and matcher (cmocka). */
+#include "config.h"
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <string.h>
+
+#include "suppressions.h"
+
+static const char good[] =
+        "# QPicture keeps a private QBuffer\n"
+        "{\n"
+        "   name: qpicture buffer\n"
+        "   kind: off-thread-finalization\n"
+        "   class: QBuffer\n"
+        "   file: */pyqtgraph/*\n"
+        "}\n"
+        "\n"
+        "{\n"
+        "  name: any legend\n"
+        "  python-class: Legend*\n"
+        "  function: Legend*.__init__\n"
+        "}\n";
+
+static void
+parses_blocks (void **state)
+{
+        struct suppressions s = { 0 };
+        char err[256];
+        assert_true (suppressions_parse (&s, good, "x.supp", err, sizeof err));
+        assert_int_equal (s.n, 2);
+        assert_string_equal (s.items[0].name, "qpicture buffer");
+        assert_string_equal (s.items[0].qt_class, "QBuffer");
+        assert_null (s.items[0].py_class);
+        assert_int_equal (s.items[1].line, 9);
+        suppressions_free (&s);
+}
+
+static void
+matches_by_glob (void **state)
+{
+        struct suppressions s = { 0 };
+        char err[256];
+        assert_true (suppressions_parse (&s, good, "x.supp", err, sizeof err));
+        struct result_finding f[2] = {
+                { .kind = "off-thread-finalization", .qt_class = "QBuffer", .py_class = "",
+                  .creation_stack = "/usr/lib/python3/dist-packages/pyqtgraph/x.py:10: in f\n" },
+                { .kind = "off-thread-finalization", .qt_class = "QGraphicsTextItem",
+                  .py_class = "LegendEntry", .creation_stack = "/app/a.py:14: in LegendEntry.__init__\n" },
+        };
+        struct options opts = { 0 };
+        struct run_result r = { .findings = f, .n_findings = 2, .opts = &opts };
+        suppressions_apply (&s, &r);
+        assert_string_equal (f[0].suppressed_by, "qpicture buffer");
+        assert_string_equal (f[1].suppressed_by, "any legend");
+        assert_int_equal (s.items[0].matched, 1);
+        suppressions_free (&s);
+}
+
+static void
+rejects_bad_files (void **state)
+{
+        static const char *const bad[] = {
+                "{\n name: a\n",              /* no closing brace */
+                "{\n kind: x\n}\n",           /* no name */
+                "name: a\n",                  /* outside a block */
+                "{\n name: a\n colour: red\n}\n", /* unknown key */
+                "{\n name: a\n name: b\n}\n", /* twice */
+                "}\n",
+                "{\n{\n",
+        };
+        for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+                struct suppressions s = { 0 };
+                char err[256] = "";
+                assert_false (suppressions_parse (&s, bad[i], "bad.supp", err, sizeof err));
+                assert_true (strncmp (err, "bad.supp", 8) == 0);
+                assert_null (strchr (err, '\n'));
+                suppressions_free (&s);
+        }
+}
+
+int
+main (void)
+{
+        const struct CMUnitTest tests[] = {
+                cmocka_unit_test (parses_blocks),
+                cmocka_unit_test (matches_by_glob),
+                cmocka_unit_test (rejects_bad_files),
+        };
+        return cmocka_run_group_tests (tests, NULL, NULL);
+}
