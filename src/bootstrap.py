@@ -59,9 +59,22 @@ def _exit_status(code):
     return 1
 
 
+def _name_threads():
+    """Every Python thread records its name when it starts (in itself)."""
+    import threading
+    original = threading.Thread._bootstrap_inner
+
+    def _bootstrap_inner(self):
+        _qgc.thread_started(self.name)
+        original(self)
+
+    threading.Thread._bootstrap_inner = _bootstrap_inner
+
+
 def run_script(path):
     """Returns (outcome, status) with outcome one of the _qgc.OUTCOME_*."""
     sys.meta_path.insert(0, _QtCoreWatcher)
+    _name_threads()
     abspath = os.path.abspath(path)
     sys.path.insert(0, os.path.dirname(os.path.realpath(path)))
     main = sys.modules["__main__"]
@@ -101,6 +114,7 @@ def run_module(name):
     sys.path[0] the working directory."""
     import runpy
     sys.meta_path.insert(0, _QtCoreWatcher)
+    _name_threads()
     sys.path.insert(0, os.getcwd())
     _qgc.set_phase(_qgc.PHASE_SCRIPT)
     try:

@@ -5,6 +5,7 @@
 
 #include <errno.h>
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -155,6 +156,34 @@ channel_add_finding (struct channel *ch, const struct finding *f)
         atomic_fetch_add (&ch->stats.dropped, 1);
 out:
         pthread_mutex_unlock (&writer_lock);
+}
+
+void
+channel_add_thread (struct channel *ch, uint64_t ident, int32_t tid, const char *name)
+{
+        uint32_t i = atomic_fetch_add (&ch->n_threads, 1);
+        if (i >= CHANNEL_MAX_THREADS)
+                return;
+        struct channel_thread *t = &ch->threads[i];
+        t->tid = tid;
+        snprintf (t->name, sizeof t->name, "%s", name);
+        atomic_store_explicit (&t->ident, ident, memory_order_release);
+}
+
+const char *
+channel_thread_name (const struct channel *ch, uint64_t ident)
+{
+        uint32_t n = atomic_load (&((struct channel *) ch)->n_threads);
+        if (n > CHANNEL_MAX_THREADS)
+                n = CHANNEL_MAX_THREADS;
+        /* The newest entry wins: identifiers are reused after a thread ends. */
+        for (uint32_t i = n; i-- > 0;) {
+                const struct channel_thread *t = &ch->threads[i];
+                if (atomic_load_explicit (&((struct channel_thread *) t)->ident, memory_order_acquire) == ident &&
+                    memchr (t->name, '\0', sizeof t->name))
+                        return t->name;
+        }
+        return NULL;
 }
 
 void

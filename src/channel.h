@@ -23,6 +23,7 @@
 #define CHANNEL_STRINGS_SIZE (8u << 20)
 #define CHANNEL_DUMP_SIZE (512u << 10)
 #define CHANNEL_TEXT_SIZE 1024
+#define CHANNEL_MAX_THREADS 512
 
 enum run_phase {
         PHASE_STARTING = 0, /* interpreter starting */
@@ -60,6 +61,13 @@ struct channel_stats {
         _Atomic uint64_t deferred_by_binding; /* QObjects in garbage cycles the binding defers */
 };
 
+/* Python threads by identifier, so that stack dumps can name them. */
+struct channel_thread {
+        _Atomic uint64_t ident; /* threading.get_ident(); 0 = not yet written */
+        int32_t tid;            /* native id */
+        char name[64];
+};
+
 /* Text the runner or its crash handler leaves for the report. */
 struct channel_dump {
         _Atomic uint32_t length;
@@ -91,6 +99,8 @@ struct channel {
         char qtcore_path[512];
         struct channel_stats stats;
         struct channel_dump dump;         /* crash or hang stacks */
+        _Atomic uint32_t n_threads;
+        struct channel_thread threads[CHANNEL_MAX_THREADS];
         /* Interned strings; id = offset, offset 0 is the empty string. */
         _Atomic uint32_t strings_used;
         char strings[CHANNEL_STRINGS_SIZE];
@@ -114,6 +124,12 @@ uint32_t channel_intern (struct channel *ch, const char *s);
 /* Adds one occurrence of a finding, grouping it with identical ones.
  * Thread-safe and never blocks on the reader. */
 void channel_add_finding (struct channel *ch, const struct finding *f);
+
+/* Records a Python thread's name (writer side, any thread). */
+void channel_add_thread (struct channel *ch, uint64_t ident, int32_t tid, const char *name);
+
+/* The name of a Python thread by identifier, or NULL (reader side). */
+const char *channel_thread_name (const struct channel *ch, uint64_t ident);
 
 /* Records the runner's error message once (first one wins). */
 void channel_set_error (struct channel *ch, const char *msg);

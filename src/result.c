@@ -97,6 +97,8 @@ describe_wait (const char *section)
         if (has_frame (section, "take_gil") || has_frame (section, "PyEval_RestoreThread") ||
             has_frame (section, "PyEval_AcquireThread") || has_frame (section, "PyGILState_Ensure"))
                 return "the GIL";
+        if (has_frame (section, "PyThread_acquire_lock"))
+                return "a Python lock (threading.Lock.acquire or similar)";
         if (has_frame (section, "flushWindowSystemEvents"))
                 return "the GUI thread (QWindowSystemInterface::flushWindowSystemEvents)";
         if (has_frame (section, "QWaitCondition") || has_frame (section, "QSemaphore"))
@@ -118,9 +120,11 @@ thread_label (const char *section)
         unsigned long tid = 0;
         char ident[32] = "?", comm[32] = "?";
         sscanf (section, "@thread %lu %31s", &tid, ident);
-        const char *n = strstr (section, "name=");
+        const char *n = strstr (section, "python=");
         if (n)
-                sscanf (n, "name=%31[^\n]", comm);
+                sscanf (n, "python=%31[^\n]", comm);
+        else if ((n = strstr (section, "name=")))
+                sscanf (n, "name=%31[^ \n]", comm);
         bool main = strstr (section, "main=yes") && strstr (section, "main=yes") < strchr (section, '\n');
         char *s = NULL;
         if (asprintf (&s, "%s (tid %lu, Python thread id %s)", main ? "MainThread" : comm, tid, ident) < 0)
@@ -145,6 +149,43 @@ diagnose_hang (struct run_result *r)
         r->gui_waiting = strdup (describe_wait (gui));
         free (holder);
         free (gui);
+}
+
+/* Names the threads of a dump: faulthandler's "Thread 0x00007f..." lines and
+ * the "@thread" sections get the Python thread names the runner recorded. */
+static char *
+annotate_dump (const char *dump, const struct channel *ch)
+{
+        char *out = NULL;
+        size_t len = 0;
+        FILE *f = open_memstream (&out, &len);
+        if (!f)
+                return strdup (dump);
+        for (const char *p = dump; *p;) {
+                const char *eol = strchr (p, '\n');
+                size_t n = eol ? (size_t) (eol - p) : strlen (p);
+                const char *hex = NULL;
+                if (strncmp (p, "Thread 0x", 9) == 0)
+                        hex = p + 7;
+                else if (strncmp (p, "Current thread 0x", 17) == 0)
+                        hex = p + 15;
+                else if (strncmp (p, "@thread ", 8) == 0)
+                        hex = strstr (p, " 0x");
+                const char *name = NULL;
+                if (hex && (size_t) (hex - p) < n)
+                        name = channel_thread_name (ch, strtoull (hex + (*hex == ' '), NULL, 16));
+                const char *paren = name ? strstr (p, " (most recent call first)") : NULL;
+                if (name && paren && (size_t) (paren - p) < n)
+                        fprintf (f, "%.*s [%s]%.*s\n", (int) (paren - p), p, name,
+                                 (int) (n - (size_t) (paren - p)), paren);
+                else if (name && p[0] == '@')
+                        fprintf (f, "%.*s python=%s\n", (int) n, p, name);
+                else
+                        fprintf (f, "%.*s\n", (int) n, p);
+                p = eol ? eol + 1 : p + n;
+        }
+        fclose (f);
+        return out;
 }
 
 static const char *
@@ -210,7 +251,11 @@ result_build (struct run_result *r, const struct options *opts, uint32_t seed,
         uint32_t dump_len = atomic_load (&ch->dump.length);
         if (dump_len > CHANNEL_DUMP_SIZE)
                 dump_len = CHANNEL_DUMP_SIZE;
-        r->dump = dump_len ? strndup (ch->dump.text, dump_len) : NULL;
+        if (dump_len) {
+                char *raw = strndup (ch->dump.text, dump_len);
+                r->dump = raw ? annotate_dump (raw, ch) : NULL;
+                free (raw);
+        }
 
         /* The script's fate. */
         uint32_t outcome = atomic_load (&ch->outcome);

@@ -7,9 +7,12 @@
 #include "runner.h"
 
 #include <dlfcn.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "bootstrap.h"
@@ -269,6 +272,21 @@ qgc_set_error (PyObject *self, PyObject *arg)
         Py_RETURN_NONE;
 }
 
+/* A Python thread starts (in that thread): remember its name for stack
+ * dumps and give the native thread the same name, as gdb and top show it. */
+static PyObject *
+qgc_thread_started (PyObject *self, PyObject *arg)
+{
+        const char *name = PyUnicode_AsUTF8 (arg);
+        if (!name)
+                return NULL;
+        channel_add_thread (channel, PyThread_get_thread_ident (), (int32_t) syscall (SYS_gettid), name);
+        char comm[16];
+        snprintf (comm, sizeof comm, "%s", name);
+        prctl (PR_SET_NAME, comm, 0, 0, 0);
+        Py_RETURN_NONE;
+}
+
 static PyObject *
 qgc_count_deferred (PyObject *self, PyObject *unused)
 {
@@ -300,6 +318,7 @@ static PyMethodDef qgc_methods[] = {
         { "set_phase", qgc_set_phase, METH_O, NULL },
         { "gc_disable", qgc_gc_disable, METH_NOARGS, NULL },
         { "count_deferred", qgc_count_deferred, METH_NOARGS, NULL },
+        { "thread_started", qgc_thread_started, METH_O, NULL },
         { "set_error", qgc_set_error, METH_O, NULL },
         { "report_at_risk", qgc_report_at_risk, METH_VARARGS, NULL },
         { NULL, NULL, 0, NULL },
@@ -413,6 +432,8 @@ runner_main (const struct runner_config *cfg)
         host.duration_s = cfg->opts->duration;
         atomic_store (&channel->runner_pid, getpid ());
         atomic_store (&channel->start_ns, channel_now_ns ());
+        /* The GUI thread's name in stack dumps (its comm stays the program's). */
+        channel_add_thread (channel, (uint64_t) pthread_self (), getpid (), "MainThread");
 
         start_interpreter ();
         crash_install (channel);

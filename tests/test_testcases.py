@@ -96,3 +96,27 @@ def test_hang_names_gil_holder_and_gui_wait():
     assert "flushWindowSystemEvents" in hang["gil_holder"]
     assert hang["gui_thread_waiting_for"] == "the GIL"
     assert "GIL held by: qgc-stress-" in run.stderr
+
+
+def test_hang_names_python_threads_and_a_python_lock(tmp_script):
+    s = tmp_script("""
+import sys, threading, time
+from _qt import QApplication, QTimer
+lock = threading.Lock()
+def holder():
+    with lock:
+        time.sleep(100)
+threading.Thread(target=holder, name="db-worker", daemon=True).start()
+time.sleep(0.2)
+app = QApplication(sys.argv)
+QTimer.singleShot(300, lock.acquire)
+app.exec()
+""")
+    import shutil
+    shutil.copy(os.path.join(os.path.dirname(__file__), "..", "testcases", "_qt.py"), s.parent)
+    run = run_tool("--duration", "10", "--hang-timeout", "2", s, timeout=60)
+    assert run.report["verdict"] == "hang" and run.returncode == 5
+    assert run.report["hang"]["gui_thread_waiting_for"].startswith("a Python lock")
+    assert "[db-worker] (most recent call first)" in run.report["hang"]["stacks"]
+    assert "python=db-worker" in run.report["hang"]["stacks"]
+    assert f'File "{s}", line 7 in holder' in run.report["hang"]["stacks"]
