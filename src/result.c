@@ -352,6 +352,7 @@ result_build (struct run_result *r, const struct options *opts, uint32_t seed,
 void
 result_free (struct run_result *r)
 {
+        free ((char *) r->sup.stderr_tail);
         free (r->findings);
         free ((char *) r->dump);
         free ((char *) r->gil_holder);

@@ -430,6 +430,9 @@ runner_main (const struct runner_config *cfg)
         config = cfg;
         channel = cfg->channel;
         host.duration_s = cfg->opts->duration;
+        /* Only a test run of the program itself names tests: not one that
+         * started qgc-check (our own suite does). */
+        unsetenv ("PYTEST_CURRENT_TEST");
         atomic_store (&channel->runner_pid, getpid ());
         atomic_store (&channel->start_ns, channel_now_ns ());
         /* The GUI thread's name in stack dumps (its comm stays the program's). */
