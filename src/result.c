@@ -151,6 +151,34 @@ diagnose_hang (struct run_result *r)
         free (gui);
 }
 
+/* The C++ runtime's demangler (libstdc++, linked in): native frames read
+ * "QWidget::~QWidget()" rather than "_ZN7QWidgetD1Ev". */
+extern char *__cxa_demangle (const char *mangled, char *buf, size_t *len, int *status);
+
+/* "#3 _ZN7QWidgetD1Ev+0x456 in libQt6Widgets.so.6" with the name demangled. */
+static bool
+print_demangled_frame (FILE *f, const char *line, size_t n)
+{
+        const char *name = memchr (line, ' ', n);
+        if (!name || strncmp (name + 1, "_Z", 2) != 0)
+                return false;
+        name++;
+        const char *plus = memchr (name, '+', n - (size_t) (name - line));
+        if (!plus)
+                return false;
+        char *mangled = strndup (name, (size_t) (plus - name));
+        int status = -1;
+        char *plain = mangled ? __cxa_demangle (mangled, NULL, NULL, &status) : NULL;
+        free (mangled);
+        if (status != 0 || !plain) {
+                free (plain);
+                return false;
+        }
+        fprintf (f, "%.*s%s%.*s\n", (int) (name - line), line, plain, (int) (n - (size_t) (plus - line)), plus);
+        free (plain);
+        return true;
+}
+
 /* Names the threads of a dump: faulthandler's "Thread 0x00007f..." lines and
  * the "@thread" sections get the Python thread names the runner recorded. */
 static char *
@@ -180,7 +208,7 @@ annotate_dump (const char *dump, const struct channel *ch)
                                  (int) (n - (size_t) (paren - p)), paren);
                 else if (name && p[0] == '@')
                         fprintf (f, "%.*s python=%s\n", (int) n, p, name);
-                else
+                else if (!(p[0] == '#' && print_demangled_frame (f, p, n)))
                         fprintf (f, "%.*s\n", (int) n, p);
                 p = eol ? eol + 1 : p + n;
         }
