@@ -126,3 +126,33 @@ def test_binding_deferred_qobject_cycles_are_not_at_risk():
     assert run.report["findings"] == [] and run.returncode == 0
     assert run.report["stats"]["qobjects_deferred_by_binding"] > 0
     assert "deferred by PyQt6" in run.stderr
+
+
+def test_thread_warnings_still_reach_the_apps_own_message_handler(tmp_script):
+    s = tmp_script('''
+import sys
+from PyQt6.QtCore import QTimer, qInstallMessageHandler
+from PyQt6.QtWidgets import QApplication
+seen = []
+def handler(mode, context, message):
+    if "Timers cannot be stopped" in message:
+        seen.append(message)
+qInstallMessageHandler(handler)
+class Poller:
+    def __init__(self):
+        self.timer = QTimer()
+        self.timer.start(1000)
+        self.me = self
+    def __del__(self):
+        self.timer.stop()
+app = QApplication(sys.argv)
+t = QTimer(); t.timeout.connect(lambda: [Poller() for _ in range(5)]); t.start(10)
+QTimer.singleShot(1200, lambda: print(f"app-handler-saw {len(seen)}", flush=True))
+app.exec()
+''')
+    run = run_tool("--duration", "1.5", s)
+    warnings = [f for f in run.report["findings"] if f["kind"] == "thread-warning"]
+    assert warnings and warnings[0]["finalizing_thread"].startswith("qgc-stress-")
+    assert warnings[0]["finalization_stack"][0]["function"] == "Poller.__del__"
+    n = int(run.stdout.split("app-handler-saw ")[1].split()[0])
+    assert n > 0  # the app's own handler got them too
