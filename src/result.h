@@ -66,7 +66,8 @@ struct supervision {
         bool over_limit;        /* stopped after duration + grace */
         int interrupt_signal;   /* SIGINT/SIGTERM to qgc-check, or 0 */
         double elapsed_s;
-        const char *stderr_tail; /* last lines the app wrote to stderr */
+        const char *stderr_tail; /* last lines the app wrote to stderr (malloc'd;
+                                  * result_build takes it over) */
 };
 
 struct run_result {

@@ -44,13 +44,12 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
         atomic_store (&ch->dump.length, (uint32_t) atomic_load (&ch->dump.length));
 
         struct options opts = { .script = "app.py", .duration = 5, .hang_timeout = 10 };
-        struct supervision sup = { .exited = true, .hang = (header & 1) != 0,
-                                   .stderr_tail = "" };
-        struct run_result r;
-        result_build (&r, &opts, 1, ch, &sup, NULL);
-        result_free (&r);
-        sup.hang = !sup.hang;
-        result_build (&r, &opts, 1, ch, &sup, NULL);
-        result_free (&r);
+        /* Both readings: as after a hang (the dump is diagnosed) and not. */
+        for (int hang = 0; hang < 2; hang++) {
+                struct supervision sup = { .exited = true, .hang = hang, .stderr_tail = strdup ("") };
+                struct run_result r;
+                result_build (&r, &opts, 1, ch, &sup, NULL);
+                result_free (&r);
+        }
         return 0;
 }
