@@ -82,3 +82,18 @@ def test_missing_binding_gives_a_clear_error(tmp_script):
     run = run_tool(tmp_script("import PySide6.QtWidgets\n"))
     assert run.returncode == 3
     assert run.report["error"].startswith("the script cannot import PySide6 with ")
+
+
+def test_a_qt5_binding_is_refused_by_name(tmp_path):
+    """A binding whose Qt the probe cannot hook gets a clear error naming it
+    (a stand-in PyQt5 package: the module name is what the runner sees)."""
+    pkg = tmp_path / "PyQt5"
+    pkg.mkdir()
+    (pkg / "__init__.py").write_text("")
+    (pkg / "QtCore.py").write_text("QT_VERSION_STR = '5.15.2'\n")
+    script = tmp_path / "app.py"
+    script.write_text("import PyQt5.QtCore\nprint('should not get here')\n")
+    run = run_tool(script)
+    assert run.returncode == 3 and "should not get here" not in run.stdout
+    assert "qgc-check: the script loaded PyQt5 (Qt 5); qgc-check checks Qt 6 bindings only" in run.stderr
+    assert run.report["error"].startswith("the script loaded PyQt5")
