@@ -403,29 +403,37 @@ on_add (QObject *obj)
         in_hook = false;
 }
 
-void
-report_off_thread (QObject *obj, QThread *owner, const ObjectInfo &info, uint32_t children,
-                   uint32_t evidence)
+/* A finding of the calling thread: its name, its Python stack, and what
+ * the collector was doing in it, which decides the cause. */
+finding
+finding_here (uint32_t kind)
 {
         probe_thread_info ti {};
         host->describe_thread (&ti, true);
-
         finding f {};
-        f.kind = FINDING_OFF_THREAD_FINALIZATION;
+        f.kind = kind;
         f.cause = ti.gc_generation >= 0 ? CAUSE_CYCLIC_GC
                   : ti.has_python       ? CAUSE_REFCOUNT
                                         : CAUSE_NATIVE;
         f.gc_generation = ti.gc_generation;
         f.gc_trigger = ti.gc_trigger;
+        f.finalizing_thread = ti.name ? ti.name : thread_name (QThread::currentThread (), current_tid ());
+        f.finalization_stack = ti.stack;
+        return f;
+}
+
+void
+report_off_thread (QObject *obj, QThread *owner, const ObjectInfo &info, uint32_t children,
+                   uint32_t evidence)
+{
+        finding f = finding_here (FINDING_OFF_THREAD_FINALIZATION);
         /* Unresolved means it died before the GUI thread looked: ~QObject
          * is running, so the meta-object can only say QObject now. */
         f.qt_class = host->intern (info.qt_class ? info.qt_class : obj->metaObject ()->className ());
         f.py_class = info.py_class;
         f.object_name = host->intern (obj->objectName ().toUtf8 ().constData ());
         f.owner_thread = thread_name (owner, 0);
-        f.finalizing_thread = ti.name ? ti.name : thread_name (QThread::currentThread (), current_tid ());
         f.creation_stack = info.creation_stack;
-        f.finalization_stack = ti.stack;
         f.children = children;
         f.evidence = evidence;
         host->add_finding (&f);
@@ -520,20 +528,9 @@ on_message (QtMsgType type, const QMessageLogContext &context, const QString &ms
                                 pending_evidence |= EVIDENCE_TIMERS;
                         if (msg.contains (QLatin1String ("Socket notifiers")))
                                 pending_evidence |= EVIDENCE_SOCKET_NOTIFIER;
-                        probe_thread_info ti {};
-                        host->describe_thread (&ti, true);
-                        finding f {};
-                        f.kind = FINDING_THREAD_WARNING;
-                        f.cause = ti.gc_generation >= 0 ? CAUSE_CYCLIC_GC
-                                  : ti.has_python       ? CAUSE_REFCOUNT
-                                                        : CAUSE_NATIVE;
-                        f.gc_generation = ti.gc_generation;
-                        f.gc_trigger = ti.gc_trigger;
+                        finding f = finding_here (FINDING_THREAD_WARNING);
                         f.message = host->intern (msg.toUtf8 ().constData ());
                         f.evidence = EVIDENCE_QT_WARNING;
-                        f.finalizing_thread = ti.name ? ti.name
-                                                      : thread_name (QThread::currentThread (), current_tid ());
-                        f.finalization_stack = ti.stack;
                         host->add_finding (&f);
                 }
                 in_hook = false;
