@@ -4,6 +4,7 @@
 #include "report.h"
 
 #include <string.h>
+#include <unistd.h>
 
 #include "suppressions.h"
 
@@ -11,14 +12,29 @@ struct style {
         const char *bold, *red, *green, *yellow, *dim, *reset;
 };
 
+/* Files under the working directory are shown relative to it, as a
+ * compiler shows them. */
+static const char *
+relative (const char *path)
+{
+        static char cwd[4096];
+        static size_t n;
+        if (!n && getcwd (cwd, sizeof cwd))
+                n = strlen (cwd);
+        if (n > 1 && strncmp (path, cwd, n) == 0 && path[n] == '/')
+                return path + n + 1;
+        return path;
+}
+
 static void
 print_first_line (FILE *out, const char *indent, const char *label, const char *stack)
 {
         if (!stack || !*stack)
                 return;
         const char *eol = strchr (stack, '\n');
-        int len = eol ? (int) (eol - stack) : (int) strlen (stack);
-        fprintf (out, "%s%s%.*s\n", indent, label, len, stack);
+        const char *line = relative (stack);
+        int len = eol ? (int) (eol - line) : (int) strlen (line);
+        fprintf (out, "%s%s%.*s\n", indent, label, len, line);
 }
 
 static void
@@ -29,8 +45,9 @@ print_stack (FILE *out, const char *indent, const char *title, const char *stack
         fprintf (out, "%s%s\n", indent, title);
         for (const char *p = stack; *p;) {
                 const char *eol = strchr (p, '\n');
-                int len = eol ? (int) (eol - p) : (int) strlen (p);
-                fprintf (out, "%s  %.*s\n", indent, len, p);
+                const char *line = relative (p);
+                int len = eol ? (int) (eol - line) : (int) strlen (line);
+                fprintf (out, "%s  %.*s\n", indent, len, line);
                 p = eol ? eol + 1 : p + len;
         }
 }
@@ -116,6 +133,8 @@ report_write_text (const struct run_result *r, FILE *out, bool color)
                         fprintf (out, ", generation %d, %s", f->gc_generation,
                                  f->gc_trigger ? f->gc_trigger : "automatic");
                 fprintf (out, ") x%llu", (unsigned long long) f->count);
+                if (f->children)
+                        fprintf (out, " with %llu child QObjects", (unsigned long long) f->children);
                 fprintf (out, ", risk %s", f->risk);
                 if (f->evidence) {
                         const char *sep = " (";
@@ -126,8 +145,6 @@ report_write_text (const struct run_result *r, FILE *out, bool color)
                                 }
                         fputc (')', out);
                 }
-                if (f->children)
-                        fprintf (out, " with %llu child QObjects", (unsigned long long) f->children);
                 fprintf (out, ", first at %.2f s\n", f->first_seen_s);
                 if (*f->test)
                         fprintf (out, "  during test %s\n", f->test);
@@ -173,7 +190,7 @@ report_write_text (const struct run_result *r, FILE *out, bool color)
         if (r->verdict == VERDICT_RACE)
                 fprintf (out, "hint: Qt objects die in whichever thread Python's collector runs. The known "
                               "fix: gc.disable() at start-up and gc.collect() from a QTimer in the GUI "
-                              "thread.\n");
+                              "thread; --mitigate applies it, --compare shows the run with and without it.\n");
         fprintf (out, "seed %u; replay: qgc-check --seed %u", r->seed, r->seed);
         if (r->opts->threads != 2)
                 fprintf (out, " --threads %u", r->opts->threads);
