@@ -127,6 +127,18 @@ def run_module(name):
     return _qgc.OUTCOME_RETURNED, 0
 
 
+def teardown():
+    """What Python's own exit does before the interpreter goes: the script's
+    atexit handlers, then its streams flushed."""
+    import atexit
+    atexit._run_exitfuncs()
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except Exception:
+            pass
+
+
 def tool_loop():
     """The script built its objects and returned without an event loop:
     run one for the rest of the duration, through the script's binding."""

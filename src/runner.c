@@ -412,18 +412,6 @@ deadline_passed (void)
         return duration > 0 && app_ns && channel_now_ns () - app_ns > (int64_t) (duration * 1e9);
 }
 
-static void
-flush_std_streams (void)
-{
-        PyObject *r = PyRun_String ("import sys\n"
-                                    "for s in (sys.stdout, sys.stderr):\n"
-                                    "    try: s.flush()\n"
-                                    "    except Exception: pass\n",
-                                    Py_file_input, PyEval_GetBuiltins (), NULL);
-        Py_XDECREF (r);
-        PyErr_Clear ();
-}
-
 _Noreturn void
 runner_main (const struct runner_config *cfg)
 {
@@ -481,12 +469,7 @@ runner_main (const struct runner_config *cfg)
         atomic_store (&channel->phase, PHASE_TEARDOWN);
         atomic_store (&channel->outcome, (uint32_t) outcome);
         atomic_store (&channel->script_status, status);
-        r = PyRun_String ("import atexit\natexit._run_exitfuncs()\n", Py_file_input,
-                          PyEval_GetBuiltins (), NULL);
-        if (!r)
-                PyErr_Print ();
-        Py_XDECREF (r);
-        flush_std_streams ();
+        call_bootstrap ("teardown", NULL);
         atomic_store (&channel->phase, PHASE_DONE);
         fflush (NULL);
         _exit (status);
