@@ -39,7 +39,11 @@ report_path_check (const char *path, const char *option, const char *script,
         }
         const char *dir = dirname (copy);
         bool ok = true;
-        if (stat (dir, &st) < 0 || !S_ISDIR (st.st_mode)) {
+        if (stat (dir, &st) < 0 && errno != ENOENT && errno != ENOTDIR) {
+                snprintf (error, size, "--%s '%s': directory '%s' cannot be reached (%s); choose another path",
+                          option, path, dir, strerror (errno));
+                ok = false;
+        } else if (stat (dir, &st) < 0 || !S_ISDIR (st.st_mode)) {
                 snprintf (error, size, "--%s '%s': directory '%s' does not exist; create it first",
                           option, path, dir);
                 ok = false;

@@ -3,6 +3,7 @@ report paths are refused before anything runs, and the script sees exactly what
 `python3 SCRIPT ARGS` would show it."""
 import json
 import os
+import shutil
 import signal
 import subprocess
 import time
@@ -77,13 +78,31 @@ def test_script_path_errors_exit_3(tmp_path, make, needle):
     assert p.returncode == 3 and needle in p.stderr and p.stderr.count("\n") == 1
 
 
-def test_unreadable_script_exit_3(tmp_script):
-    if os.geteuid() == 0:
-        pytest.skip("root reads every file")
-    s = tmp_script("print(1)\n")
+@pytest.fixture
+def world_dir():
+    """A directory any user can reach (pytest's own tmp_path is root-only)."""
+    import tempfile
+    d = Path(tempfile.mkdtemp(prefix="qgc-check-test-", dir="/tmp"))
+    d.chmod(0o755)
+    yield d
+    shutil.rmtree(d, ignore_errors=True)
+
+
+def as_unprivileged():
+    """Root reads every file and writes every directory: run as nobody then."""
+    if os.geteuid() != 0:
+        return []
+    if not shutil.which("setpriv"):
+        pytest.skip("running as root without setpriv")
+    return ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"]
+
+
+def test_unreadable_script_exit_3(world_dir):
+    s = world_dir / "app.py"
+    s.write_text("print(1)\n")
     s.chmod(0)
-    p = subprocess.run([QGC_CHECK, str(s)], capture_output=True, text=True, timeout=30)
-    assert p.returncode == 3 and "cannot read the script" in p.stderr
+    p = subprocess.run([*as_unprivileged(), QGC_CHECK, str(s)], capture_output=True, text=True, timeout=30)
+    assert p.returncode == 3 and "cannot read the script" in p.stderr and p.stderr.count("\n") == 1
 
 
 @pytest.mark.parametrize("source,needle", [
@@ -119,13 +138,11 @@ def test_report_paths_refused_before_running(tmp_path, make, needle):
     assert script.read_text().startswith("raise SystemExit")
 
 
-def test_unwritable_report_directory(tmp_path):
-    if os.geteuid() == 0:
-        pytest.skip("root writes everywhere")
-    d = tmp_path / "ro"
-    d.mkdir(mode=0o500)
-    p = subprocess.run([QGC_CHECK, "--json", str(d / "r.json"), str(TESTCASES / "no_qt.py")],
-                       capture_output=True, text=True, timeout=30)
+def test_unwritable_report_directory(world_dir):
+    d = world_dir / "ro"
+    d.mkdir(mode=0o555)
+    p = subprocess.run([*as_unprivileged(), QGC_CHECK, "--json", str(d / "r.json"),
+                        str(TESTCASES / "no_qt.py")], capture_output=True, text=True, timeout=30)
     assert p.returncode == 2 and "not writable" in p.stderr
 
 
