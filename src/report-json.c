@@ -23,21 +23,11 @@ str_or_null (const char *s)
 static json_t *
 frame_object (const char *line, size_t len)
 {
-        char *copy = strndup (line, len);
-        if (!copy)
+        struct finding_frame fr;
+        if (!finding_frame_parse (line, len, &fr))
                 return json_null ();
-        json_t *frame = json_null ();
-        char *in = strstr (copy, ": in ");
-        if (in) {
-                *in = '\0';
-                char *colon = strrchr (copy, ':');
-                if (colon) {
-                        *colon = '\0';
-                        frame = json_pack ("{s:s, s:I, s:s}", "file", copy, "line",
-                                           (json_int_t) atol (colon + 1), "function", in + 5);
-                }
-        }
-        free (copy);
+        json_t *frame = json_pack ("{s:s, s:I, s:s}", "file", fr.file, "line", (json_int_t) fr.line,
+                                   "function", fr.function);
         return frame ? frame : json_null ();
 }
 

@@ -92,18 +92,10 @@ write_finding (xmlTextWriterPtr w, const struct run_result *r, const struct resu
         }
         free (name);
         /* file/line attributes: GitLab and Jenkins link them. */
-        const char *site = f->creation_stack;
-        const char *colon = site ? strstr (site, ": in ") : NULL;
-        if (colon) {
-                const char *line = colon;
-                while (line > site && line[-1] != ':')
-                        line--;
-                if (line > site) {
-                        char *file = strndup (site, (size_t) (line - 1 - site));
-                        attr (w, "file", file);
-                        attr_int (w, "line", atoll (line));
-                        free (file);
-                }
+        struct finding_frame site;
+        if (f->creation_stack && finding_frame_parse (f->creation_stack, strlen (f->creation_stack), &site)) {
+                attr (w, "file", site.file);
+                attr_int (w, "line", site.line);
         }
         attr (w, "time", "0");
         if (f->suppressed_by) {

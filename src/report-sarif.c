@@ -35,31 +35,6 @@ static const struct rule rules[] = {
           "the owning thread (deleteLater, a queued call) or collect from the GUI thread." },
 };
 
-/* "file:line: in function" of one stack line. */
-static bool
-parse_frame (const char *line, size_t len, char **file, long *lineno, char **function)
-{
-        char *copy = strndup (line, len);
-        if (!copy)
-                return false;
-        char *in = strstr (copy, ": in ");
-        char *colon = NULL;
-        if (in) {
-                *in = '\0';
-                colon = strrchr (copy, ':');
-        }
-        if (!colon) {
-                free (copy);
-                return false;
-        }
-        *colon = '\0';
-        *lineno = atol (colon + 1);
-        *file = strdup (copy);
-        *function = strdup (in + 5);
-        free (copy);
-        return *file && *function;
-}
-
 static json_t *
 location (const char *cwd, const char *file, long line, const char *message)
 {
@@ -97,15 +72,9 @@ result_of (const struct result_finding *f, const char *cwd)
         /* Located at the creation site, or else where the warning came from. */
         const char *stack = *f->creation_stack ? f->creation_stack : f->finalization_stack;
         json_t *locations = json_array ();
-        const char *eol = stack ? strchr (stack, '\n') : NULL;
-        char *file, *function;
-        long line;
-        if (stack && *stack && parse_frame (stack, eol ? (size_t) (eol - stack) : strlen (stack), &file,
-                                            &line, &function)) {
-                json_array_append_new (locations, location (cwd, file, line, NULL));
-                free (file);
-                free (function);
-        }
+        struct finding_frame fr;
+        if (stack && finding_frame_parse (stack, strlen (stack), &fr))
+                json_array_append_new (locations, location (cwd, fr.file, fr.line, NULL));
         json_object_set_new (res, "locations", locations);
 
         json_t *related = json_array ();
@@ -113,15 +82,13 @@ result_of (const struct result_finding *f, const char *cwd)
         for (const char *p = f->finalization_stack; p && *p;) {
                 const char *e = strchr (p, '\n');
                 size_t len = e ? (size_t) (e - p) : strlen (p);
-                if (parse_frame (p, len, &file, &line, &function)) {
+                if (finding_frame_parse (p, len, &fr)) {
                         char *msg = NULL;
-                        asprintf (&msg, "finalized from %s", function);
-                        json_t *loc = location (cwd, file, line, msg ? msg : "finalized here");
+                        asprintf (&msg, "finalized from %s", fr.function);
+                        json_t *loc = location (cwd, fr.file, fr.line, msg ? msg : "finalized here");
                         json_object_set_new (loc, "id", json_integer (id++));
                         json_array_append_new (related, loc);
                         free (msg);
-                        free (file);
-                        free (function);
                 }
                 p = e ? e + 1 : p + len;
         }

@@ -164,36 +164,19 @@ glob_ok (const char *pattern, const char *value)
         return !pattern || fnmatch (pattern, value ? value : "", 0) == 0;
 }
 
-/* The creation site's file and function: "file:line: in function". */
-static void
-site_of (const char *stack, char *file, size_t fsize, char *function, size_t nsize)
-{
-        file[0] = function[0] = '\0';
-        const char *eol = stack ? strchr (stack, '\n') : NULL;
-        size_t len = stack ? (eol ? (size_t) (eol - stack) : strlen (stack)) : 0;
-        const char *in = stack ? strstr (stack, ": in ") : NULL;
-        if (!in || (size_t) (in - stack) > len)
-                return;
-        snprintf (function, nsize, "%.*s", (int) (len - (size_t) (in + 5 - stack)), in + 5);
-        const char *colon = in;
-        while (colon > stack && colon[-1] != ':')
-                colon--;
-        if (colon > stack)
-                snprintf (file, fsize, "%.*s", (int) (colon - 1 - stack), stack);
-}
-
 void
 suppressions_apply (struct suppressions *s, struct run_result *r)
 {
         for (size_t i = 0; i < r->n_findings; i++) {
                 struct result_finding *f = &r->findings[i];
-                char file[1024], function[256];
-                site_of (f->creation_stack, file, sizeof file, function, sizeof function);
+                struct finding_frame site;
+                finding_frame_parse (f->creation_stack, f->creation_stack ? strlen (f->creation_stack) : 0,
+                                     &site);
                 for (size_t j = 0; j < s->n; j++) {
                         struct suppression *e = &s->items[j];
                         if (glob_ok (e->kind, f->kind) && glob_ok (e->qt_class, f->qt_class) &&
-                            glob_ok (e->py_class, f->py_class) && glob_ok (e->file, file) &&
-                            glob_ok (e->function, function)) {
+                            glob_ok (e->py_class, f->py_class) && glob_ok (e->file, site.file) &&
+                            glob_ok (e->function, site.function)) {
                                 f->suppressed_by = e->name;
                                 e->matched++;
                                 break;
@@ -220,8 +203,10 @@ suppressions_generate (const struct run_result *r, const char *path, char *error
                 const struct result_finding *f = &r->findings[i];
                 if (f->suppressed_by)
                         continue;
-                char file[1024], function[256];
-                site_of (f->creation_stack, file, sizeof file, function, sizeof function);
+                struct finding_frame site;
+                finding_frame_parse (f->creation_stack, f->creation_stack ? strlen (f->creation_stack) : 0,
+                                     &site);
+                const char *file = site.file, *function = site.function;
                 char *block = NULL;
                 size_t len = 0;
                 FILE *b = open_memstream (&block, &len);
