@@ -43,7 +43,9 @@ enum finding_evidence {
         EVIDENCE_SOCKET_NOTIFIER = 1 << 3, /* had a socket notifier (Qt warned) */
         EVIDENCE_LIVE_PARENT = 1 << 4,     /* its parent lives on in the owning thread */
         EVIDENCE_QT_WARNING = 1 << 5,      /* Qt itself warned about the thread */
-        EVIDENCE_MAX = 1 << 6,
+        EVIDENCE_POSTED_EVENTS = 1 << 6,   /* events posted to it, not yet delivered */
+        EVIDENCE_IN_SCENE = 1 << 7,        /* a graphics item still in a live scene */
+        EVIDENCE_MAX = 1 << 8,
 };
 
 static inline const char *
@@ -56,6 +58,8 @@ finding_evidence_name (uint32_t bit)
         case EVIDENCE_SOCKET_NOTIFIER: return "socket-notifier";
         case EVIDENCE_LIVE_PARENT: return "live-parent";
         case EVIDENCE_QT_WARNING: return "qt-warning";
+        case EVIDENCE_POSTED_EVENTS: return "posted-events";
+        case EVIDENCE_IN_SCENE: return "in-scene";
         default: return "unknown";
         }
 }

@@ -6,9 +6,11 @@ import os
 BINDING = os.environ.get("QGC_TEST_BINDING", "PyQt6")
 if BINDING == "PySide6":
     from PySide6 import QtCore, QtGui, QtWidgets
+    from shiboken6 import delete  # destroys the C++ object now, in the calling thread
     pyqtSlot = QtCore.Slot
 else:
     from PyQt6 import QtCore, QtGui, QtWidgets
+    from PyQt6.sip import delete
     pyqtSlot = QtCore.pyqtSlot
 
 for _module in (QtCore, QtGui, QtWidgets):

@@ -83,7 +83,9 @@ def test_fail_on_high_ignores_rule_only_findings():
 
 
 @pytest.mark.parametrize("case,evidence", [("graphics_timer_child", "active-timers"),
-                                           ("del_stops_timer", "qt-warning")])
+                                           ("del_stops_timer", "qt-warning"),
+                                           ("posted_events_pending", "posted-events"),
+                                           ("scene_item_deleted_in_worker", "in-scene")])
 def test_fail_on_high_with_evidence(case, evidence):
     run = run_tool("--fail-on", "high", "--duration", "1.5", TESTCASES / f"{case}.py")
     high = [f for f in run.report["findings"] if f["risk"] == "high"]

@@ -12,6 +12,7 @@
 #include <QtCore/QObject>
 #include <QtCore/QThread>
 #include <QtCore/QTimer>
+#include <QtWidgets/QGraphicsObject>
 
 #include <atomic>
 #include <cstddef>
@@ -168,6 +169,19 @@ std::vector<QObject *> pending; /* class not resolved yet */
 std::unordered_map<const QThread *, ThreadInfo> threads;
 std::atomic<bool> resolve_posted;
 
+/* Graphics objects: the scene each was in when the GUI thread last looked
+ * (a graphics item leaves its scene inside ~QGraphicsItem, before the
+ * QObject hook fires), and each such scene's vtable pointer at that look
+ * (it changes once the scene's own destructor runs). QtWidgets is looked
+ * up at run time: the probe must not load a Qt of its own. */
+std::unordered_map<QObject *, QObject *> item_scene;
+std::unordered_map<QObject *, const void *> scene_vptr;
+using SceneFn = QObject *(*) (const void *item);
+SceneFn item_scene_fn;
+std::atomic<const QMetaObject *> graphics_object_meta;
+std::atomic<int64_t> widgets_looked_ns;
+std::string qtcore_dir;
+
 class Controller;
 Controller *controller;
 
@@ -199,30 +213,100 @@ is_current (QThread *thread)
  * so only the GUI thread's timer names those. */
 std::vector<QObject *> pending_native;
 
+const void *
+vptr_of (const QObject *obj)
+{
+        return *reinterpret_cast<const void *const *> (obj);
+}
+
+/* QObjectData is declared in qobject.h, Qt's public header; its
+ * postedEvents counts events posted to the object and not yet delivered
+ * (QObject's own inline accessors read the same structure). */
+struct ObjectData : QObject {
+        static int posted_events (const QObject *obj)
+        {
+                return static_cast<const ObjectData *> (obj)->d_ptr->postedEvents.loadRelaxed ();
+        }
+};
+
+/* QtWidgets, once the binding has loaded it (the QtWidgets next to the
+ * QtCore in use). Any thread, never under the lock (dlopen takes the
+ * loader's lock, and a library's constructors may create QObjects);
+ * looked for at most every 100 ms until found. */
+void
+find_widgets ()
+{
+        if (graphics_object_meta.load (std::memory_order_acquire) || qtcore_dir.empty ())
+                return;
+        int64_t now = now_ns (), last = widgets_looked_ns.load ();
+        if (now - last < 100000000 || !widgets_looked_ns.compare_exchange_strong (last, now))
+                return;
+        void *widgets = dlopen ((qtcore_dir + "/libQt6Widgets.so.6").c_str (), RTLD_NOW | RTLD_NOLOAD);
+        if (!widgets)
+                return;
+        auto fn = (SceneFn) dlsym (widgets, "_ZNK13QGraphicsItem5sceneEv");
+        auto meta = (const QMetaObject *) dlsym (widgets, "_ZN15QGraphicsObject16staticMetaObjectE");
+        if (fn && meta) {
+                item_scene_fn = fn;
+                graphics_object_meta.store (meta, std::memory_order_release);
+        }
+        dlclose (widgets); /* stays loaded: the binding holds it */
+}
+
+/* The QGraphicsItem inside a QGraphicsObject (a base class at a fixed
+ * offset: the layout of public classes is part of Qt's ABI). */
+const void *
+as_graphics_item (QObject *obj)
+{
+        return static_cast<const QGraphicsItem *> (static_cast<QGraphicsObject *> (obj));
+}
+
 void
 resolve_list (std::vector<QObject *> &list)
 {
         for (QObject *obj : list) {
                 /* A destroyed object left the table under this lock, so the
                  * pointer is live. */
-                if (ObjectInfo *info = objects.find (obj))
-                        info->qt_class = obj->metaObject ()->className ();
+                if (ObjectInfo *info = objects.find (obj)) {
+                        const QMetaObject *meta = obj->metaObject ();
+                        const QMetaObject *graphics = graphics_object_meta.load (std::memory_order_acquire);
+                        info->qt_class = meta->className ();
+                        if (graphics && meta->inherits (graphics))
+                                item_scene.emplace (obj, nullptr);
+                }
         }
         list.clear ();
+}
+
+/* GUI thread, the GIL and the lock held: which scene each graphics object
+ * is in now. Objects are in the table, so none has reached ~QObject. */
+void
+look_at_scenes ()
+{
+        for (auto &entry : item_scene) {
+                QObject *scene = item_scene_fn (as_graphics_item (entry.first));
+                entry.second = scene;
+                if (scene && objects.find (scene))
+                        scene_vptr.emplace (scene, vptr_of (scene));
+        }
 }
 
 void
 resolve_pending_now ()
 {
+        find_widgets ();
         std::lock_guard<std::mutex> guard (lock);
         resolve_list (pending);
         resolve_list (pending_native);
         resolve_posted.store (false);
+        if (!item_scene.empty ())
+                look_at_scenes ();
 }
 
 void
 resolve_python_created ()
 {
+        find_widgets ();
         std::lock_guard<std::mutex> guard (lock);
         resolve_list (pending);
 }
@@ -403,6 +487,26 @@ on_add (QObject *obj)
         in_hook = false;
 }
 
+/* Under the lock, as a graphics object or scene dies: was the object in a
+ * scene at the GUI thread's last look, one that is still alive and not in
+ * its own destructor (its vtable pointer unchanged)? */
+bool
+forget_graphics (QObject *obj)
+{
+        bool live = false;
+        auto it = item_scene.find (obj);
+        if (it != item_scene.end ()) {
+                QObject *scene = it->second;
+                item_scene.erase (it);
+                if (scene && objects.find (scene)) {
+                        auto sv = scene_vptr.find (scene);
+                        live = sv != scene_vptr.end () && sv->second == vptr_of (scene);
+                }
+        }
+        scene_vptr.erase (obj);
+        return live;
+}
+
 /* A finding of the calling thread: its name, its Python stack, and what
  * the collector was doing in it, which decides the cause. */
 finding
@@ -447,10 +551,13 @@ on_remove (QObject *obj)
         /* Forget the object even when re-entered (a collection can run
          * inside our own Python calls): no dangling pointer may stay. */
         ObjectInfo info { nullptr, 0, 0 };
+        bool in_live_scene = false;
         {
                 std::lock_guard<std::mutex> guard (lock);
                 objects.take (obj, &info);
                 threads.erase (reinterpret_cast<QThread *> (obj));
+                if (!item_scene.empty ())
+                        in_live_scene = forget_graphics (obj);
         }
         if (in_hook)
                 return;
@@ -478,6 +585,10 @@ on_remove (QObject *obj)
                         evidence |= EVIDENCE_WIDGET;
                 if (obj->isWindowType ())
                         evidence |= EVIDENCE_WINDOW;
+                if (ObjectData::posted_events (obj) > 0)
+                        evidence |= EVIDENCE_POSTED_EVENTS;
+                if (in_live_scene)
+                        evidence |= EVIDENCE_IN_SCENE;
                 QObject *parent = obj->parent ();
                 const char *parent_class = nullptr;
                 if (parent) {
@@ -588,6 +699,10 @@ qgc_probe_start (const struct probe_host *h, char *error, size_t size)
         const char *path = "";
         if (dladdr ((void *) &qVersion, &dl) && dl.dli_fname) {
                 path = dl.dli_fname;
+                qtcore_dir = path;
+                qtcore_dir.erase (qtcore_dir.find_last_of ('/') == std::string::npos
+                                          ? 0
+                                          : qtcore_dir.find_last_of ('/'));
                 void *qtcore = dlopen (dl.dli_fname, RTLD_NOW | RTLD_NOLOAD);
                 if (qtcore) {
                         is_current_thread_fn = (IsCurrentFn) dlsym (qtcore, "_ZNK7QThread15isCurrentThreadEv");
