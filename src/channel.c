@@ -235,3 +235,42 @@ channel_groups (struct channel *ch, struct channel_group **out, size_t max)
         }
         return n;
 }
+
+void
+channel_record_lateness (struct channel *ch, int64_t late_ns)
+{
+        if (late_ns < 0)
+                late_ns = 0;
+        int64_t ms = late_ns / 1000000;
+        if (ms >= CHANNEL_LATENESS_BUCKETS)
+                ms = CHANNEL_LATENESS_BUCKETS - 1;
+        atomic_fetch_add (&ch->stats.loop_late_ms[ms], 1);
+        atomic_fetch_add (&ch->stats.loop_ticks, 1);
+        if (late_ns > atomic_load (&ch->stats.loop_late_max_ns))
+                atomic_store (&ch->stats.loop_late_max_ns, late_ns);
+}
+
+double
+channel_lateness_percentile (const struct channel *ch, double p)
+{
+        struct channel *c = (struct channel *) ch;
+        uint64_t total = 0;
+        for (int i = 0; i < CHANNEL_LATENESS_BUCKETS; i++)
+                total += atomic_load (&c->stats.loop_late_ms[i]);
+        if (!total)
+                return 0;
+        /* The smallest bucket holding at least p of the samples; its upper
+         * edge (the last bucket: the maximum seen). */
+        uint64_t need = (uint64_t) (p * (double) total + 0.999999);
+        if (need < 1)
+                need = 1;
+        uint64_t seen = 0;
+        for (int i = 0; i < CHANNEL_LATENESS_BUCKETS; i++) {
+                seen += atomic_load (&c->stats.loop_late_ms[i]);
+                if (seen >= need) {
+                        double max_ms = atomic_load (&c->stats.loop_late_max_ns) / 1e6;
+                        return i + 1 < max_ms ? (double) (i + 1) : max_ms;
+                }
+        }
+        return atomic_load (&c->stats.loop_late_max_ns) / 1e6;
+}

@@ -24,6 +24,7 @@
 #define CHANNEL_DUMP_SIZE (512u << 10)
 #define CHANNEL_TEXT_SIZE 1024
 #define CHANNEL_MAX_THREADS 512
+#define CHANNEL_LATENESS_BUCKETS 1001 /* 1 ms each; the last: 1 s or more */
 
 enum run_phase {
         PHASE_STARTING = 0, /* interpreter starting */
@@ -59,6 +60,13 @@ struct channel_stats {
         _Atomic uint64_t collections_off_gui; /* run outside the GUI thread */
         _Atomic uint64_t dropped;            /* groups that did not fit */
         _Atomic uint64_t deferred_by_binding; /* QObjects in garbage cycles the binding defers */
+        _Atomic uint64_t collections_automatic;        /* triggered by allocations */
+        _Atomic uint64_t collections_automatic_off_gui;
+        /* Lateness of the GUI thread's 50 ms timer (written by that thread
+         * only): how long the event loop kept it waiting. */
+        _Atomic uint64_t loop_ticks;
+        _Atomic int64_t loop_late_max_ns;
+        _Atomic uint64_t loop_late_ms[CHANNEL_LATENESS_BUCKETS];
 };
 
 /* Python threads by identifier, so that stack dumps can name them. */
@@ -134,6 +142,9 @@ const char *channel_thread_name (const struct channel *ch, uint64_t ident);
 /* Records the runner's error message once (first one wins). */
 void channel_set_error (struct channel *ch, const char *msg);
 
+/* GUI thread: one tick of its timer came late_ns after it was due. */
+void channel_record_lateness (struct channel *ch, int64_t late_ns);
+
 /* Appends text to the dump area; async-signal-safe. */
 void channel_dump_append (struct channel *ch, const char *text, size_t len);
 
@@ -143,3 +154,7 @@ const char *channel_string (const struct channel *ch, uint32_t id);
 /* Number of published groups in slot order; *out receives pointers to
  * them. The reader calls it repeatedly; a group's index never changes. */
 size_t channel_groups (struct channel *ch, struct channel_group **out, size_t max);
+
+/* The p-th percentile (0..1) of the recorded lateness, in milliseconds
+ * (bucket resolution: 1 ms); 0 when nothing was recorded. */
+double channel_lateness_percentile (const struct channel *ch, double p);

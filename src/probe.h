@@ -37,6 +37,8 @@ struct probe_host {
         void (*count_object) (bool created);
         /* GUI thread: the event loop made progress at this depth. */
         void (*heartbeat) (int loop_level);
+        /* GUI thread: its 50 ms timer fired late_ns after it was due. */
+        void (*loop_lateness) (int64_t late_ns);
         /* The Qt the probe is bound to. */
         void (*qt_loaded) (const char *version, const char *library_path);
         /* A qFatal message is about to abort the process. */

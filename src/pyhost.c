@@ -49,8 +49,14 @@ gc_callback (PyObject *self, PyObject *args)
                 gc_generation = gen ? (int) PyLong_AsLong (gen) : 2;
                 gc_trigger = explicit_collect ? GC_TRIGGER_EXPLICIT : GC_TRIGGER_AUTOMATIC;
                 atomic_fetch_add (&channel->stats.collections, 1);
-                if (!pyhost_is_main_thread ())
+                bool off_gui = !pyhost_is_main_thread ();
+                if (off_gui)
                         atomic_fetch_add (&channel->stats.collections_off_gui, 1);
+                if (!explicit_collect) {
+                        atomic_fetch_add (&channel->stats.collections_automatic, 1);
+                        if (off_gui)
+                                atomic_fetch_add (&channel->stats.collections_automatic_off_gui, 1);
+                }
                 if (resolver)
                         resolver ();
         } else {

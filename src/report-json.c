@@ -102,6 +102,15 @@ argv_array (const struct options *opts)
         return a;
 }
 
+/* The GUI thread's timer lateness: what the stress costs the app. */
+static json_t *
+event_loop_object (const struct run_result *r)
+{
+        return json_pack ("{s:I, s:f, s:f, s:f}", "ticks", (json_int_t) r->loop_ticks,
+                          "lateness_p50_ms", r->late_p50_ms, "lateness_p99_ms", r->late_p99_ms,
+                          "lateness_max_ms", r->late_max_ms);
+}
+
 static json_t *
 result_object (const struct run_result *r)
 {
@@ -137,7 +146,7 @@ result_object (const struct run_result *r)
 
         return json_pack ("{s:i, s:{s:s, s:s}, s:s, s:i, s:b, s:o, s:I, s:f, s:f, s:I, s:f,"
                           " s:s, s:b, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o,"
-                          " s:I, s:b, s:s, s:o, s:o, s:o, s:{s:I, s:I, s:I, s:I, s:I, s:I, s:I}}",
+                          " s:I, s:b, s:s, s:o, s:o, s:o, s:{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:o}}",
                           "schema_version", REPORT_SCHEMA_VERSION,
                           "tool", "name", "qgc-check", "version", QGC_VERSION,
                           "verdict", verdict_name (r->verdict),
@@ -178,7 +187,11 @@ result_object (const struct run_result *r)
                           "collections_off_gui_thread", (json_int_t) r->collections_off_gui,
                           "findings_total", (json_int_t) r->total_occurrences,
                           "findings_dropped", (json_int_t) r->dropped,
-                          "qobjects_deferred_by_binding", (json_int_t) r->deferred_by_binding);
+                          "qobjects_deferred_by_binding", (json_int_t) r->deferred_by_binding,
+                          "automatic_collections", (json_int_t) r->automatic_collections,
+                          "automatic_collections_off_gui_thread",
+                          (json_int_t) r->automatic_collections_off_gui,
+                          "event_loop", event_loop_object (r));
 }
 
 bool

@@ -187,6 +187,23 @@ report_write_text (const struct run_result *r, FILE *out, bool color)
         if (r->binding && *r->binding)
                 fprintf (out, "%sbinding %s, Qt %s (%s)%s\n", s.dim, r->binding, r->qt_version,
                          r->qtcore_path, s.reset);
+        if (r->opts->verbosity > 0) {
+                fprintf (out, "%sstats: %llu QObjects created, %llu destroyed; %llu of %llu automatic "
+                              "collections off the GUI thread",
+                         s.dim, (unsigned long long) r->objects_created,
+                         (unsigned long long) r->objects_destroyed,
+                         (unsigned long long) r->automatic_collections_off_gui,
+                         (unsigned long long) r->automatic_collections);
+                if (r->automatic_collections)
+                        fprintf (out, " (%.1f%%)", 100.0 * r->automatic_collections_off_gui /
+                                                           r->automatic_collections);
+                if (r->loop_ticks)
+                        fprintf (out, "; GUI event loop late by p50 %.0f ms, p99 %.0f ms, max %.0f ms "
+                                      "over %llu ticks",
+                                 r->late_p50_ms, r->late_p99_ms, r->late_max_ms,
+                                 (unsigned long long) r->loop_ticks);
+                fprintf (out, "%s\n", s.reset);
+        }
         if (r->verdict == VERDICT_RACE)
                 fprintf (out, "hint: Qt objects die in whichever thread Python's collector runs. The known "
                               "fix: gc.disable() at start-up and gc.collect() from a QTimer in the GUI "

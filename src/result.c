@@ -245,6 +245,12 @@ result_build (struct run_result *r, const struct options *opts, uint32_t seed,
         r->collections = atomic_load (&ch->stats.collections);
         r->collections_off_gui = atomic_load (&ch->stats.collections_off_gui);
         r->dropped = atomic_load (&ch->stats.dropped);
+        r->automatic_collections = atomic_load (&ch->stats.collections_automatic);
+        r->automatic_collections_off_gui = atomic_load (&ch->stats.collections_automatic_off_gui);
+        r->loop_ticks = atomic_load (&ch->stats.loop_ticks);
+        r->late_p50_ms = channel_lateness_percentile (ch, 0.50);
+        r->late_p99_ms = channel_lateness_percentile (ch, 0.99);
+        r->late_max_ms = atomic_load (&ch->stats.loop_late_max_ns) / 1e6;
         r->deferred_by_binding = atomic_load (&ch->stats.deferred_by_binding);
 
         struct channel_group **groups = calloc (CHANNEL_MAX_GROUPS, sizeof *groups);

@@ -89,6 +89,9 @@ struct run_result {
         const char *qtcore_path;
         uint64_t objects_created, objects_destroyed;
         uint64_t collections, collections_off_gui, dropped;
+        uint64_t automatic_collections, automatic_collections_off_gui;
+        uint64_t loop_ticks;   /* GUI timer ticks measured */
+        double late_p50_ms, late_p99_ms, late_max_ms; /* their lateness */
         uint64_t deferred_by_binding; /* QObjects in garbage cycles the binding deferred */
         size_t n_findings;
         size_t n_races;     /* groups that make the verdict a race */

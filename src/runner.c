@@ -93,6 +93,12 @@ host_heartbeat (int loop_level)
 }
 
 static void
+host_loop_lateness (int64_t late_ns)
+{
+        channel_record_lateness (channel, late_ns);
+}
+
+static void
 host_qt_loaded (const char *version, const char *path)
 {
         snprintf (channel->qt_version, sizeof channel->qt_version, "%s", version);
@@ -157,6 +163,7 @@ static struct probe_host host = {
         .add_finding = host_add_finding,
         .count_object = host_count_object,
         .heartbeat = host_heartbeat,
+        .loop_lateness = host_loop_lateness,
         .qt_loaded = host_qt_loaded,
         .fatal_message = host_fatal_message,
         .capture_creation = pyhost_capture_creation,

@@ -156,3 +156,33 @@ app.exec()
     assert warnings[0]["finalization_stack"][0]["function"] == "Poller.__del__"
     n = int(run.stdout.split("app-handler-saw ")[1].split()[0])
     assert n > 0  # the app's own handler got them too
+
+
+def test_stats_show_where_automatic_collections_ran():
+    stressed = run_tool("-v", "--duration", "2", TESTCASES / "graphics_item_cycle.py")
+    stats = stressed.report["stats"]
+    assert stats["automatic_collections"] > 100
+    assert stats["automatic_collections_off_gui_thread"] >= 0.9 * stats["automatic_collections"]
+    assert stats["automatic_collections"] <= stats["collections"]
+    assert re.search(r"stats: .*\d+ of \d+ automatic collections off the GUI thread \(\d+\.\d%\)",
+                     stressed.stderr)
+    observed = run_tool("--threads", "0", "--duration", "2", TESTCASES / "graphics_item_cycle.py")
+    assert observed.report["stats"]["automatic_collections_off_gui_thread"] == 0
+
+
+def test_event_loop_lateness_is_measured(tmp_script):
+    """A slot that blocks the GUI thread for 400 ms once shows as the maximum lateness;
+    the percentiles of the other ticks stay below it."""
+    app = tmp_script(
+        "import sys, time\n"
+        "from PyQt6.QtCore import QTimer\n"
+        "from PyQt6.QtWidgets import QApplication\n"
+        "app = QApplication(sys.argv)\n"
+        "QTimer.singleShot(500, lambda: time.sleep(0.4))\n"
+        "app.exec()\n")
+    run = run_tool("--threads", "0", "--duration", "2", app)
+    loop = run.report["stats"]["event_loop"]
+    assert loop["ticks"] >= 20
+    assert 300 <= loop["lateness_max_ms"] < 1000
+    assert loop["lateness_p50_ms"] < 300
+    assert loop["lateness_p50_ms"] <= loop["lateness_p99_ms"] <= loop["lateness_max_ms"]

@@ -389,7 +389,11 @@ public:
                 connect (&timer, &QTimer::timeout, this, &Controller::tick);
                 connect (QCoreApplication::instance (), &QCoreApplication::aboutToQuit, this,
                          [] { host->heartbeat (0); });
-                timer.start (50);
+                /* Precise: its lateness is measured (a coarse timer may
+                 * fire 5% off on purpose). */
+                timer.setTimerType (Qt::PreciseTimer);
+                timer.start (tick_ms);
+                due_ns = now_ns () + tick_ms * 1000000ll;
                 /* This runs from the loop's first iteration: a beat now
                  * arms the hang watch even if the loop never turns again. */
                 host->heartbeat (QThread::currentThread ()->loopLevel ());
@@ -397,6 +401,14 @@ public:
 
         void tick ()
         {
+                /* Due times as Qt keeps them for a precise timer: one
+                 * interval after the last due time, or after now if that
+                 * has passed already. */
+                int64_t fired = now_ns ();
+                host->loop_lateness (fired - due_ns);
+                due_ns += tick_ms * 1000000ll;
+                if (due_ns <= fired)
+                        due_ns = fired + tick_ms * 1000000ll;
                 QThread *gui = QThread::currentThread ();
                 host->heartbeat (gui->loopLevel ());
                 resolve_pending ();
@@ -423,7 +435,9 @@ public:
         static void keep_message_handler ();
 
 private:
+        static constexpr int tick_ms = 50;
         QTimer timer;
+        int64_t due_ns = 0;
         int64_t start_ns = 0;
         int64_t stop_ns = 0;
 };
