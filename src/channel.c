@@ -107,9 +107,18 @@ out:
         return id;
 }
 
+/* Room kept for the coarser groups (see enum group_merge): a group by
+ * class while fewer than MAX - 8 groups exist, a group by kind always. */
+#define CLASS_GROUPS_FROM (CHANNEL_MAX_GROUPS - 512)
+#define KIND_GROUPS_FROM (CHANNEL_MAX_GROUPS - 8)
+
 static bool
-same_key (const struct finding *a, const struct finding *b)
+same_key (const struct finding *a, const struct finding *b, uint32_t merged)
 {
+        if (merged == MERGE_KIND)
+                return a->kind == b->kind;
+        if (merged == MERGE_CLASS)
+                return a->kind == b->kind && a->qt_class == b->qt_class;
         /* The finalization stack, object name and collection generation vary
          * between occurrences of the same problem; the first occurrence is
          * kept as the example. */
@@ -121,40 +130,63 @@ same_key (const struct finding *a, const struct finding *b)
 }
 
 static uint32_t
-hash_key (const struct finding *f)
+hash_key (const struct finding *f, uint32_t merged)
 {
+        if (merged == MERGE_KIND)
+                return hash_bytes (&f->kind, sizeof f->kind, 2166136261u ^ 2);
+        if (merged == MERGE_CLASS) {
+                uint32_t key[] = { f->kind, f->qt_class };
+                return hash_bytes (key, sizeof key, 2166136261u ^ 1);
+        }
         uint32_t key[] = { f->kind, f->cause, f->qt_class, f->py_class, f->owner_thread,
                            f->finalizing_thread, f->message, f->creation_stack, f->test, f->evidence };
         return hash_bytes (key, sizeof key, 2166136261u);
 }
 
-void
-channel_add_finding (struct channel *ch, const struct finding *f)
+/* Counts f into its group at the given merge level; false when the group
+ * does not exist and the level may not open a new one. */
+static bool
+add_at_level (struct channel *ch, const struct finding *f, uint32_t merged)
 {
-        uint32_t h = hash_key (f);
-
-        pthread_mutex_lock (&writer_lock);
+        uint32_t h = hash_key (f, merged);
         for (uint32_t i = 0; i < CHANNEL_MAX_GROUPS; i++) {
                 struct channel_group *g = &ch->groups[(h + i) % CHANNEL_MAX_GROUPS];
                 uint32_t state = atomic_load_explicit (&g->state, memory_order_relaxed);
                 if (state == SLOT_PUBLISHED) {
-                        if (g->hash == h && same_key (&g->finding, f)) {
+                        if (g->hash == h && g->merged == merged && same_key (&g->finding, f, merged)) {
                                 atomic_fetch_add (&g->count, 1);
                                 atomic_fetch_add (&g->children, f->children);
-                                goto out;
+                                return true;
                         }
                         continue;
                 }
+                uint32_t n = atomic_load (&ch->n_groups);
+                if (n >= (merged == MERGE_NONE    ? CLASS_GROUPS_FROM
+                          : merged == MERGE_CLASS ? KIND_GROUPS_FROM
+                                                  : CHANNEL_MAX_GROUPS))
+                        return false;
                 g->hash = h;
+                g->merged = merged;
                 g->finding = *f;
                 g->first_seen_s = (channel_now_ns () - atomic_load (&ch->start_ns)) / 1e9;
                 atomic_store (&g->count, 1);
                 atomic_store (&g->children, f->children);
+                atomic_store (&ch->n_groups, n + 1);
                 atomic_store_explicit (&g->state, SLOT_PUBLISHED, memory_order_release);
-                goto out;
+                return true;
         }
-        atomic_fetch_add (&ch->stats.dropped, 1);
-out:
+        return false;
+}
+
+void
+channel_add_finding (struct channel *ch, const struct finding *f)
+{
+        pthread_mutex_lock (&writer_lock);
+        if (!add_at_level (ch, f, MERGE_NONE)) {
+                atomic_fetch_add (&ch->stats.merged, 1);
+                if (!add_at_level (ch, f, MERGE_CLASS) && !add_at_level (ch, f, MERGE_KIND))
+                        atomic_fetch_add (&ch->stats.dropped, 1); /* more kinds than room: cannot happen */
+        }
         pthread_mutex_unlock (&writer_lock);
 }
 

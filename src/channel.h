@@ -44,9 +44,19 @@ enum script_outcome {
 
 enum slot_state { SLOT_EMPTY = 0, SLOT_WRITING = 1, SLOT_PUBLISHED = 2 };
 
+/* A finding is never dropped: when the groups run short, new kinds of
+ * findings are merged into coarser groups whose counts stay exact and
+ * whose details are those of their first occurrence. */
+enum group_merge {
+        MERGE_NONE = 0,  /* one group per distinct finding */
+        MERGE_CLASS = 1, /* same kind and Qt class */
+        MERGE_KIND = 2,  /* same kind */
+};
+
 struct channel_group {
         _Atomic uint32_t state;  /* enum slot_state */
         uint32_t hash;
+        uint32_t merged;         /* enum group_merge */
         struct finding finding;
         double first_seen_s;     /* since the runner started */
         _Atomic uint64_t count;
@@ -58,7 +68,8 @@ struct channel_stats {
         _Atomic uint64_t objects_destroyed;
         _Atomic uint64_t collections;        /* all automatic and explicit */
         _Atomic uint64_t collections_off_gui; /* run outside the GUI thread */
-        _Atomic uint64_t dropped;            /* groups that did not fit */
+        _Atomic uint64_t dropped;            /* always 0: findings are merged, not dropped */
+        _Atomic uint64_t merged;             /* findings counted into a merged group */
         _Atomic uint64_t deferred_by_binding; /* QObjects in garbage cycles the binding defers */
         _Atomic uint64_t collections_automatic;        /* triggered by allocations */
         _Atomic uint64_t collections_automatic_off_gui;
@@ -112,6 +123,7 @@ struct channel {
         /* Interned strings; id = offset, offset 0 is the empty string. */
         _Atomic uint32_t strings_used;
         char strings[CHANNEL_STRINGS_SIZE];
+        _Atomic uint32_t n_groups;
         struct channel_group groups[CHANNEL_MAX_GROUPS];
 };
 

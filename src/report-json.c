@@ -85,6 +85,7 @@ finding_object (const struct result_finding *f)
         json_object_set_new (obj, "risk", json_string (f->risk));
         json_object_set_new (obj, "evidence", evidence_array (f->evidence));
         json_object_set_new (obj, "suppressed_by", str_or_null (f->suppressed_by));
+        json_object_set_new (obj, "merged", str_or_null (f->merged));
         return obj;
 }
 
@@ -146,7 +147,7 @@ result_object (const struct run_result *r)
 
         return json_pack ("{s:i, s:{s:s, s:s}, s:s, s:i, s:b, s:o, s:I, s:f, s:f, s:I, s:f,"
                           " s:s, s:b, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o,"
-                          " s:I, s:b, s:s, s:o, s:o, s:o, s:{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:o}}",
+                          " s:I, s:b, s:s, s:o, s:o, s:o, s:{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:o}}",
                           "schema_version", REPORT_SCHEMA_VERSION,
                           "tool", "name", "qgc-check", "version", QGC_VERSION,
                           "verdict", verdict_name (r->verdict),
@@ -187,6 +188,7 @@ result_object (const struct run_result *r)
                           "collections_off_gui_thread", (json_int_t) r->collections_off_gui,
                           "findings_total", (json_int_t) r->total_occurrences,
                           "findings_dropped", (json_int_t) r->dropped,
+                          "findings_merged", (json_int_t) r->merged,
                           "qobjects_deferred_by_binding", (json_int_t) r->deferred_by_binding,
                           "automatic_collections", (json_int_t) r->automatic_collections,
                           "automatic_collections_off_gui_thread",

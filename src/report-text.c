@@ -133,6 +133,10 @@ report_write_text (const struct run_result *r, FILE *out, bool color)
                         fprintf (out, ", generation %d, %s", f->gc_generation,
                                  f->gc_trigger ? f->gc_trigger : "automatic");
                 fprintf (out, ") x%llu", (unsigned long long) f->count);
+                if (f->merged)
+                        fprintf (out, " (merged: every finding of this %s once the report's groups ran "
+                                      "short; the details are the first one's)",
+                                 strcmp (f->merged, "class") == 0 ? "class" : "kind");
                 if (f->children)
                         fprintf (out, " with %llu child QObjects", (unsigned long long) f->children);
                 fprintf (out, ", risk %s", f->risk);

@@ -41,6 +41,9 @@ result_finding_from_group (struct result_finding *out, const struct channel *ch,
                 .count = atomic_load (&((struct channel_group *) g)->count),
                 .children = atomic_load (&((struct channel_group *) g)->children),
                 .first_seen_s = g->first_seen_s,
+                .merged = g->merged == MERGE_CLASS  ? "class"
+                          : g->merged == MERGE_KIND ? "kind"
+                                                    : NULL,
         };
 }
 
@@ -245,6 +248,7 @@ result_build (struct run_result *r, const struct options *opts, uint32_t seed,
         r->collections = atomic_load (&ch->stats.collections);
         r->collections_off_gui = atomic_load (&ch->stats.collections_off_gui);
         r->dropped = atomic_load (&ch->stats.dropped);
+        r->merged = atomic_load (&ch->stats.merged);
         r->automatic_collections = atomic_load (&ch->stats.collections_automatic);
         r->automatic_collections_off_gui = atomic_load (&ch->stats.collections_automatic_off_gui);
         r->loop_ticks = atomic_load (&ch->stats.loop_ticks);

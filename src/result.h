@@ -50,6 +50,7 @@ struct result_finding {
         uint32_t evidence;      /* enum finding_evidence bits */
         const char *risk;       /* "high": hazard seen; "rule": only Qt's rule broken */
         const char *suppressed_by; /* name of the suppression that matched, or NULL */
+        const char *merged; /* NULL, or "class"/"kind": a coarser group (see channel.h) */
         uint64_t count;
         uint64_t children;  /* child QObjects destroyed with them */
         double first_seen_s;
@@ -88,7 +89,7 @@ struct run_result {
         const char *qt_version;
         const char *qtcore_path;
         uint64_t objects_created, objects_destroyed;
-        uint64_t collections, collections_off_gui, dropped;
+        uint64_t collections, collections_off_gui, dropped, merged;
         uint64_t automatic_collections, automatic_collections_off_gui;
         uint64_t loop_ticks;   /* GUI timer ticks measured */
         double late_p50_ms, late_p99_ms, late_max_ms; /* their lateness */

@@ -50,6 +50,51 @@ grouping (void **state)
         assert_int_equal (total, 1001);
 }
 
+/* More distinct findings than groups: none is lost, counts stay exact,
+ * the overflow lands in merged groups by class, then by kind. */
+static void
+never_drops_a_finding (void **state)
+{
+        struct channel *ch = channel_create ();
+        uint32_t classes[4];
+        for (int c = 0; c < 4; c++) {
+                char name[8];
+                snprintf (name, sizeof name, "C%d", c);
+                classes[c] = channel_intern (ch, name);
+        }
+        const uint64_t n_findings = 20000;
+        for (uint64_t i = 0; i < n_findings; i++) {
+                struct finding f = { .kind = FINDING_OFF_THREAD_FINALIZATION, .cause = CAUSE_CYCLIC_GC,
+                                     .qt_class = classes[i % 4], .creation_stack = (uint32_t) i + 1000 };
+                channel_add_finding (ch, &f);
+                if (i % 7 == 0)
+                        channel_add_finding (ch, &f); /* repeats go to the same group */
+        }
+        for (uint64_t i = 0; i < 600; i++) {
+                struct finding w = { .kind = FINDING_THREAD_WARNING, .message = (uint32_t) i + 1 };
+                channel_add_finding (ch, &w);
+                /* more classes than the groups by class can hold */
+                struct finding f = { .kind = FINDING_OFF_THREAD_FINALIZATION, .cause = CAUSE_REFCOUNT,
+                                     .qt_class = (uint32_t) i + 100000 };
+                channel_add_finding (ch, &f);
+        }
+        static struct channel_group *groups[CHANNEL_MAX_GROUPS];
+        size_t n = channel_groups (ch, groups, CHANNEL_MAX_GROUPS);
+        uint64_t total = 0, by_class = 0, by_kind = 0;
+        for (size_t i = 0; i < n; i++) {
+                total += atomic_load (&groups[i]->count);
+                by_class += groups[i]->merged == MERGE_CLASS;
+                by_kind += groups[i]->merged == MERGE_KIND;
+        }
+        assert_true (n <= CHANNEL_MAX_GROUPS);
+        assert_int_equal (total, n_findings + (n_findings + 6) / 7 + 1200);
+        assert_int_equal (atomic_load (&ch->stats.dropped), 0);
+        assert_true (atomic_load (&ch->stats.merged) > 0);
+        assert_true (by_class > 5);     /* C0..C3, the warnings' (none), some new classes */
+        assert_int_equal (by_kind, 1);  /* the classes that came after */
+        channel_destroy (ch);
+}
+
 static void
 survives_the_writer_dying (void **state)
 {
@@ -89,6 +134,7 @@ main (void)
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test (interning),
                 cmocka_unit_test (grouping),
+                cmocka_unit_test (never_drops_a_finding),
                 cmocka_unit_test (survives_the_writer_dying),
                 cmocka_unit_test (dump_is_bounded),
         };
