@@ -63,8 +63,25 @@ QtMessageHandler prev_message_handler;
 using IsCurrentFn = bool (*) (const QThread *);
 IsCurrentFn is_current_thread_fn;
 
-thread_local bool in_hook;
-thread_local bool thread_registered;
+struct Collateral;
+
+/* Everything the hooks keep per thread, in one thread-local block: the
+ * probe is a dlopened module, where every thread-local access is a call. */
+struct PerThread {
+        bool in_hook;
+        bool registered;
+        QThread *self; /* QThread::currentThread(), once known */
+        /* Qt's own warnings in ~QObject/~QTimer/~QSocketNotifier say that
+         * the object dying in this thread still had timers or notifiers:
+         * evidence for the next destruction hook of this thread (the
+         * object itself, or a child folded into it). */
+        uint32_t pending_evidence;
+        /* Children die inside their parent's ~QObject, before the parent's
+         * own hook fires: they are counted into the parent's finding
+         * rather than reported one by one. Parent -> children so far. */
+        std::unordered_map<QObject *, Collateral> *collateral;
+};
+thread_local PerThread per_thread;
 
 struct ObjectInfo {
         const char *qt_class; /* static string of the meta-object, or null */
@@ -199,12 +216,26 @@ current_tid ()
         return (pid_t) syscall (SYS_gettid);
 }
 
+/* In a hook (re-entry guarded): currentThread() may create the thread's
+ * QAdoptedThread; its result is then the same for the thread's life. */
 bool
-is_current (QThread *thread)
+is_current (PerThread &me, QThread *thread)
 {
         if (is_current_thread_fn)
                 return is_current_thread_fn (thread);
-        return QThread::currentThread () == thread;
+        if (!me.self)
+                me.self = QThread::currentThread ();
+        return me.self == thread;
+}
+
+/* Registered QThreads, so that a dying object is looked up in `threads`
+ * only when it may be one: one bit per hash of the address. */
+uint64_t thread_filter[16];
+
+unsigned
+filter_bit (const void *p)
+{
+        return (unsigned) ((reinterpret_cast<uintptr_t> (p) >> 4) * 0x9e3779b97f4a7c15ull >> 54);
 }
 
 /* Objects created by Python code (the GIL held, a Python frame present)
@@ -331,20 +362,10 @@ in_qobject_destructor (QObject *obj, const char *resolved_class)
                *reinterpret_cast<const void *const *> (obj) == qobject_vptr;
 }
 
-/* Children die inside their parent's ~QObject, before the parent's own
- * hook fires: they are counted into the parent's finding rather than
- * reported one by one. Per thread, parent -> children so far. */
 struct Collateral {
         uint32_t children;
         uint32_t evidence;
 };
-thread_local std::unordered_map<QObject *, Collateral> *collateral;
-
-/* Qt's own warnings in ~QObject/~QTimer/~QSocketNotifier say that the
- * object dying in this thread still had timers or notifiers: evidence for
- * the next destruction hook of this thread (the object itself, or a child
- * folded into it). */
-thread_local uint32_t pending_evidence;
 
 uint32_t
 thread_name (const QThread *thread, pid_t fallback_tid)
@@ -373,11 +394,13 @@ thread_name (const QThread *thread, pid_t fallback_tid)
 void
 register_thread (QThread *thread)
 {
-        thread_registered = true;
+        per_thread.registered = true;
         probe_thread_info info {};
         host->describe_thread (&info, false);
         std::lock_guard<std::mutex> guard (lock);
         threads[thread] = ThreadInfo { info.name, current_tid () };
+        unsigned bit = filter_bit (thread);
+        thread_filter[bit / 64] |= 1ull << (bit % 64);
 }
 
 class Controller : public QObject
@@ -481,11 +504,12 @@ on_add (QObject *obj)
 {
         if (prev_add)
                 prev_add (obj);
-        if (in_hook)
+        PerThread &me = per_thread;
+        if (me.in_hook)
                 return;
-        in_hook = true;
+        me.in_hook = true;
         host->count_object (true);
-        if (!thread_registered)
+        if (!me.registered)
                 register_thread (obj->thread ());
         ObjectInfo info { nullptr, 0, 0 };
         host->capture_creation (&info.creation_stack, &info.py_class);
@@ -498,7 +522,7 @@ on_add (QObject *obj)
         }
         if (post)
                 QMetaObject::invokeMethod (controller, resolve_pending, Qt::QueuedConnection);
-        in_hook = false;
+        me.in_hook = false;
 }
 
 /* Under the lock, as a graphics object or scene dies: was the object in a
@@ -566,27 +590,31 @@ on_remove (QObject *obj)
          * inside our own Python calls): no dangling pointer may stay. */
         ObjectInfo info { nullptr, 0, 0 };
         bool in_live_scene = false;
+        unsigned bit = filter_bit (obj);
         {
                 std::lock_guard<std::mutex> guard (lock);
                 objects.take (obj, &info);
-                threads.erase (reinterpret_cast<QThread *> (obj));
+                if (thread_filter[bit / 64] & (1ull << (bit % 64)))
+                        threads.erase (reinterpret_cast<QThread *> (obj));
                 if (!item_scene.empty ())
                         in_live_scene = forget_graphics (obj);
         }
-        if (in_hook)
+        PerThread &me = per_thread;
+        if (me.in_hook)
                 return;
-        in_hook = true;
+        me.in_hook = true;
         host->count_object (false);
         /* thread() is valid in ~QObject: the hook runs before the parent
          * link is cut. No affinity: nobody owns it, nothing to compare.
          * A finished owner thread races with nobody (normal teardown of a
          * worker QThread). */
         QThread *owner = obj->thread ();
-        uint32_t evidence = pending_evidence;
-        pending_evidence = 0;
-        if (owner && !is_current (owner) && !owner->isFinished ()) {
-                if (!collateral)
-                        collateral = new std::unordered_map<QObject *, Collateral> ();
+        uint32_t evidence = me.pending_evidence;
+        me.pending_evidence = 0;
+        if (owner && !is_current (me, owner) && !owner->isFinished ()) {
+                if (!me.collateral)
+                        me.collateral = new std::unordered_map<QObject *, Collateral> ();
+                std::unordered_map<QObject *, Collateral> *collateral = me.collateral;
                 Collateral own { 0, 0 };
                 auto it = collateral->find (obj);
                 if (it != collateral->end ()) {
@@ -620,7 +648,7 @@ on_remove (QObject *obj)
                         report_off_thread (obj, owner, info, own.children, evidence);
                 }
         }
-        in_hook = false;
+        me.in_hook = false;
 }
 
 bool
@@ -643,22 +671,22 @@ is_thread_warning (const QString &msg)
 void
 on_message (QtMsgType type, const QMessageLogContext &context, const QString &msg)
 {
-        if (!in_hook) {
-                in_hook = true;
+        if (!per_thread.in_hook) {
+                per_thread.in_hook = true;
                 if (type == QtFatalMsg) {
                         host->fatal_message (msg.toUtf8 ().constData ());
                 } else if (is_thread_warning (msg)) {
                         if (msg.contains (QLatin1String ("Timers cannot be stopped")) ||
                             msg.contains (QLatin1String ("Possibly trying to stop from a different thread")))
-                                pending_evidence |= EVIDENCE_TIMERS;
+                                per_thread.pending_evidence |= EVIDENCE_TIMERS;
                         if (msg.contains (QLatin1String ("Socket notifiers")))
-                                pending_evidence |= EVIDENCE_SOCKET_NOTIFIER;
+                                per_thread.pending_evidence |= EVIDENCE_SOCKET_NOTIFIER;
                         finding f = finding_here (FINDING_THREAD_WARNING);
                         f.message = host->intern (msg.toUtf8 ().constData ());
                         f.evidence = EVIDENCE_QT_WARNING;
                         host->add_finding (&f);
                 }
-                in_hook = false;
+                per_thread.in_hook = false;
         }
         if (prev_message_handler) {
                 prev_message_handler (type, context, msg);
@@ -725,9 +753,9 @@ qgc_probe_start (const struct probe_host *h, char *error, size_t size)
         }
         host->qt_loaded (qVersion (), path);
 
-        in_hook = true;
+        per_thread.in_hook = true;
         register_thread (QThread::currentThread ());
-        in_hook = false;
+        per_thread.in_hook = false;
 
         prev_add = reinterpret_cast<ObjectHook> (qtHookData[HookAddQObject]);
         prev_remove = reinterpret_cast<ObjectHook> (qtHookData[HookRemoveQObject]);
