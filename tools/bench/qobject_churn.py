@@ -1,21 +1,45 @@
-# Benchmark workload: QObject churn as a busy Qt app produces it (parents,
-# children, timers, signals), with no event loop, then exits.
+# Benchmark workload: QObject churn as a busy Qt app produces it, inside a running
+# event loop. A 0 ms QTimer does the churn in chunks of 500 rounds until the requested
+# rounds are done, then quits. Each round creates and destroys a parent QObject with 4
+# children, a QTimer child connected to a slot, and a QGraphicsRectItem with a child
+# QGraphicsTextItem. Prints `churn-seconds X`, from the first chunk to the end of the last.
+# Usage: qobject_churn.py [ROUNDS, default 20000]
 import sys
 import time
 
-from PyQt6.QtCore import QCoreApplication, QObject, QTimer
+from PyQt6.QtCore import QObject, QTimer
+from PyQt6.QtWidgets import QApplication, QGraphicsRectItem, QGraphicsTextItem
 
 ROUNDS = int(sys.argv[1]) if len(sys.argv) > 1 else 20000
+CHUNK = 500
 
-app = QCoreApplication(sys.argv[:1])
-start = time.perf_counter()
-for i in range(ROUNDS):
-    parent = QObject()
-    parent.setObjectName(f"parent-{i}")
-    children = [QObject(parent) for _ in range(4)]
-    timer = QTimer(parent)
-    timer.timeout.connect(children[0].deleteLater)
-    del children, timer, parent
-elapsed = time.perf_counter() - start
+app = QApplication(sys.argv[:1])
+done, start, elapsed = 0, None, None
+
+
+def chunk():
+    global done, start, elapsed
+    if start is None:
+        start = time.perf_counter()
+    for i in range(done, min(done + CHUNK, ROUNDS)):
+        parent = QObject()
+        parent.setObjectName(f"parent-{i}")
+        children = [QObject(parent) for _ in range(4)]
+        timer = QTimer(parent)
+        timer.timeout.connect(children[0].deleteLater)
+        rect = QGraphicsRectItem(0, 0, 20, 10)
+        QGraphicsTextItem("x", rect)
+        del children, timer, parent, rect
+    done = min(done + CHUNK, ROUNDS)
+    if done >= ROUNDS:
+        elapsed = time.perf_counter() - start
+        ticker.stop()
+        app.quit()
+
+
+ticker = QTimer()
+ticker.timeout.connect(chunk)
+ticker.start(0)
+app.exec()
 print(f"churn-seconds {elapsed:.4f}")
 sys.exit(0)
