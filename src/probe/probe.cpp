@@ -191,8 +191,19 @@ std::atomic<bool> resolve_posted;
  * QObject hook fires), and each such scene's vtable pointer at that look
  * (it changes once the scene's own destructor runs). QtWidgets is looked
  * up at run time: the probe must not load a Qt of its own. */
-std::unordered_map<QObject *, QObject *> item_scene;
+struct GraphicsEntry {
+        QObject *scene; /* at the last look, or null */
+        uint32_t slot;  /* in graphics_slots */
+};
+std::unordered_map<QObject *, GraphicsEntry> item_scene;
 std::unordered_map<QObject *, const void *> scene_vptr;
+/* The same objects in a list the GUI thread walks a bounded stretch of per
+ * tick (a null slot is free), so a scene of a million items costs each
+ * tick no more than a small one. */
+std::vector<QObject *> graphics_slots;
+std::vector<uint32_t> free_graphics_slots;
+size_t graphics_cursor;
+constexpr size_t scene_looks_per_tick = 20000;
 using SceneFn = QObject *(*) (const void *item);
 SceneFn item_scene_fn;
 std::atomic<const QMetaObject *> graphics_object_meta;
@@ -302,8 +313,18 @@ resolve_list (std::vector<QObject *> &list)
                         const QMetaObject *meta = obj->metaObject ();
                         const QMetaObject *graphics = graphics_object_meta.load (std::memory_order_acquire);
                         info->qt_class = meta->className ();
-                        if (graphics && meta->inherits (graphics))
-                                item_scene.emplace (obj, nullptr);
+                        if (graphics && meta->inherits (graphics) && !item_scene.count (obj)) {
+                                uint32_t slot;
+                                if (free_graphics_slots.empty ()) {
+                                        slot = (uint32_t) graphics_slots.size ();
+                                        graphics_slots.push_back (obj);
+                                } else {
+                                        slot = free_graphics_slots.back ();
+                                        free_graphics_slots.pop_back ();
+                                        graphics_slots[slot] = obj;
+                                }
+                                item_scene.emplace (obj, GraphicsEntry { nullptr, slot });
+                        }
                 }
         }
         list.clear ();
@@ -314,9 +335,15 @@ resolve_list (std::vector<QObject *> &list)
 void
 look_at_scenes ()
 {
-        for (auto &entry : item_scene) {
-                QObject *scene = item_scene_fn (as_graphics_item (entry.first));
-                entry.second = scene;
+        size_t n = graphics_slots.size ();
+        for (size_t done = 0; done < n && done < scene_looks_per_tick; done++) {
+                if (graphics_cursor >= n)
+                        graphics_cursor = 0;
+                QObject *obj = graphics_slots[graphics_cursor++];
+                if (!obj)
+                        continue;
+                QObject *scene = item_scene_fn (as_graphics_item (obj));
+                item_scene[obj].scene = scene;
                 if (scene && objects.find (scene))
                         scene_vptr.emplace (scene, vptr_of (scene));
         }
@@ -534,7 +561,9 @@ forget_graphics (QObject *obj)
         bool live = false;
         auto it = item_scene.find (obj);
         if (it != item_scene.end ()) {
-                QObject *scene = it->second;
+                QObject *scene = it->second.scene;
+                graphics_slots[it->second.slot] = nullptr;
+                free_graphics_slots.push_back (it->second.slot);
                 item_scene.erase (it);
                 if (scene && objects.find (scene)) {
                         auto sv = scene_vptr.find (scene);

@@ -1,0 +1,39 @@
+"""The benchmarks in tools/ keep working: each runs briefly here and prints its
+table with the baseline beside the tool. No timing is asserted (timings are
+measured by running the benchmarks, see the README); what is asserted is what
+the tool guarantees: a long run's findings are all counted, none dropped."""
+import re
+import subprocess
+
+from conftest import QGC_CHECK, ROOT, tool_env
+
+
+def bench(name, *args, timeout=300):
+    p = subprocess.run(["/usr/bin/python3", str(ROOT / "tools" / name), "--qgc-check", QGC_CHECK,
+                        *map(str, args)], capture_output=True, text=True, env=tool_env(),
+                       timeout=timeout)
+    assert p.returncode == 0, p.stderr[-2000:]
+    return p.stdout
+
+
+def test_startup_prints_both_sides():
+    out = bench("bench-startup", "--runs", 1)
+    assert re.search(r"^python3 +[\d.]+", out, re.M)
+    assert re.search(r"^qgc-check -q +[\d.]+ +[\d.]+ +[\d.]+ +[+-][\d.]+", out, re.M)
+
+
+def test_overhead_prints_a_ratio():
+    out = bench("bench-overhead", "--runs", 1, "--rounds", 500)
+    assert re.search(r"ratio of medians [\d.]+x \(goal: at most 1.10x\)", out)
+
+
+def test_scale_states_bytes_per_object():
+    out = bench("bench-scale", "--runs", 1, "--objects", 20000)
+    assert re.search(r"memory overhead per tracked object, qgc-check --threads 0: -?[\d.]+ bytes", out)
+
+
+def test_long_run_counts_every_finding():
+    out = bench("bench-long-run", "--minutes", 0.25, "--sample", 1)
+    assert re.search(r"^qgc-check runner +[\d.]+", out, re.M)
+    m = re.search(r"findings_total (\d+), sum of counts (\d+) \((\w+)\), findings_dropped (\d+)", out)
+    assert m and int(m.group(1)) > 1000 and m.group(3) == "exact" and m.group(4) == "0", out
