@@ -96,7 +96,7 @@ static const char help_text[] =
         "      --junit FILE         write a JUnit XML report to FILE (- = stdout)\n"
         "      --sarif FILE         write a SARIF 2.1.0 report to FILE (- = stdout)\n"
         "  -q, --quiet              print only the verdict line\n"
-        "  -v, --verbose            print stacks in the report\n"
+        "  -v, --verbose            print stacks and the run's stats in the report\n"
         "  -h, --help               show this help and exit\n"
         "      --version            show the version and exit\n"
         "\n"
