@@ -15,6 +15,12 @@
 static atomic_bool stop_requested;
 static atomic_uint running;
 static PyObject *workers; /* list of threading.Thread */
+/* A Python function that does nothing: calling it runs bytecode, where the
+ * interpreter checks its eval breaker. From CPython 3.12 on, crossing the
+ * collection threshold only schedules a collection for the allocating
+ * thread, which runs it at its next such check; the allocation loop below
+ * is C, so it calls this to collect in the worker, not later elsewhere. */
+static PyObject *eval_point;
 static int stress_mode;
 
 /* xorshift32: the stress pattern is a function of the seed alone. */
@@ -63,6 +69,14 @@ worker_main (PyObject *self, PyObject *args)
                                 return NULL;
                         }
                         Py_DECREF (l);
+                        if (i % 64 == 63 || i + 1 == burst) {
+                                PyObject *r = PyObject_CallNoArgs (eval_point);
+                                if (!r) {
+                                        atomic_fetch_sub (&running, 1);
+                                        return NULL;
+                                }
+                                Py_DECREF (r);
+                        }
                 }
                 /* Release the GIL so the GUI thread keeps running normally
                  * (alloc mode: 50..550 microseconds). */
@@ -85,6 +99,20 @@ stress_start (unsigned threads, uint32_t seed, int mode)
                 return true;
         stress_mode = mode;
         bool ok = false;
+        if (!eval_point) {
+                PyObject *globals = PyDict_New ();
+                PyObject *r = globals ? PyRun_String ("def eval_point():\n    pass\n", Py_file_input,
+                                                      globals, globals)
+                                      : NULL;
+                eval_point = r ? PyDict_GetItemString (globals, "eval_point") : NULL;
+                Py_XINCREF (eval_point);
+                Py_XDECREF (r);
+                Py_XDECREF (globals);
+                if (!eval_point) {
+                        PyErr_Print ();
+                        return false;
+                }
+        }
         PyObject *threading = PyImport_ImportModule ("threading");
         PyObject *thread_class = threading ? PyObject_GetAttrString (threading, "Thread") : NULL;
         PyObject *target = PyCFunction_New (&worker_def, NULL);
