@@ -33,6 +33,18 @@ static atomic_bool released;
 typedef const char *(*dump_threads_fn) (int fd, PyInterpreterState *interp,
                                         PyThreadState *current);
 static dump_threads_fn dump_threads;
+/* Where _Py_DumpTracebackThreads is not exported (CPython 3.13 hides it),
+ * faulthandler reaches it for us: registered for a private signal on a
+ * descriptor of ours, it writes every thread's traceback when we raise
+ * that signal. At dump time a fresh memfd is put under that descriptor
+ * number, so a script that closed or reused it loses nothing. */
+static int faulthandler_fd = -1;
+
+static int
+faulthandler_signal (void)
+{
+        return SIGRTMIN + 6;
+}
 
 static const int crash_signals[] = { SIGSEGV, SIGABRT, SIGBUS, SIGFPE, SIGILL };
 
@@ -97,13 +109,17 @@ put_num (struct out *o, unsigned long long v, int base)
 static void
 dump_python_threads (void)
 {
-        if (!dump_threads)
+        if (!dump_threads && faulthandler_fd < 0)
                 return;
         int fd = (int) syscall (SYS_memfd_create, "qgc-check-dump", 0);
         if (fd < 0)
                 return;
-        const char *err = dump_threads (fd, PyInterpreterState_Main (),
-                                        PyGILState_GetThisThreadState ());
+        const char *err = NULL;
+        if (dump_threads) {
+                err = dump_threads (fd, PyInterpreterState_Main (), PyGILState_GetThisThreadState ());
+        } else if (dup2 (fd, faulthandler_fd) == faulthandler_fd) {
+                raise (faulthandler_signal ()); /* handled here and now, in this thread */
+        }
         off_t len = lseek (fd, 0, SEEK_CUR);
         if (len > 0) {
                 char *text = mmap (NULL, (size_t) len, PROT_READ, MAP_SHARED, fd, 0);
@@ -251,12 +267,41 @@ crash_handler (int sig, siginfo_t *info, void *ucontext)
         raise (sig);
 }
 
+/* GIL held. */
+static void
+register_faulthandler (void)
+{
+        int memfd = (int) syscall (SYS_memfd_create, "qgc-check-dump", 0);
+        if (memfd < 0)
+                return;
+        /* A high number, out of the way of the script's own descriptors. */
+        int fd = fcntl (memfd, F_DUPFD_CLOEXEC, 512);
+        if (fd < 0)
+                fd = fcntl (memfd, F_DUPFD_CLOEXEC, 3);
+        close (memfd);
+        if (fd < 0)
+                return;
+        PyObject *module = PyImport_ImportModule ("faulthandler");
+        PyObject *r = module ? PyObject_CallMethod (module, "register", "iiii", faulthandler_signal (),
+                                                    fd, 1, 0)
+                             : NULL;
+        if (r)
+                faulthandler_fd = fd;
+        else
+                close (fd);
+        Py_XDECREF (r);
+        Py_XDECREF (module);
+        PyErr_Clear ();
+}
+
 void
 crash_install (struct channel *ch)
 {
         channel = ch;
         main_tid = gettid_raw ();
         dump_threads = (dump_threads_fn) dlsym (RTLD_DEFAULT, "_Py_DumpTracebackThreads");
+        if (!dump_threads)
+                register_faulthandler ();
 
         /* The handlers run on an alternate stack: a stack overflow must
          * still produce a report. */
