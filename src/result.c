@@ -100,7 +100,10 @@ describe_wait (const char *section)
         if (has_frame (section, "take_gil") || has_frame (section, "PyEval_RestoreThread") ||
             has_frame (section, "PyEval_AcquireThread") || has_frame (section, "PyGILState_Ensure"))
                 return "the GIL";
-        if (has_frame (section, "PyThread_acquire_lock"))
+        /* CPython 3.13 parks threads waiting for a threading.Lock (a
+         * PyMutex) in its parking lot. */
+        if (has_frame (section, "PyThread_acquire_lock") || has_frame (section, "_PyParkingLot_Park") ||
+            has_frame (section, "_PyMutex_LockTimed"))
                 return "a Python lock (threading.Lock.acquire or similar)";
         if (has_frame (section, "flushWindowSystemEvents"))
                 return "the GUI thread (QWindowSystemInterface::flushWindowSystemEvents)";
