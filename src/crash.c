@@ -106,12 +106,19 @@ put_num (struct out *o, unsigned long long v, int base)
 /* The Python traceback of every thread, as faulthandler prints it, into
  * a fresh memfd (the script may have closed every descriptor), then into
  * the channel. */
+/* A descriptor no script can have closed: a new memfd (async-signal-safe). */
+static int
+new_dump_fd (void)
+{
+        return (int) syscall (SYS_memfd_create, "qgc-check-dump", 0);
+}
+
 static void
 dump_python_threads (void)
 {
         if (!dump_threads && faulthandler_fd < 0)
                 return;
-        int fd = (int) syscall (SYS_memfd_create, "qgc-check-dump", 0);
+        int fd = new_dump_fd ();
         if (fd < 0)
                 return;
         const char *err = NULL;
@@ -271,7 +278,7 @@ crash_handler (int sig, siginfo_t *info, void *ucontext)
 static void
 register_faulthandler (void)
 {
-        int memfd = (int) syscall (SYS_memfd_create, "qgc-check-dump", 0);
+        int memfd = new_dump_fd ();
         if (memfd < 0)
                 return;
         /* A high number, out of the way of the script's own descriptors. */
