@@ -625,7 +625,7 @@ on_remove (QObject *obj)
                 objects.take (obj, &info);
                 if (thread_filter[bit / 64] & (1ull << (bit % 64)))
                         threads.erase (reinterpret_cast<QThread *> (obj));
-                if (!item_scene.empty ())
+                if (!item_scene.empty () || !scene_vptr.empty ())
                         in_live_scene = forget_graphics (obj);
         }
         PerThread &me = per_thread;
