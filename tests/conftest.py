@@ -1,9 +1,9 @@
 """Shared helpers: run the built qgc-check on real scripts and read its reports."""
 import json
 import os
-import re
 import signal
 import subprocess
+import sys
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -12,6 +12,8 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 TESTCASES = ROOT / "testcases"
+sys.path.insert(0, str(TESTCASES))
+from _header import parse_header  # noqa: E402  (one parser for the suite and the benchmarks)
 QGC_CHECK = os.environ.get("QGC_CHECK", str(ROOT / "build" / "src" / "qgc-check"))
 SCHEMA = ROOT / "schema" / "report.schema.json"
 
@@ -49,30 +51,6 @@ def run_tool(*args, timeout=120, env=None, json_report=True, cwd=None, stdin=sub
         if json_report and report_path.exists():
             report = json.loads(report_path.read_text())
         return Run(p.returncode, p.stdout, p.stderr, report)
-
-
-def parse_header(path, binding="PyQt6"):
-    """The testcase's declared expectation for a binding: {'expect': {...}, 'args':
-    [...], 'stdout': regex}. `# qgc-check-expect-PySide6:` overrides the general
-    line where the bindings differ (measured, see docs/pyside6-behaviour.md)."""
-    expect, args, stdout = {}, [], None
-    specific = None
-    for line in Path(path).read_text().splitlines():
-        if not line.startswith("#"):
-            break
-        key, _, body = line[2:].partition(":")
-        if key in ("qgc-check-expect", f"qgc-check-expect-{binding}"):
-            # key=value pairs; a value runs to the next " key=" (globs may hold spaces)
-            parsed = dict(re.findall(r"(\w+)=(.*?)(?=\s+\w+=|\s*$)", body))
-            if key == "qgc-check-expect":
-                expect = parsed
-            else:
-                specific = parsed
-        elif key == "qgc-check-args":
-            args = body.split()
-        elif key in ("qgc-check-stdout", f"qgc-check-stdout-{binding}"):
-            stdout = body.strip()
-    return {"expect": specific if specific is not None else expect, "args": args, "stdout": stdout}
 
 
 def list_testcases():
