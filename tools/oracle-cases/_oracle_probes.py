@@ -1,0 +1,175 @@
+# The oracle's probes as a module, written by tools/oracle --write-probes.
+import functools, gc, itertools, json, os, queue, sys, threading, time
+BINDING = os.environ.get("QGC_TEST_BINDING", "PyQt6")
+if BINDING == "PySide6":
+    from PySide6 import QtCore, QtGui, QtWidgets
+    from shiboken6 import delete
+    pyqtSlot = QtCore.Slot
+else:
+    from PyQt6 import QtCore, QtGui, QtWidgets
+    from PyQt6.sip import delete
+    pyqtSlot = QtCore.pyqtSlot
+for _m in (QtCore, QtGui, QtWidgets):
+    globals().update({n: getattr(_m, n) for n in dir(_m) if n.startswith("Q") or n == "Qt"})
+
+_o_path = os.environ.get("QGC_ORACLE_OUT")
+_o_fd = os.open(_o_path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644) if _o_path else -1
+_o_t0 = time.monotonic()
+_o_ids = itertools.count(1)
+_o_tl = threading.local()
+_o_owner = {}      # object number -> owner thread name
+_o_kids = {}       # object number -> child numbers
+_o_qthreads = {}   # name -> QThread (kept alive)
+_o_ending = set()  # threads whose end has begun
+_o_watchers = []   # kept alive to the end
+_o_stop = threading.Event()
+_o_pythreads = []
+_o_direct = Qt.ConnectionType.DirectConnection
+
+
+def _o_emit(rec):
+    if _o_fd >= 0:
+        rec["t"] = round(time.monotonic() - _o_t0, 4)
+        os.write(_o_fd, (json.dumps(rec) + "\n").encode())
+
+
+def _o_thread_name():
+    t = threading._active.get(threading.get_ident())  # no dummy thread made here
+    return t.name if t is not None else None
+
+
+def _o_gc(phase, info):
+    _o_tl.gc = phase == "start"
+
+
+gc.callbacks.append(_o_gc)
+
+
+def _o_destroyed(oid):
+    # Runs in the destroying thread (DirectConnection), the object untouched.
+    owner = _o_owner.get(oid)
+    state = "alive"
+    if owner in _o_qthreads:
+        try:
+            if _o_qthreads[owner].isFinished():
+                state = "finished"
+            elif owner in _o_ending:
+                state = "ending"
+        except RuntimeError:  # the QThread itself is gone (interpreter teardown)
+            state = "ending"
+    elif owner in _o_ending:
+        state = "ending"
+    if getattr(_o_tl, "gc", False):
+        cause = "cyclic-gc"
+    else:
+        try:
+            sys._getframe(3)  # this, the watcher's slot, and Python code that dropped it
+            cause = "refcount"
+        except ValueError:
+            cause = "native"
+    _o_emit({"e": "del", "id": oid, "thread": _o_thread_name(), "cause": cause, "owner_state": state})
+
+
+class _OWatch(QObject):
+    def __init__(self, oid):
+        super().__init__()
+        self.oid = oid
+
+    @pyqtSlot()
+    def fire(self):
+        _o_destroyed(self.oid)
+
+
+def _o_ctor(obj):
+    # On the line of super().__init__(): the innermost generated frame that
+    # was running while the C++ object was built (the innermost call wins).
+    f = sys._getframe(1)
+    pending = _o_tl.__dict__.setdefault("pending", {})
+    pending.setdefault(id(obj), (f.f_code.co_filename, f.f_lineno, f.f_code.co_qualname))
+    if "_o_id" not in obj.__dict__:
+        obj._o_id = next(_o_ids)  # children made in __init__ name their parent by it
+
+
+def _o_new(obj):
+    pending = _o_tl.__dict__.setdefault("pending", {})
+    site = pending.pop(id(obj), None)
+    if site is None:
+        f = sys._getframe(1)
+        site = (f.f_code.co_filename, f.f_lineno, f.f_code.co_qualname)
+    oid = obj.__dict__.get("_o_id") or next(_o_ids)
+    owner = _o_thread_name()
+    parent = obj.parent() if isinstance(obj, QObject) else None
+    pid = getattr(parent, "_o_id", None) if parent is not None else None
+    obj._o_id = oid
+    _o_owner[oid] = owner
+    if pid is not None:
+        _o_kids.setdefault(pid, []).append(oid)
+    w = _OWatch(oid)
+    if threading.get_ident() != threading.main_thread().ident:
+        w.moveToThread(QCoreApplication.instance().thread())
+    _o_watchers.append(w)
+    obj.destroyed.connect(w.fire, _o_direct)
+    _o_emit({"e": "new", "id": oid, "qt": obj.metaObject().className(), "py": type(obj).__qualname__,
+             "file": site[0], "line": site[1], "func": site[2], "owner": owner, "parent": pid})
+    return obj
+
+
+def _o_moved(obj, name):
+    todo = [obj._o_id]
+    while todo:
+        oid = todo.pop()
+        _o_owner[oid] = name
+        _o_emit({"e": "move", "id": oid, "owner": name})
+        todo.extend(_o_kids.get(oid, ()))
+
+
+class _ONamer(QObject):
+    def __init__(self, name):
+        super().__init__()
+        self.name = name
+
+    @pyqtSlot()
+    def named(self):
+        threading.current_thread().name = self.name  # the thread's Python name
+
+
+def _o_qthread(name, cls=None):
+    th = (cls or QThread)()
+    th.setObjectName(name)
+    namer = _ONamer(name)
+    _o_watchers.append(namer)
+    th.started.connect(namer.named, _o_direct)
+    _o_qthreads[name] = th
+    _o_emit({"e": "thread", "name": name, "kind": "qthread"})
+    return th
+
+
+def _o_quit_threads():
+    _o_stop.set()
+    for name, th in _o_qthreads.items():
+        _o_ending.add(name)
+        th.quit()
+    for name, th in _o_qthreads.items():
+        th.wait(3000)
+    for t in _o_pythreads:
+        t.join(3)
+
+
+def _o_pythread(name, target):
+    def body():
+        try:
+            target()
+        finally:
+            _o_ending.add(name)
+            _o_emit({"e": "thread-end", "name": name})
+    t = threading.Thread(target=body, name=name, daemon=True)
+    _o_pythreads.append(t)
+    _o_emit({"e": "thread", "name": name, "kind": "python"})
+    return t
+
+
+def _o_end():
+    _o_emit({"e": "end"})
+
+
+__all__ = [n for n in list(globals()) if not n.startswith("__")]  # for the reproducers' import *
