@@ -9,15 +9,19 @@
 #define UNW_LOCAL_ONLY
 #include <libunwind.h>
 
-#include <dirent.h>
 #include <dlfcn.h>
+#include <elf.h>
+#include <errno.h>
+#include <link.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
@@ -29,6 +33,10 @@ static pid_t main_tid;
 static atomic_int threads_dumped;
 static atomic_bool dumping;
 static atomic_bool released;
+static atomic_bool handler_fault_reported;
+/* Set while this thread runs one of our handlers (initial-exec TLS of the
+ * executable: reading it is safe in a signal handler). */
+static __thread bool in_handler;
 
 typedef const char *(*dump_threads_fn) (int fd, PyInterpreterState *interp,
                                         PyThreadState *current);
@@ -143,12 +151,122 @@ dump_python_threads (void)
         close (fd);
 }
 
-/* One section per thread:
- *   @thread TID IDENT gil=yes|no main=yes|no crashed=yes|no name=COMM
- *   #0 function+0x12 (0xADDR)
- */
+/* Function names, read from the module's own symbol table. libunwind's
+ * unw_get_proc_name allocates (seen deadlocked on the arena lock of a
+ * crash inside free()), so the handler maps the ELF file itself: open and
+ * mmap are async-signal-safe. One module stays mapped between frames. */
+#if __ELF_NATIVE_CLASS == 64
+#define ELF_CLASS ELFCLASS64
+#define ELF_ST_TYPE ELF64_ST_TYPE
+#else
+#define ELF_CLASS ELFCLASS32
+#define ELF_ST_TYPE ELF32_ST_TYPE
+#endif
+
+struct elf_file {
+        const char *path; /* dladdr's, stable while the module is loaded */
+        const unsigned char *map;
+        size_t size;
+};
+
 static void
-dump_native_thread (bool crashed)
+elf_close (struct elf_file *e)
+{
+        if (e->map)
+                munmap ((void *) e->map, e->size);
+        *e = (struct elf_file) { 0 };
+}
+
+static bool
+elf_open (struct elf_file *e, const char *path)
+{
+        if (e->path == path)
+                return e->map != NULL;
+        elf_close (e);
+        e->path = path;
+        int fd = (int) syscall (SYS_openat, AT_FDCWD, path, O_RDONLY | O_CLOEXEC);
+        if (fd < 0)
+                return false;
+        struct stat st;
+        if (fstat (fd, &st) == 0 && st.st_size > (off_t) sizeof (ElfW (Ehdr))) {
+                void *m = mmap (NULL, (size_t) st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+                if (m != MAP_FAILED) {
+                        e->map = m;
+                        e->size = (size_t) st.st_size;
+                }
+        }
+        close (fd);
+        return e->map != NULL;
+}
+
+/* The function holding addr (module-relative for a shared object, absolute
+ * for a non-PIE executable): the symbol that contains it, else the closest
+ * one below it (as libunwind names frames); .symtab, else .dynsym. */
+static bool
+elf_function (const struct elf_file *e, uintptr_t addr, const char **name, uintptr_t *offset)
+{
+        const ElfW (Ehdr) *eh = (const void *) e->map;
+        if (memcmp (eh->e_ident, ELFMAG, SELFMAG) != 0 || eh->e_ident[EI_CLASS] != ELF_CLASS ||
+            eh->e_shentsize != sizeof (ElfW (Shdr)) ||
+            eh->e_shoff + (size_t) eh->e_shnum * sizeof (ElfW (Shdr)) > e->size)
+                return false;
+        const ElfW (Shdr) *sh = (const void *) (e->map + eh->e_shoff);
+        for (int pass = 0; pass < 2; pass++) {
+                uint32_t want = pass == 0 ? SHT_SYMTAB : SHT_DYNSYM;
+                const ElfW (Sym) *best = NULL;
+                const char *strings = NULL;
+                for (unsigned i = 0; i < eh->e_shnum; i++) {
+                        if (sh[i].sh_type != want || sh[i].sh_link >= eh->e_shnum)
+                                continue;
+                        const ElfW (Shdr) *str = &sh[sh[i].sh_link];
+                        if (sh[i].sh_offset + sh[i].sh_size > e->size || str->sh_offset + str->sh_size > e->size)
+                                continue;
+                        const ElfW (Sym) *sym = (const void *) (e->map + sh[i].sh_offset);
+                        size_t n = sh[i].sh_size / sizeof *sym;
+                        for (size_t k = 0; k < n; k++) {
+                                unsigned type = ELF_ST_TYPE (sym[k].st_info);
+                                if ((type != STT_FUNC && type != STT_GNU_IFUNC) || sym[k].st_shndx == SHN_UNDEF ||
+                                    sym[k].st_value > addr || sym[k].st_name >= str->sh_size)
+                                        continue;
+                                bool inside = addr < sym[k].st_value + sym[k].st_size;
+                                bool best_inside = best && addr < best->st_value + best->st_size;
+                                if (!best || (inside && !best_inside) ||
+                                    (inside == best_inside && sym[k].st_value > best->st_value)) {
+                                        best = &sym[k];
+                                        strings = (const char *) e->map + str->sh_offset;
+                                }
+                        }
+                }
+                if (best) {
+                        *name = strings + best->st_name;
+                        *offset = addr - best->st_value;
+                        return true;
+                }
+        }
+        return false;
+}
+
+/* The program counter the signal interrupted, or 0. */
+static uintptr_t
+interrupted_pc (const void *ucontext)
+{
+        const ucontext_t *uc = ucontext;
+        if (!uc)
+                return 0;
+#if defined(__x86_64__)
+        return (uintptr_t) uc->uc_mcontext.gregs[REG_RIP];
+#elif defined(__i386__)
+        return (uintptr_t) uc->uc_mcontext.gregs[REG_EIP];
+#elif defined(__aarch64__)
+        return (uintptr_t) uc->uc_mcontext.pc;
+#else
+        return 0;
+#endif
+}
+
+/* One section per thread (the format is in crash.h). */
+static void
+dump_native_thread (const char *crashed, const void *ucontext)
 {
         char buf[8192];
         struct out o = { buf, sizeof buf, 0 };
@@ -161,37 +279,61 @@ dump_native_thread (bool crashed)
         put_num (&o, (unsigned long long) pthread_self (), 16);
         put (&o, PyGILState_GetThisThreadState () && PyGILState_Check () ? " gil=yes" : " gil=no");
         put (&o, tid == main_tid ? " main=yes" : " main=no");
-        put (&o, crashed ? " crashed=yes" : " crashed=no");
+        put (&o, " crashed=");
+        put (&o, crashed);
         put (&o, " name=");
         put (&o, comm);
         put (&o, "\n");
 
+        uintptr_t pc = interrupted_pc (ucontext);
+        bool marked = false;
+        struct elf_file elf = { 0 };
         unw_context_t context;
         unw_cursor_t cursor;
         if (unw_getcontext (&context) == 0 && unw_init_local (&cursor, &context) == 0) {
                 for (int i = 0; i < MAX_NATIVE_FRAMES && unw_step (&cursor) > 0; i++) {
-                        unw_word_t ip = 0, off = 0;
-                        char name[256];
+                        unw_word_t ip = 0;
                         unw_get_reg (&cursor, UNW_REG_IP, &ip);
+                        bool interrupted = !marked && (pc ? ip == pc : unw_is_signal_frame (&cursor) > 0);
+                        marked |= interrupted;
+                        /* A return address may lie past the end of its
+                         * call's function (a call to a noreturn one). */
+                        uintptr_t lookup = interrupted || i == 0 ? ip : ip - 1;
                         put (&o, "#");
                         put_num (&o, (unsigned long long) i, 10);
                         put (&o, " ");
-                        if (unw_get_proc_name (&cursor, name, sizeof name, &off) == 0) {
+                        Dl_info dl;
+                        bool found = dladdr ((void *) lookup, &dl) && dl.dli_fname;
+                        const char *name = NULL;
+                        uintptr_t off = 0;
+                        if (found && elf_open (&elf, dl.dli_fname)) {
+                                const ElfW (Ehdr) *eh = (const void *) elf.map;
+                                uintptr_t base = eh->e_type == ET_DYN ? (uintptr_t) dl.dli_fbase : 0;
+                                if (elf_function (&elf, lookup - base, &name, &off))
+                                        off += ip - lookup;
+                        }
+                        if (!name && found && dl.dli_sname) {
+                                name = dl.dli_sname;
+                                off = ip - (uintptr_t) dl.dli_saddr;
+                        }
+                        if (name) {
                                 put (&o, name);
                                 put (&o, "+");
                                 put_num (&o, (unsigned long long) off, 16);
                         } else {
                                 put (&o, "??");
                         }
-                        Dl_info dl;
-                        if (dladdr ((void *) ip, &dl) && dl.dli_fname) {
+                        if (found) {
                                 const char *base = strrchr (dl.dli_fname, '/');
                                 put (&o, " in ");
                                 put (&o, base ? base + 1 : dl.dli_fname);
                         }
+                        if (interrupted)
+                                put (&o, " [signal]");
                         put (&o, "\n");
                 }
         }
+        elf_close (&elf);
         channel_dump_append (channel, buf, o.used);
 }
 
@@ -199,35 +341,63 @@ dump_native_thread (bool crashed)
  * frames, then stay parked until the Python stacks have been read, so
  * that no thread changes its frames while they are walked. */
 static void
-thread_handler (int sig)
+thread_handler (int sig, siginfo_t *info, void *ucontext)
 {
         int saved = errno;
-        dump_native_thread (false);
+        in_handler = true;
+        dump_native_thread ("no", ucontext);
         atomic_fetch_add (&threads_dumped, 1);
         for (int i = 0; i < 2000 && !atomic_load (&released); i++) {
                 struct timespec t = { 0, 1000000 };
                 nanosleep (&t, NULL);
         }
+        in_handler = false;
         errno = saved;
 }
 
-/* Parks every other thread of the process; returns how many answered. */
+/* Asks one thread to dump its frames and park; true if it was asked. */
+static bool
+ask_thread (pid_t pid, pid_t self, pid_t tid)
+{
+        return tid > 0 && tid != self && syscall (SYS_tgkill, pid, tid, thread_signal ()) == 0;
+}
+
+/* Parks every other thread of the process; returns how many were asked.
+ * Only system calls here: the crash may have happened inside malloc,
+ * holding its lock (heap corruption ends that way), so opendir() and
+ * anything else that allocates would wait for that lock forever. */
 static int
 park_other_threads (void)
 {
         int asked = 0;
-        DIR *dir = opendir ("/proc/self/task"); /* not signal-safe, but the process is dying or stuck */
-        if (dir) {
-                struct dirent *d;
-                pid_t self = gettid_raw ();
-                while ((d = readdir (dir))) {
-                        pid_t tid = (pid_t) atoi (d->d_name);
-                        if (tid <= 0 || tid == self)
-                                continue;
-                        if (syscall (SYS_tgkill, getpid (), tid, thread_signal ()) == 0)
-                                asked++;
+        pid_t pid = getpid (), self = gettid_raw ();
+        int dir = (int) syscall (SYS_openat, AT_FDCWD, "/proc/self/task",
+                                 O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (dir >= 0) {
+                /* struct linux_dirent64: ino, off, reclen, type, name. */
+                char buf[4096] __attribute__ ((aligned (8)));
+                long n;
+                while ((n = syscall (SYS_getdents64, dir, buf, sizeof buf)) > 0) {
+                        for (long at = 0; at < n;) {
+                                unsigned short reclen;
+                                memcpy (&reclen, buf + at + 16, sizeof reclen);
+                                const char *name = buf + at + 19;
+                                pid_t tid = 0;
+                                for (const char *c = name; *c >= '0' && *c <= '9'; c++)
+                                        tid = tid * 10 + (*c - '0');
+                                if (ask_thread (pid, self, tid))
+                                        asked++;
+                                at += reclen;
+                        }
                 }
-                closedir (dir);
+                close (dir);
+        } else {
+                /* No descriptor left (the script used them all): the
+                 * Python threads the runner recorded, the main one first. */
+                uint32_t n = atomic_load (&channel->n_threads);
+                for (uint32_t i = 0; i < n && i < CHANNEL_MAX_THREADS; i++)
+                        if (ask_thread (pid, self, channel->threads[i].tid))
+                                asked++;
         }
         for (int i = 0; i < 200 && atomic_load (&threads_dumped) < asked; i++) {
                 struct timespec t = { 0, 5000000 };
@@ -237,9 +407,9 @@ park_other_threads (void)
 }
 
 static void
-dump_everything (bool crashed)
+dump_everything (bool crashed, const void *ucontext)
 {
-        dump_native_thread (crashed);
+        dump_native_thread (crashed ? "yes" : "no", ucontext);
         park_other_threads ();
         dump_python_threads ();
         channel_dump_append (channel, "@end\n", 5);
@@ -248,20 +418,40 @@ dump_everything (bool crashed)
 
 /* Hang: the supervisor asks; stacks of every thread, then it kills us. */
 static void
-dump_handler (int sig)
+dump_handler (int sig, siginfo_t *info, void *ucontext)
 {
         int saved = errno;
+        in_handler = true;
         if (!atomic_exchange (&dumping, true))
-                dump_everything (false);
+                dump_everything (false, ucontext);
+        in_handler = false;
         errno = saved;
 }
 
 static void
 crash_handler (int sig, siginfo_t *info, void *ucontext)
 {
-        if (!atomic_exchange (&dumping, true)) {
+        if (in_handler) {
+                /* A fault in our own handler (SA_NODEFER lets it in): the
+                 * report must say the tool crashed, with where. Once. */
+                int32_t none = 0;
+                atomic_compare_exchange_strong (&channel->crash_signal, &none, sig);
+                if (!atomic_exchange (&handler_fault_reported, true)) {
+                        channel_dump_append (channel, "\n", 1);
+                        dump_native_thread ("handler", ucontext);
+                        channel_dump_append (channel, "@end\n", 5);
+                }
+        } else if (!atomic_exchange (&dumping, true)) {
+                in_handler = true;
                 atomic_store (&channel->crash_signal, sig);
-                dump_everything (true);
+                dump_everything (true, ucontext);
+        } else {
+                /* Another thread is writing the report (heap corruption
+                 * often brings down several): let it finish first. */
+                for (int i = 0; i < 300 && !atomic_load (&released); i++) {
+                        struct timespec t = { 0, 10000000 };
+                        nanosleep (&t, NULL);
+                }
         }
         /* Die of the first signal, as the app would have: a fault inside
          * the dump must not rename the crash. */
@@ -301,6 +491,79 @@ register_faulthandler (void)
         PyErr_Clear ();
 }
 
+/* Each thread's alternate signal stack: a guard page below the stack,
+ * so that a handler overflowing it faults instead of writing over memory. */
+#define ALT_STACK_SIZE (64u << 10)
+
+static pthread_key_t alt_stack_key;
+static pthread_once_t alt_stack_once = PTHREAD_ONCE_INIT;
+static __thread bool alt_stack_done;
+
+static size_t
+guard_size (void)
+{
+        long page = sysconf (_SC_PAGESIZE);
+        return page > 0 ? (size_t) page : 4096;
+}
+
+/* At thread exit: the stack is unused once disabled. */
+static void
+free_alt_stack (void *mem)
+{
+        stack_t off = { .ss_flags = SS_DISABLE };
+        sigaltstack (&off, NULL);
+        munmap (mem, guard_size () + ALT_STACK_SIZE);
+}
+
+static void
+create_alt_stack_key (void)
+{
+        if (pthread_key_create (&alt_stack_key, free_alt_stack) != 0)
+                alt_stack_key = (pthread_key_t) -1;
+}
+
+void
+crash_thread_init (void)
+{
+        if (alt_stack_done)
+                return;
+        alt_stack_done = true;
+        int saved = errno;
+        /* A stack the thread already has (set by the app or a library)
+         * is left alone. */
+        stack_t old;
+        if (sigaltstack (NULL, &old) == 0 && !(old.ss_flags & SS_DISABLE))
+                goto out;
+        size_t guard = guard_size ();
+        char *mem = mmap (NULL, guard + ALT_STACK_SIZE, PROT_READ | PROT_WRITE,
+                          MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
+        if (mem == MAP_FAILED)
+                goto out;
+        mprotect (mem, guard, PROT_NONE);
+        stack_t ss = { .ss_sp = mem + guard, .ss_size = ALT_STACK_SIZE };
+        if (sigaltstack (&ss, NULL) != 0) {
+                munmap (mem, guard + ALT_STACK_SIZE);
+                goto out;
+        }
+        pthread_once (&alt_stack_once, create_alt_stack_key);
+        /* Threads that never exit (the main one) keep theirs. */
+        if (alt_stack_key != (pthread_key_t) -1)
+                pthread_setspecific (alt_stack_key, mem);
+out:
+        errno = saved;
+}
+
+void
+crash_forked_child (void)
+{
+        struct sigaction dfl = { .sa_handler = SIG_DFL };
+        sigemptyset (&dfl.sa_mask);
+        for (size_t i = 0; i < sizeof crash_signals / sizeof crash_signals[0]; i++)
+                sigaction (crash_signals[i], &dfl, NULL);
+        sigaction (crash_dump_signal (), &dfl, NULL);
+        sigaction (thread_signal (), &dfl, NULL);
+}
+
 void
 crash_install (struct channel *ch)
 {
@@ -311,10 +574,9 @@ crash_install (struct channel *ch)
                 register_faulthandler ();
 
         /* The handlers run on an alternate stack: a stack overflow must
-         * still produce a report. */
-        static char altstack[1 << 16];
-        stack_t ss = { .ss_sp = altstack, .ss_size = sizeof altstack };
-        sigaltstack (&ss, NULL);
+         * still produce a report. Other threads get theirs from
+         * crash_thread_init when they first run our code. */
+        crash_thread_init ();
 
         struct sigaction sa = { 0 };
         sa.sa_sigaction = crash_handler;
@@ -323,11 +585,13 @@ crash_install (struct channel *ch)
         for (size_t i = 0; i < sizeof crash_signals / sizeof crash_signals[0]; i++)
                 sigaction (crash_signals[i], &sa, NULL);
 
+        /* On the alternate stack too: a thread asked for its frames may be
+         * close to the end of its own stack. */
         struct sigaction dump = { 0 };
-        dump.sa_handler = dump_handler;
-        dump.sa_flags = SA_RESTART;
+        dump.sa_sigaction = dump_handler;
+        dump.sa_flags = SA_SIGINFO | SA_RESTART | SA_ONSTACK;
         sigemptyset (&dump.sa_mask);
         sigaction (crash_dump_signal (), &dump, NULL);
-        dump.sa_handler = thread_handler;
+        dump.sa_sigaction = thread_handler;
         sigaction (thread_signal (), &dump, NULL);
 }

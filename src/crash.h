@@ -5,6 +5,16 @@
  * the crashing thread, or on a hang request of every thread, each marked
  * with whether it holds the GIL. They use no file descriptor the script
  * could have closed: a fresh memfd is made at dump time.
+ *
+ * The handlers make system calls only, never malloc: a crash inside the
+ * allocator (heap corruption) still gets its report. Each thread section
+ * of the dump reads
+ *   @thread TID IDENT gil=yes|no main=yes|no crashed=yes|no|handler name=COMM
+ *   #N function+0xOFFSET in module [signal]
+ * innermost frame first; "[signal]" marks the frame the signal interrupted
+ * (where the thread faulted or stood): the frames before it are the
+ * handler's own, those from it on the thread's.
+ * "crashed=handler" is a fault inside the handlers themselves.
  */
 #pragma once
 
@@ -15,3 +25,14 @@ int crash_dump_signal (void);
 
 /* Installs the handlers. Main thread, after the interpreter started. */
 void crash_install (struct channel *ch);
+
+/* Gives the calling thread its own alternate signal stack (mmap, once per
+ * thread, freed at thread exit), so that a stack overflow in that thread
+ * is still reported. Cheap after the first call: call it whenever a thread
+ * first runs our code (a hook, a Python thread's start). */
+void crash_thread_init (void);
+
+/* In a child forked from the runner: the default action again for the
+ * crash and dump signals, so that the child's crash stays the child's.
+ * Async-signal-safe (for a pthread_atfork child handler). */
+void crash_forked_child (void);

@@ -100,9 +100,11 @@ static const char help_text[] =
         "  -h, --help               show this help and exit\n"
         "      --version            show the version and exit\n"
         "\n"
-        "Exit status: 0 clean, 1 race, 2 usage error, 3 script error or nothing\n"
-        "checked, 4 crash, 5 hang, 6 clean but the program itself exited non-zero\n"
-        "(e.g. failing tests), 130/143 interrupted by SIGINT/SIGTERM.\n";
+        "Exit status: 0 clean, 1 race, 2 usage error, 3 script error or no Qt\n"
+        "binding loaded, 4 crash, 5 hang, 6 clean but the program itself exited\n"
+        "non-zero (e.g. failing tests), 7 incomplete: no finding, but the app was\n"
+        "stopped at the limit (--duration + --hang-timeout + 5 s) or for the\n"
+        "terminal, or no QObject was watched; 130/143 interrupted by SIGINT/SIGTERM.\n";
 
 static bool
 fail (char *error, size_t size, const char *fmt, ...)

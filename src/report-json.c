@@ -145,7 +145,7 @@ result_object (const struct run_result *r)
         }
         json_t *script_status = r->script_status >= 0 ? json_integer (r->script_status) : json_null ();
 
-        return json_pack ("{s:i, s:{s:s, s:s}, s:s, s:i, s:b, s:o, s:I, s:f, s:f, s:I, s:f,"
+        json_t *doc = json_pack ("{s:i, s:{s:s, s:s}, s:s, s:i, s:b, s:o, s:I, s:f, s:f, s:I, s:f,"
                           " s:s, s:b, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o,"
                           " s:I, s:b, s:s, s:o, s:o, s:o, s:{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:o}}",
                           "schema_version", REPORT_SCHEMA_VERSION,
@@ -194,6 +194,9 @@ result_object (const struct run_result *r)
                           "automatic_collections_off_gui_thread",
                           (json_int_t) r->automatic_collections_off_gui,
                           "event_loop", event_loop_object (r));
+        if (doc)
+                json_object_set_new (doc, "incomplete_reason", str_or_null (r->incomplete));
+        return doc;
 }
 
 bool

@@ -133,6 +133,8 @@ write_run_case (xmlTextWriterPtr w, const struct run_result *r)
                 free (msg);
         } else if (r->error && r->verdict != VERDICT_RACE)
                 write_text_element (w, "error", "script-error", r->error, r->sup.stderr_tail);
+        else if (r->verdict == VERDICT_INCOMPLETE)
+                write_text_element (w, "error", "incomplete", r->incomplete, r->sup.stderr_tail);
         xmlTextWriterEndElement (w);
 }
 
@@ -154,7 +156,7 @@ report_write_junit (const struct run_result *r, const char *path, char *error, s
         xmlTextWriterStartDocument (w, NULL, "UTF-8", NULL);
 
         bool run_failed = r->verdict == VERDICT_CRASH || r->verdict == VERDICT_HANG ||
-                          (r->error && r->verdict != VERDICT_RACE);
+                          r->verdict == VERDICT_INCOMPLETE || (r->error && r->verdict != VERDICT_RACE);
         long long tests = (long long) r->n_findings + 1;
         xmlTextWriterStartElement (w, BAD_CAST "testsuites");
         attr (w, "name", "qgc-check");

@@ -56,7 +56,8 @@ static void
 print_verdict (const struct run_result *r, FILE *out, const struct style *s)
 {
         const char *colour = r->verdict == VERDICT_CLEAN ? s->green
-                             : r->verdict == VERDICT_ERROR ? s->yellow : s->red;
+                             : r->verdict == VERDICT_ERROR || r->verdict == VERDICT_INCOMPLETE ? s->yellow
+                                                                                                : s->red;
         fprintf (out, "qgc-check: %s%s%s%s", s->bold, colour, verdict_name (r->verdict), s->reset);
         switch (r->verdict) {
         case VERDICT_CLEAN:
@@ -82,6 +83,9 @@ print_verdict (const struct run_result *r, FILE *out, const struct style *s)
                 break;
         case VERDICT_HANG:
                 fprintf (out, ": the GUI event loop made no progress for %.3g s", r->opts->hang_timeout);
+                break;
+        case VERDICT_INCOMPLETE:
+                fprintf (out, ": no finding, but %s", r->incomplete);
                 break;
         }
         if (r->sup.interrupt_signal)

@@ -13,8 +13,8 @@
 const char *
 verdict_name (enum verdict v)
 {
-        static const char *const names[] = { "clean", "race", "error", "crash", "hang" };
-        return v <= VERDICT_HANG ? names[v] : "error";
+        static const char *const names[] = { "clean", "race", "error", "crash", "hang", "incomplete" };
+        return v <= VERDICT_INCOMPLETE ? names[v] : "error";
 }
 
 void
@@ -362,13 +362,38 @@ result_build (struct run_result *r, const struct options *opts, uint32_t seed,
                         r->error = "the script could not be run (see the message above)";
                 else if (outcome == OUTCOME_EXCEPTION)
                         r->error = "the script raised an uncaught exception (traceback above)";
-                else if (!atomic_load (&ch->binding_loaded) && !crash && !sup->hang &&
-                         !sup->interrupt_signal)
+                else if (!atomic_load (&ch->binding_loaded) && !ch->binding[0] && !crash &&
+                         !sup->hang && !sup->interrupt_signal && !sup->over_limit &&
+                         !sup->stop_signal)
                         r->error = "nothing was checked: the script never loaded a Qt binding "
                                    "(PyQt6 or PySide6)";
         }
 
-        /* Precedence: hang and crash over race over script error over clean. */
+        /* No finding is not "clean" when the check did not cover the run:
+         * the app never got to its end, or no QObject was ever watched. */
+        if (sup->stop_signal == SIGTTOU)
+                r->incomplete = "the app was stopped by SIGTTOU: it wrote to or set up the terminal, "
+                                "which it could not have (qgc-check is not in the terminal's "
+                                "foreground); run qgc-check in the foreground";
+        else if (sup->stop_signal)
+                r->incomplete = "the app was stopped by SIGTTIN: it read the terminal, which it could "
+                                "not have (qgc-check is not in the terminal's foreground); run "
+                                "qgc-check in the foreground or give the app its input on stdin";
+        else if (sup->over_limit)
+                r->incomplete = "the app did not end within --duration + --hang-timeout + 5 s and was "
+                                "stopped: what it does after that (its teardown) was not checked; "
+                                "let it end (e.g. quit its event loop) or raise --duration";
+        else if (sup->interrupt_signal)
+                r->incomplete = "interrupted before the app ended: its teardown was not checked";
+        else if (ch->binding[0] && !atomic_load (&ch->binding_loaded))
+                r->incomplete = "nothing was checked: the Qt probe never started";
+        else if (atomic_load (&ch->binding_loaded) && r->objects_created == 0)
+                r->incomplete = "nothing was checked: the Qt binding was loaded but no QObject was "
+                                "created while the check ran; create the app's objects (or run "
+                                "with --duration > 0 so that an event loop runs)";
+
+        /* Precedence: hang and crash over race over script error over
+         * incomplete over clean. */
         if (sup->hang)
                 r->verdict = VERDICT_HANG;
         else if (crash)
@@ -377,10 +402,13 @@ result_build (struct run_result *r, const struct options *opts, uint32_t seed,
                 r->verdict = VERDICT_RACE;
         else if (r->error)
                 r->verdict = VERDICT_ERROR;
+        else if (r->incomplete)
+                r->verdict = VERDICT_INCOMPLETE;
         else
                 r->verdict = VERDICT_CLEAN;
 
-        static const int codes[] = { EXIT_CLEAN, EXIT_RACE, EXIT_SCRIPT_ERROR, EXIT_CRASH, EXIT_HANG };
+        static const int codes[] = { EXIT_CLEAN, EXIT_RACE, EXIT_SCRIPT_ERROR, EXIT_CRASH, EXIT_HANG,
+                                     EXIT_INCOMPLETE };
         r->exit_code = codes[r->verdict];
         /* The program's own failure stays visible (a failing test suite
          * fails the job) and distinct from a race. */

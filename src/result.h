@@ -20,6 +20,7 @@ enum verdict {
         VERDICT_ERROR,
         VERDICT_CRASH,
         VERDICT_HANG,
+        VERDICT_INCOMPLETE, /* no race seen, but the check did not cover the run */
 };
 
 /* Documented exit statuses (README, man page, --help). */
@@ -31,6 +32,7 @@ enum exit_status {
         EXIT_CRASH = 4,
         EXIT_HANG = 5,
         EXIT_PROGRAM_FAILED = 6, /* clean, but the program exited non-zero */
+        EXIT_INCOMPLETE = 7,     /* stopped at the limit, or nothing was checked */
 };
 
 struct result_finding {
@@ -65,6 +67,9 @@ struct supervision {
         bool killed_by_us;      /* the signal came from the supervisor */
         bool hang;              /* the GUI heartbeat stopped */
         bool over_limit;        /* stopped after duration + grace */
+        int stop_signal;        /* SIGTTIN/SIGTTOU that stopped the runner for
+                                 * good (it needed a terminal it could not
+                                 * have), or 0 */
         int interrupt_signal;   /* SIGINT/SIGTERM to qgc-check, or 0 */
         double elapsed_s;
         const char *stderr_tail; /* last lines the app wrote to stderr (malloc'd;
@@ -78,6 +83,7 @@ struct run_result {
         uint32_t seed;
         struct supervision sup;
         const char *error;         /* why the verdict is error, or NULL */
+        const char *incomplete;    /* why the check did not cover the run, or NULL */
         const char *outcome;       /* "returned", "exit", "exception", ... */
         int script_status;         /* exit status of the script, -1 unknown */
         int crash_signal;          /* 0 unless crash */

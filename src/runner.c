@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -44,11 +45,46 @@ call_bootstrap (const char *function, PyObject *arg)
         Py_XDECREF (r);
 }
 
+/* --- forked children --------------------------------------------------- */
+
+/* A process forked from the runner (multiprocessing's "fork", os.fork)
+ * inherits the hooks, the crash handlers and the channel mapping: what it
+ * does is not the run's. It keeps the Qt hooks (they are in Qt's memory)
+ * but nothing it records reaches the supervisor. */
+static bool detached;
+
+bool
+runner_detached (void)
+{
+        return detached;
+}
+
+/* pthread_atfork child handler: one thread, async-signal-safe calls only. */
+static void
+forked_child (void)
+{
+        detached = true;
+        crash_forked_child ();
+        /* Whatever still writes to the channel in the child (a Python
+         * thread state, a gc callback, the runner's epilogue after an
+         * os.fork() child returns) writes to a private copy of it: the
+         * header, then zeros. The parent's area is never touched again. */
+        static char header[offsetof (struct channel, stats)];
+        memcpy (header, channel, sizeof header);
+        if (mmap (channel, sizeof *channel, PROT_READ | PROT_WRITE,
+                  MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0) != MAP_FAILED) {
+                memcpy (channel, header, sizeof header);
+                atomic_store (&channel->strings_used, 1);
+        }
+}
+
 /* --- the probe's view of the channel --------------------------------- */
 
 static uint32_t
 host_intern (const char *s)
 {
+        if (detached)
+                return 0;
         return channel_intern (channel, s);
 }
 
@@ -71,6 +107,8 @@ current_test (void)
 static void
 host_add_finding (const struct finding *f)
 {
+        if (detached)
+                return;
         struct finding copy = *f;
         copy.test = current_test ();
         channel_add_finding (channel, &copy);
@@ -79,6 +117,8 @@ host_add_finding (const struct finding *f)
 static void
 host_count_object (bool created)
 {
+        if (detached)
+                return;
         atomic_fetch_add (created ? &channel->stats.objects_created
                                   : &channel->stats.objects_destroyed, 1);
 }
@@ -86,6 +126,8 @@ host_count_object (bool created)
 static void
 host_heartbeat (int loop_level)
 {
+        if (detached)
+                return;
         atomic_store (&channel->loop_level, loop_level);
         atomic_store (&channel->heartbeat_ns, channel_now_ns ());
         if (loop_level > 0)
@@ -95,12 +137,16 @@ host_heartbeat (int loop_level)
 static void
 host_loop_lateness (int64_t late_ns)
 {
+        if (detached)
+                return;
         channel_record_lateness (channel, late_ns);
 }
 
 static void
 host_qt_loaded (const char *version, const char *path)
 {
+        if (detached)
+                return;
         snprintf (channel->qt_version, sizeof channel->qt_version, "%s", version);
         snprintf (channel->qtcore_path, sizeof channel->qtcore_path, "%s", path);
 }
@@ -108,12 +154,16 @@ host_qt_loaded (const char *version, const char *path)
 static void
 host_fatal_message (const char *text)
 {
+        if (detached)
+                return;
         atomic_store (&channel->fatal_message, channel_intern (channel, text));
 }
 
 static void
 host_app_started (void)
 {
+        if (detached)
+                return;
         if (atomic_exchange (&channel->app_exists, 1))
                 return;
         atomic_store (&channel->app_ns, channel_now_ns ());
@@ -143,6 +193,8 @@ host_with_gil (void (*fn) (void))
 static void
 host_gui_tick (void)
 {
+        if (detached)
+                return;
         if (!config->opts->mitigate && !analysing ())
                 return;
         PyGILState_STATE state = PyGILState_Ensure ();
@@ -287,7 +339,9 @@ qgc_thread_started (PyObject *self, PyObject *arg)
         const char *name = PyUnicode_AsUTF8 (arg);
         if (!name)
                 return NULL;
-        channel_add_thread (channel, PyThread_get_thread_ident (), (int32_t) syscall (SYS_gettid), name);
+        crash_thread_init (); /* a stack overflow in it is reported too */
+        if (!detached)
+                channel_add_thread (channel, PyThread_get_thread_ident (), (int32_t) syscall (SYS_gettid), name);
         char comm[16];
         snprintf (comm, sizeof comm, "%s", name);
         prctl (PR_SET_NAME, comm, 0, 0, 0);
@@ -435,6 +489,7 @@ runner_main (const struct runner_config *cfg)
 
         start_interpreter ();
         crash_install (channel);
+        pthread_atfork (NULL, NULL, forked_child);
         if (!pyhost_init (channel)) {
                 PyErr_Print ();
                 fail_now ("cannot install the garbage collector callbacks");

@@ -7,6 +7,7 @@
  */
 #pragma once
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "channel.h"
@@ -22,3 +23,7 @@ struct runner_config {
 
 /* Never returns: the process exits with the script's status. */
 _Noreturn void runner_main (const struct runner_config *config);
+
+/* True in a process forked from the runner (multiprocessing's "fork",
+ * os.fork): it must not record into the channel, which is the parent's. */
+bool runner_detached (void);

@@ -14,6 +14,8 @@
 #include <sys/prctl.h>
 #include <sys/signalfd.h>
 #include <sys/wait.h>
+#include <termios.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "crash.h"
@@ -34,6 +36,11 @@ struct watch {
         int64_t start_ns;
         int64_t kill_at_ns;   /* SIGKILL the group at this time, 0 = not yet */
         int64_t dump_asked_ns;
+        bool terminal;        /* the runner's group holds the terminal (stdin) */
+        struct termios termios; /* the terminal as the run found it */
+        int64_t stopped_ns;   /* the runner is stopped since then, 0 = running */
+        int64_t resumed_ns;   /* it last continued after a stop */
+        int64_t paused_ns;    /* time the whole run spent suspended (Ctrl-Z) */
         bool seen[CHANNEL_MAX_GROUPS];
         bool progress_shown;
         int64_t progress_ns;
@@ -138,10 +145,10 @@ kill_group (struct watch *w, int sig)
         }
 }
 
-/* Everything the run started dies: the process group, and, since the
- * supervisor is a subreaper, any descendant that left the group. */
+/* Sends sig to every child of the supervisor. Orphans of the run are our
+ * children: the supervisor is a subreaper. */
 static void
-kill_descendants (pid_t self)
+signal_children (pid_t self, int sig)
 {
         DIR *dir = opendir ("/proc");
         if (!dir)
@@ -156,15 +163,52 @@ kill_descendants (pid_t self)
                 FILE *f = fopen (path, "r");
                 if (!f)
                         continue;
-                size_t n = fread (buf, 1, sizeof buf - 1, f);
+                size_t len = fread (buf, 1, sizeof buf - 1, f);
                 fclose (f);
-                buf[n] = '\0';
+                buf[len] = '\0';
                 const char *close_paren = strrchr (buf, ')');
                 int ppid = 0;
                 if (close_paren && sscanf (close_paren + 2, "%*c %d", &ppid) == 1 && ppid == self)
-                        kill (pid, SIGKILL);
+                        kill (pid, sig);
         }
         closedir (dir);
+}
+
+/* Everything the run started dies: the process group, then every
+ * descendant that left it (setsid, double fork). Killing a process hands
+ * its own children to us, so this goes on, one generation per pass,
+ * until we have no child left at all. */
+static void
+kill_run (pid_t child, pid_t self)
+{
+        kill (-child, SIGKILL);
+        int64_t give_up = channel_now_ns () + 10000000000LL;
+        for (;;) {
+                signal_children (self, SIGKILL);
+                pid_t pid;
+                while ((pid = waitpid (-1, NULL, WNOHANG)) > 0)
+                        ;
+                if (pid < 0 && errno == ECHILD)
+                        return;
+                if (channel_now_ns () > give_up) {
+                        fprintf (stderr, "qgc-check: a process of the run does not die of SIGKILL "
+                                         "(stuck in the kernel?); leaving it behind\n");
+                        return;
+                }
+                /* Killed children are not reapable at once; do not spin. */
+                nanosleep (&(struct timespec) { .tv_nsec = 1000000 }, NULL);
+        }
+}
+
+/* While the runner holds the terminal, a change of its foreground group
+ * would stop the supervisor (SIGTTOU): shells ignore it around the call. */
+static void
+set_foreground (pid_t pgrp)
+{
+        struct sigaction ignore = { .sa_handler = SIG_IGN }, old;
+        sigaction (SIGTTOU, &ignore, &old);
+        tcsetpgrp (STDIN_FILENO, pgrp);
+        sigaction (SIGTTOU, &old, NULL);
 }
 
 static void
@@ -190,6 +234,8 @@ start_stopping (struct watch *w, int64_t now, int sig)
                 return;
         w->sup->killed_by_us = true;
         kill_group (w, sig);
+        /* A stopped runner only acts on SIGTERM once it runs again. */
+        kill_group (w, SIGCONT);
         w->kill_at_ns = now + TERM_GRACE_NS;
 }
 
@@ -202,9 +248,14 @@ check_progress (struct watch *w, int64_t now)
                 return;
 
         /* Hang: the GUI thread is inside an event loop that stopped
-         * turning. Ask the runner for every thread's stacks first. */
+         * turning. Ask the runner for every thread's stacks first. A
+         * runner that is stopped (SIGSTOP) is not hung, and its beats
+         * count again from when it continued. */
         int64_t beat = atomic_load (&ch->heartbeat_ns);
-        if (beat && atomic_load (&ch->loop_level) > 0 && atomic_load (&ch->phase) < PHASE_TEARDOWN &&
+        if (beat && beat < w->resumed_ns)
+                beat = w->resumed_ns;
+        if (beat && !w->stopped_ns && atomic_load (&ch->loop_level) > 0 &&
+            atomic_load (&ch->phase) < PHASE_TEARDOWN &&
             now - beat > (int64_t) (opts->hang_timeout * 1e9)) {
                 w->sup->hang = true;
                 w->sup->killed_by_us = true;
@@ -216,17 +267,65 @@ check_progress (struct watch *w, int64_t now)
         }
 
         /* The script outlived its duration plus grace without ending
-         * (e.g. it blocks in Python with no event loop): stop it. */
+         * (e.g. it blocks in Python with no event loop): stop it. Time
+         * the whole run spent suspended (Ctrl-Z) does not count. */
         if (opts->duration > 0) {
                 int64_t from = atomic_load (&ch->app_ns);
                 if (!from)
                         from = w->start_ns;
                 double grace = opts->hang_timeout + 5.0;
-                if (now - from > (int64_t) ((opts->duration + grace) * 1e9)) {
+                if (now - from - w->paused_ns > (int64_t) ((opts->duration + grace) * 1e9)) {
                         w->sup->over_limit = true;
                         start_stopping (w, now, SIGTERM);
                 }
         }
+}
+
+static bool
+stdin_is_foreground (void)
+{
+        return isatty (STDIN_FILENO) && tcgetpgrp (STDIN_FILENO) == getpgrp ();
+}
+
+/* The runner was stopped by a job-control signal. As a shell job, the run
+ * stops with it (the shell sees qgc-check stopped) and goes on when it is
+ * continued, the terminal handed back to the runner when qgc-check is in
+ * the foreground again. A runner that must read or set up a terminal it
+ * cannot have would stay stopped forever: that run ends here, and is not
+ * clean (nothing after the stop was checked). */
+static void
+runner_stopped (struct watch *w, int sig, int64_t now)
+{
+        w->stopped_ns = now;
+        if (w->kill_at_ns || w->dump_asked_ns)
+                return; /* already ending; SIGKILL acts on stopped processes */
+        bool needs_terminal = sig == SIGTTIN || sig == SIGTTOU;
+        if (sig == SIGSTOP)
+                return; /* someone paused it (kill -STOP): wait for SIGCONT */
+        if (sig == SIGTSTP || (isatty (STDIN_FILENO) && !stdin_is_foreground ())) {
+                if (w->terminal)
+                        set_foreground (getpgrp ());
+                clear_progress (w);
+                int64_t before = channel_now_ns ();
+                /* Discarded by the kernel when our process group is orphaned
+                 * (no job control above us): then we go on at once. */
+                struct sigaction stop = { .sa_handler = SIG_DFL }, old;
+                sigaction (sig, &stop, &old);
+                kill (getpid (), sig);
+                sigaction (sig, &old, NULL);
+                w->paused_ns += channel_now_ns () - before;
+        }
+        w->terminal = stdin_is_foreground ();
+        if (w->terminal)
+                set_foreground (w->child);
+        if (needs_terminal && !w->terminal) {
+                w->sup->stop_signal = sig;
+                w->sup->killed_by_us = true;
+                kill_group (w, SIGKILL);
+                w->kill_at_ns = now;
+                return;
+        }
+        kill_group (w, SIGCONT);
 }
 
 static bool
@@ -254,25 +353,40 @@ handle_signal (struct watch *w, const struct signalfd_siginfo *si, int64_t now)
         }
 }
 
-/* Reaps the runner (and orphans re-parented to us). True once the runner
- * has ended. */
+/* Reaps the runner (and orphans re-parented to us), and sees it stop and
+ * continue. True once the runner has ended. */
 static bool
-reap (struct watch *w)
+reap (struct watch *w, int64_t now)
 {
         bool runner_done = false;
         for (;;) {
                 int status;
-                pid_t pid = waitpid (-1, &status, WNOHANG);
+                pid_t pid = waitpid (-1, &status, WNOHANG | WUNTRACED | WCONTINUED);
                 if (pid <= 0)
                         break;
                 if (pid != w->child)
                         continue;
+                if (WIFSTOPPED (status)) {
+                        runner_stopped (w, WSTOPSIG (status), now);
+                        continue;
+                }
+                if (WIFCONTINUED (status)) {
+                        w->stopped_ns = 0;
+                        w->resumed_ns = now;
+                        continue;
+                }
                 runner_done = true;
                 if (WIFEXITED (status)) {
                         w->sup->exited = true;
                         w->sup->exit_code = WEXITSTATUS (status);
                 } else if (WIFSIGNALED (status)) {
                         w->sup->term_signal = WTERMSIG (status);
+                        /* Ctrl-C at the terminal reaches the runner's group
+                         * only, while it holds the terminal: the user's
+                         * interrupt, not a crash. */
+                        if (w->terminal && WTERMSIG (status) == SIGINT && !w->sup->killed_by_us &&
+                            !w->sup->interrupt_signal)
+                                w->sup->interrupt_signal = SIGINT;
                 }
         }
         return runner_done;
@@ -280,9 +394,13 @@ reap (struct watch *w)
 
 static _Noreturn void
 child_start (const struct supervisor_config *config, struct channel *ch, int stderr_write,
-             pid_t parent)
+             pid_t parent, bool terminal)
 {
         setpgid (0, 0);
+        /* Both sides set the group and the foreground, as a shell does: the
+         * app may read the terminal before the parent has run. */
+        if (terminal)
+                set_foreground (getpid ());
         /* If qgc-check dies, the app dies with it. */
         prctl (PR_SET_PDEATHSIG, SIGKILL);
         if (getppid () != parent)
@@ -335,6 +453,14 @@ supervisor_run (const struct supervisor_config *config, struct channel **channel
         }
         prctl (PR_SET_CHILD_SUBREAPER, 1);
 
+        /* A script reading the terminal (input(), breakpoint()) reads it as
+         * under python3: its group is the terminal's foreground while it
+         * runs. Only when qgc-check itself is in the foreground. */
+        bool terminal = stdin_is_foreground ();
+        struct termios termios = { 0 };
+        if (terminal && tcgetattr (STDIN_FILENO, &termios) < 0)
+                terminal = false;
+
         fflush (NULL);
         pid_t parent = getpid ();
         pid_t child = fork ();
@@ -346,9 +472,16 @@ supervisor_run (const struct supervisor_config *config, struct channel **channel
                 close (sfd);
                 close (pipefd[0]);
                 signal (SIGPIPE, SIG_DFL);
-                child_start (config, ch, pipefd[1], parent);
+                child_start (config, ch, pipefd[1], parent, terminal);
         }
         setpgid (child, child);
+        /* Our own output (progress, the app's relayed stderr) must not stop
+         * us while the runner's group holds the terminal (stty tostop). */
+        struct sigaction ignore_ttou = { .sa_handler = SIG_IGN }, saved_ttou;
+        if (terminal) {
+                set_foreground (child);
+                sigaction (SIGTTOU, &ignore_ttou, &saved_ttou);
+        }
         sup->runner_pid = child;
         close (pipefd[1]);
         fcntl (pipefd[0], F_SETFL, O_NONBLOCK);
@@ -356,12 +489,17 @@ supervisor_run (const struct supervisor_config *config, struct channel **channel
         struct watch *w = calloc (1, sizeof *w);
         if (!w) {
                 kill (child, SIGKILL);
+                if (terminal) {
+                        set_foreground (getpgrp ());
+                        sigaction (SIGTTOU, &saved_ttou, NULL);
+                }
                 snprintf (error, error_size, "out of memory");
                 return false;
         }
         *w = (struct watch) {
                 .config = config, .ch = ch, .child = child, .signal_fd = sfd,
                 .stderr_fd = pipefd[0], .sup = sup, .start_ns = channel_now_ns (),
+                .terminal = terminal, .termios = termios,
         };
         if (config->events)
                 report_events_start (config->events, config->opts, config->seed, child);
@@ -378,7 +516,7 @@ supervisor_run (const struct supervisor_config *config, struct channel **channel
                         while (read (sfd, &si, sizeof si) == sizeof si)
                                 handle_signal (w, &si, now);
                 }
-                if (reap (w))
+                if (reap (w, now))
                         done = true;
                 emit_new_findings (w);
                 if (done)
@@ -396,14 +534,20 @@ supervisor_run (const struct supervisor_config *config, struct channel **channel
 
         clear_progress (w);
         /* No process of the run survives it. */
-        kill (-child, SIGKILL);
-        kill_descendants (parent);
+        kill_run (child, parent);
+        /* The terminal back to qgc-check's group, as the app left it, or
+         * as it was if the app could not restore it (killed mid-getpass). */
+        if (w->terminal) {
+                set_foreground (getpgrp ());
+                if (!sup->exited)
+                        tcsetattr (STDIN_FILENO, TCSADRAIN, &w->termios);
+        }
+        if (terminal)
+                sigaction (SIGTTOU, &saved_ttou, NULL);
         if (w->stderr_fd >= 0) {
                 relay_stderr (w);
                 close (w->stderr_fd);
         }
-        while (waitpid (-1, NULL, WNOHANG) > 0)
-                ;
         emit_new_findings (w);
         sup->elapsed_s = (channel_now_ns () - w->start_ns) / 1e9;
         sup->stderr_tail = strndup (w->tail, w->tail_len);

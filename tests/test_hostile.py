@@ -89,7 +89,8 @@ def test_script_that_ignores_sigterm(tmp_path):
                       "app = QCoreApplication(sys.argv)\nwhile True:\n    time.sleep(1)\n")
     start = time.monotonic()
     run = run_tool("--duration", "0.5", "--hang-timeout", "1", script, timeout=60)
-    assert run.report["stopped_after_limit"] is True and run.returncode == 0
+    assert run.report["stopped_after_limit"] is True and run.returncode == 7
+    assert run.report["verdict"] == "incomplete"
     assert time.monotonic() - start < 0.5 + 1 + 5 + 2 + 10
     assert process_group_gone(run.report["runner_pid"])
 

@@ -10,7 +10,7 @@ from conftest import (parse_header, process_group_gone, run_tool, list_testcases
                       validate_schema)
 
 RUNS = int(os.environ.get("QGC_TEST_RUNS", "3"))
-EXIT = {"clean": 0, "race": 1, "error": 3, "crash": 4, "hang": 5}
+EXIT = {"clean": 0, "race": 1, "error": 3, "crash": 4, "hang": 5, "incomplete": 7}
 
 
 def matching_findings(report, expect):

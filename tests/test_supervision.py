@@ -1,0 +1,268 @@
+"""The supervisor: no process of the run outlives it, however deep; a script that reads
+the terminal reads it as under `python3`; a run the check did not cover is never clean."""
+import fcntl
+import json
+import os
+import signal
+import subprocess
+import sys
+import termios
+import time
+from pathlib import Path
+
+import pytest
+
+from conftest import QGC_CHECK, process_group_gone, run_tool, tool_env
+
+
+def pid_alive(pid):
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    try:  # a zombie is not alive
+        return Path(f"/proc/{pid}/stat").read_text().split(") ")[1][0] != "Z"
+    except (FileNotFoundError, IndexError):
+        return False
+
+
+# The runner forks a child that leaves the session; that child starts a shell whose
+# `sleep` is backgrounded (great-grandchild and its child) and double-forks a daemon
+# into yet another session. Then the app ends normally.
+PROCESS_TREE = """\
+import os, subprocess, sys, time
+r, w = os.pipe()
+if os.fork() == 0:
+    os.setsid()
+    sh = subprocess.Popen(["sh", "-c", "sleep 1000 & echo $!; wait"], stdout=subprocess.PIPE,
+                          text=True)
+    sleeper = sh.stdout.readline().strip()
+    daemon = os.fork()
+    if daemon == 0:
+        os.setsid()
+        if os.fork() == 0:
+            time.sleep(1000)
+        os._exit(0)
+    os.write(w, f"{os.getpid()} {sh.pid} {sleeper} {daemon}\\n".encode())
+    time.sleep(1000)
+    os._exit(0)
+os.close(w)
+print("pids", os.read(r, 200).decode().strip(), flush=True)
+from PyQt6.QtCore import QCoreApplication, QTimer
+app = QCoreApplication(sys.argv)
+QTimer.singleShot(100, app.quit)
+app.exec()
+"""
+
+
+def descendants_of_session(sid):
+    """Every live process of a session (the daemon's grandchild has no other trace)."""
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except (FileNotFoundError, IndexError):
+            continue
+        if int(fields[3]) == sid and fields[0] != "Z":
+            found.append(int(stat.parent.name))
+    return found
+
+
+def test_no_descendant_of_the_run_survives_it(tmp_path):
+    script = tmp_path / "tree.py"
+    script.write_text(PROCESS_TREE)
+    run = run_tool("--duration", "1", script, timeout=60)
+    assert run.returncode == 0 and run.report["verdict"] == "clean", run.stderr[-2000:]
+    pids = [int(p) for p in run.stdout.split("pids ", 1)[1].split()[:4]]
+    child, shell, sleeper, daemon = pids
+    alive = sorted({p for p in pids if pid_alive(p)} | set(descendants_of_session(child)) |
+                   set(descendants_of_session(daemon)))
+    for p in alive:  # do not leave them to the next test
+        try:
+            os.kill(p, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+    assert not alive, f"processes of the run survived it: {alive}"
+    assert process_group_gone(run.report["runner_pid"])
+
+
+def _pty_session(args, stdin_is_tty=True, feed=None, background=False, timeout=60):
+    """Runs qgc-check as a terminal session leader would run it: the pty is the
+    controlling terminal; stdout and stderr stay pipes. With background=True,
+    qgc-check runs in a background process group of that session, and a small
+    job-control shell brings it to the foreground once it stops (as `fg`)."""
+    master, slave = os.openpty()
+    report = Path(os.environ.get("TMPDIR", "/tmp")) / f"qgc-supervision-{os.getpid()}.json"
+    cmd = [QGC_CHECK, "--json", str(report), *map(str, args)]
+    if background:
+        shell = (
+            "import os, sys, signal\n"
+            "pid = os.fork()\n"
+            "if pid == 0:\n"
+            "    os.setpgid(0, 0)\n"
+            "    os.execv(sys.argv[1], sys.argv[1:])\n"
+            "os.setpgid(pid, pid)\n"
+            "stopped = 0\n"
+            "while True:\n"
+            "    _, st = os.waitpid(pid, os.WUNTRACED)\n"
+            "    if not os.WIFSTOPPED(st):\n"
+            "        break\n"
+            "    stopped = os.WSTOPSIG(st)\n"
+            "    os.tcsetpgrp(0, pid)\n"
+            "    os.killpg(pid, signal.SIGCONT)\n"
+            "print('job stopped by', signal.Signals(stopped).name if stopped else 'nothing',\n"
+            "      file=sys.stderr)\n"
+            "sys.exit(os.waitstatus_to_exitcode(st))\n")
+        cmd = [sys.executable, "-c", shell, *cmd]
+
+    def become_session_leader():
+        os.setsid()
+        fcntl.ioctl(slave, termios.TIOCSCTTY, 0)
+
+    p = subprocess.Popen(cmd, stdin=slave if stdin_is_tty else subprocess.DEVNULL,
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=tool_env(),
+                         pass_fds=(slave,), preexec_fn=become_session_leader)
+    os.close(slave)
+    if feed is not None:
+        os.write(master, feed)
+    try:
+        out, err = p.communicate(timeout=timeout)
+    finally:
+        os.close(master)
+        if p.poll() is None:
+            p.kill()
+    r = json.loads(report.read_text()) if report.exists() else None
+    report.unlink(missing_ok=True)
+    return p.returncode, out, err, r
+
+
+INPUT_APP = """\
+import sys
+from PyQt6.QtCore import QCoreApplication
+try:
+    x = input()
+except EOFError:
+    x = "EOFError"
+print("got", x, flush=True)
+"""
+
+
+def test_script_reads_the_terminal_as_under_python(tmp_path):
+    script = tmp_path / "ask.py"
+    script.write_text(INPUT_APP)
+    code, out, err, r = _pty_session(["--duration", "1", "--hang-timeout", "1", script],
+                                     feed=b"hello\n")
+    assert "got hello" in out, err[-2000:]
+    assert code == 0 and r["verdict"] == "clean", err[-2000:]
+    assert process_group_gone(r["runner_pid"])
+
+
+def test_stdin_from_dev_null_under_a_terminal_gives_eof(tmp_path):
+    script = tmp_path / "ask.py"
+    script.write_text(INPUT_APP)
+    plain = subprocess.run([sys.executable, script], stdin=subprocess.DEVNULL,
+                           capture_output=True, text=True, timeout=30)
+    code, out, err, r = _pty_session(["--duration", "1", script], stdin_is_tty=False)
+    assert out == plain.stdout == "got EOFError\n", err[-2000:]
+    assert code == 0 and r["verdict"] == "clean", err[-2000:]
+
+
+def test_run_in_the_background_stops_like_a_job_until_fg(tmp_path):
+    """`qgc-check app.py &` then `fg`: the run stops when the app reads the terminal
+    (the shell sees it stopped, as it would see python3) and reads it once in the
+    foreground again."""
+    script = tmp_path / "ask.py"
+    script.write_text(INPUT_APP)
+    code, out, err, r = _pty_session(["--duration", "1", "--hang-timeout", "1", script],
+                                     feed=b"later\n", background=True)
+    assert "job stopped by SIGTTIN" in err, err[-2000:]
+    assert "got later" in out, err[-2000:]
+    assert code == 0 and r["verdict"] == "clean", err[-2000:]
+
+
+def test_terminal_it_cannot_have_without_job_control_is_incomplete(tmp_path):
+    """qgc-check in a background group that nobody will bring to the foreground (its
+    parent left: an orphaned group, as under a daemon): the app reading the terminal
+    can never go on, so the run ends at once, and is not clean."""
+    script = tmp_path / "ask.py"
+    script.write_text(INPUT_APP)
+    leader = (
+        "import os, sys, time\n"
+        "r, w = os.pipe()\n"
+        "if os.fork() == 0:\n"
+        "    parent = os.getpid()\n"
+        "    pid = os.fork()\n"
+        "    if pid == 0:\n"
+        "        os.setpgid(0, 0)\n"
+        "        while os.getppid() == parent:\n"
+        "            time.sleep(0.01)\n"
+        "        os.execv(sys.argv[1], sys.argv[1:])\n"
+        "    os.write(w, str(pid).encode())\n"
+        "    os._exit(0)\n"
+        "os.wait()\n"
+        "pid = int(os.read(r, 20))\n"
+        "def running():\n"
+        "    try:\n"
+        "        return open(f'/proc/{pid}/stat').read().rsplit(')', 1)[1].split()[0] != 'Z'\n"
+        "    except (FileNotFoundError, IndexError):\n"
+        "        return False\n"
+        "while running():\n"
+        "    time.sleep(0.05)\n")
+    report = tmp_path / "r.json"
+    master, slave = os.openpty()
+
+    def become_session_leader():
+        os.setsid()
+        fcntl.ioctl(slave, termios.TIOCSCTTY, 0)
+
+    start = time.monotonic()
+    p = subprocess.run([sys.executable, "-c", leader, QGC_CHECK, "--json", str(report),
+                        "--duration", "2", "--hang-timeout", "1", str(script)],
+                       stdin=slave, capture_output=True, text=True, env=tool_env(),
+                       pass_fds=(slave,), preexec_fn=become_session_leader, timeout=60)
+    os.close(slave)
+    os.close(master)
+    r = json.loads(report.read_text())
+    assert r["exit_code"] == 7 and r["verdict"] == "incomplete", p.stderr[-2000:]
+    assert "stopped by SIGTTIN" in r["incomplete_reason"]
+    assert time.monotonic() - start < 2 + 1 + 5, "it waited for the outer limit"
+    assert process_group_gone(r["runner_pid"])
+
+
+def test_stopped_at_the_outer_limit_is_incomplete(tmp_path):
+    script = tmp_path / "app.py"
+    script.write_text("import sys, time\nfrom PyQt6.QtCore import QCoreApplication\n"
+                      "app = QCoreApplication(sys.argv)\nwhile True:\n    time.sleep(1)\n")
+    run = run_tool("--duration", "0.5", "--hang-timeout", "1", script, timeout=60)
+    assert run.returncode == 7, run.stderr[-2000:]
+    assert run.report["verdict"] == "incomplete" and run.report["stopped_after_limit"] is True
+    assert "did not end within" in run.report["incomplete_reason"]
+    assert "qgc-check: incomplete: no finding, but the app did not end" in run.stderr
+    assert process_group_gone(run.report["runner_pid"])
+
+
+def test_no_qobject_watched_is_incomplete(tmp_path):
+    script = tmp_path / "app.py"
+    script.write_text("import sys\nimport PyQt6.QtCore\nsys.exit(0)\n")
+    run = run_tool("--duration", "1", script, timeout=60)
+    assert run.returncode == 7, run.stderr[-2000:]
+    assert run.report["verdict"] == "incomplete"
+    assert run.report["incomplete_reason"].startswith("nothing was checked")
+
+
+def test_script_without_qt_is_a_one_line_error(tmp_path):
+    script = tmp_path / "app.py"
+    script.write_text("print('hello')\n")
+    run = run_tool(script, timeout=60)
+    assert run.returncode == 3 and run.report["verdict"] == "error"
+    assert run.stdout == "hello\n"
+    lines = [l for l in run.stderr.splitlines() if l.startswith("qgc-check: ")]
+    assert lines == ["qgc-check: error: nothing was checked: the script never loaded a Qt binding "
+                     "(PyQt6 or PySide6) [" + str(script) + "]"]
+
+
+def test_help_documents_every_exit_status():
+    p = subprocess.run([QGC_CHECK, "--help"], capture_output=True, text=True, timeout=10)
+    for status in ("0 clean", "1 race", "2 usage", "3 script error", "4 crash", "5 hang",
+                   "6 clean but", "7 incomplete"):
+        assert status in " ".join(p.stdout.split()), status
