@@ -119,19 +119,25 @@ result_object (const struct run_result *r)
         for (size_t i = 0; i < r->n_findings; i++)
                 json_array_append_new (findings, finding_object (&r->findings[i]));
 
+        /* in_tool: the crash or hang is qgc-check's own (tool_frame says
+         * where), whatever the app did. */
         json_t *crash = json_null ();
         if (r->crash_signal)
-                crash = json_pack ("{s:o, s:o, s:o}",
+                crash = json_pack ("{s:o, s:o, s:o, s:b, s:o}",
                                    "signal", json_string (sigabbrev_np (r->crash_signal) ?: "?"),
                                    "reason", str_or_null (r->crash_reason),
-                                   "stacks", str_or_null (r->dump));
+                                   "stacks", str_or_null (r->dump),
+                                   "in_tool", r->verdict == VERDICT_CRASH && r->tool_frame,
+                                   "tool_frame", str_or_null (r->verdict == VERDICT_CRASH ? r->tool_frame : NULL));
         json_t *hang = json_null ();
         if (r->sup.hang)
-                hang = json_pack ("{s:f, s:o, s:o, s:o}",
+                hang = json_pack ("{s:f, s:o, s:o, s:o, s:b, s:o}",
                                   "timeout_s", r->opts->hang_timeout,
                                   "gil_holder", str_or_null (r->gil_holder),
                                   "gui_thread_waiting_for", str_or_null (r->gui_waiting),
-                                  "stacks", str_or_null (r->dump));
+                                  "stacks", str_or_null (r->dump),
+                                  "in_tool", r->tool_frame != NULL,
+                                  "tool_frame", str_or_null (r->tool_frame));
         json_t *compare = r->compared ? json_pack ("{s:s, s:I}", "mitigated_verdict", r->mitigated_verdict,
                                                    "mitigated_findings_total",
                                                    (json_int_t) r->mitigated_findings)

@@ -164,6 +164,10 @@ report_write_text (const struct run_result *r, FILE *out, bool color)
                                      f->finalization_stack);
                 }
         }
+        if ((r->verdict == VERDICT_CRASH || r->verdict == VERDICT_HANG) && r->tool_frame)
+                fprintf (out, "%sqgc-check: this %s is in qgc-check itself, not in the app (at %s): "
+                              "please report it to the qgc-check developers with this output%s\n",
+                         s.bold, r->verdict == VERDICT_HANG ? "hang" : "crash", r->tool_frame, s.reset);
         if (r->verdict == VERDICT_HANG) {
                 fprintf (out, "  GIL held by: %s\n", r->gil_holder ? r->gil_holder : "unknown");
                 fprintf (out, "  GUI thread waits for: %s\n", r->gui_waiting ? r->gui_waiting : "unknown");

@@ -3,6 +3,7 @@
 
 #include "result.h"
 
+#include "dump.h"
 #include "suppressions.h"
 
 #include <signal.h>
@@ -354,6 +355,8 @@ result_build (struct run_result *r, const struct options *opts, uint32_t seed,
 
         if (sup->hang && r->dump)
                 diagnose_hang (r);
+        if (sup->hang || crash)
+                r->tool_frame = dump_tool_frame (r->dump, sup->hang);
 
         if (!r->error) {
                 if (atomic_load (&ch->error_set))
@@ -426,6 +429,7 @@ result_free (struct run_result *r)
         free ((char *) r->dump);
         free ((char *) r->gil_holder);
         free ((char *) r->gui_waiting);
+        free ((char *) r->tool_frame);
         if (r->crash_reason)
                 free ((char *) r->crash_reason);
 }

@@ -91,6 +91,8 @@ struct run_result {
         const char *dump;          /* stacks, crash or hang */
         const char *gil_holder;    /* hang: thread holding the GIL */
         const char *gui_waiting;   /* hang: what the GUI thread waits for */
+        const char *tool_frame;    /* crash or hang in qgc-check itself: the frame
+                                    * that puts it there (dump.h), else NULL */
         const char *binding;
         const char *qt_version;
         const char *qtcore_path;

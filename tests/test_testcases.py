@@ -41,6 +41,12 @@ def check_outcome(case, run, header):
     assert run.returncode == int(expect.get("exit", EXIT[report["verdict"]]))
     assert report["exit_code"] == run.returncode
     assert process_group_gone(report["runner_pid"]), "a process of the run survived it"
+    # No header allows a crash or a hang of qgc-check itself (its probe, its hooks,
+    # its crash handler): also=crash and also=hang are for the app's.
+    for part in ("crash", "hang"):
+        if report[part]:
+            assert report[part]["in_tool"] is False, (
+                f"{part} in qgc-check itself at {report[part]['tool_frame']}:\n{run.stderr[-3000:]}")
     if any(k in expect for k in ("class", "cause", "thread", "kind", "message", "risk")):
         found = matching_findings(report, expect)
         assert found, f"no finding matches {expect}: {report['findings'][:3]}"
