@@ -71,10 +71,32 @@ def _name_threads():
     threading.Thread._bootstrap_inner = _bootstrap_inner
 
 
+def _watch_current_test():
+    """pytest names the running test in os.environ (through os.putenv):
+    pass each new value on, so that findings name the test without reading
+    the environment from other threads."""
+    import os
+    putenv, unsetenv = os.putenv, os.unsetenv
+    key = "PYTEST_CURRENT_TEST"
+
+    def _putenv(name, value):
+        putenv(name, value)
+        if os.fsdecode(name) == key:
+            _qgc.set_current_test(os.fsdecode(value))
+
+    def _unsetenv(name):
+        unsetenv(name)
+        if os.fsdecode(name) == key:
+            _qgc.set_current_test(None)
+
+    os.putenv, os.unsetenv = _putenv, _unsetenv
+
+
 def run_script(path):
     """Returns (outcome, status) with outcome one of the _qgc.OUTCOME_*."""
     sys.meta_path.insert(0, _QtCoreWatcher)
     _name_threads()
+    _watch_current_test()
     abspath = os.path.abspath(path)
     sys.path.insert(0, os.path.dirname(os.path.realpath(path)))
     main = sys.modules["__main__"]
@@ -115,6 +137,7 @@ def run_module(name):
     import runpy
     sys.meta_path.insert(0, _QtCoreWatcher)
     _name_threads()
+    _watch_current_test()
     sys.path.insert(0, os.getcwd())
     _qgc.set_phase(_qgc.PHASE_SCRIPT)
     try:
@@ -125,18 +148,6 @@ def run_module(name):
         sys.excepthook(type(e), e, e.__traceback__.tb_next)
         return _qgc.OUTCOME_EXCEPTION, 1
     return _qgc.OUTCOME_RETURNED, 0
-
-
-def teardown():
-    """What Python's own exit does before the interpreter goes: the script's
-    atexit handlers, then its streams flushed."""
-    import atexit
-    atexit._run_exitfuncs()
-    for stream in (sys.stdout, sys.stderr):
-        try:
-            stream.flush()
-        except Exception:
-            pass
 
 
 def tool_loop():

@@ -12,6 +12,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -28,6 +29,15 @@ struct probe_thread_info {
         uint32_t stack;      /* current Python stack (string id) or 0 */
 };
 
+/* Where a Python call is: its frame and the instruction in it. */
+struct probe_frame_point {
+        const void *frame;
+        int lasti;
+};
+
+/* probe_host.stack_points: the thread has no Python state (any more). */
+#define probe_thread_gone ((size_t) -1)
+
 struct probe_host {
         double duration_s; /* 0: no limit */
         /* The findings channel, reached only through these calls: the
@@ -43,12 +53,19 @@ struct probe_host {
         void (*qt_loaded) (const char *version, const char *library_path);
         /* A qFatal message is about to abort the process. */
         void (*fatal_message) (const char *text);
-        /* Called in every QObject creation: the creation stack and the
-         * Python class of the wrapper being built, as string ids (0 if the
-         * thread runs no Python or holds no GIL). Must be cheap. */
-        void (*capture_creation) (uint32_t *stack, uint32_t *py_class);
-        /* Describes the calling thread; the stack only if want_stack. */
+        /* Called in every QObject creation: the creation stack as a string
+         * id and the innermost call (0 and null if the thread holds no GIL
+         * now). Cheap; never waits, never runs Python code, never starts a
+         * collection. */
+        void (*capture_creation) (uint32_t *stack, struct probe_frame_point *at);
+        /* GIL held: the calls of thread tid now, innermost first, at most
+         * max; probe_thread_gone if it has no Python state. */
+        size_t (*stack_points) (pid_t tid, struct probe_frame_point *out, size_t max);
+        /* Describes the calling thread; the stack only if want_stack and
+         * known without waiting. Never waits, never runs Python code. */
         void (*describe_thread) (struct probe_thread_info *info, bool want_stack);
+        /* A collection runs in another thread now (any thread). */
+        bool (*collecting_elsewhere) (void);
         /* Every GUI-thread tick (50 ms) of the event loop. */
         void (*gui_tick) (void);
         /* The application object exists (called in its thread). */
@@ -70,9 +87,8 @@ typedef bool (*probe_start_fn) (const struct probe_host *host, char *error, size
 
 bool qgc_probe_start (const struct probe_host *host, char *error, size_t size);
 
-/* Resolves the class names of objects created since the last call. Called
- * by the runner when a collection starts (GIL held): objects must be named
- * before a collection can destroy them. */
+/* Names the objects the calling thread created since its last call. Called
+ * by the runner when a collection starts in that thread (GIL held). */
 #define PROBE_RESOLVE_SYMBOL "qgc_probe_resolve_classes"
 typedef void (*probe_resolve_fn) (void);
 void qgc_probe_resolve_classes (void);

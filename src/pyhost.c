@@ -4,6 +4,7 @@
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
 #include <frameobject.h>
+#include <stdatomic.h>
 
 #include "pyhost.h"
 
@@ -29,6 +30,20 @@ static _Thread_local int gc_generation = -1;
 static _Thread_local uint32_t gc_trigger;
 static _Thread_local bool explicit_collect;
 static _Thread_local uint32_t cached_thread_name;
+static _Thread_local uint32_t gc_start_stack;
+/* The interpreter is being finalized: hooks no longer read its state. */
+static atomic_bool finalizing;
+
+void
+pyhost_finalizing (void)
+{
+        atomic_store (&finalizing, true);
+}
+/* Collections running now, in any thread: while one runs elsewhere, the
+ * binding may have released the GIL inside a C++ destructor there. */
+static atomic_uint collections_running;
+
+static uint32_t stack_text (void);
 
 bool
 pyhost_is_main_thread (void)
@@ -44,10 +59,16 @@ gc_callback (PyObject *self, PyObject *args)
         PyObject *phase, *info;
         if (!PyArg_ParseTuple (args, "OO", &phase, &info))
                 return NULL;
+        if (atomic_load (&finalizing))
+                Py_RETURN_NONE;
         if (PyUnicode_CompareWithASCIIString (phase, "start") == 0) {
                 PyObject *gen = PyDict_GetItemString (info, "generation");
                 gc_generation = gen ? (int) PyLong_AsLong (gen) : 2;
                 gc_trigger = explicit_collect ? GC_TRIGGER_EXPLICIT : GC_TRIGGER_AUTOMATIC;
+                atomic_fetch_add (&collections_running, 1);
+                /* A callback of the collector: allocating here starts no
+                 * collection (one is running). */
+                gc_start_stack = stack_text ();
                 atomic_fetch_add (&channel->stats.collections, 1);
                 bool off_gui = !pyhost_is_main_thread ();
                 if (off_gui)
@@ -59,9 +80,11 @@ gc_callback (PyObject *self, PyObject *args)
                 }
                 if (resolver)
                         resolver ();
-        } else {
+        } else if (gc_generation >= 0) {
+                atomic_fetch_sub (&collections_running, 1);
                 gc_generation = -1;
                 gc_trigger = GC_TRIGGER_NONE;
+                gc_start_stack = 0;
         }
         Py_RETURN_NONE;
 }
@@ -119,72 +142,45 @@ is_user_file (const char *file)
         return true;
 }
 
-/* Appends "file:line: in qualname\n" for one frame; false for a frame
- * that is not the user's. */
-static bool
+/* Appends "file:line: in qualname\n" for one frame of the user's code. */
+static void
 format_frame (PyCodeObject *code, int line, char *buf, size_t size, size_t *used)
 {
         const char *file = PyUnicode_AsUTF8 (code->co_filename);
         const char *name = PyUnicode_AsUTF8 (code->co_qualname);
         if (!file || !name) {
                 PyErr_Clear ();
-                return false;
+                return;
         }
         if (!is_user_file (file))
-                return false;
+                return;
         int n = snprintf (buf + *used, size - *used, "%s:%d: in %s\n", file, line, name);
         if (n > 0 && (size_t) n < size - *used)
                 *used += (size_t) n;
-        return true;
 }
 
-/* The Python class of `self` in a method frame, or NULL. */
-static PyTypeObject *
-frame_self_type (PyFrameObject *frame, PyCodeObject *code)
-{
-        if (code->co_argcount < 1)
-                return NULL;
-        PyObject *names = PyCode_GetVarnames (code);
-        if (!names)
-                goto fail;
-        bool is_self = PyTuple_GET_SIZE (names) > 0 &&
-                       PyUnicode_CompareWithASCIIString (PyTuple_GET_ITEM (names, 0), "self") == 0;
-        Py_DECREF (names);
-        if (!is_self)
-                return NULL;
-        PyObject *locals = PyFrame_GetLocals (frame);
-        if (!locals)
-                goto fail;
-        PyObject *self = PyMapping_GetItemString (locals, "self");
-        Py_DECREF (locals);
-        if (!self)
-                goto fail;
-        PyTypeObject *type = Py_TYPE (self);
-        Py_DECREF (self);
-        return type;
-fail:
-        PyErr_Clear ();
-        return NULL;
-}
-
+/* A stack is the sequence of (code object, instruction offset) of its
+ * frames, innermost first. Code objects are compared by address: every
+ * code object in the cache holds a reference, so an address there always
+ * names the same code object (a frame's address says nothing: CPython
+ * reuses frames for every call at the same depth). */
 struct stack_key {
         int depth;
         struct {
                 PyCodeObject *code;
-                int line; /* instruction offset (lasti) until formatted */
+                int lasti;
         } frames[MAX_FRAMES];
 };
 
 struct stack_entry {
         struct stack_key key;
         uint32_t text;
-        uint32_t py_class;
         bool used;
 };
 
-/* Distinct creation stacks are few; objects are many. Cache the text per
- * (code, line) sequence. Code objects in the cache are kept alive so that
- * their addresses stay unique. Only touched with the GIL held. */
+/* Distinct creation stacks are few; objects are many: the text of each
+ * distinct stack is formatted and interned once. Only touched with the
+ * GIL held. */
 static struct stack_entry *stack_cache;
 
 static uint32_t
@@ -193,7 +189,7 @@ hash_key (const struct stack_key *k)
         uint64_t h = 1469598103934665603ull;
         for (int i = 0; i < k->depth; i++) {
                 h = (h ^ (uintptr_t) k->frames[i].code) * 1099511628211ull;
-                h = (h ^ (uint64_t) k->frames[i].line) * 1099511628211ull;
+                h = (h ^ (uint64_t) k->frames[i].lasti) * 1099511628211ull;
         }
         return (uint32_t) (h ^ (h >> 32));
 }
@@ -204,200 +200,157 @@ same_stack (const struct stack_key *a, const struct stack_key *b)
         if (a->depth != b->depth)
                 return false;
         for (int i = 0; i < a->depth; i++)
-                if (a->frames[i].code != b->frames[i].code || a->frames[i].line != b->frames[i].line)
+                if (a->frames[i].code != b->frames[i].code || a->frames[i].lasti != b->frames[i].lasti)
                         return false;
         return true;
 }
 
-/* Walks the current thread's frames. Returns the innermost frame (new
- * reference) for the caller to inspect, or NULL. */
-static PyFrameObject *
+/* Reads the calling thread's frames (GIL held). Borrowed code pointers:
+ * the frames keep them alive while the caller looks. */
+static void
 read_stack (struct stack_key *key)
 {
         key->depth = 0;
         PyFrameObject *frame = PyEval_GetFrame ();
-        if (!frame)
-                return NULL;
-        Py_INCREF (frame);
-        PyFrameObject *innermost = frame;
-        Py_INCREF (innermost);
+        Py_XINCREF (frame);
         while (frame && key->depth < MAX_FRAMES) {
                 PyCodeObject *code = PyFrame_GetCode (frame);
                 key->frames[key->depth].code = code;
                 /* The instruction offset, not the line: computing a line
                  * scans the line table, and only distinct stacks need it. */
-                key->frames[key->depth].line = PyFrame_GetLasti (frame);
+                key->frames[key->depth].lasti = PyFrame_GetLasti (frame);
                 key->depth++;
-                Py_DECREF (code); /* the frame keeps it alive meanwhile */
-                PyFrameObject *back = PyFrame_GetBack (frame);
-                Py_DECREF (frame);
-                frame = back;
-        }
-        Py_XDECREF (frame);
-        return innermost;
-}
-
-static void
-lookup_stack (uint32_t *stack, uint32_t *py_class)
-{
-        struct stack_key key;
-        PyFrameObject *innermost = read_stack (&key);
-        if (!innermost)
-                return;
-        if (!stack_cache)
-                stack_cache = calloc (STACK_BUCKETS, sizeof *stack_cache);
-        if (!stack_cache)
-                goto out;
-        uint32_t h = hash_key (&key);
-        struct stack_entry *e = NULL;
-        for (uint32_t i = 0; i < 64; i++) {
-                e = &stack_cache[(h + i) & (STACK_BUCKETS - 1)];
-                if (!e->used || same_stack (&e->key, &key))
-                        break;
-                e = NULL;
-        }
-        if (e && e->used) {
-                *stack = e->text;
-                *py_class = e->py_class;
-                goto out;
-        }
-
-        char text[4096];
-        size_t used = 0;
-        text[0] = '\0';
-        PyTypeObject *self_type = NULL;
-        bool seen_user = false;
-        PyFrameObject *frame = innermost;
-        Py_INCREF (frame);
-        for (int i = 0; i < key.depth && frame; i++) {
-                PyCodeObject *code = PyFrame_GetCode (frame);
-                bool user = format_frame (code, PyCode_Addr2Line (code, key.frames[i].line), text,
-                                          sizeof text, &used);
-                /* The wrapper being built is `self` of the innermost
-                 * method of the user's code (LegendEntry.__init__). */
-                if (user && !seen_user) {
-                        seen_user = true;
-                        self_type = frame_self_type (frame, code);
-                }
                 Py_DECREF (code);
                 PyFrameObject *back = PyFrame_GetBack (frame);
                 Py_DECREF (frame);
                 frame = back;
         }
         Py_XDECREF (frame);
-        *py_class = 0;
-        if (self_type) {
-                PyObject *q = PyType_GetQualName (self_type);
-                const char *s = q ? PyUnicode_AsUTF8 (q) : NULL;
-                if (s)
-                        *py_class = channel_intern (channel, s);
-                Py_XDECREF (q);
-                PyErr_Clear ();
+}
+
+/* The interned text of the calling thread's Python stack, or 0. */
+static uint32_t
+stack_text (void)
+{
+        struct stack_key key;
+        read_stack (&key);
+        if (key.depth == 0)
+                return 0;
+        if (!stack_cache)
+                stack_cache = calloc (STACK_BUCKETS, sizeof *stack_cache);
+        struct stack_entry *e = NULL;
+        if (stack_cache) {
+                uint32_t h = hash_key (&key);
+                for (uint32_t i = 0; i < 64; i++) {
+                        struct stack_entry *c = &stack_cache[(h + i) & (STACK_BUCKETS - 1)];
+                        if (!c->used || same_stack (&c->key, &key)) {
+                                e = c;
+                                break;
+                        }
+                }
+                if (e && e->used)
+                        return e->text;
         }
-        *stack = channel_intern (channel, text);
+        char text[4096];
+        size_t used = 0;
+        text[0] = '\0';
+        for (int i = 0; i < key.depth; i++)
+                format_frame (key.frames[i].code, PyCode_Addr2Line (key.frames[i].code, key.frames[i].lasti),
+                              text, sizeof text, &used);
+        uint32_t id = channel_intern (channel, text);
         if (e) {
                 for (int i = 0; i < key.depth; i++)
                         Py_INCREF (key.frames[i].code);
                 e->key = key;
-                e->text = *stack;
-                e->py_class = *py_class;
+                e->text = id;
                 e->used = true;
         }
-out:
-        Py_DECREF (innermost);
+        return id;
 }
 
-/* The hot path: a loop creating objects creates them from the same frame
- * at the same instruction, called from the same caller. A small per-thread
- * cache keyed on (frame, instruction, caller frame, caller instruction)
- * answers without walking the stack; both frames are alive while we look,
- * so the key names this very call chain. */
-#define HOT_ENTRIES 16
-
-struct hot_entry {
-        PyFrameObject *frame, *back;
-        int lasti, back_lasti;
-        uint32_t stack, py_class;
-};
-
-static _Thread_local struct hot_entry hot[HOT_ENTRIES];
-
-void
-pyhost_capture_creation (uint32_t *stack, uint32_t *py_class)
+/* Reading frames materialises frame objects, which are tracked by the
+ * collector: inside a Qt hook an allocation must not start a collection
+ * (its destructions would run inside the hook, unreported). Automatic
+ * collection is held off while the calling thread, holding the GIL, reads
+ * its own state: no other thread can observe the switch. */
+static uint32_t
+stack_text_without_collecting (void)
 {
-        *stack = 0;
-        *py_class = 0;
-        if (!PyGILState_Check ())
-                return;
-        PyFrameObject *frame = PyEval_GetFrame ();
-        if (!frame)
-                return;
-        PyFrameObject *back = PyFrame_GetBack (frame);
-        struct hot_entry key = { frame, back, PyFrame_GetLasti (frame),
-                                 back ? PyFrame_GetLasti (back) : -1, 0, 0 };
-        Py_XDECREF (back);
-        struct hot_entry *e = &hot[(((uintptr_t) frame >> 4) ^ (uintptr_t) key.lasti) % HOT_ENTRIES];
-        if (e->frame == key.frame && e->back == key.back && e->lasti == key.lasti &&
-            e->back_lasti == key.back_lasti) {
-                *stack = e->stack;
-                *py_class = e->py_class;
-                return;
-        }
+        int was_enabled = PyGC_Disable ();
         PyObject *et, *ev, *tb;
         PyErr_Fetch (&et, &ev, &tb);
-        lookup_stack (stack, py_class);
+        uint32_t id = stack_text ();
         PyErr_Restore (et, ev, tb);
-        key.stack = *stack;
-        key.py_class = *py_class;
-        *e = key;
+        if (was_enabled)
+                PyGC_Enable ();
+        return id;
 }
 
-/* Python's own name for the calling thread, without creating a dummy
- * Thread object as threading.current_thread() would. */
+void
+pyhost_capture_creation (uint32_t *stack, struct probe_frame_point *at)
+{
+        *stack = 0;
+        at->frame = NULL;
+        at->lasti = 0;
+        /* Only a thread that already holds the GIL runs Python code now;
+         * a hook never waits for it. */
+        if (atomic_load (&finalizing) || !PyGILState_Check ())
+                return;
+        *stack = stack_text_without_collecting ();
+        /* Materialised by the walk above: the frame object lives as long
+         * as the frame runs. */
+        PyFrameObject *frame = PyEval_GetFrame ();
+        if (frame) {
+                at->frame = frame;
+                at->lasti = PyFrame_GetLasti (frame);
+        }
+}
+
+size_t
+pyhost_stack_points (pid_t tid, struct probe_frame_point *out, size_t max)
+{
+        if (atomic_load (&finalizing))
+                return probe_thread_gone;
+        PyThreadState *ts = PyInterpreterState_ThreadHead (PyInterpreterState_Get ());
+        while (ts && (pid_t) ts->native_thread_id != tid)
+                ts = PyThreadState_Next (ts);
+        if (!ts)
+                return probe_thread_gone;
+        /* Another thread's frames, read as sys._current_frames() does: it
+         * holds no GIL, so it cannot change them now. */
+        int was_enabled = PyGC_Disable ();
+        PyObject *et, *ev, *tb;
+        PyErr_Fetch (&et, &ev, &tb);
+        size_t n = 0;
+        PyFrameObject *frame = PyThreadState_GetFrame (ts);
+        while (frame && n < max) {
+                out[n].frame = frame;
+                out[n].lasti = PyFrame_GetLasti (frame);
+                n++;
+                PyFrameObject *back = PyFrame_GetBack (frame);
+                Py_DECREF (frame);
+                frame = back;
+        }
+        Py_XDECREF (frame);
+        PyErr_Restore (et, ev, tb);
+        if (was_enabled)
+                PyGC_Enable ();
+        return n;
+}
+
+/* Python's name for the calling thread, as the thread recorded it when it
+ * started (bootstrap.py), read without running Python code. */
 static uint32_t
 python_thread_name (void)
 {
         if (cached_thread_name)
                 return cached_thread_name;
-        uint32_t id = 0;
-        static PyObject *module_name;
-        if (!module_name)
-                module_name = PyUnicode_InternFromString ("threading");
-        PyObject *threading = module_name ? PyImport_GetModule (module_name) : NULL;
-        PyObject *active = threading ? PyObject_GetAttrString (threading, "_active") : NULL;
-        PyObject *ident = PyLong_FromUnsignedLong (PyThread_get_thread_ident ());
-        PyObject *thread = (active && ident) ? PyObject_GetItem (active, ident) : NULL;
-        PyObject *name = thread ? PyObject_GetAttrString (thread, "name") : NULL;
-        const char *s = name ? PyUnicode_AsUTF8 (name) : NULL;
-        if (s)
-                id = cached_thread_name = channel_intern (channel, s);
+        const char *name = channel_thread_name (channel, PyThread_get_thread_ident ());
+        if (name)
+                cached_thread_name = channel_intern (channel, name);
         else if (pyhost_is_main_thread ())
-                id = channel_intern (channel, "MainThread"); /* threading not imported yet */
-        Py_XDECREF (name);
-        Py_XDECREF (thread);
-        Py_XDECREF (ident);
-        Py_XDECREF (active);
-        Py_XDECREF (threading);
-        PyErr_Clear ();
-        return id;
-}
-
-static uint32_t
-current_stack_text (void)
-{
-        struct stack_key key;
-        PyFrameObject *frame = read_stack (&key);
-        if (!frame)
-                return 0;
-        char text[4096];
-        size_t used = 0;
-        text[0] = '\0';
-        for (int i = 0; i < key.depth; i++)
-                format_frame (key.frames[i].code,
-                              PyCode_Addr2Line (key.frames[i].code, key.frames[i].line), text,
-                              sizeof text, &used);
-        Py_DECREF (frame);
-        return channel_intern (channel, text);
+                cached_thread_name = channel_intern (channel, "MainThread");
+        return cached_thread_name;
 }
 
 void
@@ -407,21 +360,27 @@ pyhost_describe_thread (struct probe_thread_info *info, bool want_stack)
         info->gc_trigger = gc_trigger;
         info->name = 0;
         info->stack = 0;
+        if (atomic_load (&finalizing))
+                return;
         info->has_python = PyGILState_GetThisThreadState () != NULL;
         if (!info->has_python)
                 return;
-        /* Registration (no stack wanted) never waits for the GIL; a finding
-         * may, as any Qt callback into Python would. */
-        if (!want_stack && !PyGILState_Check ())
-                return;
-        PyGILState_STATE state = PyGILState_Ensure ();
-        PyObject *et, *ev, *tb;
-        PyErr_Fetch (&et, &ev, &tb);
         info->name = python_thread_name ();
-        if (want_stack)
-                info->stack = current_stack_text ();
-        PyErr_Restore (et, ev, tb);
-        PyGILState_Release (state);
+        if (!want_stack)
+                return;
+        if (PyGILState_Check ())
+                info->stack = stack_text_without_collecting ();
+        else if (gc_generation >= 0)
+                /* A binding that releases the GIL around C++ destructors
+                 * (PySide6): the stack has not changed since the
+                 * collection started in this thread. */
+                info->stack = gc_start_stack;
+}
+
+bool
+pyhost_collecting_elsewhere (void)
+{
+        return atomic_load (&collections_running) > (gc_generation >= 0 ? 1u : 0u);
 }
 
 void

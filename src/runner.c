@@ -88,20 +88,30 @@ host_intern (const char *s)
         return channel_intern (channel, s);
 }
 
-/* The test running when it happened: pytest keeps its id in the
- * environment (no plugin needed). "tests/t.py::test_x (call)" -> the id. */
-static uint32_t
-current_test (void)
+/* The test running now: pytest keeps its id in the environment, which it
+ * sets through os.putenv; bootstrap.py passes each new value here (in the
+ * thread that sets it). Hooks read the id, never the environment: getenv
+ * races with a setenv in another thread. */
+static _Atomic uint32_t current_test;
+
+static PyObject *
+qgc_set_current_test (PyObject *self, PyObject *arg)
 {
-        const char *t = getenv ("PYTEST_CURRENT_TEST");
-        if (!t || !*t)
-                return 0;
-        char buf[512];
-        snprintf (buf, sizeof buf, "%s", t);
-        char *phase = strrchr (buf, ' ');
-        if (phase && phase[1] == '(')
-                *phase = '\0';
-        return channel_intern (channel, buf);
+        uint32_t id = 0;
+        if (arg != Py_None) {
+                const char *t = PyUnicode_AsUTF8 (arg);
+                if (!t)
+                        return NULL;
+                /* "tests/t.py::test_x (call)" -> the id. */
+                char buf[512];
+                snprintf (buf, sizeof buf, "%s", t);
+                char *phase = strrchr (buf, ' ');
+                if (phase && phase[1] == '(')
+                        *phase = '\0';
+                id = channel_intern (channel, buf);
+        }
+        atomic_store (&current_test, id);
+        Py_RETURN_NONE;
 }
 
 static void
@@ -110,7 +120,7 @@ host_add_finding (const struct finding *f)
         if (detached)
                 return;
         struct finding copy = *f;
-        copy.test = current_test ();
+        copy.test = atomic_load (&current_test);
         channel_add_finding (channel, &copy);
 }
 
@@ -220,6 +230,8 @@ static struct probe_host host = {
         .fatal_message = host_fatal_message,
         .capture_creation = pyhost_capture_creation,
         .describe_thread = pyhost_describe_thread,
+        .collecting_elsewhere = pyhost_collecting_elsewhere,
+        .stack_points = pyhost_stack_points,
         .app_started = host_app_started,
         .stop_stress = stress_stop,
         .stress_running = stress_running,
@@ -380,6 +392,7 @@ static PyMethodDef qgc_methods[] = {
         { "gc_disable", qgc_gc_disable, METH_NOARGS, NULL },
         { "count_deferred", qgc_count_deferred, METH_NOARGS, NULL },
         { "thread_started", qgc_thread_started, METH_O, NULL },
+        { "set_current_test", qgc_set_current_test, METH_O, NULL },
         { "set_error", qgc_set_error, METH_O, NULL },
         { "report_at_risk", qgc_report_at_risk, METH_VARARGS, NULL },
         { NULL, NULL, 0, NULL },
@@ -531,7 +544,16 @@ runner_main (const struct runner_config *cfg)
         atomic_store (&channel->phase, PHASE_TEARDOWN);
         atomic_store (&channel->outcome, (uint32_t) outcome);
         atomic_store (&channel->script_status, status);
-        call_bootstrap ("teardown", NULL);
+        /* Leave as `python3 SCRIPT` does: wait for the script's non-daemon
+         * threads, run its atexit handlers, finalize its modules (their
+         * objects' __del__, unclosed files flushed). From here on the
+         * probe's hooks no longer read Python state. */
+        Py_XDECREF (bootstrap);
+        bootstrap = NULL;
+        pyhost_finalizing ();
+        if (Py_FinalizeEx () < 0 && status == 0)
+                status = 120; /* what python3 exits with when flushing fails */
+        atomic_store (&channel->script_status, status);
         atomic_store (&channel->phase, PHASE_DONE);
         fflush (NULL);
         _exit (status);

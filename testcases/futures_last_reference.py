@@ -1,5 +1,5 @@
 # qgc-check-expect: verdict=clean
-# qgc-check-expect-PySide6: verdict=race class=Payload cause=refcount thread=ThreadPoolExecutor-*
+# qgc-check-expect-PySide6: verdict=race class=QObject pyclass=Payload cause=refcount thread=ThreadPoolExecutor-*
 # qgc-check-args: --duration 2
 # The GUI thread hands a QObject to a concurrent.futures worker and drops its own reference:
 # the worker drops the last one. PyQt6 defers the deletion to the owning thread (clean);

@@ -1,4 +1,4 @@
-# qgc-check-expect: verdict=race class=Blinker cause=cyclic-gc risk=high evidence=active-timers also=crash
+# qgc-check-expect: verdict=race class=QGraphicsObject pyclass=Blinker cause=cyclic-gc risk=high evidence=active-timers also=crash
 # qgc-check-args: --duration 2
 # A graphics item in a cycle owns a QGraphicsObject child with a running timer: a worker's
 # collection destroys it while its timer is registered with the GUI thread's dispatcher (a

@@ -1,4 +1,4 @@
-# qgc-check-expect: verdict=race class=Receiver cause=cyclic-gc risk=high evidence=posted-events also=crash,hang
+# qgc-check-expect: verdict=race class=QGraphicsObject pyclass=Receiver cause=cyclic-gc risk=high evidence=posted-events also=crash,hang
 # qgc-check-args: --duration 2
 # A graphics item in a reference cycle owns a child graphics object that receives custom
 # events: the GUI thread posts the child an event and, before its event loop delivers it,

@@ -1,5 +1,5 @@
 # qgc-check-expect: verdict=clean
-# qgc-check-expect-PySide6: verdict=race class=Node cause=cyclic-gc thread=qgc-stress-*
+# qgc-check-expect-PySide6: verdict=race class=QObject pyclass=Node cause=cyclic-gc thread=qgc-stress-*
 # qgc-check-args: --duration 2
 # qgc-check-stdout-PyQt6: ^deferred-deletions: [1-9]
 # Plain QObject subclasses in self-cycles: PyQt6 defers their deletion (deleteLater) when a worker

@@ -1,4 +1,4 @@
-# qgc-check-expect: verdict=race class=Badge thread=loader risk=high evidence=in-scene also=crash
+# qgc-check-expect: verdict=race class=QGraphicsObject pyclass=Badge thread=loader risk=high evidence=in-scene also=crash
 # qgc-check-args: --duration 2
 # A background loader replaces the markers of a live scene: the GUI thread adds a batch to
 # its scene and waits while the loader thread deletes the previous one, still in the

@@ -13,7 +13,10 @@ CYCLIC = ["graphics_item_cycle", "no_event_loop", "del_stops_timer"]
 def test_python_class_and_creation_site():
     run = run_tool("--duration", "1", TESTCASES / "graphics_item_cycle.py")
     f = next(f for f in run.report["findings"] if f["class"] == "QGraphicsTextItem")
-    assert f["python_class"] == "LegendEntry"
+    # The text item is an instance of the binding's own class, made inside
+    # LegendEntry.__init__: it has no Python subclass (LegendEntry is the
+    # graphics item that made it, not its class).
+    assert f["python_class"] is None
     assert f["creation_site"]["function"] == "LegendEntry.__init__"
     assert f["creation_site"]["line"] == 14
     assert [fr["function"] for fr in f["creation_stack"][:3]] == [
@@ -189,3 +192,68 @@ def test_event_loop_lateness_is_measured(tmp_script):
     assert 300 <= loop["lateness_max_ms"] < 1000
     assert loop["lateness_p50_ms"] < 300
     assert loop["lateness_p50_ms"] <= loop["lateness_p99_ms"] <= loop["lateness_max_ms"]
+
+
+FACTORY = """
+import sys
+from _qt import QApplication, QGraphicsObject, QGraphicsRectItem, QRectF, QTimer
+
+
+class Alpha(QGraphicsObject):
+    def boundingRect(self):
+        return QRectF()
+
+    def paint(self, *args):
+        pass
+
+
+class Beta(Alpha):
+    pass
+
+
+class Holder(QGraphicsRectItem):
+    def __init__(self):
+        super().__init__()
+        self.me = self  # a cycle: only the collector frees it
+        self.timer = QTimer()  # made in a method of Holder: its class is QTimer, no subclass
+        self.timer.setParent(None)
+
+
+def make(classes, parent):
+    for cls in classes:
+        cls(parent)  # several classes from one call site
+
+
+def tick():
+    for _ in range(5):
+        make((Alpha, Beta) * 3, Holder())
+
+
+app = QApplication(sys.argv)
+t = QTimer()
+t.timeout.connect(tick)
+t.start(5)
+app.exec()
+"""
+
+
+def test_python_class_is_the_objects_own_for_several_classes_from_one_call_site(tmp_script):
+    """Objects of several classes made at one call site (a factory) are each
+    reported as their own class; a binding-class object made in a subclass's
+    method has no Python class."""
+    s = tmp_script(FACTORY)
+    import shutil
+    shutil.copy(TESTCASES / "_qt.py", s.parent)
+    run = run_tool("--duration", "2", s)
+    found = [f for f in run.report["findings"] if f["kind"] == "off-thread-finalization"
+             and f["creation_site"] and f["creation_site"]["line"] == 28]
+    by_class = {}
+    for f in found:
+        by_class[f["python_class"]] = by_class.get(f["python_class"], 0) + f["count"]
+    assert by_class.get("Alpha", 0) > 0 and by_class.get("Beta", 0) > 0, by_class
+    assert set(by_class) <= {"Alpha", "Beta"}, by_class
+    assert all(f["class"] == "QGraphicsObject" for f in found)
+    # Each makes as many of one as of the other: neither name hides the other.
+    assert 0.5 < by_class["Alpha"] / by_class["Beta"] < 2, by_class
+    timers = [f for f in run.report["findings"] if f["class"] == "QTimer"]
+    assert all(f["python_class"] is None for f in timers), timers

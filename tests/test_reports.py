@@ -25,7 +25,7 @@ def test_terminal_report_key_lines():
     lines = run.stderr.splitlines()
     verdict = [l for l in lines if l.startswith("qgc-check: race:")]
     assert len(verdict) == 1
-    assert any(l.startswith("QGraphicsTextItem (Python class LegendEntry) owned by MainThread, "
+    assert any(l.startswith("QGraphicsTextItem owned by MainThread, "
                             "destroyed in qgc-stress-") for l in lines)
     assert any(l.strip().startswith("created at ") and "graphics_item_cycle.py:14: in LegendEntry.__init__" in l
                for l in lines)

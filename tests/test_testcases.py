@@ -15,7 +15,8 @@ EXIT = {"clean": 0, "race": 1, "error": 3, "crash": 4, "hang": 5, "incomplete": 
 
 def matching_findings(report, expect):
     found = report["findings"]
-    for key, field in (("class", "class"), ("cause", "cause"), ("kind", "kind")):
+    for key, field in (("class", "class"), ("pyclass", "python_class"), ("cause", "cause"),
+                       ("kind", "kind")):
         if key in expect:
             found = [f for f in found if f[field] == expect[key]]
     if "thread" in expect:
@@ -47,7 +48,7 @@ def check_outcome(case, run, header):
         if report[part]:
             assert report[part]["in_tool"] is False, (
                 f"{part} in qgc-check itself at {report[part]['tool_frame']}:\n{run.stderr[-3000:]}")
-    if any(k in expect for k in ("class", "cause", "thread", "kind", "message", "risk")):
+    if any(k in expect for k in ("class", "pyclass", "cause", "thread", "kind", "message", "risk")):
         found = matching_findings(report, expect)
         assert found, f"no finding matches {expect}: {report['findings'][:3]}"
         for f in found:

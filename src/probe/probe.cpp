@@ -7,6 +7,7 @@
  */
 #include "config.h"
 
+#include <QtCore/QAbstractEventDispatcher>
 #include <QtCore/QCoreApplication>
 #include <QtCore/QMetaObject>
 #include <QtCore/QObject>
@@ -28,6 +29,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "object-table.h"
 #include "probe.h"
 
 /* Exported by QtCore of every Qt 6 as qtHookData@@Qt_6; declared here
@@ -63,14 +65,18 @@ QtMessageHandler prev_message_handler;
 using IsCurrentFn = bool (*) (const QThread *);
 IsCurrentFn is_current_thread_fn;
 
-struct Collateral;
+struct Collateral {
+        uint32_t children;
+        uint32_t evidence;
+};
 
 /* Everything the hooks keep per thread, in one thread-local block: the
  * probe is a dlopened module, where every thread-local access is a call. */
 struct PerThread {
         bool in_hook;
         bool registered;
-        QThread *self; /* QThread::currentThread(), once known */
+        QThread *self; /* this thread's QThread, once an object made here said */
+        pid_t tid;
         /* Qt's own warnings in ~QObject/~QTimer/~QSocketNotifier say that
          * the object dying in this thread still had timers or notifiers:
          * evidence for the next destruction hook of this thread (the
@@ -80,111 +86,36 @@ struct PerThread {
          * own hook fires: they are counted into the parent's finding
          * rather than reported one by one. Parent -> children so far. */
         std::unordered_map<QObject *, Collateral> *collateral;
+        ~PerThread ();
 };
 thread_local PerThread per_thread;
 
 struct ObjectInfo {
-        const char *qt_class; /* static string of the meta-object, or null */
+        /* Resolved in the creating thread once the object is complete:
+         * the C++ class (the most derived static meta-object) and the
+         * Python subclass that the binding built it for, if any. */
+        const char *qt_class; /* static string, or null until resolved */
+        uint32_t py_class;    /* string id, 0: none or not resolved */
         uint32_t creation_stack;
-        uint32_t py_class;
+        pid_t creator;
+        probe_frame_point created_at; /* the Python call that made it, if any */
 };
 
 struct ThreadInfo {
-        uint32_t name; /* Python's name when the thread first made a QObject */
+        uint32_t name; /* string id, 0 until known */
         pid_t tid;
+        bool ended; /* the OS thread has exited */
 };
 
-/* Every live QObject -> what we know of it. Open addressing with linear
- * probing and tombstones: no allocation per object on the hot path. */
-class ObjectTable
-{
-public:
-        ObjectInfo *find (QObject *key)
-        {
-                if (!buckets.size ())
-                        return nullptr;
-                for (size_t i = hash (key);; i = (i + 1) & mask ()) {
-                        Slot &s = buckets[i];
-                        if (s.key == key)
-                                return &s.info;
-                        if (s.key == nullptr)
-                                return nullptr;
-                }
-        }
-
-        void insert (QObject *key, const ObjectInfo &info)
-        {
-                if ((used + 1) * 2 > buckets.size ())
-                        grow ();
-                size_t i = hash (key);
-                Slot *tomb = nullptr;
-                for (;; i = (i + 1) & mask ()) {
-                        Slot &s = buckets[i];
-                        if (s.key == key) {
-                                s.info = info;
-                                return;
-                        }
-                        if (s.key == tombstone () && !tomb)
-                                tomb = &s;
-                        if (s.key == nullptr)
-                                break;
-                }
-                Slot &target = tomb ? *tomb : buckets[i];
-                if (!tomb)
-                        used++;
-                target.key = key;
-                target.info = info;
-                live++;
-        }
-
-        bool take (QObject *key, ObjectInfo *out)
-        {
-                ObjectInfo *info = find (key);
-                if (!info)
-                        return false;
-                *out = *info;
-                Slot *slot = reinterpret_cast<Slot *> (reinterpret_cast<char *> (info) - offsetof (Slot, info));
-                slot->key = tombstone ();
-                live--;
-                return true;
-        }
-
-private:
-        struct Slot {
-                QObject *key;
-                ObjectInfo info;
-        };
-        std::vector<Slot> buckets;
-        size_t used = 0; /* live + tombstones */
-        size_t live = 0;
-
-        static QObject *tombstone () { return reinterpret_cast<QObject *> (uintptr_t (1)); }
-        size_t mask () const { return buckets.size () - 1; }
-        size_t hash (QObject *key) const
-        {
-                uintptr_t k = reinterpret_cast<uintptr_t> (key);
-                return (size_t) ((k >> 4) * 0x9e3779b97f4a7c15ull >> 16) & mask ();
-        }
-        void grow ()
-        {
-                std::vector<Slot> old;
-                old.swap (buckets);
-                size_t size = 1024;
-                while (size < live * 4)
-                        size *= 2;
-                buckets.assign (size, Slot { nullptr, ObjectInfo {} });
-                used = live = 0;
-                for (Slot &s : old)
-                        if (s.key && s.key != tombstone ())
-                                insert (s.key, s.info);
-        }
-};
-
-std::mutex lock; /* guards everything below; never held across Python */
-ObjectTable objects;
-std::vector<QObject *> pending; /* class not resolved yet */
+/* Guards everything below. Never held across Python, and taken inside
+ * hooks only around table updates: nothing that waits is called under it. */
+std::mutex lock;
+qgc::ObjectTable<QObject, ObjectInfo> objects;
 std::unordered_map<const QThread *, ThreadInfo> threads;
-std::atomic<bool> resolve_posted;
+/* Meta-object -> static (in a loaded library: a C++ class) or dynamic
+ * (made at run time by the binding for a Python subclass). */
+std::unordered_map<const QMetaObject *, bool> meta_static;
+QThread *gui_thread;
 
 /* Graphics objects: the scene each was in when the GUI thread last looked
  * (a graphics item leaves its scene inside ~QGraphicsItem, before the
@@ -227,17 +158,6 @@ current_tid ()
         return (pid_t) syscall (SYS_gettid);
 }
 
-/* In a hook (re-entry guarded): currentThread() may create the thread's
- * QAdoptedThread; its result is then the same for the thread's life. */
-bool
-is_current (PerThread &me, QThread *thread)
-{
-        if (is_current_thread_fn)
-                return is_current_thread_fn (thread);
-        if (!me.self)
-                me.self = QThread::currentThread ();
-        return me.self == thread;
-}
 
 /* Registered QThreads, so that a dying object is looked up in `threads`
  * only when it may be one: one bit per hash of the address. */
@@ -248,12 +168,6 @@ filter_bit (const void *p)
 {
         return (unsigned) ((reinterpret_cast<uintptr_t> (p) >> 4) * 0x9e3779b97f4a7c15ull >> 54);
 }
-
-/* Objects created by Python code (the GIL held, a Python frame present)
- * are complete whenever another thread holds the GIL; objects created by
- * native code may still be under construction or destruction elsewhere,
- * so only the GUI thread's timer names those. */
-std::vector<QObject *> pending_native;
 
 const void *
 vptr_of (const QObject *obj)
@@ -268,6 +182,15 @@ struct ObjectData : QObject {
         static int posted_events (const QObject *obj)
         {
                 return static_cast<const ObjectData *> (obj)->d_ptr->postedEvents.loadRelaxed ();
+        }
+        /* ~QObject (and ~QWidget) set wasDeleted first and
+         * isDeletingChildren while they delete the children: a child
+         * dying with either set on its parent dies of its parent's
+         * destruction, whatever the parent's class. */
+        static bool dying (const QObject *obj)
+        {
+                const QObjectData *d = static_cast<const ObjectData *> (obj)->d_ptr.data ();
+                return d->wasDeleted || d->isDeletingChildren;
         }
 };
 
@@ -303,31 +226,179 @@ as_graphics_item (QObject *obj)
         return static_cast<const QGraphicsItem *> (static_cast<QGraphicsObject *> (obj));
 }
 
+/* Under the lock: a graphics object starts being looked at each tick. */
 void
-resolve_list (std::vector<QObject *> &list)
+watch_graphics (QObject *obj)
 {
-        for (QObject *obj : list) {
-                /* A destroyed object left the table under this lock, so the
-                 * pointer is live. */
-                if (ObjectInfo *info = objects.find (obj)) {
-                        const QMetaObject *meta = obj->metaObject ();
-                        const QMetaObject *graphics = graphics_object_meta.load (std::memory_order_acquire);
-                        info->qt_class = meta->className ();
-                        if (graphics && meta->inherits (graphics) && !item_scene.count (obj)) {
-                                uint32_t slot;
-                                if (free_graphics_slots.empty ()) {
-                                        slot = (uint32_t) graphics_slots.size ();
-                                        graphics_slots.push_back (obj);
-                                } else {
-                                        slot = free_graphics_slots.back ();
-                                        free_graphics_slots.pop_back ();
-                                        graphics_slots[slot] = obj;
-                                }
-                                item_scene.emplace (obj, GraphicsEntry { nullptr, slot });
+        if (item_scene.count (obj))
+                return;
+        uint32_t slot;
+        if (free_graphics_slots.empty ()) {
+                slot = (uint32_t) graphics_slots.size ();
+                graphics_slots.push_back (obj);
+        } else {
+                slot = free_graphics_slots.back ();
+                free_graphics_slots.pop_back ();
+                graphics_slots[slot] = obj;
+        }
+        item_scene.emplace (obj, GraphicsEntry { nullptr, slot });
+}
+
+constexpr int max_meta_depth = 32;
+
+/* Under the lock: the meta-object chain of a complete object, or 0 if it
+ * is being destroyed in another thread (a binding may release the GIL
+ * around a C++ destructor, and a slot on destroyed() waits for it there):
+ * ~QObject has begun, or the object's vtable changed while we looked, as
+ * it does at each base class's destructor. Left unnamed then. */
+int
+meta_chain (QObject *obj, const QMetaObject **chain)
+{
+        if (ObjectData::dying (obj))
+                return 0;
+        const void *before = vptr_of (obj);
+        int n = 0;
+        for (const QMetaObject *m = obj->metaObject (); m && n < max_meta_depth; m = m->superClass ())
+                chain[n++] = m;
+        if (vptr_of (obj) != before || ObjectData::dying (obj))
+                return 0;
+        return n;
+}
+
+/* Objects not named yet whose creation point is known (they were made
+ * by Python code) can be named by any thread holding the GIL once that
+ * call has returned; the others only by their creator. */
+struct Pending {
+        std::vector<QObject *> python;
+        std::vector<QObject *> native;
+};
+std::unordered_map<pid_t, Pending> pending;
+
+bool
+same_point (const probe_frame_point &a, const probe_frame_point &b)
+{
+        return a.frame == b.frame && a.lasti == b.lasti;
+}
+
+/* Names objects at a point where the calling thread holds the GIL (if it
+ * runs Python) and is not inside a constructor of theirs: its own objects
+ * (it is at its event loop, or starting a collection), and objects other
+ * threads made from Python code whose creating call has returned (that
+ * thread's stack no longer holds the frame at the creating instruction;
+ * with the GIL held here, it cannot start a new call meanwhile).
+ *
+ * The class comes from the meta-object chain: dynamic meta-objects (not
+ * inside any loaded library) are the binding's Python subclasses, the
+ * first static one is the C++ class. metaObject() of a binding's subclass
+ * may read its Python wrapper: the GIL is held. */
+void
+resolve_now ()
+{
+        PerThread &me = per_thread;
+        if (!me.tid)
+                me.tid = current_tid ();
+        std::vector<QObject *> todo;
+        std::vector<std::pair<pid_t, std::vector<QObject *>>> others;
+        {
+                std::lock_guard<std::mutex> guard (lock);
+                for (auto &p : pending) {
+                        if (p.first == me.tid) {
+                                todo.insert (todo.end (), p.second.python.begin (), p.second.python.end ());
+                                todo.insert (todo.end (), p.second.native.begin (), p.second.native.end ());
+                                p.second.python.clear ();
+                                p.second.native.clear ();
+                        } else if (!p.second.python.empty ()) {
+                                others.emplace_back (p.first, std::move (p.second.python));
+                                p.second.python.clear ();
                         }
                 }
         }
-        list.clear ();
+        /* Other threads' calls still running: their frames and
+         * instructions. No lock here: reading Python state allocates. */
+        std::vector<std::pair<QObject *, probe_frame_point>> points;
+        std::vector<probe_frame_point> stack (256);
+        std::vector<QObject *> wait;
+        for (auto &o : others) {
+                size_t n = host->stack_points (o.first, stack.data (), stack.size ());
+                std::lock_guard<std::mutex> guard (lock);
+                for (QObject *obj : o.second) {
+                        ObjectInfo *info = objects.find (obj);
+                        if (!info || info->qt_class)
+                                continue;
+                        bool running = false;
+                        for (size_t i = 0; i < n && n != probe_thread_gone && !running; i++)
+                                running = same_point (stack[i], info->created_at);
+                        /* A full stack may hide it deeper: wait. */
+                        if (running || n == stack.size ())
+                                wait.push_back (obj);
+                        else
+                                todo.push_back (obj);
+                }
+        }
+        std::vector<const QMetaObject *> unknown;
+        {
+                std::lock_guard<std::mutex> guard (lock);
+                for (QObject *obj : wait) {
+                        ObjectInfo *info = objects.find (obj);
+                        if (info && !info->qt_class)
+                                pending[info->creator].python.push_back (obj);
+                }
+                /* Which meta-objects are new. dladdr() takes the loader's
+                 * lock, which dlopen() holds while constructors may create
+                 * QObjects (our hook takes this lock): it is called after
+                 * this lock is released. */
+                for (QObject *obj : todo) {
+                        ObjectInfo *info = objects.find (obj);
+                        if (!info || info->qt_class)
+                                continue;
+                        const QMetaObject *chain[max_meta_depth];
+                        int n = meta_chain (obj, chain);
+                        for (int i = 0; i < n; i++)
+                                if (!meta_static.count (chain[i]))
+                                        unknown.push_back (chain[i]);
+                }
+        }
+        std::vector<std::pair<const QMetaObject *, bool>> classified;
+        for (const QMetaObject *m : unknown) {
+                Dl_info dl;
+                classified.emplace_back (m, dladdr (m, &dl) != 0);
+        }
+        const QMetaObject *graphics = graphics_object_meta.load (std::memory_order_acquire);
+        std::lock_guard<std::mutex> guard (lock);
+        for (auto &c : classified)
+                meta_static[c.first] = c.second;
+        for (QObject *obj : todo) {
+                /* A destroyed object left the table under this lock, so a
+                 * pointer still in it is live: this object or a newer one
+                 * at the same address, which is pending too (named here
+                 * only if it passes the same test: see below). */
+                ObjectInfo *info = objects.find (obj);
+                if (!info || info->qt_class)
+                        continue;
+                if (info->creator != me.tid && info->created_at.frame == nullptr)
+                        continue; /* a native object of another thread */
+                const QMetaObject *chain[max_meta_depth];
+                int n = meta_chain (obj, chain);
+                int first_static = -1;
+                bool known = true;
+                for (int i = 0; i < n && first_static < 0; i++) {
+                        auto k = meta_static.find (chain[i]);
+                        if (k == meta_static.end ())
+                                known = false;
+                        else if (k->second)
+                                first_static = i;
+                }
+                if (!known || first_static < 0) {
+                        /* A meta-object seen for the first time: next time. */
+                        Pending &p = pending[info->creator];
+                        (info->created_at.frame ? p.python : p.native).push_back (obj);
+                        continue;
+                }
+                info->qt_class = chain[first_static]->className ();
+                info->py_class = first_static > 0 ? host->intern (chain[0]->className ()) : 0;
+                if (graphics && chain[0]->inherits (graphics))
+                        watch_graphics (obj);
+        }
 }
 
 /* GUI thread, the GIL and the lock held: which scene each graphics object
@@ -349,85 +420,161 @@ look_at_scenes ()
         }
 }
 
+/* GUI thread, from its event loop: names the objects it created and
+ * looks at the scenes. Not while a collection runs in another thread: the
+ * binding may have released the GIL there inside a C++ destructor, and an
+ * object being destroyed must not be asked for its class or scene. */
 void
-resolve_pending_now ()
+gui_resolve_now ()
 {
+        if (host->collecting_elsewhere ())
+                return;
         find_widgets ();
+        resolve_now ();
         std::lock_guard<std::mutex> guard (lock);
-        resolve_list (pending);
-        resolve_list (pending_native);
-        resolve_posted.store (false);
         if (!item_scene.empty ())
                 look_at_scenes ();
 }
 
 void
-resolve_python_created ()
+gui_resolve ()
 {
-        find_widgets ();
-        std::lock_guard<std::mutex> guard (lock);
-        resolve_list (pending);
+        host->with_gil (gui_resolve_now);
 }
-
-/* metaObject() of a binding's subclass may read its Python wrapper: hold
- * the GIL, so that no Python thread is deallocating that wrapper now. */
-void
-resolve_pending ()
-{
-        host->with_gil (resolve_pending_now);
-}
-
-/* The vtable pointer an object has while ~QObject runs: QObject's own. */
-const void *qobject_vptr;
-
-bool
-in_qobject_destructor (QObject *obj, const char *resolved_class)
-{
-        /* A live plain QObject has the same vtable; only a resolved
-         * subclass that now shows QObject's vtable is being destroyed. */
-        return resolved_class && strcmp (resolved_class, "QObject") != 0 &&
-               *reinterpret_cast<const void *const *> (obj) == qobject_vptr;
-}
-
-struct Collateral {
-        uint32_t children;
-        uint32_t evidence;
-};
 
 uint32_t
-thread_name (const QThread *thread, pid_t fallback_tid)
+tid_name (pid_t tid)
 {
-        pid_t tid = fallback_tid;
-        {
-                std::lock_guard<std::mutex> guard (lock);
-                auto it = threads.find (thread);
-                if (it != threads.end ()) {
-                        if (it->second.name)
-                                return it->second.name;
-                        tid = it->second.tid;
-                }
-        }
-        if (thread) {
-                QString name = thread->objectName ();
-                if (!name.isEmpty ())
-                        return host->intern (name.toUtf8 ().constData ());
-        }
-        if (tid <= 0)
-                return host->intern ("thread-unknown");
-        std::string s = "thread-" + std::to_string (tid);
+        std::string s = tid > 0 ? "thread-" + std::to_string (tid) : "thread-unknown";
         return host->intern (s.c_str ());
 }
 
-void
-register_thread (QThread *thread)
+/* The name of a thread that owns objects, as far as it is known: the
+ * Python name it recorded when it registered, else the one the GUI thread
+ * found for it since (its objectName or class), else its thread id. */
+uint32_t
+thread_name (const QThread *thread)
 {
-        per_thread.registered = true;
+        std::lock_guard<std::mutex> guard (lock);
+        auto it = threads.find (thread);
+        if (it == threads.end ())
+                return host->intern ("thread-unknown");
+        return it->second.name ? it->second.name : tid_name (it->second.tid);
+}
+
+/* In a hook, the first time this thread makes an object whose thread()
+ * is set (a QAdoptedThread is built before it is its thread's QThread):
+ * remember which QThread this OS thread is, and its Python name if it has
+ * one (read without running Python). */
+void
+register_thread (PerThread &me, QThread *thread)
+{
+        if (!thread)
+                return;
+        me.registered = true;
+        me.self = thread;
         probe_thread_info info {};
         host->describe_thread (&info, false);
+        if (!info.name && thread != gui_thread) {
+                /* A QThread: named by its objectName, if it was given one
+                 * before it started (a plain read, no lock). */
+                QString name = thread->objectName ();
+                if (!name.isEmpty ())
+                        info.name = host->intern (name.toUtf8 ().constData ());
+        }
         std::lock_guard<std::mutex> guard (lock);
-        threads[thread] = ThreadInfo { info.name, current_tid () };
+        threads[thread] = ThreadInfo { info.name, me.tid, false };
         unsigned bit = filter_bit (thread);
         thread_filter[bit / 64] |= 1ull << (bit % 64);
+}
+
+PerThread::~PerThread ()
+{
+        /* The OS thread is exiting: objects it still owns can no longer
+         * race with it. */
+        if (!registered || !host)
+                return;
+        std::lock_guard<std::mutex> guard (lock);
+        auto it = threads.find (self);
+        if (it != threads.end () && it->second.tid == tid)
+                it->second.ended = true;
+        /* Its Python-made objects can still be named by others (its calls
+         * have all returned); objects native code made here cannot. */
+        auto p = pending.find (tid);
+        if (p != pending.end ())
+                p->second.native.clear ();
+        delete collateral;
+        collateral = nullptr;
+}
+
+/* Is `owner` the calling thread's QThread? Qt 6.8's isCurrentThread()
+ * answers without side effects. Before it, the registry answers for every
+ * thread that made an object; QThread::currentThread() is asked only when
+ * neither side is known, since it builds a QAdoptedThread (a QObject) for
+ * a thread Qt has not seen. */
+bool
+is_current (PerThread &me, QThread *owner)
+{
+        if (is_current_thread_fn)
+                return is_current_thread_fn (owner);
+        if (me.self)
+                return me.self == owner;
+        {
+                std::lock_guard<std::mutex> guard (lock);
+                auto it = threads.find (owner);
+                if (it != threads.end () && !it->second.ended)
+                        return it->second.tid == me.tid;
+        }
+        me.self = QThread::currentThread ();
+        return me.self == owner;
+}
+
+/* Has the owner thread finished? Ended OS threads are known to the
+ * registry; QThread::isFinished() covers a QThread whose run() returned
+ * before its OS thread exited (it takes only the QThread's own mutex,
+ * which Qt never holds while objects are created or destroyed). */
+bool
+owner_finished (QThread *owner)
+{
+        {
+                std::lock_guard<std::mutex> guard (lock);
+                auto it = threads.find (owner);
+                if (it != threads.end () && it->second.ended)
+                        return true;
+        }
+        return owner->isFinished ();
+}
+
+/* GUI thread, from its tick: names for registered threads that had none
+ * (a QThread has no Python name: its objectName, else its class). */
+void
+name_threads ()
+{
+        std::vector<std::pair<const QThread *, pid_t>> unnamed;
+        {
+                std::lock_guard<std::mutex> guard (lock);
+                for (auto &t : threads)
+                        if (!t.second.name && !t.second.ended && t.first)
+                                unnamed.emplace_back (t.first, t.second.tid);
+        }
+        for (auto &u : unnamed) {
+                std::lock_guard<std::mutex> guard (lock);
+                /* Still registered (a dying QThread leaves under this lock)
+                 * and owned by this thread: nobody else destroys it now. */
+                auto it = threads.find (u.first);
+                if (it == threads.end () || it->second.name || u.first->thread () != gui_thread)
+                        continue;
+                QString name = u.first->objectName ();
+                const char *cls = u.first->metaObject ()->className ();
+                std::string s;
+                if (!name.isEmpty ())
+                        s = name.toStdString ();
+                else if (strcmp (cls, "QThread") != 0)
+                        s = std::string (cls) + "-" + std::to_string (u.second);
+                else
+                        continue; /* thread-<tid> until it has a name */
+                it->second.name = host->intern (s.c_str ());
+        }
 }
 
 class Controller : public QObject
@@ -461,7 +608,8 @@ public:
                         due_ns = fired + tick_ms * 1000000ll;
                 QThread *gui = QThread::currentThread ();
                 host->heartbeat (gui->loopLevel ());
-                resolve_pending ();
+                gui_resolve ();
+                name_threads ();
                 host->gui_tick ();
                 keep_message_handler ();
                 if (host->duration_s <= 0)
@@ -510,6 +658,11 @@ start_controller ()
         if (controller || !QCoreApplication::instance ())
                 return;
         controller = new Controller ();
+        /* Name the GUI thread's new objects each time its event loop wakes
+         * (not only every tick): the sooner an object is named, the fewer
+         * die unnamed. The loop is outside any constructor here. */
+        if (QAbstractEventDispatcher *d = QAbstractEventDispatcher::instance ())
+                QObject::connect (d, &QAbstractEventDispatcher::awake, controller, gui_resolve);
         QObject::connect (QCoreApplication::instance (), &QObject::destroyed,
                           [] { controller = nullptr; });
 }
@@ -526,6 +679,12 @@ on_startup ()
                                    Qt::QueuedConnection);
 }
 
+/* Qt calls this in every QObject's constructor, in the creating thread,
+ * possibly while it holds its own locks (posting an event from a thread
+ * Qt has not seen builds that thread's QAdoptedThread under the receiver's
+ * post-event lock). So it only records: no Qt call that locks, posts or
+ * creates, no GIL wait, no Python code; the creating thread names the
+ * object later, from its event loop or a collection. */
 void
 on_add (QObject *obj)
 {
@@ -535,20 +694,19 @@ on_add (QObject *obj)
         if (me.in_hook)
                 return;
         me.in_hook = true;
+        if (!me.tid)
+                me.tid = current_tid ();
         host->count_object (true);
         if (!me.registered)
-                register_thread (obj->thread ());
-        ObjectInfo info { nullptr, 0, 0 };
-        host->capture_creation (&info.creation_stack, &info.py_class);
-        bool post = false;
+                register_thread (me, obj->thread ());
+        ObjectInfo info { nullptr, 0, 0, me.tid, { nullptr, 0 } };
+        host->capture_creation (&info.creation_stack, &info.created_at);
         {
                 std::lock_guard<std::mutex> guard (lock);
                 objects.insert (obj, info);
-                (info.creation_stack ? pending : pending_native).push_back (obj);
-                post = controller && !resolve_posted.exchange (true);
+                Pending &p = pending[me.tid];
+                (info.created_at.frame ? p.python : p.native).push_back (obj);
         }
-        if (post)
-                QMetaObject::invokeMethod (controller, resolve_pending, Qt::QueuedConnection);
         me.in_hook = false;
 }
 
@@ -588,7 +746,10 @@ finding_here (uint32_t kind)
                                         : CAUSE_NATIVE;
         f.gc_generation = ti.gc_generation;
         f.gc_trigger = ti.gc_trigger;
-        f.finalizing_thread = ti.name ? ti.name : thread_name (QThread::currentThread (), current_tid ());
+        PerThread &me = per_thread;
+        if (!me.tid)
+                me.tid = current_tid ();
+        f.finalizing_thread = ti.name ? ti.name : me.self ? thread_name (me.self) : tid_name (me.tid);
         f.finalization_stack = ti.stack;
         return f;
 }
@@ -598,12 +759,12 @@ report_off_thread (QObject *obj, QThread *owner, const ObjectInfo &info, uint32_
                    uint32_t evidence)
 {
         finding f = finding_here (FINDING_OFF_THREAD_FINALIZATION);
-        /* Unresolved means it died before the GUI thread looked: ~QObject
-         * is running, so the meta-object can only say QObject now. */
-        f.qt_class = host->intern (info.qt_class ? info.qt_class : obj->metaObject ()->className ());
+        /* Unresolved: it died before its creating thread could name it
+         * (~QObject is running: its meta-object says QObject now). */
+        f.qt_class = host->intern (info.qt_class ? info.qt_class : "(unresolved)");
         f.py_class = info.py_class;
         f.object_name = host->intern (obj->objectName ().toUtf8 ().constData ());
-        f.owner_thread = thread_name (owner, 0);
+        f.owner_thread = thread_name (owner);
         f.creation_stack = info.creation_stack;
         f.children = children;
         f.evidence = evidence;
@@ -617,7 +778,7 @@ on_remove (QObject *obj)
                 prev_remove (obj);
         /* Forget the object even when re-entered (a collection can run
          * inside our own Python calls): no dangling pointer may stay. */
-        ObjectInfo info { nullptr, 0, 0 };
+        ObjectInfo info {};
         bool in_live_scene = false;
         unsigned bit = filter_bit (obj);
         {
@@ -640,7 +801,9 @@ on_remove (QObject *obj)
         QThread *owner = obj->thread ();
         uint32_t evidence = me.pending_evidence;
         me.pending_evidence = 0;
-        if (owner && !is_current (me, owner) && !owner->isFinished ()) {
+        if (!me.tid)
+                me.tid = current_tid ();
+        if (owner && !is_current (me, owner) && !owner_finished (owner)) {
                 if (!me.collateral)
                         me.collateral = new std::unordered_map<QObject *, Collateral> ();
                 std::unordered_map<QObject *, Collateral> *collateral = me.collateral;
@@ -661,18 +824,12 @@ on_remove (QObject *obj)
                 if (in_live_scene)
                         evidence |= EVIDENCE_IN_SCENE;
                 QObject *parent = obj->parent ();
-                const char *parent_class = nullptr;
-                if (parent) {
-                        std::lock_guard<std::mutex> guard (lock);
-                        if (ObjectInfo *p = objects.find (parent))
-                                parent_class = p->qt_class;
-                }
-                if (parent && in_qobject_destructor (parent, parent_class)) {
+                if (parent && ObjectData::dying (parent)) {
                         Collateral &c = (*collateral)[parent];
                         c.children += 1 + own.children;
                         c.evidence |= evidence;
                 } else {
-                        if (parent && *reinterpret_cast<const void *const *> (parent) != qobject_vptr)
+                        if (parent)
                                 evidence |= EVIDENCE_LIVE_PARENT;
                         report_off_thread (obj, owner, info, own.children, evidence);
                 }
@@ -730,8 +887,11 @@ on_message (QtMsgType type, const QMessageLogContext &context, const QString &ms
 extern "C" Q_DECL_EXPORT void
 qgc_probe_resolve_classes (void)
 {
-        if (host)
-                resolve_python_created ();
+        /* A collection starts in the calling thread (GIL held): the
+         * objects this thread made are complete (it is running Python,
+         * not a constructor of theirs). */
+        if (host && !host->collecting_elsewhere ())
+                resolve_now ();
 }
 
 extern "C" Q_DECL_EXPORT uint32_t
@@ -759,10 +919,6 @@ qgc_probe_start (const struct probe_host *h, char *error, size_t size)
                 return false;
         }
         host = h;
-        {
-                QObject plain;
-                qobject_vptr = *reinterpret_cast<const void *const *> (&plain);
-        }
 
         /* The QtCore this probe resolved against is the one the binding
          * loaded (the probe is loaded after it); name it in the report. */
@@ -783,7 +939,9 @@ qgc_probe_start (const struct probe_host *h, char *error, size_t size)
         host->qt_loaded (qVersion (), path);
 
         per_thread.in_hook = true;
-        register_thread (QThread::currentThread ());
+        per_thread.tid = current_tid ();
+        gui_thread = QThread::currentThread ();
+        register_thread (per_thread, gui_thread);
         per_thread.in_hook = false;
 
         prev_add = reinterpret_cast<ObjectHook> (qtHookData[HookAddQObject]);
