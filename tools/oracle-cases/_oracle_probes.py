@@ -109,7 +109,11 @@ def _o_new(obj):
         w.moveToThread(QCoreApplication.instance().thread())
     _o_watchers.append(w)
     obj.destroyed.connect(w.fire, _o_direct)
-    _o_emit({"e": "new", "id": oid, "qt": obj.metaObject().className(), "py": type(obj).__qualname__,
+    # The C++ class is the binding's class nearest in the MRO; the Python class
+    # is the program's own subclass, None for an instance of a binding class.
+    qt = next(c.__name__ for c in type(obj).__mro__ if c.__module__.startswith(BINDING + "."))
+    py = None if type(obj).__module__.startswith(BINDING + ".") else type(obj).__name__
+    _o_emit({"e": "new", "id": oid, "qt": qt, "py": py,
              "file": site[0], "line": site[1], "func": site[2], "owner": owner, "parent": pid})
     return obj
 
