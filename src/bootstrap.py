@@ -214,10 +214,12 @@ def _qt_class(obj, binding):
 
 
 def _address(obj, binding, helper):
+    """The C++ address of a wrapper, 0 if its C++ object is gone: asking
+    shiboken6.getCppPointer for a deleted one crashes."""
     try:
         if binding == "PyQt6":
-            return helper.unwrapinstance(obj)
-        return helper.getCppPointer(obj)[0]
+            return 0 if helper.isdeleted(obj) else helper.unwrapinstance(obj)
+        return helper.getCppPointer(obj)[0] if helper.isValid(obj) else 0
     except Exception:
         return 0
 
@@ -308,7 +310,9 @@ def _analyse(garbage):
             continue
         path = _cycle_path(obj, members)
         for q in at_risk:
-            _qgc.report_at_risk(_qt_class(q, binding), type(obj).__qualname__, path,
+            # Its own Python subclass, if any (the cycle's members are in the path).
+            own = "" if type(q).__module__.startswith(binding + ".") else type(q).__name__
+            _qgc.report_at_risk(_qt_class(q, binding), own, path,
                                 _address(q, binding, helper))
 
 

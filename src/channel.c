@@ -60,6 +60,14 @@ channel_destroy (struct channel *ch)
 
 /* Writer-side state lives in the runner process only. */
 static pthread_mutex_t writer_lock = PTHREAD_MUTEX_INITIALIZER;
+
+void
+channel_forked_child (void)
+{
+        /* Another thread of the parent may have held it at fork(): in the
+         * child, whose only thread is the caller, nobody will release it. */
+        pthread_mutex_init (&writer_lock, NULL);
+}
 static uint32_t *intern_table; /* bucket -> string id, 0 = empty */
 
 static uint32_t

@@ -145,6 +145,10 @@ uint32_t channel_intern (struct channel *ch, const char *s);
  * Thread-safe and never blocks on the reader. */
 void channel_add_finding (struct channel *ch, const struct finding *f);
 
+/* In a forked child (its only thread): the writer side's own lock is
+ * made usable again, whatever the parent's threads held at fork(). */
+void channel_forked_child (void);
+
 /* Records a Python thread's name (writer side, any thread). */
 void channel_add_thread (struct channel *ch, uint64_t ident, int32_t tid, const char *name);
 

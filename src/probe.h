@@ -64,6 +64,10 @@ struct probe_host {
         /* Describes the calling thread; the stack only if want_stack and
          * known without waiting. Never waits, never runs Python code. */
         void (*describe_thread) (struct probe_thread_info *info, bool want_stack);
+        /* Called once in each thread the first time a hook runs in it
+         * (its own alternate signal stack for crash reports): no lock,
+         * no Python. */
+        void (*thread_init) (void);
         /* A collection runs in another thread now (any thread). */
         bool (*collecting_elsewhere) (void);
         /* Every GUI-thread tick (50 ms) of the event loop. */

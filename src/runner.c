@@ -65,6 +65,7 @@ forked_child (void)
 {
         detached = true;
         crash_forked_child ();
+        channel_forked_child ();
         /* Whatever still writes to the channel in the child (a Python
          * thread state, a gc callback, the runner's epilogue after an
          * os.fork() child returns) writes to a private copy of it: the
@@ -232,6 +233,7 @@ static struct probe_host host = {
         .describe_thread = pyhost_describe_thread,
         .collecting_elsewhere = pyhost_collecting_elsewhere,
         .stack_points = pyhost_stack_points,
+        .thread_init = crash_thread_init,
         .app_started = host_app_started,
         .stop_stress = stress_stop,
         .stress_running = stress_running,

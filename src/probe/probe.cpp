@@ -20,11 +20,13 @@
 #include <cstdio>
 #include <cstring>
 #include <mutex>
+#include <new>
 #include <string>
 #include <unordered_map>
 #include <vector>
 
 #include <dlfcn.h>
+#include <pthread.h>
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
@@ -74,6 +76,7 @@ struct Collateral {
  * probe is a dlopened module, where every thread-local access is a call. */
 struct PerThread {
         bool in_hook;
+        bool initialised;
         bool registered;
         QThread *self; /* this thread's QThread, once an object made here said */
         pid_t tid;
@@ -187,6 +190,13 @@ struct ObjectData : QObject {
          * isDeletingChildren while they delete the children: a child
          * dying with either set on its parent dies of its parent's
          * destruction, whatever the parent's class. */
+        /* ~QWidget clears isWidget before ~QObject (and so this hook)
+         * runs, and sets wasWidget. */
+        static bool was_widget (const QObject *obj)
+        {
+                const QObjectData *d = static_cast<const ObjectData *> (obj)->d_ptr.data ();
+                return d->isWidget || d->wasWidget;
+        }
         static bool dying (const QObject *obj)
         {
                 const QObjectData *d = static_cast<const ObjectData *> (obj)->d_ptr.data ();
@@ -462,6 +472,31 @@ thread_name (const QThread *thread)
         return it->second.name ? it->second.name : tid_name (it->second.tid);
 }
 
+/* In a process forked from the run (multiprocessing's "fork", os.fork):
+ * nothing it does is the run's, and a lock another thread of the parent
+ * held at fork() would never be released here. */
+bool forked;
+
+void
+forked_child ()
+{
+        forked = true;
+        new (&lock) std::mutex ();
+}
+
+/* The first hook in a thread: what the thread needs before anything else. */
+void
+enter_thread (PerThread &me)
+{
+        if (me.initialised)
+                return;
+        me.initialised = true;
+        if (!me.tid)
+                me.tid = current_tid ();
+        if (host->thread_init)
+                host->thread_init ();
+}
+
 /* In a hook, the first time this thread makes an object whose thread()
  * is set (a QAdoptedThread is built before it is its thread's QThread):
  * remember which QThread this OS thread is, and its Python name if it has
@@ -690,12 +725,13 @@ on_add (QObject *obj)
 {
         if (prev_add)
                 prev_add (obj);
+        if (forked)
+                return;
         PerThread &me = per_thread;
         if (me.in_hook)
                 return;
         me.in_hook = true;
-        if (!me.tid)
-                me.tid = current_tid ();
+        enter_thread (me);
         host->count_object (true);
         if (!me.registered)
                 register_thread (me, obj->thread ());
@@ -776,8 +812,10 @@ on_remove (QObject *obj)
 {
         if (prev_remove)
                 prev_remove (obj);
-        /* Forget the object even when re-entered (a collection can run
-         * inside our own Python calls): no dangling pointer may stay. */
+        if (forked)
+                return;
+        /* Forget the object even when re-entered: no dangling pointer may
+         * stay. */
         ObjectInfo info {};
         bool in_live_scene = false;
         unsigned bit = filter_bit (obj);
@@ -801,8 +839,7 @@ on_remove (QObject *obj)
         QThread *owner = obj->thread ();
         uint32_t evidence = me.pending_evidence;
         me.pending_evidence = 0;
-        if (!me.tid)
-                me.tid = current_tid ();
+        enter_thread (me);
         if (owner && !is_current (me, owner) && !owner_finished (owner)) {
                 if (!me.collateral)
                         me.collateral = new std::unordered_map<QObject *, Collateral> ();
@@ -815,7 +852,7 @@ on_remove (QObject *obj)
                 }
                 evidence |= own.evidence;
                 /* The object's state at destruction, through public API. */
-                if (obj->isWidgetType ())
+                if (ObjectData::was_widget (obj))
                         evidence |= EVIDENCE_WIDGET;
                 if (obj->isWindowType ())
                         evidence |= EVIDENCE_WINDOW;
@@ -857,7 +894,7 @@ is_thread_warning (const QString &msg)
 void
 on_message (QtMsgType type, const QMessageLogContext &context, const QString &msg)
 {
-        if (!per_thread.in_hook) {
+        if (!per_thread.in_hook && !forked) {
                 per_thread.in_hook = true;
                 if (type == QtFatalMsg) {
                         host->fatal_message (msg.toUtf8 ().constData ());
@@ -919,6 +956,7 @@ qgc_probe_start (const struct probe_host *h, char *error, size_t size)
                 return false;
         }
         host = h;
+        pthread_atfork (nullptr, nullptr, forked_child);
 
         /* The QtCore this probe resolved against is the one the binding
          * loaded (the probe is loaded after it); name it in the report. */

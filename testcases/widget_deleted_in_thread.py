@@ -1,0 +1,42 @@
+# qgc-check-expect: verdict=clean
+# qgc-check-expect-PySide6: verdict=race class=QWidget pyclass=Panel thread=closer risk=high evidence=widget also=crash,hang
+# qgc-check-args: --duration 2
+# The GUI thread builds Panel widgets (each with a child QLabel) and hands them to a plain
+# "closer" thread, which deletes them (sip.delete / shiboken6.delete): each widget is destroyed
+# off the GUI thread, its child inside it. Qt widgets must die in the GUI thread; the finding
+# names the widget as the hazard (evidence widget), the child folded into its parent's finding.
+# PyQt6 defers a QObject's deletion asked for from another thread to the owner (deleteLater):
+# clean there.
+import queue
+import sys
+import threading
+
+from _qt import QApplication, QLabel, QTimer, QWidget, delete
+
+
+class Panel(QWidget):
+    def __init__(self):
+        super().__init__()
+        self.caption = QLabel("caption", self)
+
+
+panels = queue.Queue()
+
+
+def close_panels():
+    while True:
+        panel = panels.get()
+        delete(panel)  # the C++ widget and its child are destroyed in this thread
+
+
+def make_panels():
+    for _ in range(3):
+        panels.put(Panel())
+
+
+app = QApplication(sys.argv)
+threading.Thread(target=close_panels, name="closer", daemon=True).start()
+timer = QTimer()
+timer.timeout.connect(make_panels)
+timer.start(20)
+app.exec()
