@@ -1,0 +1,96 @@
+/* Unit tests of the probe's object table (src/probe/object-table.h). */
+#include <cstdarg>
+#include <cstddef>
+#include <cstdint>
+#include <setjmp.h>
+#include <vector>
+
+extern "C" {
+#include <cmocka.h>
+}
+
+#include "probe/object-table.h"
+
+namespace {
+
+struct Obj {
+        int pad[4];
+};
+
+struct Info {
+        int value;
+};
+
+using Table = qgc::ObjectTable<Obj, Info>;
+
+void
+test_insert_find_take (void **)
+{
+        Table t;
+        std::vector<Obj> objs (5000);
+        for (size_t i = 0; i < objs.size (); i++)
+                t.insert (&objs[i], Info { (int) i });
+        assert_int_equal (t.size (), objs.size ());
+        for (size_t i = 0; i < objs.size (); i++) {
+                Info *info = t.find (&objs[i]);
+                assert_non_null (info);
+                assert_int_equal (info->value, (int) i);
+        }
+        Info out {};
+        for (size_t i = 0; i < objs.size (); i += 2)
+                assert_true (t.take (&objs[i], &out));
+        assert_int_equal (t.size (), objs.size () / 2);
+        for (size_t i = 0; i < objs.size (); i++)
+                assert_true ((t.find (&objs[i]) != nullptr) == (i % 2 == 1));
+        assert_false (t.take (&objs[0], &out)); /* already gone */
+}
+
+/* An address freed and reused by a new object: the new entry is found, with
+ * its own information, never the dead one's. */
+void
+test_reused_address (void **)
+{
+        Table t;
+        Obj a;
+        t.insert (&a, Info { 1 });
+        Info out {};
+        assert_true (t.take (&a, &out));
+        assert_int_equal (out.value, 1);
+        assert_null (t.find (&a));
+        t.insert (&a, Info { 2 });
+        assert_int_equal (t.find (&a)->value, 2);
+        assert_int_equal (t.size (), 1);
+}
+
+/* Churn: millions of insert/take pairs over a small live set must not grow
+ * the table without bound (tombstones are reclaimed when it is rebuilt). */
+void
+test_churn_keeps_table_small (void **)
+{
+        Table t;
+        std::vector<Obj> objs (64);
+        Info out {};
+        for (int round = 0; round < 200000; round++) {
+                Obj *o = &objs[round % objs.size ()];
+                t.insert (o, Info { round });
+                assert_true (t.take (o, &out));
+                assert_int_equal (out.value, round);
+        }
+        assert_int_equal (t.size (), 0);
+        size_t visited = 0;
+        t.for_each ([&] (Obj *, Info &) { visited++; });
+        assert_int_equal (visited, 0);
+}
+
+} // namespace
+
+int
+main (void)
+{
+        const struct CMUnitTest tests[] = {
+                cmocka_unit_test (test_insert_find_take),
+                cmocka_unit_test (test_reused_address),
+                cmocka_unit_test (test_churn_keeps_table_small),
+        };
+        return cmocka_run_group_tests (tests, NULL, NULL);
+}
