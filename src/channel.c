@@ -134,7 +134,8 @@ same_key (const struct finding *a, const struct finding *b, uint32_t merged)
                a->py_class == b->py_class && a->owner_thread == b->owner_thread &&
                a->finalizing_thread == b->finalizing_thread &&
                a->message == b->message && a->creation_stack == b->creation_stack &&
-               a->test == b->test && a->evidence == b->evidence;
+               a->test == b->test && a->creation_test == b->creation_test &&
+               a->evidence == b->evidence;
 }
 
 static uint32_t
@@ -147,7 +148,8 @@ hash_key (const struct finding *f, uint32_t merged)
                 return hash_bytes (key, sizeof key, 2166136261u ^ 1);
         }
         uint32_t key[] = { f->kind, f->cause, f->qt_class, f->py_class, f->owner_thread,
-                           f->finalizing_thread, f->message, f->creation_stack, f->test, f->evidence };
+                           f->finalizing_thread, f->message, f->creation_stack, f->test,
+                           f->creation_test, f->evidence };
         return hash_bytes (key, sizeof key, 2166136261u);
 }
 

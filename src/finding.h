@@ -78,7 +78,8 @@ struct finding {
         uint32_t creation_stack;     /* "file:line: in qualname" lines, innermost first */
         uint32_t finalization_stack; /* same format */
         uint32_t children;           /* child QObjects destroyed with it */
-        uint32_t test;               /* test running at the time (pytest id) */
+        uint32_t test;               /* test running when it happened (pytest id) */
+        uint32_t creation_test;      /* test running when the object was created */
         uint32_t evidence;           /* enum finding_evidence bits */
 };
 

@@ -64,6 +64,8 @@ struct probe_host {
         /* Describes the calling thread; the stack only if want_stack and
          * known without waiting. Never waits, never runs Python code. */
         void (*describe_thread) (struct probe_thread_info *info, bool want_stack);
+        /* The pytest test running now (string id, 0: none); any thread. */
+        uint32_t (*current_test) (void);
         /* Called once in each thread the first time a hook runs in it
          * (its own alternate signal stack for crash reports): no lock,
          * no Python. */

@@ -82,6 +82,7 @@ finding_object (const struct result_finding *f)
                           "creation_stack", creation,
                           "finalization_stack", stack_array (f->finalization_stack),
                           "test", str_or_null (f->test));
+        json_object_set_new (obj, "creation_test", str_or_null (f->creation_test));
         json_object_set_new (obj, "risk", json_string (f->risk));
         json_object_set_new (obj, "evidence", evidence_array (f->evidence));
         json_object_set_new (obj, "suppressed_by", str_or_null (f->suppressed_by));
@@ -202,6 +203,8 @@ result_object (const struct run_result *r)
                           "event_loop", event_loop_object (r));
         if (doc)
                 json_object_set_new (doc, "incomplete_reason", str_or_null (r->incomplete));
+        if (doc)
+                json_object_set_new (doc, "running_test", str_or_null (r->running_test));
         return doc;
 }
 

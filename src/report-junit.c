@@ -118,8 +118,19 @@ static void
 write_run_case (xmlTextWriterPtr w, const struct run_result *r)
 {
         xmlTextWriterStartElement (w, BAD_CAST "testcase");
-        attr (w, "classname", r->opts->script);
-        attr (w, "name", "run");
+        bool run_failed = r->verdict == VERDICT_CRASH || r->verdict == VERDICT_HANG;
+        if (run_failed && r->running_test) {
+                /* The crash or hang happened in this test: attach it there. */
+                const char *sep = strstr (r->running_test, "::");
+                char *file = sep ? strndup (r->running_test, (size_t) (sep - r->running_test))
+                                 : strdup (r->running_test);
+                attr (w, "classname", file);
+                attr (w, "name", sep ? sep + 2 : r->running_test);
+                free (file);
+        } else {
+                attr (w, "classname", r->opts->script);
+                attr (w, "name", "run");
+        }
         xmlTextWriterWriteFormatAttribute (w, BAD_CAST "time", "%.3f", r->sup.elapsed_s);
         if (r->verdict == VERDICT_CRASH)
                 write_text_element (w, "error", "crash", r->crash_reason, r->dump);

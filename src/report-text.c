@@ -155,7 +155,9 @@ report_write_text (const struct run_result *r, FILE *out, bool color)
                 }
                 fprintf (out, ", first at %.2f s\n", f->first_seen_s);
                 if (*f->test)
-                        fprintf (out, "  during test %s\n", f->test);
+                        fprintf (out, "  died during test %s\n", f->test);
+                if (*f->creation_test && strcmp (f->creation_test, f->test) != 0)
+                        fprintf (out, "  created during test %s\n", f->creation_test);
                 print_first_line (out, "  ", "created at ", f->creation_stack);
                 print_first_line (out, "  ", "finalized at ", f->finalization_stack);
                 if (r->opts->verbosity > 0) {

@@ -37,6 +37,7 @@ result_finding_from_group (struct result_finding *out, const struct channel *ch,
                 .creation_stack = channel_string (ch, f->creation_stack),
                 .finalization_stack = channel_string (ch, f->finalization_stack),
                 .test = channel_string (ch, f->test),
+                .creation_test = channel_string (ch, f->creation_test),
                 .evidence = f->evidence,
                 .risk = f->evidence ? "high" : "rule",
                 .count = atomic_load (&((struct channel_group *) g)->count),
@@ -245,6 +246,8 @@ result_build (struct run_result *r, const struct options *opts, uint32_t seed,
         r->seed = seed;
         r->sup = *sup;
         r->binding = ch->binding;
+        uint32_t running = atomic_load (&ch->current_test);
+        r->running_test = running ? channel_string (ch, running) : NULL;
         r->qt_version = ch->qt_version;
         r->qtcore_path = ch->qtcore_path;
         r->objects_created = atomic_load (&ch->stats.objects_created);

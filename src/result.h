@@ -48,7 +48,8 @@ struct result_finding {
         const char *message;
         const char *creation_stack;     /* lines, innermost first */
         const char *finalization_stack;
-        const char *test;       /* pytest id of the test running, or "" */
+        const char *test;       /* pytest id of the test running when it died, or "" */
+        const char *creation_test; /* ... when the object was created, or "" */
         uint32_t evidence;      /* enum finding_evidence bits */
         const char *risk;       /* "high": hazard seen; "rule": only Qt's rule broken */
         const char *suppressed_by; /* name of the suppression that matched, or NULL */
@@ -89,6 +90,7 @@ struct run_result {
         int crash_signal;          /* 0 unless crash */
         const char *crash_reason;  /* e.g. "SIGSEGV", "unhandled Python exception" */
         const char *dump;          /* stacks, crash or hang */
+        const char *running_test;  /* pytest test running at the end (crash, hang), or NULL */
         const char *gil_holder;    /* hang: thread holding the GIL */
         const char *gui_waiting;   /* hang: what the GUI thread waits for */
         const char *tool_frame;    /* crash or hang in qgc-check itself: the frame

@@ -93,8 +93,6 @@ host_intern (const char *s)
  * sets through os.putenv; bootstrap.py passes each new value here (in the
  * thread that sets it). Hooks read the id, never the environment: getenv
  * races with a setenv in another thread. */
-static _Atomic uint32_t current_test;
-
 static PyObject *
 qgc_set_current_test (PyObject *self, PyObject *arg)
 {
@@ -111,7 +109,7 @@ qgc_set_current_test (PyObject *self, PyObject *arg)
                         *phase = '\0';
                 id = channel_intern (channel, buf);
         }
-        atomic_store (&current_test, id);
+        atomic_store (&channel->current_test, id);
         Py_RETURN_NONE;
 }
 
@@ -121,8 +119,14 @@ host_add_finding (const struct finding *f)
         if (detached)
                 return;
         struct finding copy = *f;
-        copy.test = atomic_load (&current_test);
+        copy.test = atomic_load (&channel->current_test);
         channel_add_finding (channel, &copy);
+}
+
+static uint32_t
+host_current_test (void)
+{
+        return detached ? 0 : atomic_load (&channel->current_test);
 }
 
 static void
@@ -234,6 +238,7 @@ static struct probe_host host = {
         .collecting_elsewhere = pyhost_collecting_elsewhere,
         .stack_points = pyhost_stack_points,
         .thread_init = crash_thread_init,
+        .current_test = host_current_test,
         .app_started = host_app_started,
         .stop_stress = stress_stop,
         .stress_running = stress_running,

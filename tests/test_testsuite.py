@@ -92,3 +92,68 @@ def test_fail_on_high_with_evidence(case, evidence):
     assert high and all(evidence in f["evidence"] or f["evidence"] for f in high)
     assert any(evidence in f["evidence"] for f in high)
     assert run.returncode in (1, 4) and run.report["verdict"] in ("race", "crash")
+
+
+ATTRIBUTION = '''
+import os, signal, threading
+from _qt import QApplication, QGraphicsRectItem, QGraphicsTextItem
+
+app = QApplication.instance() or QApplication([])
+made = []
+
+
+class Entry(QGraphicsRectItem):
+    def __init__(self):
+        super().__init__(0, 0, 1, 1)
+        self.label = QGraphicsTextItem("x", self)
+
+
+def test_makes():
+    made.extend(Entry() for _ in range(5))
+
+
+def test_bystander():
+    def drop(items):
+        items.clear()  # the last references: destroyed in this thread
+    t = threading.Thread(target=drop, args=(made,), name="dropper")
+    t.start()
+    t.join()
+
+
+def test_crashes():
+    if os.environ.get("QGC_CRASH_IN_TEST"):
+        os.kill(os.getpid(), signal.SIGSEGV)
+'''
+
+
+@pytest.fixture
+def attribution_suite(tmp_path):
+    import shutil
+    (tmp_path / "test_attr.py").write_text(ATTRIBUTION)
+    shutil.copy(TESTCASES / "_qt.py", tmp_path)
+    return tmp_path
+
+
+def test_finding_names_the_test_that_made_the_object_and_the_one_it_died_in(attribution_suite):
+    run = run_tool("--threads", "0", "-m", "pytest", "-q", "-p", "no:cacheprovider", "test_attr.py",
+                   cwd=attribution_suite, env=tool_env(QT_API="pyqt6"), timeout=300)
+    found = [f for f in run.report["findings"] if f["class"] == "QGraphicsTextItem"]
+    assert found, run.stderr[-2000:]
+    for f in found:
+        assert f["test"] == "test_attr.py::test_bystander"
+        assert f["creation_test"] == "test_attr.py::test_makes"
+        assert f["finalizing_thread"] == "dropper"
+    assert "died during test test_attr.py::test_bystander" in run.stderr
+    assert "created during test test_attr.py::test_makes" in run.stderr
+
+
+def test_crash_under_pytest_names_the_running_test(attribution_suite, tmp_path):
+    junit = tmp_path / "r.xml"
+    run = run_tool("--threads", "0", "--junit", junit, "-m", "pytest", "-q", "-p", "no:cacheprovider",
+                   "test_attr.py", cwd=attribution_suite,
+                   env=tool_env(QT_API="pyqt6", QGC_CRASH_IN_TEST="1"), timeout=300)
+    assert run.report["verdict"] == "crash" and run.returncode == 4
+    assert run.report["running_test"] == "test_attr.py::test_crashes"
+    errors = {(c.get("classname"), c.get("name")) for c in ET.parse(junit).getroot().iter("testcase")
+              if c.find("error") is not None}
+    assert errors == {("test_attr.py", "test_crashes")}

@@ -100,6 +100,7 @@ struct ObjectInfo {
         const char *qt_class; /* static string, or null until resolved */
         uint32_t py_class;    /* string id, 0: none or not resolved */
         uint32_t creation_stack;
+        uint32_t creation_test; /* the pytest test running then */
         pid_t creator;
         probe_frame_point created_at; /* the Python call that made it, if any */
 };
@@ -735,7 +736,7 @@ on_add (QObject *obj)
         host->count_object (true);
         if (!me.registered)
                 register_thread (me, obj->thread ());
-        ObjectInfo info { nullptr, 0, 0, me.tid, { nullptr, 0 } };
+        ObjectInfo info { nullptr, 0, 0, host->current_test (), me.tid, { nullptr, 0 } };
         host->capture_creation (&info.creation_stack, &info.created_at);
         {
                 std::lock_guard<std::mutex> guard (lock);
@@ -802,6 +803,7 @@ report_off_thread (QObject *obj, QThread *owner, const ObjectInfo &info, uint32_
         f.object_name = host->intern (obj->objectName ().toUtf8 ().constData ());
         f.owner_thread = thread_name (owner);
         f.creation_stack = info.creation_stack;
+        f.creation_test = info.creation_test;
         f.children = children;
         f.evidence = evidence;
         host->add_finding (&f);
