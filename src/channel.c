@@ -91,14 +91,18 @@ channel_intern (struct channel *ch, const char *s)
         pthread_mutex_lock (&writer_lock);
         if (!intern_table)
                 intern_table = calloc (INTERN_BUCKETS, sizeof *intern_table);
-        if (!intern_table)
+        if (!intern_table) {
+                atomic_fetch_add (&ch->stats.strings_dropped, 1);
                 goto out;
+        }
         for (uint32_t i = 0; i < INTERN_BUCKETS; i++) {
                 uint32_t *bucket = &intern_table[(h + i) & (INTERN_BUCKETS - 1)];
                 if (*bucket == 0) {
                         uint32_t used = atomic_load (&ch->strings_used);
-                        if (used + len + 1 > CHANNEL_STRINGS_SIZE)
+                        if (used + len + 1 > CHANNEL_STRINGS_SIZE) {
+                                atomic_fetch_add (&ch->stats.strings_dropped, 1);
                                 goto out;
+                        }
                         memcpy (ch->strings + used, s, len + 1);
                         atomic_store_explicit (&ch->strings_used, used + len + 1,
                                                memory_order_release);
@@ -110,6 +114,7 @@ channel_intern (struct channel *ch, const char *s)
                         goto out;
                 }
         }
+        atomic_fetch_add (&ch->stats.strings_dropped, 1); /* every bucket taken */
 out:
         pthread_mutex_unlock (&writer_lock);
         return id;

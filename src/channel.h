@@ -71,6 +71,7 @@ struct channel_stats {
         _Atomic uint64_t dropped;            /* always 0: findings are merged, not dropped */
         _Atomic uint64_t merged;             /* findings counted into a merged group */
         _Atomic uint64_t deferred_by_binding; /* QObjects in garbage cycles the binding defers */
+        _Atomic uint64_t strings_dropped;     /* strings channel_intern had no room for */
         _Atomic uint64_t collections_automatic;        /* triggered by allocations */
         _Atomic uint64_t collections_automatic_off_gui;
         /* Lateness of the GUI thread's 50 ms timer (written by that thread
@@ -139,7 +140,8 @@ void channel_destroy (struct channel *ch);
 int64_t channel_now_ns (void);
 
 /* Writer side (runner and probe, one process). Interns a string and
- * returns its id; 0 for NULL or when the area is full. Thread-safe. */
+ * returns its id; 0 for NULL or when the area is full (counted in
+ * stats.strings_dropped, so that the report can say so). Thread-safe. */
 uint32_t channel_intern (struct channel *ch, const char *s);
 
 /* Adds one occurrence of a finding, grouping it with identical ones.

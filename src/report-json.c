@@ -59,13 +59,19 @@ evidence_array (uint32_t evidence)
 }
 
 static json_t *
+frame_or_null (const char *line)
+{
+        return line ? frame_object (line, strlen (line)) : json_null ();
+}
+
+static json_t *
 finding_object (const struct result_finding *f)
 {
         json_t *creation = stack_array (f->creation_stack);
         json_t *site = json_array_size (creation) ? json_incref (json_array_get (creation, 0))
                                                   : json_null ();
         json_t *obj = json_pack ("{s:s, s:o, s:o, s:o, s:o, s:o, s:s, s:o, s:o, s:o, s:I, s:I, s:f, s:o, s:o, s:o, s:o}",
-                          "kind", f->kind,
+                          "kind", finding_kind_name (f->kind),
                           "class", str_or_null (f->qt_class),
                           "python_class", str_or_null (f->py_class),
                           "object_name", json_string (f->object_name ? f->object_name : ""),
@@ -87,6 +93,14 @@ finding_object (const struct result_finding *f)
         json_object_set_new (obj, "evidence", evidence_array (f->evidence));
         json_object_set_new (obj, "suppressed_by", str_or_null (f->suppressed_by));
         json_object_set_new (obj, "merged", str_or_null (f->merged));
+        /* What it means for the verdict, and the description every report
+         * shares (result_describe). */
+        static const char *const roles[] = { "race", "warning", "suppressed" };
+        json_object_set_new (obj, "role", json_string (roles[f->role]));
+        json_object_set_new (obj, "title", str_or_null (f->title));
+        json_object_set_new (obj, "name", str_or_null (f->name));
+        json_object_set_new (obj, "differs_at", frame_or_null (f->differs_at));
+        json_object_set_new (obj, "fix", str_or_null (f->fix));
         return obj;
 }
 
@@ -111,6 +125,26 @@ event_loop_object (const struct run_result *r)
         return json_pack ("{s:I, s:f, s:f, s:f}", "ticks", (json_int_t) r->loop_ticks,
                           "lateness_p50_ms", r->late_p50_ms, "lateness_p99_ms", r->late_p99_ms,
                           "lateness_max_ms", r->late_max_ms);
+}
+
+/* The script's arguments as the result made them valid. */
+static json_t *
+result_argv_array (const struct run_result *r)
+{
+        json_t *a = json_array ();
+        json_array_append_new (a, json_string (r->script));
+        for (int i = 0; r->argv && i < r->opts->script_argc; i++)
+                json_array_append_new (a, json_string (r->argv[i]));
+        return a;
+}
+
+static json_t *
+string_array (const char *const *items, size_t n)
+{
+        json_t *a = json_array ();
+        for (size_t i = 0; i < n; i++)
+                json_array_append_new (a, json_string (items[i]));
+        return a;
 }
 
 static json_t *
@@ -167,9 +201,9 @@ result_object (const struct run_result *r)
                           "elapsed_s", r->sup.elapsed_s,
                           "threads", (json_int_t) r->opts->threads,
                           "hang_timeout_s", r->opts->hang_timeout,
-                          "script", r->opts->script,
+                          "script", r->script,
                           "module", r->opts->module,
-                          "argv", argv_array (r->opts),
+                          "argv", result_argv_array (r),
                           "script_outcome", str_or_null (r->outcome),
                           "script_exit_status", script_status,
                           "error", str_or_null (r->error),
@@ -205,6 +239,12 @@ result_object (const struct run_result *r)
                 json_object_set_new (doc, "incomplete_reason", str_or_null (r->incomplete));
         if (doc)
                 json_object_set_new (doc, "running_test", str_or_null (r->running_test));
+        if (doc) {
+                json_object_set_new (doc, "notes", string_array (r->notes, r->n_notes));
+                json_object_set_new (doc, "hint", str_or_null (r->hint));
+                json_object_set_new (json_object_get (doc, "stats"), "strings_dropped",
+                                     json_integer ((json_int_t) r->strings_dropped));
+        }
         return doc;
 }
 

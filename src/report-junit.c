@@ -53,41 +53,45 @@ write_text_element (xmlTextWriterPtr w, const char *element, const char *type, c
         free (b);
 }
 
-static char *
-finding_title (const struct result_finding *f)
+/* Findings in the same test share its name: then each gets its own. */
+static bool
+test_has_other_findings (const struct run_result *r, const struct result_finding *f)
 {
-        char *s = NULL;
-        int n;
-        if (strcmp (f->kind, "thread-warning") == 0)
-                n = asprintf (&s, "thread-warning in %s: %s", f->finalizing_thread, f->message);
-        else
-                n = asprintf (&s, "%s%s%s%s owned by %s destroyed in %s (%s)", f->qt_class,
-                              *f->py_class ? " (" : "", f->py_class, *f->py_class ? ")" : "",
-                              f->owner_thread, f->finalizing_thread, f->cause);
-        return n < 0 ? NULL : s;
+        for (size_t i = 0; i < r->n_findings; i++)
+                if (&r->findings[i] != f && strcmp (r->findings[i].test, f->test) == 0)
+                        return true;
+        return false;
 }
 
+/* A failing case for a finding that makes the verdict a race, a passing
+ * one (its text as output) for a warning, a skipped one when suppressed. */
 static void
 write_finding (xmlTextWriterPtr w, const struct run_result *r, const struct result_finding *f)
 {
-        char *title = finding_title (f);
         char *body = NULL;
-        if (asprintf (&body, "%s x%llu (first at %.2f s)\n\ncreation stack (innermost first):\n%s\n"
-                             "finalization stack (innermost first):\n%s\n",
-                      title ? title : f->kind, (unsigned long long) f->count, f->first_seen_s,
-                      f->creation_stack, f->finalization_stack) < 0)
+        if (asprintf (&body, "%s%s x%llu (first at %.2f s)\n%s%s%s\ncreation stack (innermost first):\n%s\n"
+                             "finalization stack (innermost first):\n%s\n\nfix: %s\n",
+                      f->role == ROLE_WARNING ? "warning: " : "", f->title, (unsigned long long) f->count,
+                      f->first_seen_s, f->differs_at ? "differs from a similar group at " : "",
+                      f->differs_at ? f->differs_at : "", f->differs_at ? "\n" : "", f->creation_stack,
+                      f->finalization_stack, f->fix) < 0)
                 body = NULL;
         xmlTextWriterStartElement (w, BAD_CAST "testcase");
-        char *name = xml_text (title);
+        char *name = xml_text (f->name);
         if (*f->test) {
                 /* Attach it to the test that was running: "file.py::test_x". */
                 const char *sep = strstr (f->test, "::");
                 char *file = sep ? strndup (f->test, (size_t) (sep - f->test)) : strdup (f->test);
+                const char *test = sep ? sep + 2 : f->test;
+                char *unique = NULL;
+                if (test_has_other_findings (r, f) && asprintf (&unique, "%s [%s]", test, name) < 0)
+                        unique = NULL;
                 attr (w, "classname", file);
-                attr (w, "name", sep ? sep + 2 : f->test);
+                attr (w, "name", unique ? unique : test);
+                free (unique);
                 free (file);
         } else {
-                attr (w, "classname", r->opts->script);
+                attr (w, "classname", r->script);
                 attr (w, "name", name);
         }
         free (name);
@@ -98,7 +102,7 @@ write_finding (xmlTextWriterPtr w, const struct run_result *r, const struct resu
                 attr_int (w, "line", site.line);
         }
         attr (w, "time", "0");
-        if (f->suppressed_by) {
+        if (f->role == ROLE_SUPPRESSED) {
                 xmlTextWriterStartElement (w, BAD_CAST "skipped");
                 char *why = NULL;
                 if (asprintf (&why, "suppressed by '%s'", f->suppressed_by) < 0)
@@ -106,11 +110,14 @@ write_finding (xmlTextWriterPtr w, const struct run_result *r, const struct resu
                 attr (w, "message", why);
                 free (why);
                 xmlTextWriterEndElement (w);
+        } else if (f->role == ROLE_WARNING) {
+                char *b = xml_text (body);
+                xmlTextWriterWriteElement (w, BAD_CAST "system-out", BAD_CAST (b ? b : ""));
+                free (b);
         } else {
-                write_text_element (w, "failure", f->kind, title, body);
+                write_text_element (w, "failure", finding_kind_name (f->kind), f->title, body);
         }
         xmlTextWriterEndElement (w);
-        free (title);
         free (body);
 }
 
@@ -128,7 +135,7 @@ write_run_case (xmlTextWriterPtr w, const struct run_result *r)
                 attr (w, "name", sep ? sep + 2 : r->running_test);
                 free (file);
         } else {
-                attr (w, "classname", r->opts->script);
+                attr (w, "classname", r->script);
                 attr (w, "name", "run");
         }
         xmlTextWriterWriteFormatAttribute (w, BAD_CAST "time", "%.3f", r->sup.elapsed_s);
@@ -172,11 +179,11 @@ report_write_junit (const struct run_result *r, const char *path, char *error, s
         xmlTextWriterStartElement (w, BAD_CAST "testsuites");
         attr (w, "name", "qgc-check");
         attr_int (w, "tests", tests);
-        long long failures = (long long) (r->n_findings - r->n_suppressed);
+        long long failures = (long long) r->n_races;
         attr_int (w, "failures", failures);
         attr_int (w, "errors", run_failed);
         xmlTextWriterStartElement (w, BAD_CAST "testsuite");
-        attr (w, "name", r->opts->script);
+        attr (w, "name", r->script);
         attr_int (w, "tests", tests);
         attr_int (w, "failures", failures);
         attr_int (w, "errors", run_failed);

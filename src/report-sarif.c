@@ -33,7 +33,25 @@ static const struct rule rules[] = {
           "another thread). Under Python this usually means a __del__ or a finalizer touched a "
           "Qt object while the garbage collector ran in a worker thread. Move such cleanup to "
           "the owning thread (deleteLater, a queued call) or collect from the GUI thread." },
+        { "at-risk-cycle", "AtRiskCycle",
+          "An unreachable reference cycle holds a QObject that would die in whichever thread collects it.",
+          "The cycle was collected in the GUI thread here (--threads 0 or --strict), but CPython's "
+          "cyclic collector runs in whichever thread triggers it: in a worker thread the QObject it "
+          "holds would be destroyed off its thread. Fix: break the cycle (weakref, explicit cleanup), "
+          "or disable automatic collection (gc.disable()) and call gc.collect() from a QTimer in the "
+          "GUI thread." },
 };
+
+/* The rule of each finding kind. */
+static size_t
+rule_index (enum finding_kind kind)
+{
+        switch (kind) {
+        case FINDING_THREAD_WARNING: return 1;
+        case FINDING_AT_RISK_CYCLE: return 2;
+        default: return 0;
+        }
+}
 
 static json_t *
 location (const char *cwd, const char *file, long line, const char *message)
@@ -54,19 +72,16 @@ location (const char *cwd, const char *file, long line, const char *message)
 static json_t *
 result_of (const struct result_finding *f, const char *cwd)
 {
-        size_t rule = strcmp (f->kind, "thread-warning") == 0 ? 1 : 0;
+        size_t rule = rule_index (f->kind);
+        /* The level says what it means for the verdict: an error only for
+         * what makes it a race (a suppressed one keeps its level and says
+         * it is suppressed). */
         char *text = NULL;
-        if (rule == 1)
-                asprintf (&text, "Qt warned \"%s\" in thread %s (%s), %llu times.", f->message,
-                          f->finalizing_thread, f->cause, (unsigned long long) f->count);
-        else
-                asprintf (&text, "%s%s%s%s owned by %s was destroyed in %s (%s), %llu times.",
-                          f->qt_class, *f->py_class ? " (Python class " : "", f->py_class,
-                          *f->py_class ? ")" : "", f->owner_thread, f->finalizing_thread, f->cause,
-                          (unsigned long long) f->count);
+        if (asprintf (&text, "%s, %llu times. Fix: %s.", f->title, (unsigned long long) f->count, f->fix) < 0)
+                text = NULL;
         json_t *res = json_pack ("{s:s, s:I, s:s, s:{s:s}}", "ruleId", rules[rule].id, "ruleIndex",
-                                 (json_int_t) rule, "level", "error", "message", "text",
-                                 text ? text : rules[rule].short_text);
+                                 (json_int_t) rule, "level", f->role == ROLE_WARNING ? "warning" : "error",
+                                 "message", "text", text ? text : rules[rule].short_text);
         free (text);
 
         /* Located at the creation site, or else where the warning came from. */
@@ -98,9 +113,10 @@ result_of (const struct result_finding *f, const char *cwd)
                                      json_pack ("[{s:s, s:s}]", "kind", "external", "justification",
                                                 f->suppressed_by));
         json_object_set_new (res, "properties",
-                             json_pack ("{s:s, s:s, s:s, s:I}", "qtClass", f->qt_class,
+                             json_pack ("{s:s, s:s, s:s, s:I, s:s}", "qtClass", f->qt_class,
                                         "ownerThread", f->owner_thread, "finalizingThread",
-                                        f->finalizing_thread, "count", (json_int_t) f->count));
+                                        f->finalizing_thread, "count", (json_int_t) f->count,
+                                        "name", f->name));
         return res;
 }
 

@@ -61,19 +61,26 @@ print_verdict (const struct run_result *r, FILE *out, const struct style *s)
         fprintf (out, "qgc-check: %s%s%s%s", s->bold, colour, verdict_name (r->verdict), s->reset);
         switch (r->verdict) {
         case VERDICT_CLEAN:
-                fprintf (out, ": no QObject destroyed off its thread (%llu objects, %llu collections, "
-                              "%llu off the GUI thread)",
+                if (r->n_rule_warnings)
+                        fprintf (out, ": no finding at risk high; %zu group%s of QObjects destroyed off "
+                                      "their thread with risk rule only (warnings: --fail-on high)",
+                                 r->n_rule_warnings, r->n_rule_warnings == 1 ? "" : "s");
+                else
+                        fprintf (out, ": no QObject destroyed off its thread");
+                fprintf (out, " (%llu objects, %llu collections, %llu off the GUI thread)",
                          (unsigned long long) r->objects_created, (unsigned long long) r->collections,
                          (unsigned long long) r->collections_off_gui);
-                if (r->n_warnings)
-                        fprintf (out, "; %zu at-risk cycle%s (warnings)", r->n_warnings,
-                                 r->n_warnings == 1 ? "" : "s");
+                if (r->n_warnings > r->n_rule_warnings)
+                        fprintf (out, "; %zu at-risk cycle%s (warnings)", r->n_warnings - r->n_rule_warnings,
+                                 r->n_warnings - r->n_rule_warnings == 1 ? "" : "s");
                 break;
         case VERDICT_RACE:
                 fprintf (out, ": %llu finding%s in %zu group%s",
-                         (unsigned long long) (r->total_occurrences - r->suppressed_occurrences),
-                         r->total_occurrences - r->suppressed_occurrences == 1 ? "" : "s",
-                         r->n_findings - r->n_suppressed, r->n_findings - r->n_suppressed == 1 ? "" : "s");
+                         (unsigned long long) r->race_occurrences, r->race_occurrences == 1 ? "" : "s",
+                         r->n_races, r->n_races == 1 ? "" : "s");
+                if (r->n_warnings)
+                        fprintf (out, "; %zu group%s of warnings", r->n_warnings,
+                                 r->n_warnings == 1 ? "" : "s");
                 break;
         case VERDICT_ERROR:
                 fprintf (out, ": %s", r->error ? r->error : "the script failed");
@@ -92,7 +99,7 @@ print_verdict (const struct run_result *r, FILE *out, const struct style *s)
                 fprintf (out, " (interrupted by SIG%s)", sigabbrev_np (r->sup.interrupt_signal));
         if (r->exit_code == EXIT_PROGRAM_FAILED)
                 fprintf (out, "; the program itself failed (exit status %d)", r->script_status);
-        fprintf (out, " [%s%s]\n", r->opts->module ? "-m " : "", r->opts->script);
+        fprintf (out, " [%s%s]\n", r->opts->module ? "-m " : "", r->script ? r->script : r->opts->script);
 }
 
 void
@@ -111,32 +118,30 @@ report_write_text (const struct run_result *r, FILE *out, bool color)
                         continue;
                 if (f->suppressed_by)
                         fprintf (out, "suppressed by '%s': ", f->suppressed_by);
-                if (strcmp (f->kind, "at-risk-cycle") == 0) {
-                        fprintf (out, "%s%s%s%s: %s%s%s would die in whichever thread collects the cycle ",
-                                 s.bold, r->opts->strict ? "" : "warning: ", f->kind, s.reset, f->qt_class,
-                                 *f->py_class ? " of Python class " : "", f->py_class);
-                        fprintf (out, "%s x%llu\n", f->message, (unsigned long long) f->count);
+                const char *warning = f->role == ROLE_WARNING ? "warning: " : "";
+                if (f->kind == FINDING_AT_RISK_CYCLE) {
+                        fprintf (out, "%s%s%s%s: %s x%llu\n", s.bold, warning,
+                                 finding_kind_name (f->kind), s.reset, f->title,
+                                 (unsigned long long) f->count);
                         print_first_line (out, "  ", "created at ", f->creation_stack);
+                        if (f->differs_at)
+                                fprintf (out, "  via %s\n", relative (f->differs_at));
+                        if (f->role != ROLE_SUPPRESSED)
+                                fprintf (out, "  fix: %s\n", f->fix);
                         if (r->opts->verbosity > 0)
                                 print_stack (out, "  ", "creation stack (innermost first):", f->creation_stack);
                         continue;
                 }
-                if (strcmp (f->kind, "thread-warning") == 0) {
-                        fprintf (out, "%s%s%s: Qt warned \"%s\" in %s (%s",
-                                 s.bold, f->kind, s.reset, f->message, f->finalizing_thread, f->cause);
-                } else {
-                        fprintf (out, "%s%s%s", s.bold, f->qt_class, s.reset);
-                        if (*f->py_class)
-                                fprintf (out, " (Python class %s)", f->py_class);
-                        if (*f->object_name)
-                                fprintf (out, " '%s'", f->object_name);
-                        fprintf (out, " owned by %s, destroyed in %s (%s",
-                                 f->owner_thread, f->finalizing_thread, f->cause);
-                }
+                /* The title, then what varies within the group. */
+                fprintf (out, "%s%s%s%s%s", s.bold, warning,
+                         f->kind == FINDING_THREAD_WARNING ? "thread-warning: " : "", f->title, s.reset);
+                if (*f->object_name)
+                        fprintf (out, " '%s'", f->object_name);
+                fprintf (out, " (");
                 if (f->gc_generation >= 0)
-                        fprintf (out, ", generation %d, %s", f->gc_generation,
+                        fprintf (out, "generation %d, %s collection, ", f->gc_generation,
                                  f->gc_trigger ? f->gc_trigger : "automatic");
-                fprintf (out, ") x%llu", (unsigned long long) f->count);
+                fprintf (out, "x%llu)", (unsigned long long) f->count);
                 if (f->merged)
                         fprintf (out, " (merged: every finding of this %s once the report's groups ran "
                                       "short; the details are the first one's)",
@@ -159,7 +164,11 @@ report_write_text (const struct run_result *r, FILE *out, bool color)
                 if (*f->creation_test && strcmp (f->creation_test, f->test) != 0)
                         fprintf (out, "  created during test %s\n", f->creation_test);
                 print_first_line (out, "  ", "created at ", f->creation_stack);
+                if (f->differs_at)
+                        fprintf (out, "  via %s\n", relative (f->differs_at));
                 print_first_line (out, "  ", "finalized at ", f->finalization_stack);
+                if (f->role != ROLE_SUPPRESSED)
+                        fprintf (out, "  fix: %s\n", f->fix);
                 if (r->opts->verbosity > 0) {
                         print_stack (out, "  ", "creation stack (innermost first):", f->creation_stack);
                         print_stack (out, "  ", "finalization stack (innermost first):",
@@ -218,11 +227,12 @@ report_write_text (const struct run_result *r, FILE *out, bool color)
                                  (unsigned long long) r->loop_ticks);
                 fprintf (out, "%s\n", s.reset);
         }
-        if (r->verdict == VERDICT_RACE)
-                fprintf (out, "hint: Qt objects die in whichever thread Python's collector runs. The known "
-                              "fix: gc.disable() at start-up and gc.collect() from a QTimer in the GUI "
-                              "thread; --mitigate applies it, --compare shows the run with and without it.\n");
-        fprintf (out, "seed %u; replay: qgc-check --seed %u", r->seed, r->seed);
+        for (size_t i = 0; i < r->n_notes; i++)
+                fprintf (out, "note: %s\n", r->notes[i]);
+        if (r->hint)
+                fprintf (out, "hint: %s\n", r->hint);
+        fprintf (out, "seed %u; replay the stress pattern (not the threads' timing): qgc-check --seed %u",
+                 r->seed, r->seed);
         if (r->opts->threads != 2)
                 fprintf (out, " --threads %u", r->opts->threads);
         if (r->opts->duration != 5.0)

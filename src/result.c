@@ -7,6 +7,7 @@
 #include "suppressions.h"
 
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,7 +25,7 @@ result_finding_from_group (struct result_finding *out, const struct channel *ch,
 {
         const struct finding *f = &g->finding;
         *out = (struct result_finding) {
-                .kind = finding_kind_name (f->kind),
+                .kind = (enum finding_kind) f->kind,
                 .cause = finding_cause_name (f->cause),
                 .gc_generation = f->gc_generation,
                 .gc_trigger = f->gc_trigger ? gc_trigger_name (f->gc_trigger) : NULL,
@@ -47,6 +48,320 @@ result_finding_from_group (struct result_finding *out, const struct channel *ch,
                           : g->merged == MERGE_KIND ? "kind"
                                                     : NULL,
         };
+}
+
+/* --- text made valid for the reports ---------------------------------- */
+
+static const char *
+keep (struct run_result *r, char *s)
+{
+        if (!s)
+                return NULL;
+        if (r->n_texts == r->texts_cap) {
+                size_t cap = r->texts_cap ? 2 * r->texts_cap : 64;
+                char **t = realloc (r->texts, cap * sizeof *t);
+                if (!t) {
+                        free (s);
+                        return NULL;
+                }
+                r->texts = t;
+                r->texts_cap = cap;
+        }
+        r->texts[r->n_texts++] = s;
+        return s;
+}
+
+/* Length of the well-formed UTF-8 sequence at p (n bytes left), 0 when
+ * there is none (RFC 3629: no overlong forms, surrogates or values past
+ * U+10FFFF). */
+static size_t
+utf8_sequence (const unsigned char *p, size_t n)
+{
+        unsigned c = p[0];
+        size_t len;
+        if (c < 0x80)
+                return 1;
+        if (c >= 0xC2 && c <= 0xDF)
+                len = 2;
+        else if (c >= 0xE0 && c <= 0xEF)
+                len = 3;
+        else if (c >= 0xF0 && c <= 0xF4)
+                len = 4;
+        else
+                return 0;
+        if (n < len)
+                return 0;
+        for (size_t i = 1; i < len; i++)
+                if ((p[i] & 0xC0) != 0x80)
+                        return 0;
+        if ((c == 0xE0 && p[1] < 0xA0) || (c == 0xED && p[1] > 0x9F) || (c == 0xF0 && p[1] < 0x90) ||
+            (c == 0xF4 && p[1] > 0x8F))
+                return 0;
+        return len;
+}
+
+/* True when the n bytes at p are the start of a character that the end of
+ * the text cut (a lead byte and fewer continuation bytes than it needs). */
+static bool
+utf8_cut_at_end (const unsigned char *p, size_t n)
+{
+        size_t need = p[0] >= 0xC2 && p[0] <= 0xDF ? 2 : p[0] >= 0xE0 && p[0] <= 0xEF ? 3
+                      : p[0] >= 0xF0 && p[0] <= 0xF4 ? 4 : 0;
+        if (!need || n >= need)
+                return false;
+        for (size_t i = 1; i < n; i++)
+                if ((p[i] & 0xC0) != 0x80)
+                        return false;
+        return true;
+}
+
+/* A valid copy of s, or NULL when s is valid already (or on no memory). */
+static char *
+valid_copy (const char *s)
+{
+        const unsigned char *p = (const unsigned char *) s;
+        size_t n = strlen (s), i = 0;
+        while (i < n && utf8_sequence (p + i, n - i))
+                i += utf8_sequence (p + i, n - i);
+        if (i == n)
+                return NULL;
+        /* Texts cut to a size (the app's stderr tail, an id) may start or
+         * end inside a character: drop that part of it. Anything else not
+         * UTF-8 becomes U+FFFD. */
+        size_t start = 0;
+        while (start < 3 && start < n && (p[start] & 0xC0) == 0x80)
+                start++;
+        char *out = malloc (3 * n + 1);
+        if (!out)
+                return NULL;
+        size_t o = 0;
+        for (i = start; i < n;) {
+                size_t len = utf8_sequence (p + i, n - i);
+                if (len) {
+                        memcpy (out + o, p + i, len);
+                        o += len;
+                        i += len;
+                } else if (utf8_cut_at_end (p + i, n - i)) {
+                        break;
+                } else {
+                        memcpy (out + o, "\xEF\xBF\xBD", 3);
+                        o += 3;
+                        i++;
+                }
+        }
+        out[o] = '\0';
+        return out;
+}
+
+const char *
+result_text (struct run_result *r, const char *s)
+{
+        if (!s)
+                return NULL;
+        char *copy = valid_copy (s);
+        return copy ? keep (r, copy) ?: "" : s;
+}
+
+/* The same for a string r owns (malloc'd): replaced in place. */
+static void
+make_valid_owned (const char **field)
+{
+        char *copy = *field ? valid_copy (*field) : NULL;
+        if (copy) {
+                free ((char *) *field);
+                *field = copy;
+        }
+}
+
+static const char *
+keep_printf (struct run_result *r, const char *fmt, ...) __attribute__ ((format (printf, 2, 3)));
+
+static const char *
+keep_printf (struct run_result *r, const char *fmt, ...)
+{
+        va_list ap;
+        va_start (ap, fmt);
+        char *s = NULL;
+        if (vasprintf (&s, fmt, ap) < 0)
+                s = NULL;
+        va_end (ap);
+        return keep (r, s);
+}
+
+static bool
+gui_owned (const struct result_finding *f)
+{
+        return !f->owner_thread || !*f->owner_thread || strcmp (f->owner_thread, "MainThread") == 0;
+}
+
+/* The fix for one finding: what moves its destruction into its owner. */
+static const char *
+finding_fix (struct run_result *r, const struct result_finding *f)
+{
+        const char *owner = f->owner_thread && *f->owner_thread ? f->owner_thread : "its owning thread";
+        if (f->kind == FINDING_THREAD_WARNING)
+                return keep_printf (r, "do that work in the object's own thread (deleteLater(), a queued "
+                                       "call), not in a finalizer run by %s",
+                                    *f->finalizing_thread ? f->finalizing_thread : "another thread");
+        if (f->kind == FINDING_AT_RISK_CYCLE)
+                return "break the cycle (a weakref, or clear the reference when done), or collect only "
+                       "in the GUI thread: gc.disable() at start-up and gc.collect() from a QTimer "
+                       "there (--mitigate applies it)";
+        if (strcmp (f->cause, "refcount") == 0)
+                return keep_printf (r, "%s dropped the last reference: drop it in %s instead, or call "
+                                       "deleteLater() on the object first (a collector in the GUI "
+                                       "thread does not help here)",
+                                    *f->finalizing_thread ? f->finalizing_thread : "another thread", owner);
+        if (strcmp (f->cause, "native") == 0)
+                return keep_printf (r, "destroy it (or its parent) in %s, or with deleteLater()", owner);
+        if (!gui_owned (f))
+                return keep_printf (r, "its owner %s is not the GUI thread, so a collector in the GUI "
+                                       "thread races just the same: break the cycle, call deleteLater() "
+                                       "on it before dropping it, or collect in %s",
+                                    owner, owner);
+        return "break the cycle (a weakref, or clear the reference when done), or collect only in the "
+               "GUI thread: gc.disable() at start-up and gc.collect() from a QTimer there (--mitigate "
+               "applies it)";
+}
+
+void
+result_describe (struct run_result *r, struct result_finding *f)
+{
+        const char **texts[] = { &f->qt_class, &f->py_class, &f->object_name, &f->owner_thread,
+                                 &f->finalizing_thread, &f->message, &f->creation_stack,
+                                 &f->finalization_stack, &f->test, &f->creation_test, &f->suppressed_by };
+        for (size_t i = 0; i < sizeof texts / sizeof texts[0]; i++)
+                *texts[i] = result_text (r, *texts[i]);
+        const char *py_open = *f->py_class ? " (Python class " : "", *py_close = *f->py_class ? ")" : "";
+        switch (f->kind) {
+        case FINDING_THREAD_WARNING:
+                f->title = keep_printf (r, "Qt warned \"%s\" in %s (%s)", f->message, f->finalizing_thread,
+                                        f->cause);
+                break;
+        case FINDING_AT_RISK_CYCLE:
+                f->title = keep_printf (r, "%s%s%s%s would die in whichever thread collects the cycle %s",
+                                        f->qt_class, py_open, f->py_class, py_close, f->message);
+                break;
+        default:
+                f->title = keep_printf (r, "%s%s%s%s owned by %s, destroyed in %s (%s)", f->qt_class,
+                                        py_open, f->py_class, py_close, f->owner_thread,
+                                        f->finalizing_thread, f->cause);
+                break;
+        }
+        if (!f->title)
+                f->title = finding_kind_name (f->kind);
+        f->name = f->title;
+        f->fix = finding_fix (r, f);
+}
+
+static size_t
+first_line_length (const char *s)
+{
+        const char *eol = strchr (s, '\n');
+        return eol ? (size_t) (eol - s) : strlen (s);
+}
+
+/* Groups differ by their whole creation stack, but the reports show its
+ * first frame: for groups that would look the same, name the first frame
+ * where each differs from the others, and make every name unique. */
+static void
+distinguish (struct run_result *r)
+{
+        for (size_t i = 0; i < r->n_findings; i++) {
+                struct result_finding *f = &r->findings[i];
+                size_t best = 0; /* frames in common with the closest look-alike, + 1 */
+                for (size_t j = 0; j < r->n_findings; j++) {
+                        const struct result_finding *g = &r->findings[j];
+                        if (j == i || strcmp (f->title, g->title) != 0)
+                                continue;
+                        const char *a = f->creation_stack, *b = g->creation_stack;
+                        size_t la = first_line_length (a), lb = first_line_length (b);
+                        if (la != lb || memcmp (a, b, la) != 0)
+                                continue; /* the first frame already differs */
+                        size_t depth = 0;
+                        while (*a && *b) {
+                                la = first_line_length (a);
+                                lb = first_line_length (b);
+                                if (la != lb || memcmp (a, b, la) != 0)
+                                        break;
+                                a += la + (a[la] == '\n');
+                                b += lb + (b[lb] == '\n');
+                                depth++;
+                        }
+                        if (depth + 1 > best) {
+                                best = depth + 1;
+                                f->differs_at = *a ? keep_printf (r, "%.*s", (int) first_line_length (a), a)
+                                                   : "(its creation stack ends there)";
+                        }
+                }
+                if (f->differs_at)
+                        f->name = keep_printf (r, "%s via %s", f->title, f->differs_at) ?: f->title;
+        }
+        for (size_t i = 0; i < r->n_findings; i++) {
+                unsigned same = 1;
+                for (size_t j = 0; j < i; j++)
+                        if (strcmp (r->findings[j].name, r->findings[i].name) == 0)
+                                same++;
+                if (same > 1)
+                        r->findings[i].name = keep_printf (r, "%s #%u", r->findings[i].name, same)
+                                              ?: r->findings[i].name;
+        }
+}
+
+static void
+add_note (struct run_result *r, const char *note)
+{
+        if (note && r->n_notes < sizeof r->notes / sizeof r->notes[0])
+                r->notes[r->n_notes++] = note;
+}
+
+/* What the run's own conditions mean for its result, and advice that fits
+ * the findings it has. */
+static void
+advise (struct run_result *r, const struct options *opts)
+{
+        bool gui_collector_helps = false;
+        for (size_t i = 0; i < r->n_findings; i++) {
+                const struct result_finding *f = &r->findings[i];
+                if (f->role == ROLE_RACE && f->kind == FINDING_OFF_THREAD_FINALIZATION &&
+                    strcmp (f->cause, "cyclic-gc") == 0 && gui_owned (f))
+                        gui_collector_helps = true;
+        }
+        if (gui_collector_helps)
+                r->hint = "Qt objects die in whichever thread Python's collector runs. For the findings "
+                          "owned by the GUI thread and destroyed by a collection, the known fix is "
+                          "gc.disable() at start-up and gc.collect() from a QTimer in the GUI thread; "
+                          "--mitigate applies it, --compare shows the run with and without it.";
+        else if (r->n_races)
+                r->hint = "a collector in the GUI thread would not fix these findings: each one's "
+                          "\"fix:\" line says what does.";
+
+        if (opts->mitigate && r->automatic_collections)
+                add_note (r, keep_printf (r, "--mitigate was undone: the app turned automatic collection "
+                                             "back on (gc.enable()); %llu automatic collections ran, %llu "
+                                             "of them off the GUI thread",
+                                          (unsigned long long) r->automatic_collections,
+                                          (unsigned long long) r->automatic_collections_off_gui));
+        if (opts->threads == 0 && !opts->mitigate)
+                add_note (r, "--threads 0: no stress, and every collection ran in the GUI thread: "
+                             "at-risk cycles show what a collection in another thread would destroy; "
+                             "other findings come from the app's own threads");
+        else if (opts->strict && !opts->mitigate)
+                add_note (r, "--strict: the stress was off; every collection ran in the GUI thread and "
+                             "its garbage was read for at-risk cycles");
+        else if (!opts->mitigate && r->verdict != VERDICT_HANG && r->verdict != VERDICT_CRASH &&
+                 r->objects_created && r->automatic_collections_off_gui == 0)
+                add_note (r, keep_printf (r, "the stress had no effect: no automatic collection ran off "
+                                             "the GUI thread (%llu automatic collections in all; the app "
+                                             "may keep automatic collection off), so a clean verdict "
+                                             "says little",
+                                          (unsigned long long) r->automatic_collections));
+        if (r->strings_dropped)
+                add_note (r, keep_printf (r, "limit reached: the string area (%u MiB) was full; %llu "
+                                             "strings (names, stacks, messages) were dropped and show as "
+                                             "empty",
+                                          CHANNEL_STRINGS_SIZE >> 20,
+                                          (unsigned long long) r->strings_dropped));
 }
 
 static int
@@ -263,6 +578,7 @@ result_build (struct run_result *r, const struct options *opts, uint32_t seed,
         r->late_p99_ms = channel_lateness_percentile (ch, 0.99);
         r->late_max_ms = atomic_load (&ch->stats.loop_late_max_ns) / 1e6;
         r->deferred_by_binding = atomic_load (&ch->stats.deferred_by_binding);
+        r->strings_dropped = atomic_load (&ch->stats.strings_dropped);
 
         struct channel_group **groups = calloc (CHANNEL_MAX_GROUPS, sizeof *groups);
         size_t n = groups ? channel_groups (ch, groups, CHANNEL_MAX_GROUPS) : 0;
@@ -280,14 +596,22 @@ result_build (struct run_result *r, const struct options *opts, uint32_t seed,
                 /* Suppressed: counted, never a race. At-risk cycles are
                  * warnings unless --strict; with --fail-on high, only
                  * findings with evidence of a hazard make a race. */
+                struct result_finding *w = &r->findings[i];
                 if (rf->suppressed_by) {
+                        w->role = ROLE_SUPPRESSED;
                         r->n_suppressed++;
                         r->suppressed_occurrences += rf->count;
                 } else if ((f->kind == FINDING_AT_RISK_CYCLE && !opts->strict) ||
                            (opts->fail_on_high && !f->evidence)) {
+                        w->role = ROLE_WARNING;
                         r->n_warnings++;
+                        r->warning_occurrences += rf->count;
+                        if (f->kind != FINDING_AT_RISK_CYCLE)
+                                r->n_rule_warnings++;
                 } else {
+                        w->role = ROLE_RACE;
                         r->n_races++;
+                        r->race_occurrences += rf->count;
                 }
         }
         free (groups);
@@ -422,12 +746,37 @@ result_build (struct run_result *r, const struct options *opts, uint32_t seed,
                 r->exit_code = EXIT_PROGRAM_FAILED;
         if (sup->interrupt_signal)
                 r->exit_code = 128 + sup->interrupt_signal;
+
+        /* Every text a report renders, made valid in one place. */
+        for (size_t i = 0; i < r->n_findings; i++)
+                result_describe (r, &r->findings[i]);
+        distinguish (r);
+        bool error_is_reason = r->error && r->error == r->crash_reason;
+        const char **owned[] = { &r->crash_reason, &r->dump, &r->gil_holder, &r->gui_waiting,
+                                 &r->tool_frame, &r->sup.stderr_tail };
+        for (size_t i = 0; i < sizeof owned / sizeof owned[0]; i++)
+                make_valid_owned (owned[i]);
+        if (error_is_reason)
+                r->error = r->crash_reason;
+        const char **texts[] = { &r->error, &r->incomplete, &r->running_test, &r->binding,
+                                 &r->qt_version, &r->qtcore_path };
+        for (size_t i = 0; i < sizeof texts / sizeof texts[0]; i++)
+                *texts[i] = result_text (r, *texts[i]);
+        r->script = result_text (r, opts->script);
+        r->argv = calloc ((size_t) opts->script_argc + 1, sizeof *r->argv);
+        for (int i = 0; r->argv && i < opts->script_argc; i++)
+                r->argv[i] = result_text (r, opts->script_argv[i]);
+        advise (r, opts);
 }
 
 void
 result_free (struct run_result *r)
 {
         free ((char *) r->sup.stderr_tail);
+        for (size_t i = 0; i < r->n_texts; i++)
+                free (r->texts[i]);
+        free (r->texts);
+        free (r->argv);
         free (r->findings);
         free ((char *) r->dump);
         free ((char *) r->gil_holder);

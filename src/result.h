@@ -35,8 +35,16 @@ enum exit_status {
         EXIT_INCOMPLETE = 7,     /* stopped at the limit, or nothing was checked */
 };
 
+/* What a finding group means for the verdict: every report says the same. */
+enum finding_role {
+        ROLE_RACE = 0,       /* makes the verdict a race */
+        ROLE_WARNING = 1,    /* reported, but not a race (at-risk cycle without
+                              * --strict, risk rule with --fail-on high) */
+        ROLE_SUPPRESSED = 2, /* matched a suppression: counted only */
+};
+
 struct result_finding {
-        const char *kind;
+        enum finding_kind kind;
         const char *cause;
         int gc_generation;      /* -1: none */
         const char *gc_trigger; /* "automatic", "explicit" or NULL */
@@ -54,6 +62,13 @@ struct result_finding {
         const char *risk;       /* "high": hazard seen; "rule": only Qt's rule broken */
         const char *suppressed_by; /* name of the suppression that matched, or NULL */
         const char *merged; /* NULL, or "class"/"kind": a coarser group (see channel.h) */
+        enum finding_role role;
+        /* One description for every report (result_describe), else NULL: */
+        const char *title;      /* what happened, one line */
+        const char *name;       /* title, unique among the run's groups */
+        const char *differs_at; /* groups of one title and creation site: the first
+                                 * creation frame where this one differs, or NULL */
+        const char *fix;        /* what fixes this finding */
         uint64_t count;
         uint64_t children;  /* child QObjects destroyed with them */
         double first_seen_s;
@@ -107,11 +122,22 @@ struct run_result {
         size_t n_findings;
         size_t n_races;     /* groups that make the verdict a race */
         size_t n_warnings;  /* at-risk cycles without --strict, rule-only with --fail-on high */
+        size_t n_rule_warnings; /* of n_warnings: off-thread destructions of risk rule */
+        uint64_t race_occurrences;     /* findings in the groups that make it a race */
+        uint64_t warning_occurrences;
         size_t n_suppressed;            /* groups silenced by --suppressions */
         uint64_t suppressed_occurrences;
         const struct suppressions *suppressions; /* for the unused entries */
         struct result_finding *findings; /* ordered by first_seen_s */
         uint64_t total_occurrences;
+        uint64_t strings_dropped;       /* strings the channel had no room for */
+        const char *hint;               /* advice for the run as a whole, or NULL */
+        const char *notes[8];           /* what limits the result (stress, limits) */
+        size_t n_notes;
+        const char *script;             /* opts->script, valid UTF-8 */
+        const char **argv;              /* opts->script_argv, valid UTF-8 */
+        char **texts;                   /* owned: the strings made valid or built here */
+        size_t n_texts, texts_cap;
         bool compared;                  /* --compare: the mitigated run's outcome */
         const char *mitigated_verdict;
         uint64_t mitigated_findings;
@@ -126,6 +152,17 @@ void result_build (struct run_result *r, const struct options *opts, uint32_t se
                    struct suppressions *suppressions);
 
 void result_free (struct run_result *r);
+
+/* Text for a report: s itself when it is valid UTF-8; else a copy with
+ * each invalid sequence replaced by U+FFFD and a character cut at either
+ * end dropped, kept in r (freed by result_free). NULL stays NULL. Every
+ * string a report renders passes through here. */
+const char *result_text (struct run_result *r, const char *s);
+
+/* Makes a finding's strings valid and fills its title and fix (for
+ * findings outside a run_result, e.g. live events: r may be a zeroed
+ * run_result used only to hold the strings). */
+void result_describe (struct run_result *r, struct result_finding *f);
 
 /* Converts one published group to its rendered form. */
 void result_finding_from_group (struct result_finding *out, const struct channel *ch,

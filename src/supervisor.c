@@ -222,8 +222,11 @@ emit_new_findings (struct watch *w)
                         continue;
                 w->seen[i] = true;
                 struct result_finding f;
+                struct run_result texts = { 0 }; /* holds the strings made valid */
                 result_finding_from_group (&f, w->ch, g);
+                result_describe (&texts, &f);
                 report_events_finding (w->config->events, &f);
+                result_free (&texts);
         }
 }
 

@@ -174,7 +174,7 @@ suppressions_apply (struct suppressions *s, struct run_result *r)
                                      &site);
                 for (size_t j = 0; j < s->n; j++) {
                         struct suppression *e = &s->items[j];
-                        if (glob_ok (e->kind, f->kind) && glob_ok (e->qt_class, f->qt_class) &&
+                        if (glob_ok (e->kind, finding_kind_name (f->kind)) && glob_ok (e->qt_class, f->qt_class) &&
                             glob_ok (e->py_class, f->py_class) && glob_ok (e->file, site.file) &&
                             glob_ok (e->function, site.function)) {
                                 f->suppressed_by = e->name;
@@ -212,9 +212,9 @@ suppressions_generate (const struct run_result *r, const char *path, char *error
                 FILE *b = open_memstream (&block, &len);
                 if (!b)
                         break;
-                fprintf (b, "\n{\n   name: %s %s%s%s from %s\n   kind: %s\n", f->kind,
+                fprintf (b, "\n{\n   name: %s %s%s%s from %s\n   kind: %s\n", finding_kind_name (f->kind),
                          *f->qt_class ? f->qt_class : "", *f->py_class ? " of " : "", f->py_class,
-                         *function ? function : "unknown site", f->kind);
+                         *function ? function : "unknown site", finding_kind_name (f->kind));
                 if (*f->qt_class)
                         fprintf (b, "   class: %s\n", f->qt_class);
                 if (*f->py_class)

@@ -149,7 +149,7 @@ def test_unwritable_report_directory(world_dir):
 def test_seed_is_printed_and_replayable():
     run = run_tool("--duration", "0.5", TESTCASES / "idle_app.py")
     seed = run.report["seed"]
-    assert f"replay: qgc-check --seed {seed}" in run.stderr
+    assert f"replay the stress pattern (not the threads' timing): qgc-check --seed {seed}" in run.stderr
     again = run_tool("--seed", str(seed), "--duration", "0.5", TESTCASES / "idle_app.py")
     assert again.report["seed"] == seed
 

@@ -31,7 +31,8 @@ def test_terminal_report_key_lines():
                for l in lines)
     assert any(l.startswith("hint: ") for l in lines)
     seed = run.report["seed"]
-    assert f"seed {seed}; replay: qgc-check --seed {seed} --duration 1 {RACY}" in run.stderr
+    assert (f"seed {seed}; replay the stress pattern (not the threads' timing): "
+            f"qgc-check --seed {seed} --duration 1 {RACY}") in run.stderr
     assert "\033[" not in run.stderr
 
 
@@ -117,7 +118,7 @@ def test_sarif_structure(tmp_path):
     assert doc["version"] == "2.1.0" and "$schema" in doc
     (r,) = doc["runs"]
     rules = r["tool"]["driver"]["rules"]
-    assert {x["id"] for x in rules} == {"off-thread-finalization", "thread-warning"}
+    assert {x["id"] for x in rules} == {"off-thread-finalization", "thread-warning", "at-risk-cycle"}
     assert all(x["help"]["text"] and x["shortDescription"]["text"] for x in rules)
     assert len(r["results"]) == len(run.report["findings"]) > 0
     res = r["results"][0]
@@ -144,3 +145,32 @@ def test_all_reports_in_one_run_and_atomic_replacement(tmp_path):
     assert json.loads(target.read_text())["verdict"] == "clean"
     assert victim.read_text() == "keep me" and not link.is_symlink()
     assert sorted(x.name for x in tmp_path.iterdir()) == ["link.xml", "r.json", "r.sarif", "victim.txt"]
+
+
+def test_invalid_utf8_in_stderr_keeps_the_json_report(tmp_path):
+    app = tmp_path / "app.py"
+    # One invalid byte, and a two-byte character cut by the tail's 4096-byte start.
+    app.write_text("import sys\nfrom PyQt6.QtCore import QCoreApplication, QObject\n"
+                   "app = QCoreApplication(sys.argv)\nobj = QObject()\n"
+                   "sys.stderr.flush()\n"
+                   "sys.stderr.buffer.write(b'a' + 'é'.encode() * 3000 + b'\\n' + b'bad \\xff byte\\n')\n"
+                   "sys.stderr.flush()\n")
+    run = run_tool("--threads", "0", "--duration", "0.5", app)
+    assert run.returncode == 0 and run.report is not None and run.report["verdict"] == "clean"
+    assert "bad \ufffd byte" in run.report["stderr_tail"]
+    from conftest import validate_schema
+    validate_schema(run.report)
+
+
+def test_reports_agree_with_a_clean_verdict(tmp_path):
+    """Observe only: at-risk cycles are warnings in every report."""
+    junit, sarif = tmp_path / "r.xml", tmp_path / "r.sarif"
+    run = run_tool("--threads", "0", "--duration", "1", "--junit", junit, "--sarif", sarif, RACY, cwd=ROOT)
+    assert run.returncode == 0 and run.report["findings"]
+    assert {f["role"] for f in run.report["findings"]} == {"warning"}
+    results = json.loads(sarif.read_text())["runs"][0]["results"]
+    assert results and all(r["level"] == "warning" and r["ruleId"] == "at-risk-cycle" for r in results)
+    assert not any("(none)" in r["message"]["text"] for r in results)
+    root = ET.parse(junit).getroot()
+    assert root.get("failures") == "0" and not list(root.iter("failure"))
+    assert "--threads 0: no stress" in run.stderr

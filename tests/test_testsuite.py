@@ -27,9 +27,12 @@ def test_pytest_suite_results_intact_and_findings_name_the_racy_test(tmp_path):
     assert run.returncode == (1 if run.report["verdict"] == "race" else 4)
     assert f"during test {RACY_TEST}" in run.stderr
     # JUnit attaches the findings to the test's own name.
-    names = {(c.get("classname"), c.get("name")) for c in ET.parse(junit).getroot().iter("testcase")
-             if c.find("failure") is not None}
-    assert names == {("testcases/pytest_suite/test_widgets.py", "test_racy_legend")}
+    # Several findings in one test get unique names: "test_x [what, where]".
+    names = [(c.get("classname"), c.get("name").split(" [")[0])
+             for c in ET.parse(junit).getroot().iter("testcase") if c.find("failure") is not None]
+    assert set(names) == {("testcases/pytest_suite/test_widgets.py", "test_racy_legend")}
+    full = [c.get("name") for c in ET.parse(junit).getroot().iter("testcase")]
+    assert len(full) == len(set(full))
 
 
 def test_failing_test_changes_the_exit_status():

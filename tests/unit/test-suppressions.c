@@ -47,9 +47,9 @@ matches_by_glob (void **state)
         char err[256];
         assert_true (suppressions_parse (&s, good, "x.supp", err, sizeof err));
         struct result_finding f[2] = {
-                { .kind = "off-thread-finalization", .qt_class = "QBuffer", .py_class = "",
+                { .kind = FINDING_OFF_THREAD_FINALIZATION, .qt_class = "QBuffer", .py_class = "",
                   .creation_stack = "/usr/lib/python3/dist-packages/pyqtgraph/x.py:10: in f\n" },
-                { .kind = "off-thread-finalization", .qt_class = "QGraphicsTextItem",
+                { .kind = FINDING_OFF_THREAD_FINALIZATION, .qt_class = "QGraphicsTextItem",
                   .py_class = "LegendEntry", .creation_stack = "/app/a.py:14: in LegendEntry.__init__\n" },
         };
         struct options opts = { 0 };

@@ -1,0 +1,313 @@
+/* Unit tests of the reports (cmocka): every report renders one description
+ * of each finding, agrees with the verdict, and carries any text as valid
+ * UTF-8. Results are built from a channel filled by hand. */
+#include "config.h"
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "channel.h"
+#include "options.h"
+#include "report.h"
+#include "result.h"
+
+static struct options
+parse (int argc, const char **argv)
+{
+        struct options opts;
+        char error[256];
+        assert_int_equal (options_parse (&opts, argc, (char **) argv, stdout, error, sizeof error), OPTIONS_RUN);
+        return opts;
+}
+
+static struct channel *
+new_channel (void)
+{
+        struct channel *ch = channel_create ();
+        assert_non_null (ch);
+        snprintf (ch->binding, sizeof ch->binding, "PyQt6 6.4.2");
+        atomic_store (&ch->binding_loaded, 1);
+        atomic_store (&ch->phase, PHASE_DONE);
+        atomic_store (&ch->outcome, OUTCOME_RETURNED);
+        atomic_store (&ch->stats.objects_created, 10);
+        atomic_store (&ch->stats.collections_automatic, 5);
+        atomic_store (&ch->stats.collections_automatic_off_gui, 5);
+        return ch;
+}
+
+static struct finding
+off_thread (struct channel *ch, const char *stack, uint32_t cause, uint32_t evidence)
+{
+        return (struct finding) {
+                .kind = FINDING_OFF_THREAD_FINALIZATION,
+                .cause = cause,
+                .gc_generation = cause == CAUSE_CYCLIC_GC ? 0 : -1,
+                .qt_class = channel_intern (ch, "QTimer"),
+                .owner_thread = channel_intern (ch, "MainThread"),
+                .finalizing_thread = channel_intern (ch, "worker"),
+                .creation_stack = channel_intern (ch, stack),
+                .evidence = evidence,
+        };
+}
+
+static struct finding
+at_risk (struct channel *ch)
+{
+        return (struct finding) {
+                .kind = FINDING_AT_RISK_CYCLE,
+                .gc_generation = -1,
+                .qt_class = channel_intern (ch, "QGraphicsTextItem"),
+                .owner_thread = channel_intern (ch, "MainThread"),
+                .message = channel_intern (ch, "Item.__dict__ -> Item"),
+                .creation_stack = channel_intern (ch, "/a.py:14: in Item.__init__\n/a.py:20: in main"),
+        };
+}
+
+static char *
+text_of (const struct run_result *r)
+{
+        char *s = NULL;
+        size_t n = 0;
+        FILE *f = open_memstream (&s, &n);
+        report_write_text (r, f, false);
+        fclose (f);
+        return s;
+}
+
+static char *
+file_of (const struct run_result *r, bool (*write) (const struct run_result *, const char *, char *, size_t))
+{
+        char path[] = "/tmp/qgc-test-reports-XXXXXX";
+        int fd = mkstemp (path);
+        assert_true (fd >= 0);
+        close (fd);
+        char error[256];
+        assert_true (write (r, path, error, sizeof error));
+        FILE *f = fopen (path, "r");
+        char *s = calloc (1, 1 << 20);
+        fread (s, 1, (1 << 20) - 1, f);
+        fclose (f);
+        unlink (path);
+        return s;
+}
+
+static struct supervision
+ended (void)
+{
+        return (struct supervision) { .exited = true, .runner_pid = 1 };
+}
+
+/* Observe-only run: an at-risk cycle is a warning; a refcount finding from
+ * the app's own thread is the race. No report may call the warning an
+ * error or count it as a finding of the race. */
+static void
+reports_agree_with_the_verdict (void **state)
+{
+        const char *argv[] = { "qgc-check", "--threads", "0", "app.py" };
+        struct options opts = parse (4, argv);
+        struct channel *ch = new_channel ();
+        struct finding w = at_risk (ch);
+        for (int i = 0; i < 7; i++)
+                channel_add_finding (ch, &w);
+        struct supervision sup = ended ();
+        struct run_result r;
+        result_build (&r, &opts, 1, ch, &sup, NULL);
+        assert_int_equal (r.verdict, VERDICT_CLEAN);
+        char *sarif = file_of (&r, report_write_sarif);
+        assert_null (strstr (strstr (sarif, "\"results\""), "\"level\": \"error\""));
+        assert_null (strstr (sarif, "(none)"));
+        assert_non_null (strstr (sarif, "\"ruleId\": \"at-risk-cycle\""));
+        char *junit = file_of (&r, report_write_junit);
+        assert_null (strstr (junit, "<failure"));
+        assert_non_null (strstr (junit, "failures=\"0\""));
+        free (sarif);
+        free (junit);
+        result_free (&r);
+
+        struct finding race = off_thread (ch, "/a.py:3: in f", CAUSE_REFCOUNT, 0);
+        channel_add_finding (ch, &race);
+        result_build (&r, &opts, 1, ch, &sup, NULL);
+        assert_int_equal (r.verdict, VERDICT_RACE);
+        char *text = text_of (&r);
+        assert_non_null (strstr (text, "race: 1 finding in 1 group; 1 group of warnings"));
+        /* Refcount: the GUI-thread collector is no fix. */
+        assert_non_null (strstr (text, "fix: worker dropped the last reference: drop it in MainThread"));
+        assert_null (strstr (text, "hint: Qt objects die in whichever thread"));
+        free (text);
+        junit = file_of (&r, report_write_junit);
+        assert_non_null (strstr (junit, "failures=\"1\""));
+        free (junit);
+        result_free (&r);
+        channel_destroy (ch);
+}
+
+/* --fail-on high: rule-only findings are warnings, and the verdict line
+ * does not say that nothing was destroyed off its thread. */
+static void
+fail_on_high_says_what_it_saw (void **state)
+{
+        const char *argv[] = { "qgc-check", "--fail-on", "high", "app.py" };
+        struct options opts = parse (4, argv);
+        struct channel *ch = new_channel ();
+        struct finding f = off_thread (ch, "/a.py:3: in f", CAUSE_CYCLIC_GC, 0);
+        channel_add_finding (ch, &f);
+        struct supervision sup = ended ();
+        struct run_result r;
+        result_build (&r, &opts, 1, ch, &sup, NULL);
+        assert_int_equal (r.verdict, VERDICT_CLEAN);
+        char *text = text_of (&r);
+        assert_null (strstr (text, "no QObject destroyed off its thread"));
+        assert_non_null (strstr (text, "risk rule only"));
+        assert_non_null (strstr (text, "warning: QTimer owned by MainThread, destroyed in worker"));
+        free (text);
+        char *sarif = file_of (&r, report_write_sarif);
+        assert_null (strstr (strstr (sarif, "\"results\""), "\"level\": \"error\""));
+        free (sarif);
+        result_free (&r);
+        channel_destroy (ch);
+}
+
+/* Two groups that differ only below the first frame of their creation
+ * stacks: each says where it differs, and their names are unique. */
+static void
+look_alike_groups_differ (void **state)
+{
+        const char *argv[] = { "qgc-check", "app.py" };
+        struct options opts = parse (2, argv);
+        struct channel *ch = new_channel ();
+        struct finding a = off_thread (ch, "/a.py:3: in make\n/a.py:10: in first", CAUSE_CYCLIC_GC, 0);
+        struct finding b = off_thread (ch, "/a.py:3: in make\n/a.py:20: in second", CAUSE_CYCLIC_GC, 0);
+        channel_add_finding (ch, &a);
+        channel_add_finding (ch, &b);
+        struct supervision sup = ended ();
+        struct run_result r;
+        result_build (&r, &opts, 1, ch, &sup, NULL);
+        assert_int_equal (r.n_findings, 2);
+        assert_string_not_equal (r.findings[0].name, r.findings[1].name);
+        char *text = text_of (&r);
+        assert_non_null (strstr (text, "via /a.py:10: in first"));
+        assert_non_null (strstr (text, "via /a.py:20: in second"));
+        free (text);
+        char *junit = file_of (&r, report_write_junit);
+        assert_non_null (strstr (junit, "via /a.py:10: in first\""));
+        assert_non_null (strstr (junit, "via /a.py:20: in second\""));
+        free (junit);
+        result_free (&r);
+        channel_destroy (ch);
+}
+
+/* A test id cut inside a character and a stderr tail with an invalid
+ * byte and a character cut at its start: the JSON report keeps every
+ * finding, and the text is valid. */
+static void
+invalid_text_is_made_valid (void **state)
+{
+        const char *argv[] = { "qgc-check", "app.py" };
+        struct options opts = parse (2, argv);
+        struct channel *ch = new_channel ();
+        struct finding f = off_thread (ch, "/a.py:3: in f", CAUSE_CYCLIC_GC, 0);
+        f.test = channel_intern (ch, "test_a.py::test_caf\xc3");
+        channel_add_finding (ch, &f);
+        struct supervision sup = ended ();
+        sup.stderr_tail = strdup ("\xa9 tail\nbad \xff byte\n");
+        struct run_result r;
+        result_build (&r, &opts, 1, ch, &sup, NULL);
+        assert_int_equal (r.verdict, VERDICT_RACE);
+        char *json = file_of (&r, report_write_json);
+        json_error_t err;
+        json_t *doc = json_loads (json, 0, &err);
+        assert_non_null (doc);
+        json_t *findings = json_object_get (doc, "findings");
+        assert_int_equal (json_array_size (findings), 1);
+        assert_string_equal (json_string_value (json_object_get (json_array_get (findings, 0), "test")),
+                             "test_a.py::test_caf");
+        assert_string_equal (json_string_value (json_object_get (doc, "stderr_tail")),
+                             " tail\nbad \xef\xbf\xbd byte\n");
+        json_decref (doc);
+        free (json);
+        result_free (&r);
+        channel_destroy (ch);
+}
+
+/* Strings the area had no room for are counted and said. */
+static void
+string_area_limit_is_said (void **state)
+{
+        const char *argv[] = { "qgc-check", "app.py" };
+        struct options opts = parse (2, argv);
+        struct channel *ch = new_channel ();
+        size_t len = 1 << 16;
+        char *big = malloc (len + 1);
+        memset (big, 'x', len);
+        big[len] = '\0';
+        for (unsigned i = 0; i < (CHANNEL_STRINGS_SIZE / len) + 2; i++) {
+                snprintf (big, 16, "%08u", i);
+                big[8] = 'x';
+                channel_intern (ch, big);
+        }
+        free (big);
+        assert_true (atomic_load (&ch->stats.strings_dropped) >= 1);
+        struct supervision sup = ended ();
+        struct run_result r;
+        result_build (&r, &opts, 1, ch, &sup, NULL);
+        char *text = text_of (&r);
+        assert_non_null (strstr (text, "note: limit reached: the string area"));
+        free (text);
+        char *json = file_of (&r, report_write_json);
+        assert_non_null (strstr (json, "\"strings_dropped\": "));
+        free (json);
+        result_free (&r);
+        channel_destroy (ch);
+}
+
+/* --mitigate undone by the app, and a stress that never collected off the
+ * GUI thread: the report says so. */
+static void
+notes_on_the_stress (void **state)
+{
+        const char *argv[] = { "qgc-check", "--mitigate", "app.py" };
+        struct options opts = parse (3, argv);
+        struct channel *ch = new_channel ();
+        struct supervision sup = ended ();
+        struct run_result r;
+        result_build (&r, &opts, 1, ch, &sup, NULL);
+        char *text = text_of (&r);
+        assert_non_null (strstr (text, "note: --mitigate was undone"));
+        free (text);
+        result_free (&r);
+
+        const char *plain[] = { "qgc-check", "app.py" };
+        opts = parse (2, plain);
+        atomic_store (&ch->stats.collections_automatic_off_gui, 0);
+        result_build (&r, &opts, 1, ch, &sup, NULL);
+        assert_int_equal (r.verdict, VERDICT_CLEAN);
+        text = text_of (&r);
+        assert_non_null (strstr (text, "note: the stress had no effect"));
+        assert_non_null (strstr (text, "replay the stress pattern (not the threads' timing)"));
+        free (text);
+        result_free (&r);
+        channel_destroy (ch);
+}
+
+int
+main (void)
+{
+        const struct CMUnitTest tests[] = {
+                cmocka_unit_test (reports_agree_with_the_verdict),
+                cmocka_unit_test (fail_on_high_says_what_it_saw),
+                cmocka_unit_test (look_alike_groups_differ),
+                cmocka_unit_test (invalid_text_is_made_valid),
+                cmocka_unit_test (string_area_limit_is_said),
+                cmocka_unit_test (notes_on_the_stress),
+        };
+        return cmocka_run_group_tests (tests, NULL, NULL);
+}
