@@ -50,6 +50,11 @@ class _QtCoreWatcher:
         return spec
 
 
+# The status of a script ended by an uncaught KeyboardInterrupt: python3 then
+# dies of SIGINT itself, and so does the runner once the interpreter is done.
+INTERRUPTED = -2
+
+
 def _exit_status(code):
     if code is None:
         return 0
@@ -123,6 +128,8 @@ def run_script(path):
     except BaseException as e:
         # As Python prints it: without this frame.
         sys.excepthook(type(e), e, e.__traceback__.tb_next)
+        if isinstance(e, KeyboardInterrupt):
+            return _qgc.OUTCOME_EXCEPTION, INTERRUPTED
         if isinstance(e, ModuleNotFoundError) and (e.name or "").split(".")[0] in (
                 "PyQt6", "PySide6", "shiboken6"):
             _qgc.set_error(f"the script cannot import {e.name} with {sys.executable}: install "
@@ -146,7 +153,7 @@ def run_module(name):
         return _qgc.OUTCOME_EXIT, _exit_status(e.code)
     except BaseException as e:
         sys.excepthook(type(e), e, e.__traceback__.tb_next)
-        return _qgc.OUTCOME_EXCEPTION, 1
+        return _qgc.OUTCOME_EXCEPTION, INTERRUPTED if isinstance(e, KeyboardInterrupt) else 1
     return _qgc.OUTCOME_RETURNED, 0
 
 

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -24,7 +25,7 @@ channel_now_ns (void)
 }
 
 struct channel *
-channel_create (void)
+channel_create_shared (int *fd_out)
 {
         int fd = memfd_create ("qgc-check-channel", MFD_CLOEXEC);
         if (fd < 0)
@@ -37,6 +38,39 @@ channel_create (void)
         }
         struct channel *ch = mmap (NULL, sizeof (struct channel),
                                    PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+        if (ch == MAP_FAILED) {
+                int saved = errno;
+                close (fd);
+                errno = saved;
+                return NULL;
+        }
+        ch->magic = CHANNEL_MAGIC;
+        ch->size = sizeof (struct channel);
+        atomic_store (&ch->strings_used, 1); /* id 0 is "" */
+        *fd_out = fd;
+        return ch;
+}
+
+struct channel *
+channel_create (void)
+{
+        int fd;
+        struct channel *ch = channel_create_shared (&fd);
+        if (ch)
+                close (fd); /* the mapping keeps the memory */
+        return ch;
+}
+
+struct channel *
+channel_attach (int fd)
+{
+        struct stat st;
+        if (fstat (fd, &st) < 0 || st.st_size != (off_t) sizeof (struct channel)) {
+                errno = EINVAL;
+                return NULL;
+        }
+        struct channel *ch = mmap (NULL, sizeof (struct channel), PROT_READ | PROT_WRITE,
+                                   MAP_SHARED, fd, 0);
         int saved = errno;
         /* The mapping keeps the memory; the descriptor is not needed, so
          * nothing the script does to its descriptors can reach it. */
@@ -45,9 +79,11 @@ channel_create (void)
                 errno = saved;
                 return NULL;
         }
-        ch->magic = CHANNEL_MAGIC;
-        ch->size = sizeof (struct channel);
-        atomic_store (&ch->strings_used, 1); /* id 0 is "" */
+        if (ch->magic != CHANNEL_MAGIC || ch->size != sizeof (struct channel)) {
+                munmap (ch, sizeof *ch);
+                errno = EINVAL;
+                return NULL;
+        }
         return ch;
 }
 

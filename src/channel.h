@@ -15,6 +15,7 @@
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <signal.h>
 #include <stdint.h>
 
 #include "finding.h"
@@ -132,6 +133,17 @@ struct channel {
 /* Supervisor side: create the shared area before fork. Returns NULL and
  * sets errno on failure. */
 struct channel *channel_create (void);
+
+/* The same, keeping the memfd (close-on-exec) for a runner to attach to
+ * after exec; the caller closes it once the runner has started. */
+struct channel *channel_create_shared (int *fd);
+
+/* Runner side, after exec: maps the area behind fd and closes fd. NULL
+ * with errno set when fd is not a channel of this build. */
+struct channel *channel_attach (int fd);
+
+/* The signal the supervisor sends the runner to ask for a hang dump. */
+#define CHANNEL_DUMP_SIGNAL (SIGRTMIN + 4)
 
 /* Unmaps it (supervisor, once its results are no longer read). */
 void channel_destroy (struct channel *ch);

@@ -59,7 +59,7 @@ static const int crash_signals[] = { SIGSEGV, SIGABRT, SIGBUS, SIGFPE, SIGILL };
 int
 crash_dump_signal (void)
 {
-        return SIGRTMIN + 4;
+        return CHANNEL_DUMP_SIGNAL;
 }
 
 static int

@@ -64,6 +64,9 @@ finding_evidence_name (uint32_t bit)
         }
 }
 
+/* The class of an object that died before its creating thread named it. */
+#define FINDING_CLASS_UNRESOLVED "(unresolved)"
+
 struct finding {
         uint32_t kind;               /* enum finding_kind */
         uint32_t cause;              /* enum finding_cause */

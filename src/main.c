@@ -46,10 +46,10 @@ check_script (const char *script)
                      strerror (errno));
 }
 
-/* The installed binary finds the probe relative to itself; the one in the
- * build tree finds the one built beside it. */
+/* The installed binary finds its runner and probe relative to itself; the
+ * one in the build tree finds the ones built beside it. */
 static char *
-find_probe (void)
+find_part (const char *in_build, const char *from_bindir, int mode, const char *what)
 {
         char exe[PATH_MAX];
         ssize_t n = readlink ("/proc/self/exe", exe, sizeof exe - 1);
@@ -59,17 +59,17 @@ find_probe (void)
         char *slash = strrchr (exe, '/');
         if (slash)
                 *slash = '\0';
-        char *probe = NULL;
+        char *path = NULL;
         if (strcmp (exe, QGC_BUILD_BINDIR) == 0)
-                probe = strdup (QGC_BUILD_PROBE);
-        else if (asprintf (&probe, "%s/%s", exe, QGC_PROBE_FROM_BINDIR) < 0)
-                probe = NULL;
-        if (!probe)
+                path = strdup (in_build);
+        else if (asprintf (&path, "%s/%s", exe, from_bindir) < 0)
+                path = NULL;
+        if (!path)
                 die (EXIT_SCRIPT_ERROR, "out of memory");
-        if (access (probe, R_OK) < 0)
-                die (EXIT_SCRIPT_ERROR, "cannot find its Qt probe at '%s': %s; reinstall qgc-check",
-                     probe, strerror (errno));
-        return probe;
+        if (access (path, mode) < 0)
+                die (EXIT_SCRIPT_ERROR, "cannot find its %s at '%s': %s; reinstall qgc-check", what,
+                     path, strerror (errno));
+        return path;
 }
 
 /* The script sees an activated venv's packages exactly as the venv's own
@@ -118,6 +118,7 @@ choose_seed (void)
 /* What every run of one invocation shares. */
 struct session {
         char *probe;
+        char *runner;
         char *python;
         struct report_events *events;
         struct suppressions *suppressions;
@@ -131,7 +132,7 @@ run_once (const struct options *opts, uint32_t seed, struct session *s, struct r
 {
         char error[1024];
         struct supervisor_config sc = {
-                .opts = opts, .seed = seed, .probe_path = s->probe,
+                .opts = opts, .seed = seed, .probe_path = s->probe, .runner_path = s->runner,
                 .python_executable = s->python, .events = s->events, .progress = s->progress,
         };
         struct supervision sup;
@@ -182,7 +183,8 @@ main (int argc, char **argv)
                 setenv ("QT_QPA_PLATFORM", "offscreen", 1);
 
         struct session session = {
-                .probe = find_probe (),
+                .probe = find_part (QGC_BUILD_PROBE, QGC_PROBE_FROM_BINDIR, R_OK, "Qt probe"),
+                .runner = find_part (QGC_BUILD_RUNNER, QGC_RUNNER_FROM_BINDIR, X_OK, "runner"),
                 .python = find_python (),
                 .suppressions = &suppressions,
         };
@@ -261,6 +263,7 @@ main (int argc, char **argv)
         channel_destroy (ch);
         suppressions_free (&suppressions);
         free (session.probe);
+        free (session.runner);
         free (session.python);
         return status;
 }

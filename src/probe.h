@@ -32,6 +32,7 @@ struct probe_thread_info {
 /* Where a Python call is: its frame and the instruction in it. */
 struct probe_frame_point {
         const void *frame;
+        const void *code;
         int lasti;
 };
 

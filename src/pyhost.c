@@ -31,6 +31,7 @@ static _Thread_local uint32_t gc_trigger;
 static _Thread_local bool explicit_collect;
 static _Thread_local uint32_t cached_thread_name;
 static _Thread_local uint32_t gc_start_stack;
+static _Thread_local bool known_python; /* has had a Python thread state */
 /* The interpreter is being finalized: hooks no longer read its state. */
 static atomic_bool finalizing;
 
@@ -66,6 +67,7 @@ gc_callback (PyObject *self, PyObject *args)
                 gc_generation = gen ? (int) PyLong_AsLong (gen) : 2;
                 gc_trigger = explicit_collect ? GC_TRIGGER_EXPLICIT : GC_TRIGGER_AUTOMATIC;
                 atomic_fetch_add (&collections_running, 1);
+                known_python = true;
                 /* A callback of the collector: allocating here starts no
                  * collection (one is running). */
                 gc_start_stack = stack_text ();
@@ -291,6 +293,7 @@ pyhost_capture_creation (uint32_t *stack, struct probe_frame_point *at)
 {
         *stack = 0;
         at->frame = NULL;
+        at->code = NULL;
         at->lasti = 0;
         /* Only a thread that already holds the GIL runs Python code now;
          * a hook never waits for it. */
@@ -301,8 +304,11 @@ pyhost_capture_creation (uint32_t *stack, struct probe_frame_point *at)
          * as the frame runs. */
         PyFrameObject *frame = PyEval_GetFrame ();
         if (frame) {
+                PyCodeObject *code = PyFrame_GetCode (frame);
                 at->frame = frame;
+                at->code = code;
                 at->lasti = PyFrame_GetLasti (frame);
+                Py_DECREF (code); /* the running frame keeps it */
         }
 }
 
@@ -324,8 +330,11 @@ pyhost_stack_points (pid_t tid, struct probe_frame_point *out, size_t max)
         size_t n = 0;
         PyFrameObject *frame = PyThreadState_GetFrame (ts);
         while (frame && n < max) {
+                PyCodeObject *code = PyFrame_GetCode (frame);
                 out[n].frame = frame;
+                out[n].code = code;
                 out[n].lasti = PyFrame_GetLasti (frame);
+                Py_DECREF (code);
                 n++;
                 PyFrameObject *back = PyFrame_GetBack (frame);
                 Py_DECREF (frame);
@@ -360,11 +369,17 @@ pyhost_describe_thread (struct probe_thread_info *info, bool want_stack)
         info->gc_trigger = gc_trigger;
         info->name = 0;
         info->stack = 0;
-        if (atomic_load (&finalizing))
+        /* While the interpreter is finalized (daemon threads still run
+         * until they next need the GIL), what the thread was before. */
+        if (atomic_load (&finalizing)) {
+                info->has_python = known_python;
+                info->name = cached_thread_name;
                 return;
+        }
         info->has_python = PyGILState_GetThisThreadState () != NULL;
         if (!info->has_python)
                 return;
+        known_python = true;
         info->name = python_thread_name ();
         if (!want_stack)
                 return;

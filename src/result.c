@@ -643,7 +643,10 @@ result_build (struct run_result *r, const struct options *opts, uint32_t seed,
 
         bool crash = false;
         int sig = atomic_load (&ch->crash_signal);
-        if (!sig && !sup->exited && sup->term_signal && !sup->killed_by_us)
+        /* A runner killed by the user's interrupt (Ctrl-C, or the script's
+         * own uncaught KeyboardInterrupt) did not crash. */
+        if (!sig && !sup->exited && sup->term_signal && !sup->killed_by_us &&
+            !(sup->interrupt_signal && sup->term_signal == sup->interrupt_signal))
                 sig = sup->term_signal;
         uint32_t fatal = atomic_load (&ch->fatal_message);
         if (sig) {
@@ -713,6 +716,8 @@ result_build (struct run_result *r, const struct options *opts, uint32_t seed,
                 r->incomplete = "the app did not end within --duration + --hang-timeout + 5 s and was "
                                 "stopped: what it does after that (its teardown) was not checked; "
                                 "let it end (e.g. quit its event loop) or raise --duration";
+        else if (sup->interrupt_signal && atomic_load (&ch->phase) == PHASE_DONE)
+                r->incomplete = "the script ended with an uncaught KeyboardInterrupt (as by Ctrl-C)";
         else if (sup->interrupt_signal)
                 r->incomplete = "interrupted before the app ended: its teardown was not checked";
         else if (ch->binding[0] && !atomic_load (&ch->binding_loaded))

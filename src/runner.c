@@ -8,6 +8,7 @@
 
 #include <dlfcn.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,6 +24,8 @@
 #include "stress.h"
 
 static const struct runner_config *config;
+/* bootstrap.py's status for a script ended by an uncaught KeyboardInterrupt. */
+#define RUNNER_INTERRUPTED (-2)
 static struct channel *channel;
 static char binding_name[16];
 static probe_creation_fn probe_creation;
@@ -550,7 +553,7 @@ runner_main (const struct runner_config *cfg)
                 call_bootstrap ("at_risk_tick", Py_True); /* what is left */
         atomic_store (&channel->phase, PHASE_TEARDOWN);
         atomic_store (&channel->outcome, (uint32_t) outcome);
-        atomic_store (&channel->script_status, status);
+        atomic_store (&channel->script_status, status == RUNNER_INTERRUPTED ? 130 : status);
         /* Leave as `python3 SCRIPT` does: wait for the script's non-daemon
          * threads, run its atexit handlers, finalize its modules (their
          * objects' __del__, unclosed files flushed). From here on the
@@ -560,8 +563,16 @@ runner_main (const struct runner_config *cfg)
         pyhost_finalizing ();
         if (Py_FinalizeEx () < 0 && status == 0)
                 status = 120; /* what python3 exits with when flushing fails */
-        atomic_store (&channel->script_status, status);
         atomic_store (&channel->phase, PHASE_DONE);
         fflush (NULL);
+        if (status == RUNNER_INTERRUPTED) {
+                /* An uncaught KeyboardInterrupt: python3 dies of SIGINT,
+                 * so that its parent (a shell, here the supervisor) knows
+                 * the user interrupted it. */
+                signal (SIGINT, SIG_DFL);
+                raise (SIGINT);
+                status = 130;
+        }
+        atomic_store (&channel->script_status, status);
         _exit (status);
 }

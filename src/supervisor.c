@@ -18,8 +18,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "crash.h"
-#include "runner.h"
+#include "options.h"
 
 #define TICK_MS 50
 #define STDERR_TAIL_SIZE 4096
@@ -263,7 +262,7 @@ check_progress (struct watch *w, int64_t now)
                 w->sup->hang = true;
                 w->sup->killed_by_us = true;
                 w->dump_asked_ns = now;
-                kill (w->child, crash_dump_signal ());
+                kill (w->child, CHANNEL_DUMP_SIGNAL);
                 if (w->config->events)
                         report_events_note (w->config->events, "hang", (now - beat) / 1e9);
                 return;
@@ -387,17 +386,71 @@ reap (struct watch *w, int64_t now)
                         /* Ctrl-C at the terminal reaches the runner's group
                          * only, while it holds the terminal: the user's
                          * interrupt, not a crash. */
-                        if (w->terminal && WTERMSIG (status) == SIGINT && !w->sup->killed_by_us &&
-                            !w->sup->interrupt_signal)
+                        /* So is a script ended by an uncaught KeyboardInterrupt:
+                         * the runner, done, dies of SIGINT as python3 does. */
+                        bool runner_done_itself = atomic_load (&w->ch->phase) == PHASE_DONE;
+                        if ((w->terminal || runner_done_itself) && WTERMSIG (status) == SIGINT &&
+                            !w->sup->killed_by_us && !w->sup->interrupt_signal)
                                 w->sup->interrupt_signal = SIGINT;
                 }
         }
         return runner_done;
 }
 
+/* Execs the runner with its private command line (runner-main.c). */
 static _Noreturn void
-child_start (const struct supervisor_config *config, struct channel *ch, int stderr_write,
-             pid_t parent, bool terminal)
+exec_runner (const struct supervisor_config *config, struct channel *ch, int channel_fd)
+{
+        const struct options *o = config->opts;
+        char fd_s[16], seed_s[16], threads_s[16], duration_s[32];
+        snprintf (fd_s, sizeof fd_s, "%d", channel_fd);
+        snprintf (seed_s, sizeof seed_s, "%u", config->seed);
+        snprintf (threads_s, sizeof threads_s, "%u", o->threads);
+        snprintf (duration_s, sizeof duration_s, "%.17g", o->duration);
+        size_t n = 0, max = 24 + (size_t) o->script_argc;
+        char **argv = calloc (max, sizeof *argv);
+        if (!argv)
+                _exit (127);
+        argv[n++] = (char *) "qgc-check-runner";
+        argv[n++] = (char *) "--channel-fd";
+        argv[n++] = fd_s;
+        argv[n++] = (char *) "--seed";
+        argv[n++] = seed_s;
+        argv[n++] = (char *) "--threads";
+        argv[n++] = threads_s;
+        argv[n++] = (char *) "--stress";
+        argv[n++] = (char *) (o->stress_mode == STRESS_BURST ? "burst" : "alloc");
+        argv[n++] = (char *) "--duration";
+        argv[n++] = duration_s;
+        argv[n++] = (char *) "--probe";
+        argv[n++] = (char *) config->probe_path;
+        argv[n++] = (char *) "--python";
+        argv[n++] = (char *) config->python_executable;
+        if (o->mitigate)
+                argv[n++] = (char *) "--mitigate";
+        if (o->strict)
+                argv[n++] = (char *) "--strict";
+        if (o->module)
+                argv[n++] = (char *) "--module";
+        argv[n++] = (char *) "--";
+        argv[n++] = (char *) o->script;
+        for (int i = 0; i < o->script_argc; i++)
+                argv[n++] = o->script_argv[i];
+        argv[n] = NULL;
+        /* The one descriptor of ours the runner gets; it maps and closes it. */
+        fcntl (channel_fd, F_SETFD, 0);
+        execv (config->runner_path, argv);
+        char msg[CHANNEL_TEXT_SIZE];
+        snprintf (msg, sizeof msg, "cannot start its runner '%s': %s; reinstall qgc-check",
+                  config->runner_path, strerror (errno));
+        channel_set_error (ch, msg);
+        fprintf (stderr, "qgc-check: %s\n", msg);
+        _exit (127);
+}
+
+static _Noreturn void
+child_start (const struct supervisor_config *config, struct channel *ch, int channel_fd,
+             int stderr_write, pid_t parent, bool terminal)
 {
         setpgid (0, 0);
         /* Both sides set the group and the foreground, as a shell does: the
@@ -415,14 +468,7 @@ child_start (const struct supervisor_config *config, struct channel *ch, int std
                 dup2 (stderr_write, STDERR_FILENO);
                 close (stderr_write);
         }
-        struct runner_config rc = {
-                .opts = config->opts,
-                .channel = ch,
-                .seed = config->seed,
-                .probe_path = config->probe_path,
-                .python_executable = config->python_executable,
-        };
-        runner_main (&rc);
+        exec_runner (config, ch, channel_fd);
 }
 
 bool
@@ -430,7 +476,8 @@ supervisor_run (const struct supervisor_config *config, struct channel **channel
                 struct supervision *sup, char *error, size_t error_size)
 {
         memset (sup, 0, sizeof *sup);
-        struct channel *ch = channel_create ();
+        int channel_fd = -1;
+        struct channel *ch = channel_create_shared (&channel_fd);
         if (!ch) {
                 snprintf (error, error_size, "cannot create the shared findings area: %s",
                           strerror (errno));
@@ -475,8 +522,9 @@ supervisor_run (const struct supervisor_config *config, struct channel **channel
                 close (sfd);
                 close (pipefd[0]);
                 signal (SIGPIPE, SIG_DFL);
-                child_start (config, ch, pipefd[1], parent, terminal);
+                child_start (config, ch, channel_fd, pipefd[1], parent, terminal);
         }
+        close (channel_fd); /* the mapping stays */
         setpgid (child, child);
         /* Our own output (progress, the app's relayed stderr) must not stop
          * us while the runner's group holds the terminal (stty tostop). */

@@ -19,6 +19,7 @@ struct supervisor_config {
         const struct options *opts;
         uint32_t seed;
         const char *probe_path;
+        const char *runner_path;       /* the qgc-check-runner executable */
         const char *python_executable;
         struct report_events *events; /* NULL: no live events */
         bool progress;                /* redraw one progress line on stderr */

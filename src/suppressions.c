@@ -172,11 +172,19 @@ suppressions_apply (struct suppressions *s, struct run_result *r)
                 struct finding_frame site;
                 finding_frame_parse (f->creation_stack, f->creation_stack ? strlen (f->creation_stack) : 0,
                                      &site);
+                /* A finding whose class could not be named (the object died
+                 * before its creating thread named it) is the entry's when
+                 * the entry pins where the object was made: same site,
+                 * same objects. */
+                bool unnamed = f->qt_class && strcmp (f->qt_class, FINDING_CLASS_UNRESOLVED) == 0;
                 for (size_t j = 0; j < s->n; j++) {
                         struct suppression *e = &s->items[j];
-                        if (glob_ok (e->kind, finding_kind_name (f->kind)) && glob_ok (e->qt_class, f->qt_class) &&
-                            glob_ok (e->py_class, f->py_class) && glob_ok (e->file, site.file) &&
-                            glob_ok (e->function, site.function)) {
+                        bool pins_site = e->file && e->function;
+                        bool class_ok = unnamed && pins_site
+                                ? true
+                                : glob_ok (e->qt_class, f->qt_class) && glob_ok (e->py_class, f->py_class);
+                        if (glob_ok (e->kind, finding_kind_name (f->kind)) && class_ok &&
+                            glob_ok (e->file, site.file) && glob_ok (e->function, site.function)) {
                                 f->suppressed_by = e->name;
                                 e->matched++;
                                 break;

@@ -1,4 +1,4 @@
-# qgc-check-expect: verdict=clean stopped=yes
+# qgc-check-expect: verdict=incomplete stopped=yes
 # qgc-check-args: --duration 1 --hang-timeout 1
 # Builds an application, then blocks in Python without ever running an event loop: not a hang
 # of the tool; stopped after the duration plus grace.

@@ -42,6 +42,9 @@ def test_installed_binary_finds_its_probe(tmp_path):
                    check=True, capture_output=True)
     (binary,) = dest.rglob("bin/qgc-check")
     assert list(dest.rglob("qgc-check/qgc-probe.so")) and list(dest.rglob("man1/qgc-check.1"))
+    # The runner (the one program that embeds Python) beside the probe, not in bin/.
+    (runner,) = dest.rglob("qgc-check/qgc-check-runner")
+    assert os.access(runner, os.X_OK) and not list(dest.rglob("bin/qgc-check-runner"))
     p = subprocess.run([str(binary), "-q", "--duration", "1", str(TESTCASES / "graphics_item_cycle.py")],
                        capture_output=True, text=True, timeout=120, env=tool_env())
     # The racy testcase races (or crashes after racing): the installed probe is hooked.
@@ -97,3 +100,36 @@ def test_a_qt5_binding_is_refused_by_name(tmp_path):
     assert run.returncode == 3 and "should not get here" not in run.stdout
     assert "qgc-check: the script loaded PyQt5 (Qt 5); qgc-check checks Qt 6 bindings only" in run.stderr
     assert run.report["error"].startswith("the script loaded PyQt5")
+
+
+def test_supervisor_links_neither_python_nor_qt_and_is_pie():
+    """The program the user runs is C only: the runner it execs embeds Python."""
+    qgc = Path(QGC_CHECK)
+    libs = subprocess.run(["ldd", str(qgc)], capture_output=True, text=True, check=True).stdout
+    assert "libpython" not in libs and "Qt6" not in libs, libs
+    header = qgc.read_bytes()[:18]
+    assert header[16] == 3, "not a position-independent executable (ET_DYN)"  # e_type
+    symbols = subprocess.run(["nm", "-D", "--defined-only", str(qgc)], capture_output=True, text=True).stdout
+    assert "Py_Initialize" not in symbols
+
+
+def test_app_inherits_no_descriptor_of_the_supervisor(tmp_path):
+    """The runner is exec'd: the app sees its standard streams and the runner's
+    own descriptors, never the supervisor's (its --events file, its pipes)."""
+    events = tmp_path / "events.jsonl"
+    script = tmp_path / "fds.py"
+    script.write_text(
+        "import os, sys\n"
+        "from PyQt6.QtCore import QCoreApplication\n"
+        "app = QCoreApplication(sys.argv)\n"
+        "for fd in sorted(int(x) for x in os.listdir('/proc/self/fd')):\n"
+        "    try:\n"
+        "        print(fd, os.readlink(f'/proc/self/fd/{fd}'))\n"
+        "    except OSError:\n"
+        "        pass\n")
+    p = subprocess.run([QGC_CHECK, "--threads", "0", "--events", str(events), str(script)],
+                       capture_output=True, text=True, timeout=120, env=tool_env())
+    targets = [line.split(" ", 1)[1] for line in p.stdout.splitlines() if " " in line]
+    assert targets, p.stderr
+    assert not any(str(events) in t for t in targets), targets
+    assert not any("qgc-check-channel" in t for t in targets), targets  # mapped, never an fd

@@ -288,22 +288,22 @@ std::unordered_map<pid_t, Pending> pending;
 bool
 same_point (const probe_frame_point &a, const probe_frame_point &b)
 {
-        return a.frame == b.frame && a.lasti == b.lasti;
+        return a.frame == b.frame && a.code == b.code && a.lasti == b.lasti;
 }
 
-/* Names objects at a point where the calling thread holds the GIL (if it
- * runs Python) and is not inside a constructor of theirs: its own objects
- * (it is at its event loop, or starting a collection), and objects other
- * threads made from Python code whose creating call has returned (that
+/* Names objects, the GIL held (if this thread runs Python): objects made
+ * by Python code, in any thread, whose creating call has returned (that
  * thread's stack no longer holds the frame at the creating instruction;
- * with the GIL held here, it cannot start a new call meanwhile).
+ * with the GIL held here, it cannot start a new call meanwhile), and, at
+ * this thread's event loop (outside any constructor), the objects native
+ * code made here.
  *
  * The class comes from the meta-object chain: dynamic meta-objects (not
  * inside any loaded library) are the binding's Python subclasses, the
  * first static one is the C++ class. metaObject() of a binding's subclass
  * may read its Python wrapper: the GIL is held. */
 void
-resolve_now ()
+resolve_now (bool at_event_loop)
 {
         PerThread &me = per_thread;
         if (!me.tid)
@@ -313,12 +313,17 @@ resolve_now ()
         {
                 std::lock_guard<std::mutex> guard (lock);
                 for (auto &p : pending) {
-                        if (p.first == me.tid) {
-                                todo.insert (todo.end (), p.second.python.begin (), p.second.python.end ());
+                        /* This thread's own native objects only from its
+                         * event loop: a collection can start inside a
+                         * constructor (one that allocates Python objects,
+                         * as PyQt6's slot proxies do). */
+                        if (p.first == me.tid && at_event_loop) {
                                 todo.insert (todo.end (), p.second.native.begin (), p.second.native.end ());
-                                p.second.python.clear ();
                                 p.second.native.clear ();
-                        } else if (!p.second.python.empty ()) {
+                        }
+                        /* Objects made by Python code, this thread's too:
+                         * once the creating call has returned. */
+                        if (!p.second.python.empty ()) {
                                 others.emplace_back (p.first, std::move (p.second.python));
                                 p.second.python.clear ();
                         }
@@ -386,8 +391,8 @@ resolve_now ()
                 ObjectInfo *info = objects.find (obj);
                 if (!info || info->qt_class)
                         continue;
-                if (info->creator != me.tid && info->created_at.frame == nullptr)
-                        continue; /* a native object of another thread */
+                if ((info->creator != me.tid || !at_event_loop) && info->created_at.frame == nullptr)
+                        continue; /* a native object, not named from here */
                 const QMetaObject *chain[max_meta_depth];
                 int n = meta_chain (obj, chain);
                 int first_static = -1;
@@ -441,7 +446,7 @@ gui_resolve_now ()
         if (host->collecting_elsewhere ())
                 return;
         find_widgets ();
-        resolve_now ();
+        resolve_now (true);
         std::lock_guard<std::mutex> guard (lock);
         if (!item_scene.empty ())
                 look_at_scenes ();
@@ -736,7 +741,7 @@ on_add (QObject *obj)
         host->count_object (true);
         if (!me.registered)
                 register_thread (me, obj->thread ());
-        ObjectInfo info { nullptr, 0, 0, host->current_test (), me.tid, { nullptr, 0 } };
+        ObjectInfo info { nullptr, 0, 0, host->current_test (), me.tid, { nullptr, nullptr, 0 } };
         host->capture_creation (&info.creation_stack, &info.created_at);
         {
                 std::lock_guard<std::mutex> guard (lock);
@@ -798,7 +803,7 @@ report_off_thread (QObject *obj, QThread *owner, const ObjectInfo &info, uint32_
         finding f = finding_here (FINDING_OFF_THREAD_FINALIZATION);
         /* Unresolved: it died before its creating thread could name it
          * (~QObject is running: its meta-object says QObject now). */
-        f.qt_class = host->intern (info.qt_class ? info.qt_class : "(unresolved)");
+        f.qt_class = host->intern (info.qt_class ? info.qt_class : FINDING_CLASS_UNRESOLVED);
         f.py_class = info.py_class;
         f.object_name = host->intern (obj->objectName ().toUtf8 ().constData ());
         f.owner_thread = thread_name (owner);
@@ -930,7 +935,7 @@ qgc_probe_resolve_classes (void)
          * objects this thread made are complete (it is running Python,
          * not a constructor of theirs). */
         if (host && !host->collecting_elsewhere ())
-                resolve_now ();
+                resolve_now (false);
 }
 
 extern "C" Q_DECL_EXPORT uint32_t

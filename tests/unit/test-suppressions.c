@@ -83,12 +83,39 @@ rejects_bad_files (void **state)
         }
 }
 
+/* A finding whose class was never named matches an entry that pins where
+ * the object was made (file and function), and only such an entry. */
+static void
+unresolved_class_matches_by_site (void **state)
+{
+        static const char text[] =
+                "{\n  name: legend label\n  class: QGraphicsTextItem\n"
+                "  file: /app/a.py\n  function: LegendEntry.__init__\n}\n"
+                "{\n  name: any buffer\n  class: QBuffer\n}\n";
+        struct suppressions s = { 0 };
+        char err[256];
+        assert_true (suppressions_parse (&s, text, "x.supp", err, sizeof err));
+        struct result_finding f[2] = {
+                { .kind = FINDING_OFF_THREAD_FINALIZATION, .qt_class = FINDING_CLASS_UNRESOLVED,
+                  .py_class = "", .creation_stack = "/app/a.py:14: in LegendEntry.__init__\n" },
+                { .kind = FINDING_OFF_THREAD_FINALIZATION, .qt_class = FINDING_CLASS_UNRESOLVED,
+                  .py_class = "", .creation_stack = "/app/b.py:3: in make\n" },
+        };
+        struct options opts = { 0 };
+        struct run_result r = { .findings = f, .n_findings = 2, .opts = &opts };
+        suppressions_apply (&s, &r);
+        assert_string_equal (f[0].suppressed_by, "legend label");
+        assert_null (f[1].suppressed_by);
+        suppressions_free (&s);
+}
+
 int
 main (void)
 {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test (parses_blocks),
                 cmocka_unit_test (matches_by_glob),
+                cmocka_unit_test (unresolved_class_matches_by_site),
                 cmocka_unit_test (rejects_bad_files),
         };
         return cmocka_run_group_tests (tests, NULL, NULL);
