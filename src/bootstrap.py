@@ -27,9 +27,27 @@ class _QtCoreLoader:
     def exec_module(self, module):
         self._loader.exec_module(module)
         _qgc.binding_loaded(self._name)
+        _keep_messages(module)
 
     def __getattr__(self, name):
         return getattr(self._loader, name)
+
+
+def _keep_messages(qtcore):
+    """A message handler the app installs replaces the probe's: take it back
+    at once (the probe passes every message on to the app's), so that no
+    Qt warning is missed between the app's call and the probe's next tick."""
+    install = getattr(qtcore, "qInstallMessageHandler", None)
+    if install is None:
+        return
+
+    def qInstallMessageHandler(handler):
+        previous = install(handler)
+        _qgc.retake_messages()
+        return previous
+
+    qInstallMessageHandler.__doc__ = install.__doc__
+    qtcore.qInstallMessageHandler = qInstallMessageHandler
 
 
 class _QtCoreWatcher:
@@ -307,8 +325,11 @@ def _analyse(garbage):
         if isinstance(obj, qtcore.QObject):
             # PyQt6 defers a Python-owned QObject (deleteLater): not at risk.
             # PySide6 deletes it in place, unless it is exactly a QWidget.
+            # A QObject its C++ parent owns is not deleted with its wrapper at
+            # all: neither deferred nor at risk through this cycle.
             if binding == "PyQt6" or type(obj).__name__ == "QWidget":
-                _qgc.count_deferred()
+                if binding != "PyQt6" or helper.ispyowned(obj):
+                    _qgc.count_deferred()
                 continue
             at_risk = [obj]
         else:

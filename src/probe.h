@@ -106,6 +106,11 @@ void qgc_probe_resolve_classes (void);
 typedef uint32_t (*probe_creation_fn) (const void *qobject, const char **qt_class);
 uint32_t qgc_probe_creation_stack (const void *qobject, const char **qt_class);
 
+/* Makes the probe's Qt message handler current again, chaining the one
+ * installed since (the app's). Any thread, not from a hook. */
+#define PROBE_RETAKE_MESSAGES_SYMBOL "qgc_probe_retake_messages"
+void qgc_probe_retake_messages (void);
+
 #ifdef __cplusplus
 }
 #endif

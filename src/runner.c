@@ -29,6 +29,7 @@ static const struct runner_config *config;
 static struct channel *channel;
 static char binding_name[16];
 static probe_creation_fn probe_creation;
+static void (*probe_retake_messages) (void);
 static PyObject *bootstrap;
 
 /* At-risk analysis: observe-only runs and --strict route every collection
@@ -309,6 +310,7 @@ qgc_binding_loaded (PyObject *self, PyObject *arg)
         }
         pyhost_set_resolver ((probe_resolve_fn) dlsym (handle, PROBE_RESOLVE_SYMBOL));
         probe_creation = (probe_creation_fn) dlsym (handle, PROBE_CREATION_SYMBOL);
+        probe_retake_messages = (void (*) (void)) dlsym (handle, PROBE_RETAKE_MESSAGES_SYMBOL);
         atomic_store (&channel->binding_loaded, 1);
         Py_RETURN_NONE;
 }
@@ -340,6 +342,14 @@ qgc_report_at_risk (PyObject *self, PyObject *args)
         };
         f.qt_class = channel_intern (channel, resolved && strcmp (resolved, "QObject") ? resolved : qt_class);
         host_add_finding (&f);
+        Py_RETURN_NONE;
+}
+
+static PyObject *
+qgc_retake_messages (PyObject *self, PyObject *unused)
+{
+        if (probe_retake_messages)
+                probe_retake_messages ();
         Py_RETURN_NONE;
 }
 
@@ -403,6 +413,7 @@ static PyMethodDef qgc_methods[] = {
         { "count_deferred", qgc_count_deferred, METH_NOARGS, NULL },
         { "thread_started", qgc_thread_started, METH_O, NULL },
         { "set_current_test", qgc_set_current_test, METH_O, NULL },
+        { "retake_messages", qgc_retake_messages, METH_NOARGS, NULL },
         { "set_error", qgc_set_error, METH_O, NULL },
         { "report_at_risk", qgc_report_at_risk, METH_VARARGS, NULL },
         { NULL, NULL, 0, NULL },

@@ -411,7 +411,9 @@ exec_runner (const struct supervisor_config *config, struct channel *ch, int cha
         char **argv = calloc (max, sizeof *argv);
         if (!argv)
                 _exit (127);
-        argv[n++] = (char *) "qgc-check-runner";
+        /* Its full path: the loader names the main program by argv[0], and
+         * the crash handler reads function names from that file. */
+        argv[n++] = (char *) config->runner_path;
         argv[n++] = (char *) "--channel-fd";
         argv[n++] = fd_s;
         argv[n++] = (char *) "--seed";

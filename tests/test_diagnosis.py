@@ -299,3 +299,44 @@ def test_stress_without_effect_is_said(tmp_script):
     assert run.report["verdict"] == "clean"
     if run.report["stats"]["automatic_collections_off_gui_thread"] == 0:
         assert "note: the stress had no effect" in run.stderr
+
+
+WARNINGS = """
+import sys, threading, time
+from _qt import QApplication, QObject, QTimer, QtCore
+app = QApplication(sys.argv)
+owner = QObject()
+tid = owner.startTimer(100000)
+received = []
+N = 300
+
+
+def handler(mode, context, message):
+    received.append(message)
+
+
+def flood():
+    for i in range(N):
+        owner.killTimer(tid)  # a GUI-owned timer killed from this thread: one warning each
+        if i == N // 2:
+            QtCore.qInstallMessageHandler(handler)  # the app takes its messages over midway
+        time.sleep(0.001)
+    QTimer.singleShot(0, app.quit)
+
+
+threading.Thread(target=flood, name="flooder").start()
+app.exec()
+print("received", len(received))
+"""
+
+
+def test_every_qt_warning_is_counted_when_the_app_installs_its_own_handler(tmp_script):
+    """Each of the 300 warnings is counted, also those right after the app
+    installs its own message handler; the app's handler still gets its 149."""
+    s = tmp_script(WARNINGS)
+    import shutil
+    shutil.copy(TESTCASES / "_qt.py", s.parent)
+    run = run_tool("--threads", "0", "--duration", "0", s)
+    warnings = [f for f in run.report["findings"] if f["kind"] == "thread-warning"]
+    assert sum(f["count"] for f in warnings) == 300, warnings
+    assert "received 149" in run.stdout

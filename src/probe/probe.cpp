@@ -59,7 +59,7 @@ const probe_host *host;
 ObjectHook prev_add;
 ObjectHook prev_remove;
 StartupHook prev_startup;
-QtMessageHandler prev_message_handler;
+std::atomic<QtMessageHandler> prev_message_handler;
 
 /* Qt 6.8 has QThread::isCurrentThread(), free of side effects; earlier Qt
  * only has QThread::currentThread(), which creates a QAdoptedThread (a
@@ -918,8 +918,8 @@ on_message (QtMsgType type, const QMessageLogContext &context, const QString &ms
                 }
                 per_thread.in_hook = false;
         }
-        if (prev_message_handler) {
-                prev_message_handler (type, context, msg);
+        if (QtMessageHandler prev = prev_message_handler.load ()) {
+                prev (type, context, msg);
         } else {
                 QString text = qFormatLogMessage (type, context, msg);
                 fprintf (stderr, "%s\n", text.toLocal8Bit ().constData ());
@@ -936,6 +936,13 @@ qgc_probe_resolve_classes (void)
          * not a constructor of theirs). */
         if (host && !host->collecting_elsewhere ())
                 resolve_now (false);
+}
+
+extern "C" Q_DECL_EXPORT void
+qgc_probe_retake_messages (void)
+{
+        if (host)
+                Controller::keep_message_handler ();
 }
 
 extern "C" Q_DECL_EXPORT uint32_t
