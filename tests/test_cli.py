@@ -139,10 +139,15 @@ def test_report_paths_refused_before_running(tmp_path, make, needle):
 
 
 def test_unwritable_report_directory(world_dir):
+    # A copy of the script that the user nobody can read: the checkout may sit in
+    # a home directory only its owner can enter (root's /root is 0700).
+    script = world_dir / "no_qt.py"
+    shutil.copyfile(TESTCASES / "no_qt.py", script)
+    script.chmod(0o644)
     d = world_dir / "ro"
     d.mkdir(mode=0o555)
-    p = subprocess.run([*as_unprivileged(), QGC_CHECK, "--json", str(d / "r.json"),
-                        str(TESTCASES / "no_qt.py")], capture_output=True, text=True, timeout=30)
+    p = subprocess.run([*as_unprivileged(), QGC_CHECK, "--json", str(d / "r.json"), str(script)],
+                       capture_output=True, text=True, timeout=30)
     assert p.returncode == 2 and "not writable" in p.stderr
 
 
