@@ -60,4 +60,4 @@ def stop():
 
 rc = run(a, on_quit=stop)
 a.processEvents()
-print("qthread done", len(threads), rc)
+print("qthread done", len(threads) > 0, rc)

@@ -57,4 +57,4 @@ def stop():
 
 rc = run(a, on_quit=stop)
 a.processEvents()
-print("threadpool done", submitted[0], count[0] == submitted[0], rc)
+print("threadpool done", submitted[0] > 0, count[0] == submitted[0], rc)

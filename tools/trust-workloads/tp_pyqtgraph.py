@@ -26,7 +26,7 @@ def tick():
     state["items"].append(item)
     if len(state["items"]) > 6:
         win.removeItem(state["items"].pop(0))
-    if t % 25 == 0:
+    if t % 5 == 0:
         w = pg.GraphicsLayoutWidget()
         p = w.addPlot()
         p.plot(rng.normal(size=100))
