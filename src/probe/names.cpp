@@ -1,0 +1,240 @@
+/* names.cpp: class names for the objects the hooks recorded (see
+ * names.h).
+ *
+ * When the creation hook fires, only QObject's constructor has run and
+ * metaObject() still says QObject: an object is named later, once it is
+ * complete and alive, and never once its destruction has begun.
+ */
+#include "config.h"
+
+#include <QtCore/QMetaObject>
+#include <QtCore/QObject>
+
+#include <mutex>
+#include <unordered_map>
+#include <utility>
+#include <vector>
+
+#include <dlfcn.h>
+
+#include "names.h"
+#include "scenes.h"
+#include "shared.h"
+#include "threads.h"
+
+namespace qgc::probe {
+
+namespace {
+
+constexpr int max_meta_depth = 32;
+
+/* Under the lock: the meta-object chain of a complete object, or 0 if it
+ * is being destroyed in another thread (a binding may release the GIL
+ * around a C++ destructor, and a slot on destroyed() waits for it there):
+ * ~QObject has begun, or the object's vtable changed while we looked, as
+ * it does at each base class's destructor. Left unnamed then. */
+int
+meta_chain (QObject *obj, const QMetaObject **chain)
+{
+        if (ObjectData::dying (obj))
+                return 0;
+        const void *before = vptr_of (obj);
+        int n = 0;
+        for (const QMetaObject *m = obj->metaObject (); m && n < max_meta_depth; m = m->superClass ())
+                chain[n++] = m;
+        if (vptr_of (obj) != before || ObjectData::dying (obj))
+                return 0;
+        return n;
+}
+
+/* Objects not named yet whose creation point is known (they were made
+ * by Python code) can be named by any thread holding the GIL once that
+ * call has returned; the others only by their creator. Under the lock,
+ * per creating thread. */
+struct Pending {
+        std::vector<QObject *> python;
+        std::vector<QObject *> native;
+};
+std::unordered_map<pid_t, Pending> pending;
+
+bool
+same_point (const probe_frame_point &a, const probe_frame_point &b)
+{
+        return a.frame == b.frame && a.code == b.code && a.lasti == b.lasti;
+}
+
+/* Under the lock. Meta-object -> static (in a loaded library: a C++
+ * class) or dynamic (made at run time by the binding for a Python
+ * subclass). */
+std::unordered_map<const QMetaObject *, bool> meta_static;
+
+} // namespace
+
+void
+names_pending_add (pid_t creator, QObject *obj, bool by_python)
+{
+        Pending &p = pending[creator];
+        (by_python ? p.python : p.native).push_back (obj);
+}
+
+void
+names_thread_ended (pid_t tid)
+{
+        /* Its Python-made objects can still be named by others (its calls
+         * have all returned); objects native code made here cannot. */
+        auto p = pending.find (tid);
+        if (p != pending.end ())
+                p->second.native.clear ();
+}
+
+/* Names objects, the GIL held (if this thread runs Python): objects made
+ * by Python code, in any thread, whose creating call has returned (that
+ * thread's stack no longer holds the frame at the creating instruction;
+ * with the GIL held here, it cannot start a new call meanwhile), and, at
+ * this thread's event loop (outside any constructor), the objects native
+ * code made here.
+ *
+ * The class comes from the meta-object chain: dynamic meta-objects (not
+ * inside any loaded library) are the binding's Python subclasses, the
+ * first static one is the C++ class. metaObject() of a binding's subclass
+ * may read its Python wrapper: the GIL is held. */
+void
+names_resolve (bool at_event_loop)
+{
+        PerThread &me = per_thread;
+        if (!me.tid)
+                me.tid = current_tid ();
+        std::vector<QObject *> todo;
+        std::vector<std::pair<pid_t, std::vector<QObject *>>> others;
+        {
+                std::lock_guard<std::mutex> guard (lock);
+                for (auto &p : pending) {
+                        /* This thread's own native objects only from its
+                         * event loop: a collection can start inside a
+                         * constructor (one that allocates Python objects,
+                         * as PyQt6's slot proxies do). */
+                        if (p.first == me.tid && at_event_loop) {
+                                todo.insert (todo.end (), p.second.native.begin (), p.second.native.end ());
+                                p.second.native.clear ();
+                        }
+                        /* Objects made by Python code, this thread's too:
+                         * once the creating call has returned. */
+                        if (!p.second.python.empty ()) {
+                                others.emplace_back (p.first, std::move (p.second.python));
+                                p.second.python.clear ();
+                        }
+                }
+        }
+        /* Other threads' calls still running: their frames and
+         * instructions. No lock here: reading Python state allocates. */
+        std::vector<std::pair<QObject *, probe_frame_point>> points;
+        std::vector<probe_frame_point> stack (256);
+        std::vector<QObject *> wait;
+        for (auto &o : others) {
+                size_t n = host->stack_points (o.first, stack.data (), stack.size ());
+                std::lock_guard<std::mutex> guard (lock);
+                for (QObject *obj : o.second) {
+                        ObjectInfo *info = objects.find (obj);
+                        if (!info || info->qt_class)
+                                continue;
+                        bool running = false;
+                        for (size_t i = 0; i < n && n != probe_thread_gone && !running; i++)
+                                running = same_point (stack[i], info->created_at);
+                        /* A full stack may hide it deeper: wait. */
+                        if (running || n == stack.size ())
+                                wait.push_back (obj);
+                        else
+                                todo.push_back (obj);
+                }
+        }
+        std::vector<const QMetaObject *> unknown;
+        {
+                std::lock_guard<std::mutex> guard (lock);
+                for (QObject *obj : wait) {
+                        ObjectInfo *info = objects.find (obj);
+                        if (info && !info->qt_class)
+                                pending[info->creator].python.push_back (obj);
+                }
+                /* Which meta-objects are new. dladdr() takes the loader's
+                 * lock, which dlopen() holds while constructors may create
+                 * QObjects (our hook takes this lock): it is called after
+                 * this lock is released. */
+                for (QObject *obj : todo) {
+                        ObjectInfo *info = objects.find (obj);
+                        if (!info || info->qt_class)
+                                continue;
+                        const QMetaObject *chain[max_meta_depth];
+                        int n = meta_chain (obj, chain);
+                        for (int i = 0; i < n; i++)
+                                if (!meta_static.count (chain[i]))
+                                        unknown.push_back (chain[i]);
+                }
+        }
+        std::vector<std::pair<const QMetaObject *, bool>> classified;
+        for (const QMetaObject *m : unknown) {
+                Dl_info dl;
+                classified.emplace_back (m, dladdr (m, &dl) != 0);
+        }
+        const QMetaObject *graphics = scenes_graphics_object_meta ();
+        std::lock_guard<std::mutex> guard (lock);
+        for (auto &c : classified)
+                meta_static[c.first] = c.second;
+        for (QObject *obj : todo) {
+                /* A destroyed object left the table under this lock, so a
+                 * pointer still in it is live: this object or a newer one
+                 * at the same address, which is pending too (named here
+                 * only if it passes the same test: see below). */
+                ObjectInfo *info = objects.find (obj);
+                if (!info || info->qt_class)
+                        continue;
+                if ((info->creator != me.tid || !at_event_loop) && info->created_at.frame == nullptr)
+                        continue; /* a native object, not named from here */
+                const QMetaObject *chain[max_meta_depth];
+                int n = meta_chain (obj, chain);
+                int first_static = -1;
+                bool known = true;
+                for (int i = 0; i < n && first_static < 0; i++) {
+                        auto k = meta_static.find (chain[i]);
+                        if (k == meta_static.end ())
+                                known = false;
+                        else if (k->second)
+                                first_static = i;
+                }
+                if (!known || first_static < 0) {
+                        /* A meta-object seen for the first time: next time. */
+                        Pending &p = pending[info->creator];
+                        (info->created_at.frame ? p.python : p.native).push_back (obj);
+                        continue;
+                }
+                info->qt_class = chain[first_static]->className ();
+                info->py_class = first_static > 0 ? host->intern (chain[0]->className ()) : 0;
+                if (graphics && chain[0]->inherits (graphics))
+                        scenes_watch (obj);
+        }
+}
+
+namespace {
+
+/* GUI thread, from its event loop: names the objects it created and
+ * looks at the scenes. Not while a collection runs in another thread: the
+ * binding may have released the GIL there inside a C++ destructor, and an
+ * object being destroyed must not be asked for its class or scene. */
+void
+gui_resolve_now ()
+{
+        if (host->collecting_elsewhere ())
+                return;
+        scenes_find_widgets ();
+        names_resolve (true);
+        scenes_look ();
+}
+
+} // namespace
+
+void
+names_gui_resolve ()
+{
+        host->with_gil (gui_resolve_now);
+}
+
+} // namespace qgc::probe

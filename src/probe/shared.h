@@ -1,0 +1,107 @@
+/* shared.h: the little that every part of the probe shares.
+ *
+ * Each item is here because more than one module needs it; anything only
+ * one module uses stays in that module's .cpp. Internal to qgc-probe.so:
+ * built with hidden visibility, nothing here is exported.
+ */
+#pragma once
+
+#include <QtCore/QObject>
+
+#include <cstdint>
+#include <mutex>
+
+#include <sys/syscall.h>
+#include <sys/types.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "object-table.h"
+#include "probe.h"
+
+namespace qgc::probe {
+
+/* The runner's side of the contract (probe.h), set once by
+ * qgc_probe_start: every module reports or asks through it. */
+extern const probe_host *host;
+
+/* What the probe knows of one live QObject: written by the add hook,
+ * completed by the names module, read by the remove hook and by
+ * qgc_probe_creation_stack. */
+struct ObjectInfo {
+        /* Resolved in the creating thread once the object is complete:
+         * the C++ class (the most derived static meta-object) and the
+         * Python subclass that the binding built it for, if any. */
+        const char *qt_class; /* static string, or null until resolved */
+        uint32_t py_class;    /* string id, 0: none or not resolved */
+        uint32_t creation_stack;
+        uint32_t creation_test; /* the pytest test running then */
+        pid_t creator;
+        probe_frame_point created_at; /* the Python call that made it, if any */
+};
+
+/* One lock for the object table and every module's own tables (threads,
+ * pending names, scenes): the hooks update several of them in one step,
+ * and a destroyed object must leave all of them at once. Never held
+ * across Python, and taken inside hooks only around table updates:
+ * nothing that waits is called under it. */
+extern std::mutex lock;
+extern qgc::ObjectTable<QObject, ObjectInfo> objects;
+
+/* In a process forked from the run (multiprocessing's "fork", os.fork):
+ * nothing it does is the run's. Read by every hook and the message
+ * handler. */
+extern bool forked;
+
+inline int64_t
+now_ns ()
+{
+        struct timespec ts;
+        clock_gettime (CLOCK_MONOTONIC, &ts);
+        return (int64_t) ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+inline pid_t
+current_tid ()
+{
+        return (pid_t) syscall (SYS_gettid);
+}
+
+/* It changes at each base class's destructor: the names and scenes
+ * modules compare it to tell an object (or scene) being destroyed. */
+inline const void *
+vptr_of (const QObject *obj)
+{
+        return *reinterpret_cast<const void *const *> (obj);
+}
+
+/* An object's state read without calling it: the remove hook reads all
+ * three, the names module asks whether an object is dying.
+ *
+ * QObjectData is declared in qobject.h, Qt's public header; its
+ * postedEvents counts events posted to the object and not yet delivered
+ * (QObject's own inline accessors read the same structure). */
+struct ObjectData : QObject {
+        static int posted_events (const QObject *obj)
+        {
+                return static_cast<const ObjectData *> (obj)->d_ptr->postedEvents.loadRelaxed ();
+        }
+        /* ~QWidget clears isWidget before ~QObject (and so the remove
+         * hook) runs, and sets wasWidget. */
+        static bool was_widget (const QObject *obj)
+        {
+                const QObjectData *d = static_cast<const ObjectData *> (obj)->d_ptr.data ();
+                return d->isWidget || d->wasWidget;
+        }
+        /* ~QObject (and ~QWidget) set wasDeleted first and
+         * isDeletingChildren while they delete the children: a child
+         * dying with either set on its parent dies of its parent's
+         * destruction, whatever the parent's class. */
+        static bool dying (const QObject *obj)
+        {
+                const QObjectData *d = static_cast<const ObjectData *> (obj)->d_ptr.data ();
+                return d->wasDeleted || d->isDeletingChildren;
+        }
+};
+
+} // namespace qgc::probe

@@ -1,0 +1,81 @@
+/* threads.h: which thread is which. The per-thread block the hooks keep,
+ * the registry of QThreads that own objects (their OS thread, name and
+ * whether it has ended), and the finding of the calling thread.
+ */
+#pragma once
+
+#include <QtCore/QThread>
+
+#include <cstdint>
+#include <unordered_map>
+
+#include <sys/types.h>
+
+#include "finding.h"
+
+namespace qgc::probe {
+
+struct Collateral {
+        uint32_t children;
+        uint32_t evidence;
+};
+
+/* Everything the hooks keep per thread, in one thread-local block: the
+ * probe is a dlopened module, where every thread-local access is a call. */
+struct PerThread {
+        bool in_hook;
+        bool initialised;
+        bool registered;
+        QThread *self; /* this thread's QThread, once an object made here said */
+        pid_t tid;
+        /* Qt's own warnings in ~QObject/~QTimer/~QSocketNotifier say that
+         * the object dying in this thread still had timers or notifiers:
+         * evidence for the next destruction hook of this thread (the
+         * object itself, or a child folded into it). */
+        uint32_t pending_evidence;
+        /* Children die inside their parent's ~QObject, before the parent's
+         * own hook fires: they are counted into the parent's finding
+         * rather than reported one by one. Parent -> children so far. */
+        std::unordered_map<QObject *, Collateral> *collateral;
+        /* The OS thread is exiting: marks it ended in the registry. */
+        ~PerThread ();
+};
+extern thread_local PerThread per_thread;
+
+/* qgc_probe_start, with the QtCore in use (dlopened, RTLD_NOLOAD): looks
+ * up QThread::isCurrentThread() (Qt 6.8+). */
+void threads_bind_qtcore (void *qtcore);
+
+/* qgc_probe_start, in the GUI thread: registers it as such. */
+void threads_register_gui ();
+
+/* The first hook in a thread: what the thread needs before anything else. */
+void threads_enter (PerThread &me);
+
+/* In a hook, the first time this thread makes an object whose thread()
+ * is set: remember which QThread this OS thread is, and its name. */
+void threads_register (PerThread &me, QThread *thread);
+
+/* Under the lock, as an object dies: if it is a registered QThread, it
+ * leaves the registry. */
+void threads_forget (QObject *obj);
+
+/* Is `owner` the calling thread's QThread? Never creates a QObject when
+ * either side is known. */
+bool threads_is_current (PerThread &me, QThread *owner);
+
+/* Has the owner thread finished? */
+bool threads_owner_finished (QThread *owner);
+
+/* The name of a thread that owns objects, as far as it is known (a
+ * string id). */
+uint32_t threads_name (const QThread *thread);
+
+/* GUI thread, from its tick: names for registered threads that had none. */
+void threads_name_unnamed ();
+
+/* A finding of the calling thread: its name, its Python stack, and what
+ * the collector was doing in it, which decides the cause. */
+finding threads_finding_here (uint32_t kind);
+
+} // namespace qgc::probe
