@@ -6,6 +6,8 @@
 
 #include "crash.h"
 
+#include <setjmp.h>
+
 #define UNW_LOCAL_ONLY
 #include <libunwind.h>
 
@@ -428,9 +430,25 @@ dump_handler (int sig, siginfo_t *info, void *ucontext)
         errno = saved;
 }
 
+/* A read the probe knows may fault (an object another thread may be
+ * destroying right now): a SIGSEGV or SIGBUS there resumes at the guard. */
+static _Thread_local sigjmp_buf *fault_guard;
+
+void
+crash_guard_reads (sigjmp_buf *guard)
+{
+        fault_guard = guard;
+}
+
 static void
 crash_handler (int sig, siginfo_t *info, void *ucontext)
 {
+        if (fault_guard && (sig == SIGSEGV || sig == SIGBUS)) {
+                sigjmp_buf *guard = fault_guard;
+                fault_guard = NULL;
+                atomic_fetch_add (&channel->stats.guarded_faults, 1);
+                siglongjmp (*guard, 1);
+        }
         if (in_handler) {
                 /* A fault in our own handler (SA_NODEFER lets it in): the
                  * report must say the tool crashed, with where. Once. */

@@ -18,6 +18,8 @@
  */
 #pragma once
 
+#include <setjmp.h>
+
 #include "channel.h"
 
 /* The signal the supervisor sends to the runner to ask for a hang dump. */
@@ -31,6 +33,13 @@ void crash_install (struct channel *ch);
  * is still reported. Cheap after the first call: call it whenever a thread
  * first runs our code (a hook, a Python thread's start). */
 void crash_thread_init (void);
+
+/* Marks the calling thread's next reads as allowed to fault: until it
+ * passes NULL, a SIGSEGV or SIGBUS in this thread resumes at guard
+ * (sigsetjmp'd by the caller, signal mask saved) instead of being a crash,
+ * and is counted (stats.guarded_faults). For reading an object another
+ * thread may be destroying: no lock may be taken between the two calls. */
+void crash_guard_reads (sigjmp_buf *guard);
 
 /* In a child forked from the runner: the default action again for the
  * crash and dump signals, so that the child's crash stays the child's.

@@ -9,6 +9,7 @@
  */
 #pragma once
 
+#include <setjmp.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -65,6 +66,9 @@ struct probe_host {
         /* Describes the calling thread; the stack only if want_stack and
          * known without waiting. Never waits, never runs Python code. */
         void (*describe_thread) (struct probe_thread_info *info, bool want_stack);
+        /* Marks the calling thread's next reads as allowed to fault (see
+         * crash_guard_reads in crash.h); NULL ends it. */
+        void (*guard_reads) (sigjmp_buf *guard);
         /* The pytest test running now (string id, 0: none); any thread. */
         uint32_t (*current_test) (void);
         /* Called once in each thread the first time a hook runs in it

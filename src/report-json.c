@@ -244,6 +244,8 @@ result_object (const struct run_result *r)
                 json_object_set_new (doc, "hint", str_or_null (r->hint));
                 json_object_set_new (json_object_get (doc, "stats"), "strings_dropped",
                                      json_integer ((json_int_t) r->strings_dropped));
+                json_object_set_new (json_object_get (doc, "stats"), "class_lookups_abandoned",
+                                     json_integer ((json_int_t) r->guarded_faults));
         }
         return doc;
 }

@@ -579,6 +579,7 @@ result_build (struct run_result *r, const struct options *opts, uint32_t seed,
         r->late_max_ms = atomic_load (&ch->stats.loop_late_max_ns) / 1e6;
         r->deferred_by_binding = atomic_load (&ch->stats.deferred_by_binding);
         r->strings_dropped = atomic_load (&ch->stats.strings_dropped);
+        r->guarded_faults = atomic_load (&ch->stats.guarded_faults);
 
         struct channel_group **groups = calloc (CHANNEL_MAX_GROUPS, sizeof *groups);
         size_t n = groups ? channel_groups (ch, groups, CHANNEL_MAX_GROUPS) : 0;

@@ -131,6 +131,7 @@ struct run_result {
         struct result_finding *findings; /* ordered by first_seen_s */
         uint64_t total_occurrences;
         uint64_t strings_dropped;       /* strings the channel had no room for */
+        uint64_t guarded_faults;        /* class lookups abandoned mid-destruction */
         const char *hint;               /* advice for the run as a whole, or NULL */
         const char *notes[8];           /* what limits the result (stress, limits) */
         size_t n_notes;

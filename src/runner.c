@@ -243,6 +243,7 @@ static struct probe_host host = {
         .stack_points = pyhost_stack_points,
         .thread_init = crash_thread_init,
         .current_test = host_current_test,
+        .guard_reads = crash_guard_reads,
         .app_started = host_app_started,
         .stop_stress = stress_stop,
         .stress_running = stress_running,

@@ -215,6 +215,24 @@ suppressions_generate (const struct run_result *r, const char *path, char *error
                 finding_frame_parse (f->creation_stack, f->creation_stack ? strlen (f->creation_stack) : 0,
                                      &site);
                 const char *file = site.file, *function = site.function;
+                /* An unnamed class: an entry for a named finding made at the
+                 * same site covers it (suppressions_apply); with none, the
+                 * entry names the site only, which covers both. */
+                if (strcmp (f->qt_class, FINDING_CLASS_UNRESOLVED) == 0 && *file && *function) {
+                        bool named_here = false;
+                        for (size_t k = 0; k < r->n_findings && !named_here; k++) {
+                                const struct result_finding *g = &r->findings[k];
+                                struct finding_frame gs;
+                                finding_frame_parse (g->creation_stack,
+                                                     g->creation_stack ? strlen (g->creation_stack) : 0, &gs);
+                                named_here = k != i && g->kind == f->kind && !g->suppressed_by &&
+                                             strcmp (g->qt_class, FINDING_CLASS_UNRESOLVED) != 0 &&
+                                             strcmp (gs.file, file) == 0 && strcmp (gs.function, function) == 0;
+                        }
+                        if (named_here)
+                                continue;
+                }
+                bool unnamed = strcmp (f->qt_class, FINDING_CLASS_UNRESOLVED) == 0 && *file && *function;
                 char *block = NULL;
                 size_t len = 0;
                 FILE *b = open_memstream (&block, &len);
@@ -223,7 +241,7 @@ suppressions_generate (const struct run_result *r, const char *path, char *error
                 fprintf (b, "\n{\n   name: %s %s%s%s from %s\n   kind: %s\n", finding_kind_name (f->kind),
                          *f->qt_class ? f->qt_class : "", *f->py_class ? " of " : "", f->py_class,
                          *function ? function : "unknown site", finding_kind_name (f->kind));
-                if (*f->qt_class)
+                if (*f->qt_class && !unnamed)
                         fprintf (b, "   class: %s\n", f->qt_class);
                 if (*f->py_class)
                         fprintf (b, "   python-class: %s\n", f->py_class);

@@ -18,6 +18,8 @@
 #include <dlfcn.h>
 
 #include "names.h"
+
+#include <setjmp.h>
 #include "scenes.h"
 #include "shared.h"
 #include "threads.h"
@@ -39,9 +41,18 @@ meta_chain (QObject *obj, const QMetaObject **chain)
         if (ObjectData::dying (obj))
                 return 0;
         const void *before = vptr_of (obj);
-        int n = 0;
+        /* The checks above and below cannot close the window in which
+         * another thread, without the GIL, runs the object's destructors
+         * while metaObject() reads it: a fault there abandons the lookup
+         * (crash.h: crash_guard_reads) and the object stays unnamed. */
+        sigjmp_buf guard;
+        volatile int n = 0;
+        if (sigsetjmp (guard, 1) != 0)
+                return 0;
+        host->guard_reads (&guard);
         for (const QMetaObject *m = obj->metaObject (); m && n < max_meta_depth; m = m->superClass ())
                 chain[n++] = m;
+        host->guard_reads (nullptr);
         if (vptr_of (obj) != before || ObjectData::dying (obj))
                 return 0;
         return n;

@@ -7,7 +7,10 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "suppressions.h"
 
@@ -109,6 +112,43 @@ unresolved_class_matches_by_site (void **state)
         suppressions_free (&s);
 }
 
+/* Generated entries: an unnamed finding made where a named one was made
+ * gets no entry of its own (the named one's covers it); alone, it gets one
+ * that names its site but no class. */
+static void
+generate_folds_unresolved (void **state)
+{
+        struct result_finding f[3] = {
+                { .kind = FINDING_OFF_THREAD_FINALIZATION, .qt_class = "QGraphicsTextItem",
+                  .py_class = "", .creation_stack = "/app/a.py:14: in LegendEntry.__init__\n" },
+                { .kind = FINDING_OFF_THREAD_FINALIZATION, .qt_class = FINDING_CLASS_UNRESOLVED,
+                  .py_class = "", .creation_stack = "/app/a.py:14: in LegendEntry.__init__\n" },
+                { .kind = FINDING_OFF_THREAD_FINALIZATION, .qt_class = FINDING_CLASS_UNRESOLVED,
+                  .py_class = "", .creation_stack = "/app/b.py:3: in make\n" },
+        };
+        struct options opts = { .script = "app.py" };
+        struct run_result r = { .findings = f, .n_findings = 3, .opts = &opts };
+        char path[] = "/tmp/qgc-supp-XXXXXX";
+        int fd = mkstemp (path);
+        assert_true (fd >= 0);
+        close (fd);
+        char err[256];
+        assert_true (suppressions_generate (&r, path, err, sizeof err));
+        FILE *in = fopen (path, "r");
+        char text[4096] = "";
+        size_t n = fread (text, 1, sizeof text - 1, in);
+        text[n] = '\0';
+        fclose (in);
+        unlink (path);
+        struct suppressions s = { 0 };
+        assert_true (suppressions_parse (&s, text, path, err, sizeof err));
+        assert_int_equal (s.n, 2);
+        assert_string_equal (s.items[0].qt_class, "QGraphicsTextItem");
+        assert_null (s.items[1].qt_class);
+        assert_string_equal (s.items[1].function, "make");
+        suppressions_free (&s);
+}
+
 int
 main (void)
 {
@@ -116,6 +156,7 @@ main (void)
                 cmocka_unit_test (parses_blocks),
                 cmocka_unit_test (matches_by_glob),
                 cmocka_unit_test (unresolved_class_matches_by_site),
+                cmocka_unit_test (generate_folds_unresolved),
                 cmocka_unit_test (rejects_bad_files),
         };
         return cmocka_run_group_tests (tests, NULL, NULL);
