@@ -28,6 +28,7 @@ class _QtCoreLoader:
         self._loader.exec_module(module)
         _qgc.binding_loaded(self._name)
         _keep_messages(module)
+        _watch_event_filters(module, self._name.split(".")[0])
 
     def __getattr__(self, name):
         return getattr(self._loader, name)
@@ -48,6 +49,41 @@ def _keep_messages(qtcore):
 
     qInstallMessageHandler.__doc__ = install.__doc__
     qtcore.qInstallMessageHandler = qInstallMessageHandler
+
+
+def _watch_event_filters(qtcore, binding):
+    """Which objects the app installs as event filters, and on what: a
+    filter destroyed off its thread while the object it filters lives is a
+    hazard (that object calls it from its own thread)."""
+    qobject = getattr(qtcore, "QObject", None)
+    if qobject is None or binding not in ("PyQt6", "PySide6"):
+        return
+    install, remove = qobject.installEventFilter, qobject.removeEventFilter
+
+    def address(obj):
+        try:
+            if binding == "PyQt6":
+                from PyQt6 import sip
+                return 0 if sip.isdeleted(obj) else sip.unwrapinstance(obj)
+            import shiboken6
+            return shiboken6.getCppPointer(obj)[0] if shiboken6.isValid(obj) else 0
+        except Exception:
+            return 0
+
+    def installEventFilter(self, filter):
+        result = install(self, filter)
+        _qgc.event_filter(address(self), address(filter), True)
+        return result
+
+    def removeEventFilter(self, filter):
+        result = remove(self, filter)
+        _qgc.event_filter(address(self), address(filter), False)
+        return result
+
+    installEventFilter.__doc__ = install.__doc__
+    removeEventFilter.__doc__ = remove.__doc__
+    qobject.installEventFilter = installEventFilter
+    qobject.removeEventFilter = removeEventFilter
 
 
 class _QtCoreWatcher:

@@ -45,7 +45,8 @@ enum finding_evidence {
         EVIDENCE_QT_WARNING = 1 << 5,      /* Qt itself warned about the thread */
         EVIDENCE_POSTED_EVENTS = 1 << 6,   /* events posted to it, not yet delivered */
         EVIDENCE_IN_SCENE = 1 << 7,        /* a graphics item still in a live scene */
-        EVIDENCE_MAX = 1 << 8,
+        EVIDENCE_EVENT_FILTER = 1 << 8,    /* an event filter of an object still alive */
+        EVIDENCE_MAX = 1 << 9,
 };
 
 static inline const char *
@@ -60,6 +61,7 @@ finding_evidence_name (uint32_t bit)
         case EVIDENCE_QT_WARNING: return "qt-warning";
         case EVIDENCE_POSTED_EVENTS: return "posted-events";
         case EVIDENCE_IN_SCENE: return "in-scene";
+        case EVIDENCE_EVENT_FILTER: return "event-filter";
         default: return "unknown";
         }
 }

@@ -110,6 +110,11 @@ void qgc_probe_resolve_classes (void);
 typedef uint32_t (*probe_creation_fn) (const void *qobject, const char **qt_class);
 uint32_t qgc_probe_creation_stack (const void *qobject, const char **qt_class);
 
+/* The app installed (or removed) filter as an event filter of watched,
+ * from Python; addresses of the C++ objects. Any thread, not from a hook. */
+#define PROBE_EVENT_FILTER_SYMBOL "qgc_probe_event_filter"
+void qgc_probe_event_filter (const void *watched, const void *filter, bool installed);
+
 /* Makes the probe's Qt message handler current again, chaining the one
  * installed since (the app's). Any thread, not from a hook. */
 #define PROBE_RETAKE_MESSAGES_SYMBOL "qgc_probe_retake_messages"

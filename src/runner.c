@@ -30,6 +30,7 @@ static struct channel *channel;
 static char binding_name[16];
 static probe_creation_fn probe_creation;
 static void (*probe_retake_messages) (void);
+static void (*probe_event_filter) (const void *watched, const void *filter, bool installed);
 static PyObject *bootstrap;
 
 /* At-risk analysis: observe-only runs and --strict route every collection
@@ -312,6 +313,7 @@ qgc_binding_loaded (PyObject *self, PyObject *arg)
         pyhost_set_resolver ((probe_resolve_fn) dlsym (handle, PROBE_RESOLVE_SYMBOL));
         probe_creation = (probe_creation_fn) dlsym (handle, PROBE_CREATION_SYMBOL);
         probe_retake_messages = (void (*) (void)) dlsym (handle, PROBE_RETAKE_MESSAGES_SYMBOL);
+        probe_event_filter = (void (*) (const void *, const void *, bool)) dlsym (handle, PROBE_EVENT_FILTER_SYMBOL);
         atomic_store (&channel->binding_loaded, 1);
         Py_RETURN_NONE;
 }
@@ -343,6 +345,19 @@ qgc_report_at_risk (PyObject *self, PyObject *args)
         };
         f.qt_class = channel_intern (channel, resolved && strcmp (resolved, "QObject") ? resolved : qt_class);
         host_add_finding (&f);
+        Py_RETURN_NONE;
+}
+
+static PyObject *
+qgc_event_filter (PyObject *self, PyObject *args)
+{
+        unsigned long long watched, filter;
+        int installed;
+        if (!PyArg_ParseTuple (args, "KKp", &watched, &filter, &installed))
+                return NULL;
+        if (probe_event_filter && watched && filter)
+                probe_event_filter ((const void *) (uintptr_t) watched, (const void *) (uintptr_t) filter,
+                                    installed);
         Py_RETURN_NONE;
 }
 
@@ -415,6 +430,7 @@ static PyMethodDef qgc_methods[] = {
         { "thread_started", qgc_thread_started, METH_O, NULL },
         { "set_current_test", qgc_set_current_test, METH_O, NULL },
         { "retake_messages", qgc_retake_messages, METH_NOARGS, NULL },
+        { "event_filter", qgc_event_filter, METH_VARARGS, NULL },
         { "set_error", qgc_set_error, METH_O, NULL },
         { "report_at_risk", qgc_report_at_risk, METH_VARARGS, NULL },
         { NULL, NULL, 0, NULL },

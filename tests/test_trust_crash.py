@@ -35,7 +35,9 @@ def test_stack_overflow_in_a_python_thread_is_reported_from_that_thread():
     assert crash["signal"] == "SEGV" and crash["in_tool"] is False
     crashed = [s for s in thread_sections(crash["stacks"]) if " crashed=yes " in s]
     assert len(crashed) == 1 and "python=deep-repr" in crashed[0], crash["stacks"]
-    assert "list_repr" in crashed[0]
+    # The recursion's own frames (list_repr is static: a stripped shared
+    # libpython, as Debian 13's, names only its exported neighbour).
+    assert "list_repr" in crashed[0] or crashed[0].count("PyObject_Repr") > 3, crashed[0][-2000:]
     # Every other thread answered too.
     assert any(" main=yes " in s for s in thread_sections(crash["stacks"]))
 

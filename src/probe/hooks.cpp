@@ -106,7 +106,7 @@ on_add (QObject *obj)
         host->count_object (true);
         if (!me.registered)
                 threads_register (me, obj->thread ());
-        ObjectInfo info { nullptr, 0, 0, host->current_test (), me.tid, { nullptr, nullptr, 0 } };
+        ObjectInfo info { nullptr, 0, 0, host->current_test (), me.tid, { nullptr, nullptr, 0 }, nullptr };
         host->capture_creation (&info.creation_stack, &info.created_at);
         {
                 std::lock_guard<std::mutex> guard (lock);
@@ -144,12 +144,15 @@ on_remove (QObject *obj)
         /* Forget the object even when re-entered: no dangling pointer may
          * stay. */
         ObjectInfo info {};
-        bool in_live_scene;
+        bool in_live_scene, filters_live = false;
         {
                 std::lock_guard<std::mutex> guard (lock);
                 objects.take (obj, &info);
                 threads_forget (obj);
                 in_live_scene = scenes_forget (obj);
+                /* Still filtering an object that is alive and not dying. */
+                filters_live = info.filters && objects.find (info.filters) &&
+                               !ObjectData::dying (info.filters);
         }
         PerThread &me = per_thread;
         if (me.in_hook)
@@ -184,6 +187,8 @@ on_remove (QObject *obj)
                         evidence |= EVIDENCE_POSTED_EVENTS;
                 if (in_live_scene)
                         evidence |= EVIDENCE_IN_SCENE;
+                if (filters_live)
+                        evidence |= EVIDENCE_EVENT_FILTER;
                 QObject *parent = obj->parent ();
                 if (parent && ObjectData::dying (parent)) {
                         Collateral &c = (*collateral)[parent];
@@ -212,6 +217,23 @@ qgc_probe_resolve_classes (void)
          * not a constructor of theirs). */
         if (host && !host->collecting_elsewhere ())
                 names_resolve (false);
+}
+
+extern "C" Q_DECL_EXPORT void
+qgc_probe_event_filter (const void *watched, const void *filter, bool installed)
+{
+        if (!host || forked)
+                return;
+        std::lock_guard<std::mutex> guard (qgc::probe::lock);
+        using qgc::probe::objects;
+        auto *info = objects.find (static_cast<QObject *> (const_cast<void *> (filter)));
+        if (!info)
+                return;
+        QObject *w = static_cast<QObject *> (const_cast<void *> (watched));
+        if (installed)
+                info->filters = w;
+        else if (info->filters == w)
+                info->filters = nullptr;
 }
 
 extern "C" Q_DECL_EXPORT void

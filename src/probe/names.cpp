@@ -38,7 +38,9 @@ constexpr int max_meta_depth = 32;
 int
 meta_chain (QObject *obj, const QMetaObject **chain)
 {
-        if (ObjectData::dying (obj))
+        /* About to be deleted: a binding then answers for the C++ class
+         * alone (its wrapper, which knew the Python subclass, is gone). */
+        if (ObjectData::dying (obj) || ObjectData::delete_later_called (obj))
                 return 0;
         const void *before = vptr_of (obj);
         /* The checks above and below cannot close the window in which

@@ -38,6 +38,10 @@ struct ObjectInfo {
         uint32_t creation_test; /* the pytest test running then */
         pid_t creator;
         probe_frame_point created_at; /* the Python call that made it, if any */
+        /* The object this one was last installed on as an event filter
+         * (from Python), until removed: that object calls it from its own
+         * thread, so destroying the filter elsewhere races with it. */
+        QObject *filters;
 };
 
 /* One lock for the object table and every module's own tables (threads,
@@ -101,6 +105,13 @@ struct ObjectData : QObject {
         {
                 const QObjectData *d = static_cast<const ObjectData *> (obj)->d_ptr.data ();
                 return d->wasDeleted || d->isDeletingChildren;
+        }
+        /* deleteLater() was called: the object waits for its thread's event
+         * loop to delete it, and its Python wrapper may be gone already
+         * (PyQt6 defers a wrapper's C++ object that way). */
+        static bool delete_later_called (const QObject *obj)
+        {
+                return static_cast<const ObjectData *> (obj)->d_ptr->deleteLaterCalled;
         }
 };
 
