@@ -10,12 +10,14 @@
 #include <QtCore/QMetaObject>
 #include <QtCore/QObject>
 
+#include <cstring>
 #include <mutex>
 #include <unordered_map>
 #include <utility>
 #include <vector>
 
 #include <dlfcn.h>
+#include <link.h>
 
 #include "names.h"
 
@@ -29,6 +31,53 @@ namespace qgc::probe {
 namespace {
 
 constexpr int max_meta_depth = 32;
+
+/* PySide6 (shiboken) releases an object's wrapper, then deletes the C++
+ * object with the GIL released: in between, metaObject() answers for the
+ * C++ class alone. shiboken's own registry says whether the wrapper is
+ * still there (looked up once, in the loaded libshiboken6). */
+using BindingInstanceFn = void *(*) ();
+using RetrieveWrapperFn = void *(*) (const void *manager, const void *cpp);
+BindingInstanceFn shiboken_instance;
+RetrieveWrapperFn shiboken_retrieve;
+
+int
+find_shiboken (struct dl_phdr_info *info, size_t, void *)
+{
+        if (!info->dlpi_name || !strstr (info->dlpi_name, "libshiboken6"))
+                return 0;
+        if (void *lib = dlopen (info->dlpi_name, RTLD_NOW | RTLD_NOLOAD)) {
+                shiboken_instance = (BindingInstanceFn) dlsym (lib, "_ZN8Shiboken14BindingManager8instanceEv");
+                shiboken_retrieve = (RetrieveWrapperFn) dlsym (lib, "_ZNK8Shiboken14BindingManager15retrieveWrapperEPKv");
+                dlclose (lib); /* stays loaded: the binding holds it */
+        }
+        return 1;
+}
+
+/* Not under the lock (dl_iterate_phdr and dlopen take the loader's). */
+void
+look_for_shiboken ()
+{
+        /* Once, whichever thread names objects first (the binding loaded
+         * its libshiboken6 before the probe was loaded). */
+        static const bool looked = [] {
+                dl_iterate_phdr (find_shiboken, nullptr);
+                if (!shiboken_instance || !shiboken_retrieve)
+                        shiboken_instance = nullptr, shiboken_retrieve = nullptr;
+                return true;
+        }();
+        (void) looked;
+}
+
+/* False when the binding is PySide6 and the object's wrapper is gone. */
+bool
+wrapper_present (const QObject *obj)
+{
+        if (!shiboken_retrieve)
+                return true;
+        void *manager = shiboken_instance ();
+        return manager && shiboken_retrieve (manager, obj);
+}
 
 /* Under the lock: the meta-object chain of a complete object, or 0 if it
  * is being destroyed in another thread (a binding may release the GIL
@@ -189,6 +238,7 @@ names_resolve (bool at_event_loop)
                 classified.emplace_back (m, dladdr (m, &dl) != 0);
         }
         const QMetaObject *graphics = scenes_graphics_object_meta ();
+        look_for_shiboken ();
         std::lock_guard<std::mutex> guard (lock);
         for (auto &c : classified)
                 meta_static[c.first] = c.second;
@@ -213,6 +263,13 @@ names_resolve (bool at_event_loop)
                         else if (k->second)
                                 first_static = i;
                 }
+                /* Made by Python code, yet no Python subclass: under PySide6
+                 * that is also what a subclass says once its wrapper is
+                 * released, its C++ object about to be deleted. */
+                bool released = known && first_static == 0 && info->created_at.frame &&
+                                !wrapper_present (obj);
+                if (released)
+                        continue; /* left unnamed: it is going */
                 if (!known || first_static < 0) {
                         /* A meta-object seen for the first time: next time. */
                         Pending &p = pending[info->creator];
