@@ -47,7 +47,6 @@ def _keep_messages(qtcore):
         _qgc.retake_messages()
         return previous
 
-    qInstallMessageHandler.__doc__ = install.__doc__
     qtcore.qInstallMessageHandler = qInstallMessageHandler
 
 
@@ -80,8 +79,6 @@ def _watch_event_filters(qtcore, binding):
         _qgc.event_filter(address(self), address(filter), False)
         return result
 
-    installEventFilter.__doc__ = install.__doc__
-    removeEventFilter.__doc__ = remove.__doc__
     qobject.installEventFilter = installEventFilter
     qobject.removeEventFilter = removeEventFilter
 

@@ -65,3 +65,14 @@ def test_mitigate_under_wheel(binding):
     env = venv_env(binding)
     run = run_tool("--mitigate", "--duration", "2", TESTCASES / "graphics_item_cycle.py", env=env)
     assert run.report["verdict"] == "clean" and run.returncode == 0, run.stderr[-2000:]
+
+
+@pytest.mark.parametrize("binding", BINDINGS)
+def test_the_tool_leaves_the_binding_quiet(binding):
+    """What qgc-check wraps in the binding's QtCore (the message handler and
+    event-filter calls) must not disturb it: no warning of the binding's own
+    (PySide6's signature parser once warned about every QObject method)."""
+    env = venv_env(binding)
+    run = run_tool("--threads", "0", "--duration", "1", TESTCASES / "idle_app.py", env=env)
+    assert run.report["verdict"] == "clean", run.stderr[-2000:]
+    assert "UNRECOGNIZED" not in run.stderr and "RuntimeWarning" not in run.stderr, run.stderr[-2000:]
