@@ -60,14 +60,11 @@ def _watch_event_filters(qtcore, binding):
     install, remove = qobject.installEventFilter, qobject.removeEventFilter
 
     def address(obj):
-        try:
-            if binding == "PyQt6":
-                from PyQt6 import sip
-                return 0 if sip.isdeleted(obj) else sip.unwrapinstance(obj)
-            import shiboken6
-            return shiboken6.getCppPointer(obj)[0] if shiboken6.isValid(obj) else 0
-        except Exception:
-            return 0
+        if binding == "PyQt6":
+            from PyQt6 import sip as helper
+        else:
+            import shiboken6 as helper
+        return _address(obj, binding, helper)
 
     def installEventFilter(self, filter):
         result = install(self, filter)
