@@ -136,7 +136,18 @@ void
 names_pending_add (pid_t creator, QObject *obj, bool by_python)
 {
         Pending &p = pending[creator];
-        (by_python ? p.python : p.native).push_back (obj);
+        std::vector<QObject *> &list = by_python ? p.python : p.native;
+        /* A thread that never reaches a point where it names its native
+         * objects (a C++ worker thread) only adds to its list: drop the
+         * ones already destroyed whenever the list has doubled. */
+        if (list.size () >= 4096 && (list.size () & (list.size () - 1)) == 0) {
+                size_t kept = 0;
+                for (QObject *o : list)
+                        if (objects.find (o))
+                                list[kept++] = o;
+                list.resize (kept);
+        }
+        list.push_back (obj);
 }
 
 void
@@ -189,7 +200,6 @@ names_resolve (bool at_event_loop)
         }
         /* Other threads' calls still running: their frames and
          * instructions. No lock here: reading Python state allocates. */
-        std::vector<std::pair<QObject *, probe_frame_point>> points;
         std::vector<probe_frame_point> stack (256);
         std::vector<QObject *> wait;
         for (auto &o : others) {
