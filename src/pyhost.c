@@ -275,16 +275,33 @@ stack_text (void)
  * (its destructions would run inside the hook, unreported). Automatic
  * collection is held off while the calling thread, holding the GIL, reads
  * its own state: no other thread can observe the switch. */
+struct quiet {
+        int gc_was_enabled;
+        PyObject *et, *ev, *tb;
+};
+
+static void
+quiet_begin (struct quiet *q)
+{
+        q->gc_was_enabled = PyGC_Disable ();
+        PyErr_Fetch (&q->et, &q->ev, &q->tb);
+}
+
+static void
+quiet_end (struct quiet *q)
+{
+        PyErr_Restore (q->et, q->ev, q->tb);
+        if (q->gc_was_enabled)
+                PyGC_Enable ();
+}
+
 static uint32_t
 stack_text_without_collecting (void)
 {
-        int was_enabled = PyGC_Disable ();
-        PyObject *et, *ev, *tb;
-        PyErr_Fetch (&et, &ev, &tb);
+        struct quiet q;
+        quiet_begin (&q);
         uint32_t id = stack_text ();
-        PyErr_Restore (et, ev, tb);
-        if (was_enabled)
-                PyGC_Enable ();
+        quiet_end (&q);
         return id;
 }
 
@@ -324,9 +341,8 @@ pyhost_stack_points (pid_t tid, struct probe_frame_point *out, size_t max)
                 return probe_thread_gone;
         /* Another thread's frames, read as sys._current_frames() does: it
          * holds no GIL, so it cannot change them now. */
-        int was_enabled = PyGC_Disable ();
-        PyObject *et, *ev, *tb;
-        PyErr_Fetch (&et, &ev, &tb);
+        struct quiet q;
+        quiet_begin (&q);
         size_t n = 0;
         PyFrameObject *frame = PyThreadState_GetFrame (ts);
         while (frame && n < max) {
@@ -341,9 +357,7 @@ pyhost_stack_points (pid_t tid, struct probe_frame_point *out, size_t max)
                 frame = back;
         }
         Py_XDECREF (frame);
-        PyErr_Restore (et, ev, tb);
-        if (was_enabled)
-                PyGC_Enable ();
+        quiet_end (&q);
         return n;
 }
 
