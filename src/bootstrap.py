@@ -364,14 +364,15 @@ def _analyse(garbage):
             at_risk = [obj]
         else:
             at_risk = _owned_qobjects(obj, qtcore)
+        # A wrapper whose C++ object is gone already has nothing left to destroy.
+        at_risk = [(q, a) for q in at_risk for a in (_address(q, binding, helper),) if a]
         if not at_risk:
             continue
         path = _cycle_path(obj, members)
-        for q in at_risk:
+        for q, address in at_risk:
             # Its own Python subclass, if any (the cycle's members are in the path).
             own = "" if type(q).__module__.startswith(binding + ".") else type(q).__name__
-            _qgc.report_at_risk(_qt_class(q, binding), own, path,
-                                _address(q, binding, helper))
+            _qgc.report_at_risk(_qt_class(q, binding), own, path, address)
 
 
 def at_risk_tick(force=False):
