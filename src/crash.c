@@ -612,4 +612,5 @@ crash_install (struct channel *ch)
         sigaction (crash_dump_signal (), &dump, NULL);
         dump.sa_sigaction = thread_handler;
         sigaction (thread_signal (), &dump, NULL);
+        atomic_store (&ch->dump_ready, 1);
 }

@@ -239,6 +239,16 @@ result_object (const struct run_result *r)
                 json_object_set_new (doc, "incomplete_reason", str_or_null (r->incomplete));
         if (doc)
                 json_object_set_new (doc, "running_test", str_or_null (r->running_test));
+        /* A run stopped before its end: where every thread was then. */
+        if (doc)
+                json_object_set_new (doc, "stopped",
+                                     r->stopped ? json_pack ("{s:s, s:o, s:b, s:o}",
+                                                             "cause", r->sup.over_limit ? "limit"
+                                                                      : sigabbrev_np (r->sup.interrupt_signal),
+                                                             "stacks", str_or_null (r->dump),
+                                                             "in_tool", r->tool_frame != NULL,
+                                                             "tool_frame", str_or_null (r->tool_frame))
+                                                : json_null ());
         if (doc) {
                 json_object_set_new (doc, "notes", string_array (r->notes, r->n_notes));
                 json_object_set_new (doc, "hint", str_or_null (r->hint));

@@ -125,7 +125,8 @@ static void
 write_run_case (xmlTextWriterPtr w, const struct run_result *r)
 {
         xmlTextWriterStartElement (w, BAD_CAST "testcase");
-        bool run_failed = r->verdict == VERDICT_CRASH || r->verdict == VERDICT_HANG;
+        bool run_failed = r->verdict == VERDICT_CRASH || r->verdict == VERDICT_HANG ||
+                          (r->verdict == VERDICT_INCOMPLETE && r->stopped);
         if (run_failed && r->running_test) {
                 /* The crash or hang happened in this test: attach it there. */
                 const char *sep = strstr (r->running_test, "::");
@@ -152,7 +153,8 @@ write_run_case (xmlTextWriterPtr w, const struct run_result *r)
         } else if (r->error && r->verdict != VERDICT_RACE)
                 write_text_element (w, "error", "script-error", r->error, r->sup.stderr_tail);
         else if (r->verdict == VERDICT_INCOMPLETE)
-                write_text_element (w, "error", "incomplete", r->incomplete, r->sup.stderr_tail);
+                write_text_element (w, "error", "incomplete", r->incomplete,
+                                    r->stopped ? r->dump : r->sup.stderr_tail);
         xmlTextWriterEndElement (w);
 }
 

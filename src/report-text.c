@@ -183,6 +183,16 @@ report_write_text (const struct run_result *r, FILE *out, bool color)
                 fprintf (out, "  GIL held by: %s\n", r->gil_holder ? r->gil_holder : "unknown");
                 fprintf (out, "  GUI thread waits for: %s\n", r->gui_waiting ? r->gui_waiting : "unknown");
         }
+        if (r->stopped) {
+                if (r->tool_frame)
+                        fprintf (out, "%sqgc-check: a thread was blocked in qgc-check itself when the run was "
+                                      "stopped (at %s): please report it to the qgc-check developers with "
+                                      "this output%s\n", s.bold, r->tool_frame, s.reset);
+                fprintf (out, "%sstacks when the run was stopped%s%s:%s\n", s.dim,
+                         r->running_test ? ", in test " : "", r->running_test ? r->running_test : "",
+                         s.reset);
+                fputs (r->dump, out);
+        }
         if ((r->verdict == VERDICT_CRASH || r->verdict == VERDICT_HANG) && r->dump) {
                 if (r->opts->verbosity > 0 || r->verdict == VERDICT_HANG || r->verdict == VERDICT_CRASH) {
                         fprintf (out, "%sstacks at the %s:%s\n", s.dim,

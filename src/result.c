@@ -686,8 +686,12 @@ result_build (struct run_result *r, const struct options *opts, uint32_t seed,
 
         if (sup->hang && r->dump)
                 diagnose_hang (r);
-        if (sup->hang || crash)
-                r->tool_frame = dump_tool_frame (r->dump, sup->hang);
+        /* Stopped before its end, with every thread's stacks: a thread
+         * blocked in qgc-check then is the tool's fault as in a hang. */
+        r->stopped = !sup->hang && !crash && (sup->interrupt_signal || sup->over_limit) && r->dump &&
+                     strstr (r->dump, "@end");
+        if (sup->hang || crash || r->stopped)
+                r->tool_frame = dump_tool_frame (r->dump, !crash);
 
         if (!r->error) {
                 if (atomic_load (&ch->error_set))

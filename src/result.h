@@ -104,12 +104,15 @@ struct run_result {
         int script_status;         /* exit status of the script, -1 unknown */
         int crash_signal;          /* 0 unless crash */
         const char *crash_reason;  /* e.g. "SIGSEGV", "unhandled Python exception" */
-        const char *dump;          /* stacks, crash or hang */
+        const char *dump;          /* stacks: crash, hang, or a stop (stopped) */
+        bool stopped;              /* the run was stopped before it ended (interrupted,
+                                    * or over the limit) and dump says where each
+                                    * thread was then */
         const char *running_test;  /* pytest test running at the end (crash, hang), or NULL */
         const char *gil_holder;    /* hang: thread holding the GIL */
         const char *gui_waiting;   /* hang: what the GUI thread waits for */
-        const char *tool_frame;    /* crash or hang in qgc-check itself: the frame
-                                    * that puts it there (dump.h), else NULL */
+        const char *tool_frame;    /* crash, hang or stop in qgc-check itself: the
+                                    * frame that puts it there (dump.h), else NULL */
         const char *binding;
         const char *qt_version;
         const char *qtcore_path;

@@ -35,6 +35,7 @@ struct watch {
         int64_t start_ns;
         int64_t kill_at_ns;   /* SIGKILL the group at this time, 0 = not yet */
         int64_t dump_asked_ns;
+        bool stop_after_dump; /* the stacks are for a stop, not a hang: then SIGTERM */
         bool terminal;        /* the runner's group holds the terminal (stdin) */
         struct termios termios; /* the terminal as the run found it */
         int64_t stopped_ns;   /* the runner is stopped since then, 0 = running */
@@ -241,6 +242,27 @@ start_stopping (struct watch *w, int64_t now, int sig)
         w->kill_at_ns = now + TERM_GRACE_NS;
 }
 
+/* A run stopped before it ended by itself (interrupted, or over the limit):
+ * every thread's stacks first, so that the report says where the app was
+ * (a suite waiting forever in a nested event loop), then SIGTERM. A
+ * runner that is stopped, or cannot answer yet, is stopped at once; so is
+ * one asked twice (a second Ctrl-C). */
+static void
+stop_with_stacks (struct watch *w, int64_t now)
+{
+        if (w->kill_at_ns)
+                return;
+        if (w->dump_asked_ns || w->stopped_ns || !atomic_load (&w->ch->dump_ready) ||
+            atomic_load (&w->ch->phase) == PHASE_DONE) {
+                start_stopping (w, now, SIGTERM);
+                return;
+        }
+        w->sup->killed_by_us = true;
+        w->stop_after_dump = true;
+        w->dump_asked_ns = now;
+        kill (w->child, CHANNEL_DUMP_SIGNAL);
+}
+
 static void
 check_progress (struct watch *w, int64_t now)
 {
@@ -278,7 +300,7 @@ check_progress (struct watch *w, int64_t now)
                 double grace = opts->hang_timeout + 5.0;
                 if (now - from - w->paused_ns > (int64_t) ((opts->duration + grace) * 1e9)) {
                         w->sup->over_limit = true;
-                        start_stopping (w, now, SIGTERM);
+                        stop_with_stacks (w, now);
                 }
         }
 }
@@ -348,7 +370,7 @@ handle_signal (struct watch *w, const struct signalfd_siginfo *si, int64_t now)
         case SIGHUP:
                 if (!w->sup->interrupt_signal)
                         w->sup->interrupt_signal = (int) si->ssi_signo == SIGHUP ? SIGTERM : (int) si->ssi_signo;
-                start_stopping (w, now, SIGTERM);
+                stop_with_stacks (w, now);
                 break;
         default:
                 break;
@@ -578,8 +600,12 @@ supervisor_run (const struct supervisor_config *config, struct channel **channel
                 check_progress (w, now);
                 if (w->dump_asked_ns && !w->kill_at_ns &&
                     (dump_finished (ch) || now - w->dump_asked_ns > DUMP_WAIT_NS)) {
-                        kill_group (w, SIGKILL);
-                        w->kill_at_ns = now;
+                        if (w->stop_after_dump) {
+                                start_stopping (w, now, SIGTERM);
+                        } else {
+                                kill_group (w, SIGKILL);
+                                w->kill_at_ns = now;
+                        }
                 }
                 if (w->kill_at_ns && now >= w->kill_at_ns)
                         kill_group (w, SIGKILL);

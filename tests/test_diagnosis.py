@@ -253,10 +253,15 @@ def test_python_class_is_the_objects_own_for_several_classes_from_one_call_site(
     run = run_tool("--duration", "2", s)
     found = [f for f in run.report["findings"] if f["kind"] == "off-thread-finalization"
              and f["creation_site"] and f["creation_site"]["line"] == 28]
+    # "(unresolved)": it died before anyone could name it; an honest "cannot
+    # tell", never a wrong class. Counted apart, and rare.
+    unresolved = sum(f["count"] for f in found if f["class"] == "(unresolved)")
+    found = [f for f in found if f["class"] != "(unresolved)"]
     by_class = {}
     for f in found:
         by_class[f["python_class"]] = by_class.get(f["python_class"], 0) + f["count"]
     assert by_class.get("Alpha", 0) > 0 and by_class.get("Beta", 0) > 0, by_class
+    assert unresolved < 0.05 * sum(by_class.values()), (unresolved, by_class)
     assert set(by_class) <= {"Alpha", "Beta"}, by_class
     assert all(f["class"] == "QGraphicsObject" for f in found)
     # Each makes as many of one as of the other: neither name hides the other.

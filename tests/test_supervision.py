@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import QGC_CHECK, process_group_gone, run_tool, tool_env
+from conftest import QGC_CHECK, process_group_gone, run_tool, tool_env, validate_schema
 
 
 def pid_alive(pid):
@@ -242,6 +242,74 @@ def test_stopped_at_the_outer_limit_is_incomplete(tmp_path):
     assert "did not end within" in run.report["incomplete_reason"]
     assert "qgc-check: incomplete: no finding, but the app did not end" in run.stderr
     assert process_group_gone(run.report["runner_pid"])
+    # Where it was when stopped: the script's own line, in every report.
+    stopped = run.report["stopped"]
+    validate_schema(run.report)
+    assert stopped["cause"] == "limit" and stopped["in_tool"] is False, stopped["tool_frame"]
+    assert f'File "{script}", line 5 in <module>' in stopped["stacks"]
+    assert "stacks when the run was stopped:" in run.stderr
+
+
+# A pytest suite one of whose tests waits for a signal that never comes, in a
+# nested event loop that keeps turning (no hang: the GUI thread answers).
+WAITS_FOREVER = """import sys
+from PyQt6.QtCore import QEventLoop, QObject, QTimer, pyqtSignal
+from PyQt6.QtWidgets import QApplication
+
+app = QApplication.instance() or QApplication(sys.argv[:1])
+
+
+class Source(QObject):
+    ready = pyqtSignal()
+
+
+def test_quick():
+    assert Source() is not None
+
+
+def test_waits_for_a_signal_that_never_comes():
+    source = Source()
+    loop = QEventLoop()
+    source.ready.connect(loop.quit)
+    ticks = QTimer()
+    ticks.timeout.connect(lambda: print("tick", flush=True))
+    ticks.start(50)
+    loop.exec()
+"""
+
+
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT])
+def test_interrupted_run_reports_where_every_thread_was(tmp_path, sig):
+    """A CI job's timeout (SIGTERM) or a Ctrl-C sent to qgc-check: the report still
+    comes, incomplete, and says where the app waited and in which test."""
+    (tmp_path / "test_waits.py").write_text(WAITS_FOREVER)
+    report, junit = tmp_path / "r.json", tmp_path / "j.xml"
+    p = subprocess.Popen([QGC_CHECK, "--json", report, "--junit", junit, "-m", "pytest", "-q", "-s",
+                          "-p", "no:cacheprovider", str(tmp_path / "test_waits.py")],
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                         env=tool_env(), stdin=subprocess.DEVNULL, cwd=tmp_path)
+    assert p.stdout.readline().strip().endswith("tick"), "the waiting test never started"
+    p.send_signal(sig)
+    out, err = p.communicate(timeout=60)
+    assert p.returncode == 128 + sig, err[-2000:]
+    r = json.loads(report.read_text())
+    validate_schema(r)
+    assert r["verdict"] == "incomplete" and r["interrupted"] is True
+    assert r["running_test"] == "test_waits.py::test_waits_for_a_signal_that_never_comes"
+    stopped = r["stopped"]
+    assert stopped["cause"] == signal.Signals(sig).name[3:]
+    assert stopped["in_tool"] is False, stopped["tool_frame"]
+    assert "QEventLoop::exec" in stopped["stacks"]
+    assert "in test_waits_for_a_signal_that_never_comes" in stopped["stacks"]
+    assert "stacks when the run was stopped, in test test_waits.py::test_waits_for_a_signal" in err
+    # JUnit: the incomplete run is attached to the test that was waiting, with the stacks.
+    import xml.etree.ElementTree as ET
+    cases = {c.get("name"): c for c in ET.parse(junit).getroot().iter("testcase")}
+    case = cases["test_waits_for_a_signal_that_never_comes"]
+    error = case.find("error")
+    assert error is not None and error.get("type") == "incomplete"
+    assert "QEventLoop::exec" in error.text
+    assert process_group_gone(r["runner_pid"])
 
 
 def test_no_qobject_watched_is_incomplete(tmp_path):
