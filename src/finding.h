@@ -66,6 +66,23 @@ finding_evidence_name (uint32_t bit)
         }
 }
 
+/* Who made the object (see the probe's ObjectInfo). */
+enum finding_origin {
+        ORIGIN_UNKNOWN = 0, /* not named (unresolved) */
+        ORIGIN_PYTHON = 1,  /* through the binding: a class of its, or a Python subclass */
+        ORIGIN_NATIVE = 2,  /* by C++ code (Qt's own, or a C++ library): no wrapper owns it */
+};
+
+static inline const char *
+finding_origin_name (uint32_t origin)
+{
+        switch (origin) {
+        case ORIGIN_PYTHON: return "python";
+        case ORIGIN_NATIVE: return "native";
+        default: return NULL;
+        }
+}
+
 /* The class of an object that died before its creating thread named it. */
 #define FINDING_CLASS_UNRESOLVED "(unresolved)"
 
@@ -86,6 +103,10 @@ struct finding {
         uint32_t test;               /* test running when it happened (pytest id) */
         uint32_t creation_test;      /* test running when the object was created */
         uint32_t evidence;           /* enum finding_evidence bits */
+        uint32_t origin;             /* enum finding_origin */
+        uint32_t class_library;      /* the library of its C++ class (vtable), native only */
+        uint32_t parents;            /* its QObject parents when it died, nearest
+                                      * first: "Class (PyClass)" lines */
 };
 
 static inline const char *

@@ -45,6 +45,8 @@ struct probe_host {
         /* The findings channel, reached only through these calls: the
          * probe is C++ and the channel's layout is C11 atomics. */
         uint32_t (*intern) (const char *s);
+        /* The text of a string id ("" for 0 or an unknown id). */
+        const char *(*string) (uint32_t id);
         void (*add_finding) (const struct finding *f);
         void (*count_object) (bool created);
         /* GUI thread: the event loop made progress at this depth. */

@@ -91,6 +91,18 @@ finding_object (const struct result_finding *f)
         json_object_set_new (obj, "creation_test", str_or_null (f->creation_test));
         json_object_set_new (obj, "risk", json_string (f->risk));
         json_object_set_new (obj, "evidence", evidence_array (f->evidence));
+        json_object_set_new (obj, "origin", str_or_null (f->origin));
+        json_object_set_new (obj, "class_library",
+                             f->origin && *f->class_library ? json_string (f->class_library) : json_null ());
+        json_t *parents = json_array ();
+        for (const char *p = f->parents; p && *p;) {
+                const char *eol = strchr (p, '\n');
+                size_t len = eol ? (size_t) (eol - p) : strlen (p);
+                json_array_append_new (parents, json_stringn (p, len));
+                p += len + (eol != NULL);
+        }
+        json_object_set_new (obj, "parents", parents);
+        json_object_set_new (obj, "made_by", str_or_null (f->made_by));
         json_object_set_new (obj, "suppressed_by", str_or_null (f->suppressed_by));
         json_object_set_new (obj, "merged", str_or_null (f->merged));
         /* What it means for the verdict, and the description every report

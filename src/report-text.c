@@ -166,6 +166,18 @@ report_write_text (const struct run_result *r, FILE *out, bool color)
                 print_first_line (out, "  ", "created at ", f->creation_stack);
                 if (f->differs_at)
                         fprintf (out, "  via %s\n", relative (f->differs_at));
+                if (f->made_by)
+                        fprintf (out, "  %s\n", f->made_by);
+                if (*f->parents) {
+                        fputs ("  inside ", out);
+                        for (const char *p = f->parents; *p;) {
+                                const char *eol = strchr (p, '\n');
+                                size_t len = eol ? (size_t) (eol - p) : strlen (p);
+                                fprintf (out, "%s%.*s", p == f->parents ? "" : " inside ", (int) len, p);
+                                p += len + (eol != NULL);
+                        }
+                        fputc ('\n', out);
+                }
                 print_first_line (out, "  ", "finalized at ", f->finalization_stack);
                 if (f->role != ROLE_SUPPRESSED)
                         fprintf (out, "  fix: %s\n", f->fix);

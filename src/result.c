@@ -40,6 +40,9 @@ result_finding_from_group (struct result_finding *out, const struct channel *ch,
                 .test = channel_string (ch, f->test),
                 .creation_test = channel_string (ch, f->creation_test),
                 .evidence = f->evidence,
+                .origin = finding_origin_name (f->origin),
+                .class_library = channel_string (ch, f->class_library),
+                .parents = channel_string (ch, f->parents),
                 .risk = f->evidence ? "high" : "rule",
                 .count = atomic_load (&((struct channel_group *) g)->count),
                 .children = atomic_load (&((struct channel_group *) g)->children),
@@ -229,9 +232,15 @@ result_describe (struct run_result *r, struct result_finding *f)
 {
         const char **texts[] = { &f->qt_class, &f->py_class, &f->object_name, &f->owner_thread,
                                  &f->finalizing_thread, &f->message, &f->creation_stack,
-                                 &f->finalization_stack, &f->test, &f->creation_test, &f->suppressed_by };
+                                 &f->finalization_stack, &f->test, &f->creation_test, &f->suppressed_by,
+                                 &f->class_library, &f->parents };
         for (size_t i = 0; i < sizeof texts / sizeof texts[0]; i++)
                 *texts[i] = result_text (r, *texts[i]);
+        /* Made by C++ code during a Python call (QPicture() makes its
+         * QBuffer): no Python object owns it, the call at the creation
+         * site made it. */
+        if (f->origin && strcmp (f->origin, "native") == 0)
+                f->made_by = "made by C++ code inside that call (not through Python): no Python object owns it";
         const char *py_open = *f->py_class ? " (Python class " : "", *py_close = *f->py_class ? ")" : "";
         switch (f->kind) {
         case FINDING_THREAD_WARNING:

@@ -59,6 +59,11 @@ struct result_finding {
         const char *test;       /* pytest id of the test running when it died, or "" */
         const char *creation_test; /* ... when the object was created, or "" */
         uint32_t evidence;      /* enum finding_evidence bits */
+        const char *origin;     /* "python", "native" or NULL (finding_origin_name) */
+        const char *class_library; /* native: the library of its C++ class, or "" */
+        const char *parents;    /* QObject parents when it died, nearest first:
+                                 * "Class (PyClass)" lines, or "" */
+        const char *made_by;    /* native: the sentence the reports show, or NULL */
         const char *risk;       /* "high": hazard seen; "rule": only Qt's rule broken */
         const char *suppressed_by; /* name of the suppression that matched, or NULL */
         const char *merged; /* NULL, or "class"/"kind": a coarser group (see channel.h) */

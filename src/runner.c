@@ -94,6 +94,12 @@ host_intern (const char *s)
         return channel_intern (channel, s);
 }
 
+static const char *
+host_string (uint32_t id)
+{
+        return channel_string (channel, id);
+}
+
 /* The test running now: pytest keeps its id in the environment, which it
  * sets through os.putenv; bootstrap.py passes each new value here (in the
  * thread that sets it). Hooks read the id, never the environment: getenv
@@ -232,6 +238,7 @@ static struct probe_host host = {
         .gui_tick = host_gui_tick,
         .with_gil = host_with_gil,
         .intern = host_intern,
+        .string = host_string,
         .add_finding = host_add_finding,
         .count_object = host_count_object,
         .heartbeat = host_heartbeat,

@@ -345,3 +345,91 @@ def test_every_qt_warning_is_counted_when_the_app_installs_its_own_handler(tmp_s
     warnings = [f for f in run.report["findings"] if f["kind"] == "thread-warning"]
     assert sum(f["count"] for f in warnings) == 300, warnings
     assert "received 149" in run.stdout
+
+
+ORIGINS = """
+import sys, threading
+from _qt import QApplication, QGraphicsObject, QGraphicsRectItem, QObject, QPainter, QPicture, QRectF, QTimer
+
+
+class Holder:
+    def __init__(self):
+        self.picture = QPicture()  # Qt's own code makes a QBuffer inside it
+        painter = QPainter(self.picture)
+        painter.drawLine(0, 0, 10, 10)
+        painter.end()
+        self.me = self  # a cycle: a collector frees it, in whichever thread
+
+
+class Panel(QObject):
+    pass
+
+
+class Kid(QGraphicsObject):
+    def boundingRect(self):
+        return QRectF()
+
+    def paint(self, *args):
+        pass
+
+
+class Carrier(QGraphicsRectItem):
+    def __init__(self):
+        super().__init__()
+        kid = Kid()
+        kid.setParentItem(self)  # the item deletes it
+        kid.setParent(panel)     # and its QObject parent lives on
+
+
+root = QObject()
+panel = Panel(root)
+
+
+def drop(carriers):
+    carriers.clear()  # the last references: each Carrier, and its Kid, die here
+
+
+def tick():
+    for _ in range(10):
+        Holder()
+    threading.Thread(target=drop, args=([Carrier() for _ in range(3)],)).start()
+
+
+app = QApplication(sys.argv)
+t = QTimer()
+t.timeout.connect(tick)
+t.start(5)
+app.exec()
+"""
+
+
+def test_origin_and_parents_of_each_object(tmp_script):
+    """A QObject made by Qt's C++ code (QPicture's QBuffer) is reported as native,
+    with the library that made it and the Python call it was made in; one made
+    through the binding as python; a child names its live parents."""
+    s = tmp_script(ORIGINS)
+    import shutil
+    shutil.copy(TESTCASES / "_qt.py", s.parent)
+    run = run_tool("--duration", "2", s)
+    validate_schema(run.report)
+    found = [f for f in run.report["findings"] if f["kind"] == "off-thread-finalization"
+             and f["class"] != "(unresolved)"]
+    buffers = [f for f in found if f["class"] == "QBuffer"]
+    assert buffers, [(f["class"], f["python_class"]) for f in found]
+    for f in buffers:
+        assert f["origin"] == "native" and f["python_class"] is None, f
+        assert f["class_library"].startswith("libQt6Core"), f  # QBuffer's own library
+        assert f["creation_site"]["line"] == 8 and f["creation_site"]["function"] == "Holder.__init__"
+        assert "made by C++ code inside that call" in f["made_by"], f["made_by"]
+    assert re.search(r"created at \S*app\.py:8: in Holder\.__init__\n  made by C\+\+ code inside that call",
+                     run.stderr), run.stderr[:2000]
+    kids = [f for f in found if f["python_class"] == "Kid"]
+    assert kids, [(f["class"], f["python_class"]) for f in found]
+    for f in kids:
+        assert f["origin"] == "python" and f["class_library"] is None and f["made_by"] is None, f
+        assert f["class"] == "QGraphicsObject" and f["cause"] == "refcount", f
+        assert f["parents"] == ["QObject (Panel)", "QObject"], f["parents"]
+        assert "live-parent" in f["evidence"]
+    assert "inside QObject (Panel) inside QObject" in run.stderr
+    # Nothing but these two kinds of objects dies off its thread here.
+    assert {f["class"] for f in found} <= {"QBuffer", "QGraphicsObject"}, found

@@ -19,6 +19,7 @@
 
 #include <cstdio>
 #include <mutex>
+#include <string>
 #include <new>
 #include <unordered_map>
 
@@ -106,7 +107,8 @@ on_add (QObject *obj)
         host->count_object (true);
         if (!me.registered)
                 threads_register (me, obj->thread ());
-        ObjectInfo info { nullptr, 0, 0, host->current_test (), me.tid, { nullptr, nullptr, 0 }, nullptr };
+        ObjectInfo info { nullptr, 0, 0, host->current_test (), me.tid, { nullptr, nullptr, 0 }, nullptr,
+                          ORIGIN_UNKNOWN, 0 };
         host->capture_creation (&info.creation_stack, &info.created_at);
         {
                 std::lock_guard<std::mutex> guard (lock);
@@ -116,9 +118,32 @@ on_add (QObject *obj)
         me.in_hook = false;
 }
 
+/* Under the lock: the QObject parents of a dying object, nearest first,
+ * as "Class (PyClass)" lines; only those in the table (alive: a parent
+ * leaves it under this lock, in its own ~QObject, after its children). */
+uint32_t
+parents_of (QObject *obj)
+{
+        std::string text;
+        int depth = 0;
+        for (QObject *p = obj->parent (); p && depth < 8; p = p->parent (), depth++) {
+                const ObjectInfo *pi = objects.find (p);
+                if (!pi)
+                        break;
+                text += pi->qt_class ? pi->qt_class : FINDING_CLASS_UNRESOLVED;
+                if (pi->py_class) {
+                        text += " (";
+                        text += host->string (pi->py_class);
+                        text += ")";
+                }
+                text += "\n";
+        }
+        return text.empty () ? 0 : host->intern (text.c_str ());
+}
+
 void
 report_off_thread (QObject *obj, QThread *owner, const ObjectInfo &info, uint32_t children,
-                   uint32_t evidence)
+                   uint32_t evidence, uint32_t parents)
 {
         finding f = threads_finding_here (FINDING_OFF_THREAD_FINALIZATION);
         /* Unresolved: it died before its creating thread could name it
@@ -131,6 +156,9 @@ report_off_thread (QObject *obj, QThread *owner, const ObjectInfo &info, uint32_
         f.creation_test = info.creation_test;
         f.children = children;
         f.evidence = evidence;
+        f.origin = info.qt_class ? info.origin : (uint32_t) ORIGIN_UNKNOWN;
+        f.class_library = info.class_library;
+        f.parents = parents;
         host->add_finding (&f);
 }
 
@@ -195,9 +223,13 @@ on_remove (QObject *obj)
                         c.children += 1 + own.children;
                         c.evidence |= evidence;
                 } else {
-                        if (parent)
+                        uint32_t parents = 0;
+                        if (parent) {
                                 evidence |= EVIDENCE_LIVE_PARENT;
-                        report_off_thread (obj, owner, info, own.children, evidence);
+                                std::lock_guard<std::mutex> guard (lock);
+                                parents = parents_of (obj);
+                        }
+                        report_off_thread (obj, owner, info, own.children, evidence, parents);
                 }
         }
         me.in_hook = false;

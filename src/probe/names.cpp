@@ -130,6 +130,30 @@ same_point (const probe_frame_point &a, const probe_frame_point &b)
  * subclass). */
 std::unordered_map<const QMetaObject *, bool> meta_static;
 
+/* Under the lock. Vtable -> who made objects of it: ORIGIN_PYTHON when it
+ * lives in the binding's modules (its wrapper classes and the Python
+ * subclasses built on them), else the C++ library's name (string id) with
+ * ORIGIN_NATIVE; ORIGIN_UNKNOWN outside any library. */
+struct Origin {
+        uint32_t origin;
+        uint32_t library;
+};
+std::unordered_map<const void *, Origin> vtable_origin;
+
+/* Not under the lock (dladdr takes the loader's). */
+Origin
+classify_vtable (const void *vptr)
+{
+        Dl_info dl;
+        if (!dladdr (vptr, &dl) || !dl.dli_fname)
+                return { ORIGIN_UNKNOWN, 0 };
+        const char *path = dl.dli_fname;
+        if (strstr (path, "/PyQt6/") || strstr (path, "/PySide6/") || strstr (path, "shiboken6"))
+                return { ORIGIN_PYTHON, 0 };
+        const char *base = strrchr (path, '/');
+        return { ORIGIN_NATIVE, host->intern (base ? base + 1 : path) };
+}
+
 } // namespace
 
 void
@@ -220,6 +244,7 @@ names_resolve (bool at_event_loop)
                 }
         }
         std::vector<const QMetaObject *> unknown;
+        std::vector<const void *> unknown_vtables;
         {
                 std::lock_guard<std::mutex> guard (lock);
                 for (QObject *obj : wait) {
@@ -240,6 +265,8 @@ names_resolve (bool at_event_loop)
                         for (int i = 0; i < n; i++)
                                 if (!meta_static.count (chain[i]))
                                         unknown.push_back (chain[i]);
+                        if (n > 0 && !vtable_origin.count (vptr_of (obj)))
+                                unknown_vtables.push_back (vptr_of (obj));
                 }
         }
         std::vector<std::pair<const QMetaObject *, bool>> classified;
@@ -247,11 +274,16 @@ names_resolve (bool at_event_loop)
                 Dl_info dl;
                 classified.emplace_back (m, dladdr (m, &dl) != 0);
         }
+        std::vector<std::pair<const void *, Origin>> origins;
+        for (const void *v : unknown_vtables)
+                origins.emplace_back (v, classify_vtable (v));
         const QMetaObject *graphics = scenes_graphics_object_meta ();
         look_for_shiboken ();
         std::lock_guard<std::mutex> guard (lock);
         for (auto &c : classified)
                 meta_static[c.first] = c.second;
+        for (auto &o : origins)
+                vtable_origin[o.first] = o.second;
         for (QObject *obj : todo) {
                 /* A destroyed object left the table under this lock, so a
                  * pointer still in it is live: this object or a newer one
@@ -280,14 +312,17 @@ names_resolve (bool at_event_loop)
                                 !wrapper_present (obj);
                 if (released)
                         continue; /* left unnamed: it is going */
-                if (!known || first_static < 0) {
-                        /* A meta-object seen for the first time: next time. */
+                auto origin = vtable_origin.find (vptr_of (obj));
+                if (!known || first_static < 0 || origin == vtable_origin.end ()) {
+                        /* A meta-object or vtable seen for the first time: next time. */
                         Pending &p = pending[info->creator];
                         (info->created_at.frame ? p.python : p.native).push_back (obj);
                         continue;
                 }
                 info->qt_class = chain[first_static]->className ();
                 info->py_class = first_static > 0 ? host->intern (chain[0]->className ()) : 0;
+                info->origin = origin->second.origin;
+                info->class_library = origin->second.library;
                 if (graphics && chain[0]->inherits (graphics))
                         scenes_watch (obj);
         }

@@ -42,6 +42,12 @@ struct ObjectInfo {
          * (from Python), until removed: that object calls it from its own
          * thread, so destroying the filter elsewhere races with it. */
         QObject *filters;
+        /* Who made it, told by where its vtable lives (named with the
+         * class): the binding (a wrapper class: made through Python) or
+         * a C++ library (made by Qt's own code, e.g. QPicture's QBuffer:
+         * no Python object owns it). String id of that library's name. */
+        uint32_t origin;         /* enum finding_origin */
+        uint32_t class_library;
 };
 
 /* One lock for the object table and every module's own tables (threads,
