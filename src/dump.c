@@ -198,6 +198,53 @@ header_has (const char *header, size_t n, const char *attribute)
         return false;
 }
 
+/* The crashing thread's innermost Python frame (faulthandler's "Current
+ * thread" in the "@python" section) when it is qgc-check's own code that
+ * only inspects the app's objects (the at-risk analysis, the event-filter
+ * bookkeeping): a binding call made there that faults is the tool's (seen:
+ * shiboken6.getCppPointer on a dead wrapper). Code of ours that runs the
+ * app's code (the script, the tool's event loop, a forwarded call) is not. */
+static char *
+python_tool_frame (const char *dump)
+{
+        static const char *const inspecting[] = { "_address", "address", "_analyse", "_owned_qobjects",
+                                                  "_cycle_path", "_edge", "_qt_class",
+                                                  "_binding_modules", NULL };
+        const char *py = strstr (dump, "\n@python\n");
+        const char *cur = py ? strstr (py, "\nCurrent thread ") : NULL;
+        const char *line = cur ? strchr (cur + 1, '\n') : NULL;
+        if (!line || strncmp (line + 1, "  File \"", 8) != 0)
+                return NULL;
+        line += 9;
+        static const char ours[] = "<qgc-check bootstrap>\"";
+        if (strncmp (line, ours, sizeof ours - 1) != 0)
+                return NULL;
+        const char *eol = strchr (line, '\n');
+        size_t n = eol ? (size_t) (eol - line) : strlen (line);
+        const char *in = NULL;
+        for (const char *q = line; q + 4 <= line + n; q++)
+                if (memcmp (q, " in ", 4) == 0)
+                        in = q + 4;
+        if (!in)
+                return NULL;
+        size_t fn = (size_t) (line + n - in);
+        bool listed = false;
+        for (int i = 0; inspecting[i]; i++)
+                listed |= strlen (inspecting[i]) == fn && memcmp (in, inspecting[i], fn) == 0;
+        long lineno = 0;
+        const char *num = strstr (line, ", line ");
+        if (num && num < line + n)
+                lineno = strtol (num + 7, NULL, 10);
+        const char *name_at = strchr (cur, '[');
+        const char *name_end = name_at ? strchr (name_at, ']') : NULL;
+        char *s = NULL;
+        if (listed && asprintf (&s, "%.*s (<qgc-check bootstrap>:%ld) (thread %.*s)", (int) fn, in, lineno,
+                                name_at && name_end && name_end < line ? (int) (name_end - name_at - 1) : 1,
+                                name_at && name_end && name_end < line ? name_at + 1 : "?") < 0)
+                s = NULL;
+        return s;
+}
+
 char *
 dump_tool_frame (const char *dump, bool hang)
 {
@@ -233,5 +280,5 @@ dump_tool_frame (const char *dump, bool hang)
                 free (thread);
                 return s;
         }
-        return NULL;
+        return hang ? NULL : python_tool_frame (dump);
 }

@@ -16,5 +16,7 @@
  * and crash-handler functions) make it the tool's; anything else (the app,
  * its binding, Python) does not. A fault in the allocator is heap
  * corruption found late, not attributed to its caller. A fault inside the
- * crash handler itself ("crashed=handler") is always the tool's. */
+ * crash handler itself ("crashed=handler") is always the tool's; so is a
+ * crash whose innermost Python frame is the tool's own inspection of the
+ * app's objects (the at-risk analysis: a binding call made there). */
 char *dump_tool_frame (const char *dump, bool hang);

@@ -174,6 +174,46 @@ static const char handler_fault[] =
         "#3 dump_native_thread+0x1f0 in qgc-check\n"
         "@end\n";
 
+/* shiboken6.getCppPointer on a dead wrapper, called by the at-risk analysis
+ * (PySide6 6.11.3, testcases/correct_dead_wrappers_in_cycles.py). */
+static const char analysis_crash[] =
+        "@thread 5 0x7f3fedfff780 gil=yes main=yes crashed=yes name=qgc-check-runne python=MainThread\n"
+        "#0 crash_handler+0x115 in qgc-check-runner\n"
+        "#1 __sigaction+0x40 in libc.so.6\n"
+        "#2 Shiboken::Object::cppPointers(SbkObject*)+0x13c in libshiboken6.abi3.so.6.11 [signal]\n"
+        "#3 ?? in Shiboken.abi3.so\n"
+        "#4 cfunction_vectorcall_O+0x53 in qgc-check-runner\n"
+        "#5 PyObject_Vectorcall+0x2c in qgc-check-runner\n"
+        "#6 _PyEval_EvalFrameDefault+0x8d1 in qgc-check-runner\n"
+        "@python\n"
+        "Current thread 0x00007f3fedfff780 [MainThread] (most recent call first):\n"
+        "  File \"<qgc-check bootstrap>\", line 277 in _address\n"
+        "  File \"<qgc-check bootstrap>\", line 368 in <listcomp>\n"
+        "  File \"<qgc-check bootstrap>\", line 368 in _analyse\n"
+        "  File \"<qgc-check bootstrap>\", line 403 in at_risk_tick\n"
+        "  File \"app.py\", line 72 in <module>\n"
+        "  File \"<qgc-check bootstrap>\", line 173 in run_script\n"
+        "@end\n";
+
+/* The same native frames under the app's own Python code, and under the
+ * tool's event loop (which runs the app's code): the app's. */
+static const char app_call_crash[] =
+        "@thread 5 0x7f3f gil=yes main=yes crashed=yes name=app python=MainThread\n"
+        "#2 Shiboken::Object::cppPointers(SbkObject*)+0x13c in libshiboken6.abi3.so.6.11 [signal]\n"
+        "#3 ?? in Shiboken.abi3.so\n"
+        "@python\n"
+        "Current thread 0x00007f3f [MainThread] (most recent call first):\n"
+        "  File \"app.py\", line 9 in probe\n"
+        "  File \"<qgc-check bootstrap>\", line 173 in run_script\n"
+        "@end\n";
+static const char tool_loop_crash[] =
+        "@thread 5 0x7f3f gil=yes main=yes crashed=yes name=app python=MainThread\n"
+        "#2 QWidget::repaint()+0x13c in libQt6Widgets.so.6 [signal]\n"
+        "@python\n"
+        "Current thread 0x00007f3f [MainThread] (most recent call first):\n"
+        "  File \"<qgc-check bootstrap>\", line 220 in tool_loop\n"
+        "@end\n";
+
 static void
 app_crashes_are_the_apps (void **state)
 {
@@ -182,6 +222,18 @@ app_crashes_are_the_apps (void **state)
         assert_null (dump_tool_frame (probe_allocates_in_corrupt_heap, false));
         assert_null (dump_tool_frame (NULL, false));
         assert_null (dump_tool_frame ("", false));
+        assert_null (dump_tool_frame (app_call_crash, false));
+        assert_null (dump_tool_frame (tool_loop_crash, false));
+}
+
+static void
+analysis_crash_is_the_tools (void **state)
+{
+        char *s = dump_tool_frame (analysis_crash, false);
+        assert_non_null (s);
+        assert_string_equal (s, "_address (<qgc-check bootstrap>:277) (thread MainThread)");
+        free (s);
+        assert_null (dump_tool_frame (analysis_crash, true)); /* hangs: native frames only */
 }
 
 static void
@@ -242,6 +294,7 @@ main (void)
                 cmocka_unit_test (hang_in_a_hook_is_the_tools),
                 cmocka_unit_test (app_hang_is_the_apps),
                 cmocka_unit_test (fault_in_the_handler_is_the_tools),
+                cmocka_unit_test (analysis_crash_is_the_tools),
         };
         return cmocka_run_group_tests (tests, NULL, NULL);
 }
