@@ -23,8 +23,7 @@ filters = queue.Queue()
 
 
 def close_filters():
-    while True:
-        f = filters.get()
+    while (f := filters.get()) is not None:
         delete(f)  # the filter is destroyed in this thread, its panel lives
 
 
@@ -37,8 +36,13 @@ def make_panels():
 
 
 app = QApplication(sys.argv)
-threading.Thread(target=close_filters, name="closer", daemon=True).start()
+# Not a daemon: it ends with the app (a daemon thread still busy while Python 3.13
+# finalizes can abort it, "could not acquire lock for <stderr> at interpreter shutdown").
+closer = threading.Thread(target=close_filters, name="closer")
+closer.start()
 timer = QTimer()
 timer.timeout.connect(make_panels)
 timer.start(20)
 app.exec()
+filters.put(None)
+closer.join()

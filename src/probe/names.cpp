@@ -222,6 +222,7 @@ names_resolve (bool at_event_loop)
                         }
                 }
         }
+        look_for_shiboken ();
         /* Other threads' calls still running: their frames and
          * instructions. No lock here: reading Python state allocates. */
         std::vector<probe_frame_point> stack (256);
@@ -236,8 +237,13 @@ names_resolve (bool at_event_loop)
                         bool running = false;
                         for (size_t i = 0; i < n && n != probe_thread_gone && !running; i++)
                                 running = same_point (stack[i], info->created_at);
-                        /* A full stack may hide it deeper: wait. */
-                        if (running || n == stack.size ())
+                        /* PySide6 registers an object's wrapper once its C++
+                         * constructor has returned: then it is complete, even
+                         * if a call at the same point is running again (a
+                         * loop making objects: frames are reused). A full
+                         * stack may hide it deeper: wait. */
+                        if ((running || n == stack.size ()) &&
+                            !(shiboken_retrieve && wrapper_present (obj)))
                                 wait.push_back (obj);
                         else
                                 todo.push_back (obj);
