@@ -116,6 +116,7 @@ struct channel {
         _Atomic uint32_t fatal_message;   /* string id of a qFatal message */
         _Atomic uint32_t current_test;    /* string id of the pytest test running now */
         _Atomic uint32_t dump_ready;      /* the runner answers CHANNEL_DUMP_SIGNAL with stacks */
+        _Atomic int32_t collecting_tid;   /* thread running a garbage collection now, 0: none */
         char error[CHANNEL_TEXT_SIZE];    /* runner's error, with _Atomic flag below */
         _Atomic uint32_t error_set;
         char binding[64];                 /* "PyQt6 6.4.2" */

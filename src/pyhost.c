@@ -11,6 +11,8 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 #define MAX_FRAMES 16
 #define STACK_BUCKETS (1u << 15)
@@ -67,6 +69,7 @@ gc_callback (PyObject *self, PyObject *args)
                 gc_generation = gen ? (int) PyLong_AsLong (gen) : 2;
                 gc_trigger = explicit_collect ? GC_TRIGGER_EXPLICIT : GC_TRIGGER_AUTOMATIC;
                 atomic_fetch_add (&collections_running, 1);
+                atomic_store (&channel->collecting_tid, (int32_t) syscall (SYS_gettid));
                 known_python = true;
                 /* A callback of the collector: allocating here starts no
                  * collection (one is running). */
@@ -84,6 +87,7 @@ gc_callback (PyObject *self, PyObject *args)
                         resolver ();
         } else if (gc_generation >= 0) {
                 atomic_fetch_sub (&collections_running, 1);
+                atomic_store (&channel->collecting_tid, 0);
                 gc_generation = -1;
                 gc_trigger = GC_TRIGGER_NONE;
                 gc_start_stack = 0;

@@ -178,10 +178,11 @@ result_object (const struct run_result *r)
                                    "tool_frame", str_or_null (r->verdict == VERDICT_CRASH ? r->tool_frame : NULL));
         json_t *hang = json_null ();
         if (r->sup.hang)
-                hang = json_pack ("{s:f, s:o, s:o, s:o, s:b, s:o}",
+                hang = json_pack ("{s:f, s:o, s:o, s:o, s:o, s:b, s:o}",
                                   "timeout_s", r->opts->hang_timeout,
                                   "gil_holder", str_or_null (r->gil_holder),
                                   "gui_thread_waiting_for", str_or_null (r->gui_waiting),
+                                  "collecting_thread", str_or_null (r->collector),
                                   "stacks", str_or_null (r->dump),
                                   "in_tool", r->tool_frame != NULL,
                                   "tool_frame", str_or_null (r->tool_frame));

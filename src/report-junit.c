@@ -144,9 +144,11 @@ write_run_case (xmlTextWriterPtr w, const struct run_result *r)
                 write_text_element (w, "error", "crash", r->crash_reason, r->dump);
         else if (r->verdict == VERDICT_HANG) {
                 char *msg = NULL;
-                if (asprintf (&msg, "GUI event loop stalled; GIL held by %s; GUI thread waits for %s",
+                if (asprintf (&msg, "GUI event loop stalled; GIL held by %s; GUI thread waits for %s%s%s",
                               r->gil_holder ? r->gil_holder : "unknown",
-                              r->gui_waiting ? r->gui_waiting : "unknown") < 0)
+                              r->gui_waiting ? r->gui_waiting : "unknown",
+                              r->collector ? "; a collection was running in " : "",
+                              r->collector ? r->collector : "") < 0)
                         msg = NULL;
                 write_text_element (w, "error", "hang", msg, r->dump);
                 free (msg);

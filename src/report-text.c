@@ -194,6 +194,8 @@ report_write_text (const struct run_result *r, FILE *out, bool color)
         if (r->verdict == VERDICT_HANG) {
                 fprintf (out, "  GIL held by: %s\n", r->gil_holder ? r->gil_holder : "unknown");
                 fprintf (out, "  GUI thread waits for: %s\n", r->gui_waiting ? r->gui_waiting : "unknown");
+                if (r->collector)
+                        fprintf (out, "  a collection was running in: %s\n", r->collector);
         }
         if (r->stopped) {
                 if (r->tool_frame)

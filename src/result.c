@@ -464,9 +464,36 @@ thread_label (const char *section)
         return s;
 }
 
-static void
-diagnose_hang (struct run_result *r)
+/* The dump's section of thread tid, or NULL (malloc'd). */
+static char *
+thread_section_of (const char *dump, int tid)
 {
+        char head[32];
+        snprintf (head, sizeof head, "@thread %d ", tid);
+        const char *p = dump ? strstr (dump, head) : NULL;
+        if (!p)
+                return NULL;
+        const char *end = strstr (p + 1, "\n@");
+        return strndup (p, end ? (size_t) (end + 1 - p) : strlen (p));
+}
+
+static void
+diagnose_hang (struct run_result *r, int collecting_tid)
+{
+        /* A collection running in another thread while the GUI thread is
+         * stuck: the collector destroys objects with Qt's locks taken and
+         * may wait for the GIL there (a lock-order inversion no finding
+         * shows, since nothing finished dying yet). */
+        char *collector = collecting_tid ? thread_section_of (r->dump, collecting_tid) : NULL;
+        if (collector) {
+                char *label = thread_label (collector);
+                char *s = NULL;
+                if (label && asprintf (&s, "%s, inside a garbage collection, waiting for %s", label,
+                                       describe_wait (collector)) > 0)
+                        r->collector = s;
+                free (label);
+                free (collector);
+        }
         char *holder = thread_section (r->dump, "gil=yes");
         char *gui = thread_section (r->dump, "main=yes");
         if (holder) {
@@ -694,7 +721,7 @@ result_build (struct run_result *r, const struct options *opts, uint32_t seed,
         }
 
         if (sup->hang && r->dump)
-                diagnose_hang (r);
+                diagnose_hang (r, atomic_load (&ch->collecting_tid));
         /* Stopped before its end, with every thread's stacks: a thread
          * blocked in qgc-check then is the tool's fault as in a hang. */
         r->stopped = !sup->hang && !crash && (sup->interrupt_signal || sup->over_limit) && r->dump &&
@@ -772,7 +799,7 @@ result_build (struct run_result *r, const struct options *opts, uint32_t seed,
         distinguish (r);
         bool error_is_reason = r->error && r->error == r->crash_reason;
         const char **owned[] = { &r->crash_reason, &r->dump, &r->gil_holder, &r->gui_waiting,
-                                 &r->tool_frame, &r->sup.stderr_tail };
+                                 &r->collector, &r->tool_frame, &r->sup.stderr_tail };
         for (size_t i = 0; i < sizeof owned / sizeof owned[0]; i++)
                 make_valid_owned (owned[i]);
         if (error_is_reason)
@@ -800,6 +827,7 @@ result_free (struct run_result *r)
         free ((char *) r->dump);
         free ((char *) r->gil_holder);
         free ((char *) r->gui_waiting);
+        free ((char *) r->collector);
         free ((char *) r->tool_frame);
         if (r->crash_reason)
                 free ((char *) r->crash_reason);

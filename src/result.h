@@ -116,6 +116,8 @@ struct run_result {
         const char *running_test;  /* pytest test running at the end (crash, hang), or NULL */
         const char *gil_holder;    /* hang: thread holding the GIL */
         const char *gui_waiting;   /* hang: what the GUI thread waits for */
+        const char *collector;     /* hang: the thread inside a garbage collection
+                                    * then, and what it waits for, or NULL */
         const char *tool_frame;    /* crash, hang or stop in qgc-check itself: the
                                     * frame that puts it there (dump.h), else NULL */
         const char *binding;

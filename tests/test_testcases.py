@@ -103,6 +103,10 @@ def test_hang_names_gil_holder_and_gui_wait():
     assert "flushWindowSystemEvents" in hang["gil_holder"]
     assert hang["gui_thread_waiting_for"] == "the GIL"
     assert "GIL held by: qgc-stress-" in run.stderr
+    # The worker is inside the collection that destroys the widget.
+    assert hang["collecting_thread"].startswith("qgc-stress-"), hang["collecting_thread"]
+    assert ", inside a garbage collection, waiting for " in hang["collecting_thread"]
+    assert "a collection was running in: qgc-stress-" in run.stderr
 
 
 def test_hang_names_python_threads_and_a_python_lock(tmp_script):
