@@ -464,19 +464,6 @@ thread_label (const char *section)
         return s;
 }
 
-/* The dump's section of thread tid, or NULL (malloc'd). */
-static char *
-thread_section_of (const char *dump, int tid)
-{
-        char head[32];
-        snprintf (head, sizeof head, "@thread %d ", tid);
-        const char *p = dump ? strstr (dump, head) : NULL;
-        if (!p)
-                return NULL;
-        const char *end = strstr (p + 1, "\n@");
-        return strndup (p, end ? (size_t) (end + 1 - p) : strlen (p));
-}
-
 static void
 diagnose_hang (struct run_result *r, int collecting_tid)
 {
@@ -484,7 +471,9 @@ diagnose_hang (struct run_result *r, int collecting_tid)
          * stuck: the collector destroys objects with Qt's locks taken and
          * may wait for the GIL there (a lock-order inversion no finding
          * shows, since nothing finished dying yet). */
-        char *collector = collecting_tid ? thread_section_of (r->dump, collecting_tid) : NULL;
+        char head[32];
+        snprintf (head, sizeof head, "@thread %d ", collecting_tid);
+        char *collector = collecting_tid ? thread_section (r->dump, head) : NULL;
         if (collector) {
                 char *label = thread_label (collector);
                 char *s = NULL;

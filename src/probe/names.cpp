@@ -222,6 +222,8 @@ names_resolve (bool at_event_loop)
                         }
                 }
         }
+        /* Once, not under the lock: whether the wrapper of an object is
+         * still there is asked below, under it. */
         look_for_shiboken ();
         /* Other threads' calls still running: their frames and
          * instructions. No lock here: reading Python state allocates. */
@@ -284,7 +286,6 @@ names_resolve (bool at_event_loop)
         for (const void *v : unknown_vtables)
                 origins.emplace_back (v, classify_vtable (v));
         const QMetaObject *graphics = scenes_graphics_object_meta ();
-        look_for_shiboken ();
         std::lock_guard<std::mutex> guard (lock);
         for (auto &c : classified)
                 meta_static[c.first] = c.second;
