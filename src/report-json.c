@@ -103,6 +103,8 @@ finding_object (const struct result_finding *f)
         }
         json_object_set_new (obj, "parents", parents);
         json_object_set_new (obj, "made_by", str_or_null (f->made_by));
+        json_object_set_new (obj, "creation_source", str_or_null (f->creation_source));
+        json_object_set_new (obj, "finalization_source", str_or_null (f->finalization_source));
         json_object_set_new (obj, "suppressed_by", str_or_null (f->suppressed_by));
         json_object_set_new (obj, "merged", str_or_null (f->merged));
         /* What it means for the verdict, and the description every report

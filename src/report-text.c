@@ -124,6 +124,8 @@ report_write_text (const struct run_result *r, FILE *out, bool color)
                                  finding_kind_name (f->kind), s.reset, f->title,
                                  (unsigned long long) f->count);
                         print_first_line (out, "  ", "created at ", f->creation_stack);
+                        if (f->creation_source)
+                                fprintf (out, "    %s\n", f->creation_source);
                         if (f->differs_at)
                                 fprintf (out, "  via %s\n", relative (f->differs_at));
                         if (f->role != ROLE_SUPPRESSED)
@@ -164,6 +166,8 @@ report_write_text (const struct run_result *r, FILE *out, bool color)
                 if (*f->creation_test && strcmp (f->creation_test, f->test) != 0)
                         fprintf (out, "  created during test %s\n", f->creation_test);
                 print_first_line (out, "  ", "created at ", f->creation_stack);
+                if (f->creation_source)
+                        fprintf (out, "    %s\n", f->creation_source);
                 if (f->differs_at)
                         fprintf (out, "  via %s\n", relative (f->differs_at));
                 if (f->made_by)
@@ -179,6 +183,8 @@ report_write_text (const struct run_result *r, FILE *out, bool color)
                         fputc ('\n', out);
                 }
                 print_first_line (out, "  ", "finalized at ", f->finalization_stack);
+                if (f->finalization_source)
+                        fprintf (out, "    %s\n", f->finalization_source);
                 if (f->role != ROLE_SUPPRESSED)
                         fprintf (out, "  fix: %s\n", f->fix);
                 if (r->opts->verbosity > 0) {

@@ -210,6 +210,16 @@ finding_fix (struct run_result *r, const struct result_finding *f)
                 return "break the cycle (a weakref, or clear the reference when done), or collect only "
                        "in the GUI thread: gc.disable() at start-up and gc.collect() from a QTimer "
                        "there (--mitigate applies it)";
+        /* A Python thread outside a collection: its last reference dropped
+         * there, or a call there deleted it (a parent that lives on owns
+         * it, so a call is the likelier: QTextDocument.undo() deleting
+         * QTextLists, delete(), a container's clear()). */
+        if (strcmp (f->cause, "refcount") == 0 && (f->evidence & EVIDENCE_LIVE_PARENT))
+                return keep_printf (r, "%s deleted it while its parent lives on (a call there that "
+                                       "deletes objects, or its last reference dropped): make that "
+                                       "call, or drop it, in %s instead, or call deleteLater() on the "
+                                       "object first (a collector in the GUI thread does not help here)",
+                                    *f->finalizing_thread ? f->finalizing_thread : "another thread", owner);
         if (strcmp (f->cause, "refcount") == 0)
                 return keep_printf (r, "%s dropped the last reference: drop it in %s instead, or call "
                                        "deleteLater() on the object first (a collector in the GUI "
@@ -227,6 +237,61 @@ finding_fix (struct run_result *r, const struct result_finding *f)
                "applies it)";
 }
 
+static size_t
+first_line_length (const char *s)
+{
+        const char *eol = strchr (s, '\n');
+        return eol ? (size_t) (eol - s) : strlen (s);
+}
+
+/* The source text of a stack's innermost frame ("path:line: in name"),
+ * read from the file as Python tracebacks do, stripped; NULL when the file
+ * cannot be read (a "<string>" frame, a file gone since). */
+static const char *
+frame_source (struct run_result *r, const char *stack)
+{
+        if (!stack || !*stack)
+                return NULL;
+        size_t len = first_line_length (stack);
+        const char *in = NULL;
+        for (const char *p = stack; p + 5 <= stack + len; p++)
+                if (memcmp (p, ": in ", 5) == 0)
+                        in = p;
+        if (!in)
+                return NULL;
+        const char *colon = in;
+        while (colon > stack && colon[-1] >= '0' && colon[-1] <= '9')
+                colon--;
+        if (colon == in || colon == stack || colon[-1] != ':')
+                return NULL;
+        long want = strtol (colon, NULL, 10);
+        char *path = strndup (stack, (size_t) (colon - 1 - stack));
+        FILE *file = path && *path != '<' ? fopen (path, "r") : NULL;
+        free (path);
+        if (!file)
+                return NULL;
+        char *line = NULL, *found = NULL;
+        size_t cap = 0;
+        for (long n = 1; n <= want && getline (&line, &cap, file) >= 0; n++)
+                if (n == want)
+                        found = line;
+        fclose (file);
+        const char *text = NULL;
+        if (found) {
+                char *start = found, *end = found + strlen (found);
+                while (*start == ' ' || *start == '\t')
+                        start++;
+                while (end > start && (end[-1] == '\n' || end[-1] == '\r' || end[-1] == ' ' || end[-1] == '\t'))
+                        end--;
+                if (end - start > 240)
+                        end = start + 240; /* valid_copy drops a character cut here */
+                if (end > start)
+                        text = result_text (r, keep_printf (r, "%.*s", (int) (end - start), start));
+        }
+        free (line);
+        return text;
+}
+
 void
 result_describe (struct run_result *r, struct result_finding *f)
 {
@@ -239,8 +304,15 @@ result_describe (struct run_result *r, struct result_finding *f)
         /* Made by C++ code during a Python call (QPicture() makes its
          * QBuffer): no Python object owns it, the call at the creation
          * site made it. */
+        f->creation_source = frame_source (r, f->creation_stack);
+        f->finalization_source = frame_source (r, f->finalization_stack);
         if (f->origin && strcmp (f->origin, "native") == 0)
-                f->made_by = "made by C++ code inside that call (not through Python): no Python object owns it";
+                f->made_by = f->creation_source
+                                     ? keep_printf (r, "made by C++ code inside `%s` (not through Python): "
+                                                       "no Python object owns it",
+                                                    f->creation_source)
+                                     : "made by C++ code inside that call (not through Python): no Python "
+                                       "object owns it";
         const char *py_open = *f->py_class ? " (Python class " : "", *py_close = *f->py_class ? ")" : "";
         switch (f->kind) {
         case FINDING_THREAD_WARNING:
@@ -261,13 +333,6 @@ result_describe (struct run_result *r, struct result_finding *f)
                 f->title = finding_kind_name (f->kind);
         f->name = f->title;
         f->fix = finding_fix (r, f);
-}
-
-static size_t
-first_line_length (const char *s)
-{
-        const char *eol = strchr (s, '\n');
-        return eol ? (size_t) (eol - s) : strlen (s);
 }
 
 /* Groups differ by their whole creation stack, but the reports show its

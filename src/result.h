@@ -64,6 +64,9 @@ struct result_finding {
         const char *parents;    /* QObject parents when it died, nearest first:
                                  * "Class (PyClass)" lines, or "" */
         const char *made_by;    /* native: the sentence the reports show, or NULL */
+        const char *creation_source;     /* the source line of the innermost creation
+                                          * frame, read from its file, or NULL */
+        const char *finalization_source; /* the same for the finalization stack */
         const char *risk;       /* "high": hazard seen; "rule": only Qt's rule broken */
         const char *suppressed_by; /* name of the suppression that matched, or NULL */
         const char *merged; /* NULL, or "class"/"kind": a coarser group (see channel.h) */

@@ -14,7 +14,7 @@ VENVS = Path(os.environ.get("QGC_VENVS", ROOT / "build" / "venvs"))
 RUNS = int(os.environ.get("QGC_MATRIX_RUNS", "5"))
 BINDINGS = ["PyQt6", "PySide6"]
 # The racy, clean and crash testcases.
-CASES = ["graphics_item_cycle", "graphics_item_cycle_gui_collector", "no_event_loop",
+CASES = ["graphics_item_cycle", "graphics_item_cycle_gui_collector", "no_event_loop", "gil_held_while_hooks_run",
          "qobject_cycle", "refcount_thread", "futures_last_reference", "del_stops_timer",
          "segfault_after_findings", "idle_app", "graphics_timer_child", "posted_events_pending",
          "scene_item_deleted_in_worker", "widget_deleted_in_thread",

@@ -147,6 +147,17 @@ reports_agree_with_the_verdict (void **state)
         assert_non_null (strstr (junit, "failures=\"1\""));
         free (junit);
         result_free (&r);
+
+        /* Its parent lives on: no dropped reference owned it, a call deleted
+         * it (QTextDocument.undo() in a Python thread deletes QTextLists). */
+        struct finding called = off_thread (ch, "/a.py:9: in g", CAUSE_REFCOUNT, EVIDENCE_LIVE_PARENT);
+        channel_add_finding (ch, &called);
+        result_build (&r, &opts, 1, ch, &sup, NULL);
+        text = text_of (&r);
+        assert_non_null (strstr (text, "fix: worker deleted it while its parent lives on (a call there"));
+        assert_non_null (strstr (text, "fix: worker dropped the last reference: drop it in MainThread"));
+        free (text);
+        result_free (&r);
         channel_destroy (ch);
 }
 
@@ -298,6 +309,45 @@ notes_on_the_stress (void **state)
         channel_destroy (ch);
 }
 
+/* The source line of the creation and finalization sites, read from the
+ * script as a traceback shows it: stripped, made valid, never from a
+ * pseudo-file. */
+static void
+source_lines_are_read_from_the_script (void **state)
+{
+        char path[] = "/tmp/qgc-source-XXXXXX";
+        int fd = mkstemp (path);
+        assert_true (fd >= 0);
+        const char body[] = "import x\n    obj = Widget()  # made here\n\tdel obj\xff\n";
+        assert_int_equal (write (fd, body, sizeof body - 1), (ssize_t) (sizeof body - 1));
+        close (fd);
+        const char *argv[] = { "qgc-check", "app.py" };
+        struct options opts = parse (2, argv);
+        struct channel *ch = new_channel ();
+        char created[128], died[128];
+        snprintf (created, sizeof created, "%s:2: in make\n%s:1: in <module>", path, path);
+        snprintf (died, sizeof died, "%s:3: in drop", path);
+        struct finding f = off_thread (ch, created, CAUSE_REFCOUNT, 0);
+        f.finalization_stack = channel_intern (ch, died);
+        channel_add_finding (ch, &f);
+        struct finding pseudo = off_thread (ch, "<string>:1: in <module>", CAUSE_CYCLIC_GC, 0);
+        channel_add_finding (ch, &pseudo);
+        struct supervision sup = ended ();
+        struct run_result r;
+        result_build (&r, &opts, 1, ch, &sup, NULL);
+        char *text = text_of (&r);
+        assert_non_null (strstr (text, ":2: in make\n    obj = Widget()  # made here\n"));
+        assert_non_null (strstr (text, ":3: in drop\n    del obj\xEF\xBF\xBD\n"));
+        char *json = file_of (&r, report_write_json);
+        assert_non_null (strstr (json, "\"creation_source\": \"obj = Widget()  # made here\""));
+        assert_non_null (strstr (json, "\"creation_source\": null"));
+        free (json);
+        free (text);
+        result_free (&r);
+        channel_destroy (ch);
+        unlink (path);
+}
+
 int
 main (void)
 {
@@ -308,6 +358,7 @@ main (void)
                 cmocka_unit_test (invalid_text_is_made_valid),
                 cmocka_unit_test (string_area_limit_is_said),
                 cmocka_unit_test (notes_on_the_stress),
+                cmocka_unit_test (source_lines_are_read_from_the_script),
         };
         return cmocka_run_group_tests (tests, NULL, NULL);
 }
