@@ -243,6 +243,24 @@ channel_add_finding (struct channel *ch, const struct finding *f)
 }
 
 void
+channel_describe_native_stacks (struct channel *ch, uint32_t (*describe) (const uint64_t *frames, size_t n))
+{
+        for (uint32_t i = 0; i < CHANNEL_MAX_GROUPS; i++) {
+                struct channel_group *g = &ch->groups[i];
+                if (atomic_load_explicit (&g->state, memory_order_acquire) != SLOT_PUBLISHED ||
+                    atomic_load_explicit (&g->native_stack, memory_order_relaxed) != 0 ||
+                    !g->finding.native_frames[0])
+                        continue;
+                size_t n = 0;
+                while (n < FINDING_NATIVE_FRAMES && g->finding.native_frames[n])
+                        n++;
+                uint32_t id = describe (g->finding.native_frames, n);
+                /* A group with nothing to say is not asked again. */
+                atomic_store_explicit (&g->native_stack, id ? id : UINT32_MAX, memory_order_release);
+        }
+}
+
+void
 channel_add_thread (struct channel *ch, uint64_t ident, int32_t tid, const char *name)
 {
         uint32_t i = atomic_fetch_add (&ch->n_threads, 1);

@@ -8,7 +8,8 @@
  *
  * Writers publish a record by a release store of its state after filling
  * it; the reader acquires the state before reading the record. Counts are
- * atomic. Nothing here is ever freed or rewritten once published.
+ * atomic. Nothing here is ever freed or rewritten once published, apart
+ * from one field filled in once later (channel_group.native_stack).
  */
 #pragma once
 
@@ -62,6 +63,9 @@ struct channel_group {
         double first_seen_s;     /* since the runner started */
         _Atomic uint64_t count;
         _Atomic uint64_t children; /* child QObjects destroyed with them */
+        /* The first one's native frames, named: string id, 0 until the
+         * runner names them (the one field written after publishing). */
+        _Atomic uint32_t native_stack;
 };
 
 struct channel_stats {
@@ -162,6 +166,13 @@ uint32_t channel_intern (struct channel *ch, const char *s);
 /* Adds one occurrence of a finding, grouping it with identical ones.
  * Thread-safe and never blocks on the reader. */
 void channel_add_finding (struct channel *ch, const struct finding *f);
+
+/* Names the native frames of the groups whose first finding has some and
+ * no name yet: describe (frames, count) returns a string id, 0 when there
+ * is nothing to say. Outside hooks, one thread at a time (the runner's GUI
+ * thread, and its end). */
+void channel_describe_native_stacks (struct channel *ch,
+                                     uint32_t (*describe) (const uint64_t *frames, size_t n));
 
 /* In a forked child (its only thread): the writer side's own lock is
  * made usable again, whatever the parent's threads held at fork(). */

@@ -5,6 +5,7 @@
 #include <Python.h>
 
 #include "crash.h"
+#include "symbols.h"
 
 #include <setjmp.h>
 
@@ -153,101 +154,6 @@ dump_python_threads (void)
         close (fd);
 }
 
-/* Function names, read from the module's own symbol table. libunwind's
- * unw_get_proc_name allocates (seen deadlocked on the arena lock of a
- * crash inside free()), so the handler maps the ELF file itself: open and
- * mmap are async-signal-safe. One module stays mapped between frames. */
-#if __ELF_NATIVE_CLASS == 64
-#define ELF_CLASS ELFCLASS64
-#define ELF_ST_TYPE ELF64_ST_TYPE
-#else
-#define ELF_CLASS ELFCLASS32
-#define ELF_ST_TYPE ELF32_ST_TYPE
-#endif
-
-struct elf_file {
-        const char *path; /* dladdr's, stable while the module is loaded */
-        const unsigned char *map;
-        size_t size;
-};
-
-static void
-elf_close (struct elf_file *e)
-{
-        if (e->map)
-                munmap ((void *) e->map, e->size);
-        *e = (struct elf_file) { 0 };
-}
-
-static bool
-elf_open (struct elf_file *e, const char *path)
-{
-        if (e->path == path)
-                return e->map != NULL;
-        elf_close (e);
-        e->path = path;
-        int fd = (int) syscall (SYS_openat, AT_FDCWD, path, O_RDONLY | O_CLOEXEC);
-        if (fd < 0)
-                return false;
-        struct stat st;
-        if (fstat (fd, &st) == 0 && st.st_size > (off_t) sizeof (ElfW (Ehdr))) {
-                void *m = mmap (NULL, (size_t) st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
-                if (m != MAP_FAILED) {
-                        e->map = m;
-                        e->size = (size_t) st.st_size;
-                }
-        }
-        close (fd);
-        return e->map != NULL;
-}
-
-/* The function holding addr (module-relative for a shared object, absolute
- * for a non-PIE executable): the symbol that contains it, else the closest
- * one below it (as libunwind names frames); .symtab, else .dynsym. */
-static bool
-elf_function (const struct elf_file *e, uintptr_t addr, const char **name, uintptr_t *offset)
-{
-        const ElfW (Ehdr) *eh = (const void *) e->map;
-        if (memcmp (eh->e_ident, ELFMAG, SELFMAG) != 0 || eh->e_ident[EI_CLASS] != ELF_CLASS ||
-            eh->e_shentsize != sizeof (ElfW (Shdr)) ||
-            eh->e_shoff + (size_t) eh->e_shnum * sizeof (ElfW (Shdr)) > e->size)
-                return false;
-        const ElfW (Shdr) *sh = (const void *) (e->map + eh->e_shoff);
-        for (int pass = 0; pass < 2; pass++) {
-                uint32_t want = pass == 0 ? SHT_SYMTAB : SHT_DYNSYM;
-                const ElfW (Sym) *best = NULL;
-                const char *strings = NULL;
-                for (unsigned i = 0; i < eh->e_shnum; i++) {
-                        if (sh[i].sh_type != want || sh[i].sh_link >= eh->e_shnum)
-                                continue;
-                        const ElfW (Shdr) *str = &sh[sh[i].sh_link];
-                        if (sh[i].sh_offset + sh[i].sh_size > e->size || str->sh_offset + str->sh_size > e->size)
-                                continue;
-                        const ElfW (Sym) *sym = (const void *) (e->map + sh[i].sh_offset);
-                        size_t n = sh[i].sh_size / sizeof *sym;
-                        for (size_t k = 0; k < n; k++) {
-                                unsigned type = ELF_ST_TYPE (sym[k].st_info);
-                                if ((type != STT_FUNC && type != STT_GNU_IFUNC) || sym[k].st_shndx == SHN_UNDEF ||
-                                    sym[k].st_value > addr || sym[k].st_name >= str->sh_size)
-                                        continue;
-                                bool inside = addr < sym[k].st_value + sym[k].st_size;
-                                bool best_inside = best && addr < best->st_value + best->st_size;
-                                if (!best || (inside && !best_inside) ||
-                                    (inside == best_inside && sym[k].st_value > best->st_value)) {
-                                        best = &sym[k];
-                                        strings = (const char *) e->map + str->sh_offset;
-                                }
-                        }
-                }
-                if (best) {
-                        *name = strings + best->st_name;
-                        *offset = addr - best->st_value;
-                        return true;
-                }
-        }
-        return false;
-}
-
 /* The program counter the signal interrupted, or 0. */
 static uintptr_t
 interrupted_pc (const void *ucontext)
@@ -289,7 +195,7 @@ dump_native_thread (const char *crashed, const void *ucontext)
 
         uintptr_t pc = interrupted_pc (ucontext);
         bool marked = false;
-        struct elf_file elf = { 0 };
+        struct symbols elf = { 0 };
         unw_context_t context;
         unw_cursor_t cursor;
         if (unw_getcontext (&context) == 0 && unw_init_local (&cursor, &context) == 0) {
@@ -304,20 +210,11 @@ dump_native_thread (const char *crashed, const void *ucontext)
                         put (&o, "#");
                         put_num (&o, (unsigned long long) i, 10);
                         put (&o, " ");
-                        Dl_info dl;
-                        bool found = dladdr ((void *) lookup, &dl) && dl.dli_fname;
-                        const char *name = NULL;
+                        const char *name = NULL, *module = NULL;
                         uintptr_t off = 0;
-                        if (found && elf_open (&elf, dl.dli_fname)) {
-                                const ElfW (Ehdr) *eh = (const void *) elf.map;
-                                uintptr_t base = eh->e_type == ET_DYN ? (uintptr_t) dl.dli_fbase : 0;
-                                if (elf_function (&elf, lookup - base, &name, &off))
-                                        off += ip - lookup;
-                        }
-                        if (!name && found && dl.dli_sname) {
-                                name = dl.dli_sname;
-                                off = ip - (uintptr_t) dl.dli_saddr;
-                        }
+                        bool found = symbols_lookup (&elf, lookup, false, &name, &off, &module);
+                        if (name)
+                                off += ip - lookup;
                         if (name) {
                                 put (&o, name);
                                 put (&o, "+");
@@ -326,16 +223,16 @@ dump_native_thread (const char *crashed, const void *ucontext)
                                 put (&o, "??");
                         }
                         if (found) {
-                                const char *base = strrchr (dl.dli_fname, '/');
+                                const char *base = strrchr (module, '/');
                                 put (&o, " in ");
-                                put (&o, base ? base + 1 : dl.dli_fname);
+                                put (&o, base ? base + 1 : module);
                         }
                         if (interrupted)
                                 put (&o, " [signal]");
                         put (&o, "\n");
                 }
         }
-        elf_close (&elf);
+        symbols_close (&elf);
         channel_dump_append (channel, buf, o.used);
 }
 

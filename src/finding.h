@@ -86,6 +86,8 @@ finding_origin_name (uint32_t origin)
 /* The class of an object that died before its creating thread named it. */
 #define FINDING_CLASS_UNRESOLVED "(unresolved)"
 
+#define FINDING_NATIVE_FRAMES 40
+
 struct finding {
         uint32_t kind;               /* enum finding_kind */
         uint32_t cause;              /* enum finding_cause */
@@ -107,6 +109,9 @@ struct finding {
         uint32_t class_library;      /* the library of its C++ class (vtable), native only */
         uint32_t parents;            /* its QObject parents when it died, nearest
                                       * first: "Class (PyClass)" lines */
+        /* Return addresses in the thread when it happened, innermost first,
+         * 0 after the last: raw, named later (channel_describe_native_stacks). */
+        uint64_t native_frames[FINDING_NATIVE_FRAMES];
 };
 
 static inline const char *

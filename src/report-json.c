@@ -103,6 +103,19 @@ finding_object (const struct result_finding *f)
         }
         json_object_set_new (obj, "parents", parents);
         json_object_set_new (obj, "made_by", str_or_null (f->made_by));
+        json_t *native = json_array ();
+        for (const char *p = f->native_stack; p && *p;) {
+                const char *eol = strchr (p, '\n');
+                size_t len = eol ? (size_t) (eol - p) : strlen (p);
+                const char *tab = memchr (p, '\t', len);
+                size_t fn = tab ? (size_t) (tab - p) : len;
+                json_array_append_new (native, json_pack ("{s:s%,s:s%}", "function", p, fn, "library",
+                                                          tab ? tab + 1 : p + len,
+                                                          tab ? (size_t) (p + len - tab - 1) : (size_t) 0));
+                p += len + (eol != NULL);
+        }
+        json_object_set_new (obj, "native_stack", native);
+        json_object_set_new (obj, "destroyed_by_cpp", str_or_null (f->died_inside));
         json_object_set_new (obj, "creation_source", str_or_null (f->creation_source));
         json_object_set_new (obj, "finalization_source", str_or_null (f->finalization_source));
         json_object_set_new (obj, "suppressed_by", str_or_null (f->suppressed_by));

@@ -52,6 +52,25 @@ print_stack (FILE *out, const char *indent, const char *title, const char *stack
         }
 }
 
+/* "function<TAB>library" lines as "function (library)". */
+static void
+print_native_stack (FILE *out, const char *stack)
+{
+        if (!stack || !*stack)
+                return;
+        fputs ("  C++ stack when it happened (innermost first):\n", out);
+        for (const char *p = stack; *p;) {
+                const char *eol = strchr (p, '\n');
+                int len = eol ? (int) (eol - p) : (int) strlen (p);
+                const char *tab = memchr (p, '\t', (size_t) len);
+                if (tab)
+                        fprintf (out, "    %.*s (%.*s)\n", (int) (tab - p), p, (int) (p + len - tab - 1), tab + 1);
+                else
+                        fprintf (out, "    %.*s\n", len, p);
+                p += len + (eol != NULL);
+        }
+}
+
 static void
 print_verdict (const struct run_result *r, FILE *out, const struct style *s)
 {
@@ -185,12 +204,15 @@ report_write_text (const struct run_result *r, FILE *out, bool color)
                 print_first_line (out, "  ", "finalized at ", f->finalization_stack);
                 if (f->finalization_source)
                         fprintf (out, "    %s\n", f->finalization_source);
+                if (f->died_inside)
+                        fprintf (out, "  destroyed by C++: %s\n", f->died_inside);
                 if (f->role != ROLE_SUPPRESSED)
                         fprintf (out, "  fix: %s\n", f->fix);
                 if (r->opts->verbosity > 0) {
                         print_stack (out, "  ", "creation stack (innermost first):", f->creation_stack);
                         print_stack (out, "  ", "finalization stack (innermost first):",
                                      f->finalization_stack);
+                        print_native_stack (out, f->native_stack);
                 }
         }
         if ((r->verdict == VERDICT_CRASH || r->verdict == VERDICT_HANG) && r->tool_frame)

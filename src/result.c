@@ -43,6 +43,9 @@ result_finding_from_group (struct result_finding *out, const struct channel *ch,
                 .origin = finding_origin_name (f->origin),
                 .class_library = channel_string (ch, f->class_library),
                 .parents = channel_string (ch, f->parents),
+                .native_stack = channel_string (ch, atomic_load_explicit (
+                                                            &((struct channel_group *) g)->native_stack,
+                                                            memory_order_acquire)),
                 .risk = f->evidence ? "high" : "rule",
                 .count = atomic_load (&((struct channel_group *) g)->count),
                 .children = atomic_load (&((struct channel_group *) g)->children),
@@ -292,27 +295,99 @@ frame_source (struct run_result *r, const char *stack)
         return text;
 }
 
+/* A module of the Python binding (sip's or shiboken's wrappers, the
+ * binding's extension modules) rather than Qt or the app's C++. */
+static bool
+binding_module (const char *m, size_t len)
+{
+        return (len >= 8 && memcmp (m + len - 8, ".abi3.so", 8) == 0) || memmem (m, len, ".cpython-", 9) ||
+               (len >= 11 && memcmp (m, "libshiboken", 11) == 0) || (len >= 9 && memcmp (m, "libpyside", 9) == 0);
+}
+
+/* The C++ code that destroyed the object, from its native stack: past
+ * the destructors of its own class chain (QObject's, its class's, the
+ * binding's subclass of it), the next three named frames; NULL when the
+ * first of them is the binding's (a wrapper freed by Python: the Python
+ * stack tells that story) or there are none. */
+static const char *
+native_culprit (struct run_result *r, const struct result_finding *f)
+{
+        if (f->kind != FINDING_OFF_THREAD_FINALIZATION || !*f->native_stack)
+                return NULL;
+        /* Its class's destructor, also as the binding's subclass of it
+         * (sipQBuffer::~sipQBuffer, QBufferWrapper::~QBufferWrapper). */
+        const char *cls = strcmp (f->qt_class, FINDING_CLASS_UNRESOLVED) ? f->qt_class : "QObject";
+        char own[160], wrapper[168];
+        snprintf (own, sizeof own, "%s::~", cls);
+        snprintf (wrapper, sizeof wrapper, "%sWrapper::~", cls);
+        const char *p = f->native_stack, *start = p;
+        /* Past the last destructor of the object's own chain. */
+        for (const char *q = p; *q;) {
+                const char *eol = strchr (q, '\n');
+                size_t len = eol ? (size_t) (eol - q) : strlen (q);
+                const char *tab = memchr (q, '\t', len);
+                size_t fn = tab ? (size_t) (tab - q) : len;
+                bool dtor = memmem (q, fn, "::~", 3) != NULL;
+                if (!dtor)
+                        break;
+                if (memmem (q, fn, "QObject::~QObject", 17) || memmem (q, fn, own, strlen (own)) ||
+                    memmem (q, fn, wrapper, strlen (wrapper)))
+                        start = q + len + (eol != NULL);
+                q += len + (eol != NULL);
+        }
+        char out[600] = "";
+        size_t used = 0;
+        int shown = 0;
+        for (const char *q = start; *q && shown < 3;) {
+                const char *eol = strchr (q, '\n');
+                size_t len = eol ? (size_t) (eol - q) : strlen (q);
+                const char *tab = memchr (q, '\t', len);
+                size_t fn = tab ? (size_t) (tab - q) : len;
+                const char *lib = tab ? tab + 1 : q + len;
+                size_t lib_len = (size_t) (q + len - lib);
+                if (shown == 0 && binding_module (lib, lib_len))
+                        return NULL;
+                if (!(fn == 2 && memcmp (q, "??", 2) == 0)) {
+                        int w = snprintf (out + used, sizeof out - used, "%s%.*s (%.*s)", shown ? " <- " : "",
+                                          (int) fn, q, (int) lib_len, lib);
+                        if (w < 0 || (size_t) w >= sizeof out - used)
+                                break;
+                        used += (size_t) w;
+                        shown++;
+                }
+                q += len + (eol != NULL);
+        }
+        return shown ? keep_printf (r, "%s", out) : NULL;
+}
+
 void
 result_describe (struct run_result *r, struct result_finding *f)
 {
         const char **texts[] = { &f->qt_class, &f->py_class, &f->object_name, &f->owner_thread,
                                  &f->finalizing_thread, &f->message, &f->creation_stack,
                                  &f->finalization_stack, &f->test, &f->creation_test, &f->suppressed_by,
-                                 &f->class_library, &f->parents };
+                                 &f->class_library, &f->parents, &f->native_stack };
         for (size_t i = 0; i < sizeof texts / sizeof texts[0]; i++)
                 *texts[i] = result_text (r, *texts[i]);
         /* Made by C++ code during a Python call (QPicture() makes its
          * QBuffer): no Python object owns it, the call at the creation
          * site made it. */
+        f->died_inside = native_culprit (r, f);
         f->creation_source = frame_source (r, f->creation_stack);
         f->finalization_source = frame_source (r, f->finalization_stack);
-        if (f->origin && strcmp (f->origin, "native") == 0)
-                f->made_by = f->creation_source
-                                     ? keep_printf (r, "made by C++ code inside `%s` (not through Python): "
-                                                       "no Python object owns it",
-                                                    f->creation_source)
-                                     : "made by C++ code inside that call (not through Python): no Python "
-                                       "object owns it";
+        if (f->origin && strcmp (f->origin, "native") == 0) {
+                /* Destroyed by another class's destructor: a part of that
+                 * object (QPicture's QBuffer), which need not be a QObject. */
+                const char *sep = f->died_inside ? strstr (f->died_inside, "::~") : NULL;
+                const char *end = f->died_inside ? strpbrk (f->died_inside, " (") : NULL;
+                if (sep && end && sep < end && strncmp (f->died_inside, f->qt_class, (size_t) (sep - f->died_inside)))
+                        f->made_by = keep_printf (r, "made by C++ code inside that call (not through Python), "
+                                                     "a part of a %.*s: no Python object owns it",
+                                                  (int) (sep - f->died_inside), f->died_inside);
+                else
+                        f->made_by = "made by C++ code inside that call (not through Python): no Python object "
+                                     "owns it";
+        }
         const char *py_open = *f->py_class ? " (Python class " : "", *py_close = *f->py_class ? ")" : "";
         switch (f->kind) {
         case FINDING_THREAD_WARNING:

@@ -67,6 +67,10 @@ struct result_finding {
         const char *creation_source;     /* the source line of the innermost creation
                                           * frame, read from its file, or NULL */
         const char *finalization_source; /* the same for the finalization stack */
+        const char *native_stack; /* C++ frames when it happened, innermost first:
+                                   * "function<TAB>library" lines, or "" */
+        const char *died_inside;  /* the C++ code that destroyed it, when not the
+                                   * binding's: "f <- g <- h", or NULL */
         const char *risk;       /* "high": hazard seen; "rule": only Qt's rule broken */
         const char *suppressed_by; /* name of the suppression that matched, or NULL */
         const char *merged; /* NULL, or "class"/"kind": a coarser group (see channel.h) */

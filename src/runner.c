@@ -6,6 +6,9 @@
 
 #include "runner.h"
 
+#define UNW_LOCAL_ONLY
+#include <libunwind.h>
+
 #include <dlfcn.h>
 #include <pthread.h>
 #include <signal.h>
@@ -22,6 +25,7 @@
 #include "probe.h"
 #include "pyhost.h"
 #include "stress.h"
+#include "symbols.h"
 
 static const struct runner_config *config;
 /* bootstrap.py's status for a script ended by an uncaught KeyboardInterrupt. */
@@ -131,7 +135,73 @@ host_add_finding (const struct finding *f)
                 return;
         struct finding copy = *f;
         copy.test = atomic_load (&channel->current_test);
+        /* The C++ calls that destroyed the object (or made Qt warn): raw
+         * return addresses only, named later outside the hook. */
+        if (f->kind != FINDING_AT_RISK_CYCLE) {
+                int n = unw_backtrace ((void **) copy.native_frames, FINDING_NATIVE_FRAMES - 1);
+                copy.native_frames[n > 0 ? n : 0] = 0;
+        }
         channel_add_finding (channel, &copy);
+}
+
+/* Whose frames a native stack shows: the runner's own (the hook's caller
+ * chain starts in it) and the interpreter's (linked into the runner) are
+ * not. */
+static bool
+tool_module (const char *module, const char *runner)
+{
+        const char *base = strrchr (module, '/');
+        base = base ? base + 1 : module;
+        return strcmp (module, runner) == 0 || strncmp (base, "libunwind", 9) == 0 ||
+               strstr (base, "qgc-probe") != NULL;
+}
+
+/* The native frames of a finding as "function<TAB>module" lines,
+ * innermost first: from the first frame past the probe to the last before
+ * the interpreter. GUI thread or the runner's end: not in a hook. */
+static uint32_t
+describe_native (const uint64_t *frames, size_t n)
+{
+        static char *(*demangle) (const char *, char *, size_t *, int *);
+        static bool looked;
+        if (!looked) {
+                looked = true;
+                void *cxx = dlopen ("libstdc++.so.6", RTLD_LAZY | RTLD_NOLOAD);
+                if (cxx)
+                        demangle = (char *(*) (const char *, char *, size_t *, int *)) dlsym (cxx, "__cxa_demangle");
+        }
+        Dl_info self;
+        const char *runner = dladdr ((void *) describe_native, &self) ? self.dli_fname : "";
+        struct symbols sy = { 0 };
+        char *text = NULL;
+        size_t size = 0;
+        FILE *out = open_memstream (&text, &size);
+        bool past_tool = false;
+        for (size_t i = 0; out && i < n; i++) {
+                const char *name, *module;
+                uintptr_t offset;
+                /* A return address: the call is the byte before it. */
+                if (!symbols_lookup (&sy, (uintptr_t) frames[i] - 1, true, &name, &offset, &module))
+                        continue;
+                bool tool = tool_module (module, runner);
+                if (!past_tool) {
+                        past_tool = !tool;
+                        if (tool)
+                                continue;
+                } else if (strcmp (module, runner) == 0) {
+                        break; /* the interpreter: the Python stack says the rest */
+                }
+                char *readable = name && demangle ? demangle (name, NULL, NULL, NULL) : NULL;
+                const char *base = strrchr (module, '/');
+                fprintf (out, "%s\t%s\n", readable ? readable : name ? name : "??", base ? base + 1 : module);
+                free (readable);
+        }
+        symbols_close (&sy);
+        uint32_t id = 0;
+        if (out && fclose (out) == 0 && text && *text)
+                id = channel_intern (channel, text);
+        free (text);
+        return id;
 }
 
 static uint32_t
@@ -221,6 +291,7 @@ host_gui_tick (void)
 {
         if (detached)
                 return;
+        channel_describe_native_stacks (channel, describe_native);
         if (!config->opts->mitigate && !analysing ())
                 return;
         PyGILState_STATE state = PyGILState_Ensure ();
@@ -598,6 +669,8 @@ runner_main (const struct runner_config *cfg)
         pyhost_finalizing ();
         if (Py_FinalizeEx () < 0 && status == 0)
                 status = 120; /* what python3 exits with when flushing fails */
+        if (!detached)
+                channel_describe_native_stacks (channel, describe_native);
         atomic_store (&channel->phase, PHASE_DONE);
         fflush (NULL);
         if (status == RUNNER_INTERRUPTED) {

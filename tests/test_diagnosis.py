@@ -422,9 +422,15 @@ def test_origin_and_parents_of_each_object(tmp_script):
         assert f["creation_site"]["line"] == 8 and f["creation_site"]["function"] == "Holder.__init__"
         # the call that made it, read from the script as a traceback shows it
         assert f["creation_source"] == "self.picture = QPicture()  # Qt's own code makes a QBuffer inside it"
-        assert f["made_by"].startswith("made by C++ code inside `self.picture = QPicture()"), f["made_by"]
+        # the object it is a part of, from the C++ frames that destroyed it
+        assert f["destroyed_by_cpp"].startswith("QPicture::~QPicture() (libQt6Gui"), f["destroyed_by_cpp"]
+        assert any(n["function"] == "QPicture::~QPicture()" for n in f["native_stack"]), f["native_stack"]
+        assert f["made_by"] == ("made by C++ code inside that call (not through Python), a part of a "
+                                "QPicture: no Python object owns it"), f["made_by"]
     assert re.search(r"created at \S*app\.py:8: in Holder\.__init__\n    self\.picture = QPicture\(\)  #.*\n"
-                     r"  made by C\+\+ code inside `self\.picture = QPicture\(\)", run.stderr), run.stderr[:2000]
+                     r"  made by C\+\+ code inside that call \(not through Python\), a part of a QPicture",
+                     run.stderr), run.stderr[:2000]
+    assert "  destroyed by C++: QPicture::~QPicture() (libQt6Gui" in run.stderr
     kids = [f for f in found if f["python_class"] == "Kid"]
     assert kids, [(f["class"], f["python_class"]) for f in found]
     for f in kids:

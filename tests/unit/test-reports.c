@@ -348,6 +348,90 @@ source_lines_are_read_from_the_script (void **state)
         unlink (path);
 }
 
+static struct channel *fake_channel;
+static const char *fake_stack;
+static int described;
+
+static uint32_t
+fake_describe (const uint64_t *frames, size_t n)
+{
+        assert_int_equal (n, 2);
+        assert_int_equal (frames[0], 0x1000);
+        described++;
+        return channel_intern (fake_channel, fake_stack);
+}
+
+/* The C++ frames that destroyed an object: named once per group, shown
+ * past the object's own destructors unless the binding freed it, and an
+ * owner's destructor names what a native object was a part of. */
+static void
+native_stacks_name_the_cpp_that_destroyed_it (void **state)
+{
+        const char *argv[] = { "qgc-check", "app.py" };
+        struct options opts = parse (2, argv);
+        struct channel *ch = fake_channel = new_channel ();
+        struct finding part = off_thread (ch, "/a.py:8: in Holder.__init__", CAUSE_CYCLIC_GC, 0);
+        part.qt_class = channel_intern (ch, "QBuffer");
+        part.origin = ORIGIN_NATIVE;
+        part.native_frames[0] = 0x1000;
+        part.native_frames[1] = 0x2000;
+        channel_add_finding (ch, &part);
+        fake_stack = "QObject::~QObject()\tlibQt6Core.so.6\nQBuffer::~QBuffer()\tlibQt6Core.so.6\n"
+                     "QPicture::~QPicture()\tlibQt6Gui.so.6\n??\tlibQt6Gui.so.6\n"
+                     "release_QPicture\tQtGui.abi3.so\n";
+        channel_describe_native_stacks (ch, fake_describe);
+        channel_describe_native_stacks (ch, fake_describe); /* named once */
+        assert_int_equal (described, 1);
+        struct finding freed = off_thread (ch, "/a.py:9: in f", CAUSE_CYCLIC_GC, 0);
+        freed.native_frames[0] = 0x1000;
+        freed.native_frames[1] = 0x3000;
+        channel_add_finding (ch, &freed);
+        fake_stack = "QObject::~QObject()\tlibQt6Core.so.6\nsipQTimer::~sipQTimer()\tQtCore.abi3.so\n";
+        channel_describe_native_stacks (ch, fake_describe);
+        assert_int_equal (described, 2);
+
+        struct supervision sup = ended ();
+        struct run_result r;
+        result_build (&r, &opts, 1, ch, &sup, NULL);
+        char *text = text_of (&r);
+        assert_non_null (strstr (text, "  destroyed by C++: QPicture::~QPicture() (libQt6Gui.so.6) <- "
+                                       "release_QPicture (QtGui.abi3.so)\n"));
+        assert_non_null (strstr (text, "made by C++ code inside that call (not through Python), a part of "
+                                       "a QPicture: no Python object owns it"));
+        /* The QTimer's wrapper was freed by the binding: no C++ culprit. */
+        assert_null (strstr (text, "destroyed by C++: sipQTimer"));
+        assert_null (strstr (text, "destroyed by C++: QObject"));
+        char *json = file_of (&r, report_write_json);
+        json_error_t error;
+        json_t *root = json_loads (json, 0, &error);
+        assert_non_null (root);
+        json_t *findings = json_object_get (root, "findings");
+        assert_int_equal (json_array_size (findings), 2);
+        size_t with_culprit = 0;
+        for (size_t i = 0; i < 2; i++) {
+                json_t *f = json_array_get (findings, i);
+                json_t *native = json_object_get (f, "native_stack");
+                if (json_is_string (json_object_get (f, "destroyed_by_cpp"))) {
+                        with_culprit++;
+                        assert_int_equal (json_array_size (native), 5);
+                        assert_string_equal (json_string_value (json_object_get (json_array_get (native, 2),
+                                                                                 "function")),
+                                             "QPicture::~QPicture()");
+                        assert_string_equal (json_string_value (json_object_get (json_array_get (native, 2),
+                                                                                 "library")),
+                                             "libQt6Gui.so.6");
+                } else {
+                        assert_int_equal (json_array_size (native), 2);
+                }
+        }
+        assert_int_equal (with_culprit, 1);
+        json_decref (root);
+        free (json);
+        free (text);
+        result_free (&r);
+        channel_destroy (ch);
+}
+
 int
 main (void)
 {
@@ -359,6 +443,7 @@ main (void)
                 cmocka_unit_test (string_area_limit_is_said),
                 cmocka_unit_test (notes_on_the_stress),
                 cmocka_unit_test (source_lines_are_read_from_the_script),
+                cmocka_unit_test (native_stacks_name_the_cpp_that_destroyed_it),
         };
         return cmocka_run_group_tests (tests, NULL, NULL);
 }
