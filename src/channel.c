@@ -230,6 +230,20 @@ add_at_level (struct channel *ch, const struct finding *f, uint32_t merged)
         return false;
 }
 
+bool
+channel_has_group (struct channel *ch, const struct finding *f)
+{
+        uint32_t h = hash_key (f, MERGE_NONE);
+        for (uint32_t i = 0; i < CHANNEL_MAX_GROUPS; i++) {
+                struct channel_group *g = &ch->groups[(h + i) % CHANNEL_MAX_GROUPS];
+                if (atomic_load_explicit (&g->state, memory_order_acquire) != SLOT_PUBLISHED)
+                        return false;
+                if (g->hash == h && g->merged == MERGE_NONE && same_key (&g->finding, f, MERGE_NONE))
+                        return true;
+        }
+        return false;
+}
+
 void
 channel_add_finding (struct channel *ch, const struct finding *f)
 {

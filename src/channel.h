@@ -167,6 +167,10 @@ uint32_t channel_intern (struct channel *ch, const char *s);
  * Thread-safe and never blocks on the reader. */
 void channel_add_finding (struct channel *ch, const struct finding *f);
 
+/* Whether f would be counted into a group that exists already (its
+ * details are that group's first finding's): lock-free, any thread. */
+bool channel_has_group (struct channel *ch, const struct finding *f);
+
 /* Names the native frames of the groups whose first finding has some and
  * no name yet: describe (frames, count) returns a string id, 0 when there
  * is nothing to say. Outside hooks, one thread at a time (the runner's GUI

@@ -136,8 +136,9 @@ host_add_finding (const struct finding *f)
         struct finding copy = *f;
         copy.test = atomic_load (&channel->current_test);
         /* The C++ calls that destroyed the object (or made Qt warn): raw
-         * return addresses only, named later outside the hook. */
-        if (f->kind != FINDING_AT_RISK_CYCLE) {
+         * return addresses only, named later outside the hook; only for
+         * the first finding of a group, whose details the report shows. */
+        if (f->kind != FINDING_AT_RISK_CYCLE && !channel_has_group (channel, &copy)) {
                 int n = unw_backtrace ((void **) copy.native_frames, FINDING_NATIVE_FRAMES - 1);
                 copy.native_frames[n > 0 ? n : 0] = 0;
         }
