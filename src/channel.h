@@ -77,7 +77,8 @@ struct channel_stats {
         _Atomic uint64_t merged;             /* findings counted into a merged group */
         _Atomic uint64_t deferred_by_binding; /* QObjects in garbage cycles the binding defers */
         _Atomic uint64_t strings_dropped;     /* strings channel_intern had no room for */
-        _Atomic uint64_t guarded_faults;      /* class lookups abandoned: the object was being destroyed */
+        _Atomic uint64_t guarded_faults;      /* guarded reads abandoned: a class lookup on an object being
+                                               * destroyed, an unwind of a corrupt stack */
         _Atomic uint64_t collections_automatic;        /* triggered by allocations */
         _Atomic uint64_t collections_automatic_off_gui;
         /* Lateness of the GUI thread's 50 ms timer (written by that thread

@@ -6,9 +6,6 @@
 
 #include "runner.h"
 
-#define UNW_LOCAL_ONLY
-#include <libunwind.h>
-
 #include <dlfcn.h>
 #include <pthread.h>
 #include <signal.h>
@@ -139,8 +136,8 @@ host_add_finding (const struct finding *f)
          * return addresses only, named later outside the hook; only for
          * the first finding of a group, whose details the report shows. */
         if (f->kind != FINDING_AT_RISK_CYCLE && !channel_has_group (channel, &copy)) {
-                int n = unw_backtrace ((void **) copy.native_frames, FINDING_NATIVE_FRAMES - 1);
-                copy.native_frames[n > 0 ? n : 0] = 0;
+                int n = crash_native_frames (copy.native_frames, FINDING_NATIVE_FRAMES - 1);
+                copy.native_frames[n] = 0;
         }
         channel_add_finding (channel, &copy);
 }

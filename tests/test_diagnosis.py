@@ -441,3 +441,25 @@ def test_origin_and_parents_of_each_object(tmp_script):
     assert "inside QObject (Panel) inside QObject" in run.stderr
     # Nothing but these two kinds of objects dies off its thread here.
     assert {f["class"] for f in found} <= {"QBuffer", "QGraphicsObject"}, found
+
+
+def test_cpp_that_destroyed_an_object_is_named():
+    """QTextDocument.undo(), called from C++ in another thread's event loop, deletes
+    the QTextLists the main thread made: the finding names that C++ code (the Python
+    stack has nothing to say: no Python code ran there), with its whole native stack,
+    and its fix says a call may have deleted it."""
+    case = TESTCASES / "gil_held_while_hooks_run.py"
+    run = run_tool(*parse_header(case)["args"], case)
+    assert run.returncode == 1, run.stderr[-2000:]
+    validate_schema(run.report)
+    found = [f for f in run.report["findings"] if f["finalizing_thread"] == "undoer"]
+    assert found and sum(f["count"] for f in found) == 2000, run.report["findings"]
+    for f in found:
+        functions = [frame["function"] for frame in f["native_stack"]]
+        assert "QTextList::~QTextList()" in functions, functions
+        assert any(fn.startswith("QTextDocument") and "undo" in fn.lower() for fn in functions), functions
+        assert any(fn.startswith("QEventLoop::exec") for fn in functions), functions  # the undoer's loop
+        assert f["destroyed_by_cpp"].startswith("QTextList::~QTextList() (libQt6Gui"), f["destroyed_by_cpp"]
+        assert "QTextDocument" in f["destroyed_by_cpp"], f["destroyed_by_cpp"]
+        assert f["fix"].startswith("undoer deleted it while its parent lives on"), f["fix"]
+    assert "  destroyed by C++: QTextList::~QTextList() (libQt6Gui" in run.stderr
