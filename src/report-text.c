@@ -201,9 +201,17 @@ report_write_text (const struct run_result *r, FILE *out, bool color)
                         }
                         fputc ('\n', out);
                 }
-                print_first_line (out, "  ", "finalized at ", f->finalization_stack);
-                if (f->finalization_source)
-                        fprintf (out, "    %s\n", f->finalization_source);
+                /* A stress worker's own loop says nothing about the app:
+                 * say what its collection stands for. */
+                if (strncmp (f->finalizing_thread, "qgc-stress-", 11) == 0 && f->gc_generation >= 0) {
+                        fputs ("  finalized by a collection in qgc-check's stress thread: in the app, any "
+                               "thread that allocates can run it\n",
+                               out);
+                } else {
+                        print_first_line (out, "  ", "finalized at ", f->finalization_stack);
+                        if (f->finalization_source)
+                                fprintf (out, "    %s\n", f->finalization_source);
+                }
                 if (f->died_inside)
                         fprintf (out, "  destroyed by C++: %s\n", f->died_inside);
                 if (f->role != ROLE_SUPPRESSED)

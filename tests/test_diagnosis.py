@@ -26,6 +26,13 @@ def test_python_class_and_creation_site():
     # the stress worker's own code is not the user's: never in a reported stack
     assert f["finalization_stack"] and not any(
         fr["file"].startswith("<") for fr in f["finalization_stack"])
+    # the text says what that collection stands for, and shows the line that made it
+    assert f["finalizing_thread"].startswith("qgc-stress-")
+    assert f["creation_source"] == 'self.label = QGraphicsTextItem("x", self)'
+    assert ('  created at testcases/graphics_item_cycle.py:14: in LegendEntry.__init__\n'
+            '    self.label = QGraphicsTextItem("x", self)\n'
+            "  finalized by a collection in qgc-check's stress thread") in run.stderr, run.stderr[:1500]
+    assert "finalized at" not in run.stderr
 
 
 @pytest.mark.parametrize("name", CYCLIC)
