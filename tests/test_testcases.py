@@ -38,7 +38,10 @@ def check_outcome(case, run, header):
     # A racy case may crash the app after its findings: that is the race doing
     # harm, reported as a crash that keeps them (declared with also=crash).
     allowed = {expect["verdict"], *filter(None, expect.get("also", "").split(","))}
-    assert report["verdict"] in allowed, run.stderr[-3000:]
+    assert report["verdict"] in allowed, (
+        f"{report['verdict']}: " + "; ".join(
+            f"{part} {({k: v for k, v in report[part].items() if k != 'stacks'})}"
+            for part in ("crash", "hang") if report[part]) + "\n" + run.stderr[-3000:])
     assert run.returncode == int(expect.get("exit", EXIT[report["verdict"]]))
     assert report["exit_code"] == run.returncode
     assert process_group_gone(report["runner_pid"]), "a process of the run survived it"
