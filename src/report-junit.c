@@ -68,14 +68,33 @@ test_has_other_findings (const struct run_result *r, const struct result_finding
 static void
 write_finding (xmlTextWriterPtr w, const struct run_result *r, const struct result_finding *f)
 {
+        /* The C++ frames as "function (library)" lines. */
+        char *native = NULL;
+        size_t native_size = 0;
+        FILE *out = open_memstream (&native, &native_size);
+        for (const char *p = f->native_stack; out && p && *p;) {
+                const char *eol = strchr (p, '\n');
+                int len = eol ? (int) (eol - p) : (int) strlen (p);
+                const char *tab = memchr (p, '\t', (size_t) len);
+                if (tab)
+                        fprintf (out, "%.*s (%.*s)\n", (int) (tab - p), p, (int) (p + len - tab - 1), tab + 1);
+                p += len + (eol != NULL);
+        }
+        if (out)
+                fclose (out);
         char *body = NULL;
-        if (asprintf (&body, "%s%s x%llu (first at %.2f s)\n%s%s%s\ncreation stack (innermost first):\n%s\n"
-                             "finalization stack (innermost first):\n%s\n\nfix: %s\n",
+        if (asprintf (&body, "%s%s x%llu (first at %.2f s)\n%s%s%s%s%s%s%s%s%s\ncreation stack (innermost first):\n%s\n"
+                             "finalization stack (innermost first):\n%s\n%s%s\nfix: %s\n",
                       f->role == ROLE_WARNING ? "warning: " : "", f->title, (unsigned long long) f->count,
                       f->first_seen_s, f->differs_at ? "differs from a similar group at " : "",
-                      f->differs_at ? f->differs_at : "", f->differs_at ? "\n" : "", f->creation_stack,
-                      f->finalization_stack, f->fix) < 0)
+                      f->differs_at ? f->differs_at : "", f->differs_at ? "\n" : "",
+                      f->made_by ? f->made_by : "", f->made_by ? "\n" : "",
+                      f->died_inside ? "destroyed by C++: " : "", f->died_inside ? f->died_inside : "",
+                      f->died_inside ? "\n" : "", "", f->creation_stack, f->finalization_stack,
+                      native && *native ? "C++ stack when it happened (innermost first):\n" : "",
+                      native ? native : "", f->fix) < 0)
                 body = NULL;
+        free (native);
         xmlTextWriterStartElement (w, BAD_CAST "testcase");
         char *name = xml_text (f->name);
         if (*f->test) {

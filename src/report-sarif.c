@@ -77,7 +77,9 @@ result_of (const struct result_finding *f, const char *cwd)
          * what makes it a race (a suppressed one keeps its level and says
          * it is suppressed). */
         char *text = NULL;
-        if (asprintf (&text, "%s, %llu times. Fix: %s.", f->title, (unsigned long long) f->count, f->fix) < 0)
+        if (asprintf (&text, "%s, %llu times.%s%s%s Fix: %s.", f->title, (unsigned long long) f->count,
+                      f->died_inside ? " Destroyed by C++: " : "", f->died_inside ? f->died_inside : "",
+                      f->died_inside ? "." : "", f->fix) < 0)
                 text = NULL;
         json_t *res = json_pack ("{s:s, s:I, s:s, s:{s:s}}", "ruleId", rules[rule].id, "ruleIndex",
                                  (json_int_t) rule, "level", f->role == ROLE_WARNING ? "warning" : "error",
@@ -88,8 +90,14 @@ result_of (const struct result_finding *f, const char *cwd)
         const char *stack = *f->creation_stack ? f->creation_stack : f->finalization_stack;
         json_t *locations = json_array ();
         struct finding_frame fr;
-        if (stack && finding_frame_parse (stack, strlen (stack), &fr))
-                json_array_append_new (locations, location (cwd, fr.file, fr.line, NULL));
+        if (stack && finding_frame_parse (stack, strlen (stack), &fr)) {
+                json_t *loc = location (cwd, fr.file, fr.line, NULL);
+                const char *source = stack == f->creation_stack ? f->creation_source : f->finalization_source;
+                if (source)
+                        json_object_set_new (json_object_get (json_object_get (loc, "physicalLocation"), "region"),
+                                             "snippet", json_pack ("{s:s}", "text", source));
+                json_array_append_new (locations, loc);
+        }
         json_object_set_new (res, "locations", locations);
 
         json_t *related = json_array ();

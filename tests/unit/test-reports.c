@@ -342,6 +342,10 @@ source_lines_are_read_from_the_script (void **state)
         assert_non_null (strstr (json, "\"creation_source\": \"obj = Widget()  # made here\""));
         assert_non_null (strstr (json, "\"creation_source\": null"));
         free (json);
+        char *sarif = file_of (&r, report_write_sarif);
+        assert_non_null (strstr (sarif, "\"snippet\": {\n"));
+        assert_non_null (strstr (sarif, "\"text\": \"obj = Widget()  # made here\""));
+        free (sarif);
         free (text);
         result_free (&r);
         channel_destroy (ch);
@@ -427,6 +431,16 @@ native_stacks_name_the_cpp_that_destroyed_it (void **state)
         assert_int_equal (with_culprit, 1);
         json_decref (root);
         free (json);
+        /* Every report says it. */
+        char *junit = file_of (&r, report_write_junit);
+        assert_non_null (strstr (junit, "destroyed by C++: QPicture::~QPicture() (libQt6Gui.so.6)"));
+        assert_non_null (strstr (junit, "C++ stack when it happened (innermost first):\nQObject::~QObject() "
+                                        "(libQt6Core.so.6)\nQBuffer::~QBuffer() (libQt6Core.so.6)\n"));
+        assert_non_null (strstr (junit, "a part of a QPicture"));
+        free (junit);
+        char *sarif = file_of (&r, report_write_sarif);
+        assert_non_null (strstr (sarif, "Destroyed by C++: QPicture::~QPicture() (libQt6Gui.so.6)"));
+        free (sarif);
         free (text);
         result_free (&r);
         channel_destroy (ch);
