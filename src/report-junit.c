@@ -83,14 +83,14 @@ write_finding (xmlTextWriterPtr w, const struct run_result *r, const struct resu
         if (out)
                 fclose (out);
         char *body = NULL;
-        if (asprintf (&body, "%s%s x%llu (first at %.2f s)\n%s%s%s%s%s%s%s%s%s\ncreation stack (innermost first):\n%s\n"
+        if (asprintf (&body, "%s%s x%llu (first at %.2f s)\n%s%s%s%s%s%s%s%s\ncreation stack (innermost first):\n%s\n"
                              "finalization stack (innermost first):\n%s\n%s%s\nfix: %s\n",
                       f->role == ROLE_WARNING ? "warning: " : "", f->title, (unsigned long long) f->count,
                       f->first_seen_s, f->differs_at ? "differs from a similar group at " : "",
                       f->differs_at ? f->differs_at : "", f->differs_at ? "\n" : "",
                       f->made_by ? f->made_by : "", f->made_by ? "\n" : "",
                       f->died_inside ? "destroyed by C++: " : "", f->died_inside ? f->died_inside : "",
-                      f->died_inside ? "\n" : "", "", f->creation_stack, f->finalization_stack,
+                      f->died_inside ? "\n" : "", f->creation_stack, f->finalization_stack,
                       native && *native ? "C++ stack when it happened (innermost first):\n" : "",
                       native ? native : "", f->fix) < 0)
                 body = NULL;

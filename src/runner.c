@@ -142,9 +142,8 @@ host_add_finding (const struct finding *f)
         channel_add_finding (channel, &copy);
 }
 
-/* Whose frames a native stack shows: the runner's own (the hook's caller
- * chain starts in it) and the interpreter's (linked into the runner) are
- * not. */
+/* Whose frames a native stack starts after: the runner's own (the hook's
+ * caller chain starts in it), libunwind's and the probe's. */
 static bool
 tool_module (const char *module, const char *runner)
 {
@@ -186,8 +185,8 @@ describe_native (const uint64_t *frames, size_t n)
                         past_tool = !tool;
                         if (tool)
                                 continue;
-                } else if (strcmp (module, runner) == 0) {
-                        break; /* the interpreter: the Python stack says the rest */
+                } else if (strcmp (module, runner) == 0 || strstr (module, "/libpython")) {
+                        break; /* the interpreter (linked in, or shared): the Python stack says the rest */
                 }
                 char *readable = name && demangle ? demangle (name, NULL, NULL, NULL) : NULL;
                 const char *base = strrchr (module, '/');
