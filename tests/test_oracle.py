@@ -36,3 +36,23 @@ def test_oracle_agrees_with_every_finding(tmp_path):
     assert s["findings_compared"] > 0, s  # the seed set does race under PyQt6
     assert s["disagreements"] == 0, json.dumps(s, indent=1)
     assert code == 0
+
+
+def test_destructions_after_the_body_but_before_finalization_are_trusted():
+    """Between the script body's end and the probes' exit handler (the last to run)
+    the stress may still collect: the probes are whole then, so such a destruction is
+    a finding the tool must report; after the handler the interpreter finalizes and
+    what the probes say is undecidable."""
+    oracle = load_oracle()
+    new = {"e": "new", "qt": "QTimer", "py": None, "file": "/p.py", "line": 3, "func": "f",
+           "owner": "MainThread", "parent": None}
+    records = [dict(new, id=1), dict(new, id=2), {"e": "end", "t": 1.0},
+               {"e": "del", "id": 1, "thread": "qgc-stress-1", "cause": "cyclic-gc",
+                "owner_state": "alive"},
+               {"e": "exit", "t": 1.1},
+               {"e": "del", "id": 2, "thread": "qgc-stress-1", "cause": "cyclic-gc",
+                "owner_state": "alive"}]
+    certain, unsure, unseen, stats = oracle.expected_findings(records, False)
+    key = ("QTimer", None, "/p.py:3", "f", "MainThread", "qgc-stress-1", "cyclic-gc")
+    assert certain == {key: 1} and not unsure, (certain, unsure)
+    assert stats["after_end"] == 1 and sum(unseen.values()) == 1, (stats, unseen)
