@@ -62,14 +62,19 @@ gc_callback (PyObject *self, PyObject *args)
         PyObject *phase, *info;
         if (!PyArg_ParseTuple (args, "OO", &phase, &info))
                 return NULL;
-        if (atomic_load (&finalizing))
-                Py_RETURN_NONE;
+        /* A thread still running while the interpreter finalizes (a daemon
+         * collecting) still brackets its collections, so that what dies in
+         * them is not taken for a dropped reference; it reads nothing else
+         * then. */
+        bool finalized = atomic_load (&finalizing);
         if (PyUnicode_CompareWithASCIIString (phase, "start") == 0) {
                 PyObject *gen = PyDict_GetItemString (info, "generation");
                 gc_generation = gen ? (int) PyLong_AsLong (gen) : 2;
                 gc_trigger = explicit_collect ? GC_TRIGGER_EXPLICIT : GC_TRIGGER_AUTOMATIC;
                 atomic_fetch_add (&collections_running, 1);
                 atomic_store (&channel->collecting_tid, (int32_t) syscall (SYS_gettid));
+                if (finalized)
+                        Py_RETURN_NONE;
                 known_python = true;
                 /* A callback of the collector: allocating here starts no
                  * collection (one is running). */
