@@ -104,16 +104,11 @@ finding_object (const struct result_finding *f)
         json_object_set_new (obj, "parents", parents);
         json_object_set_new (obj, "made_by", str_or_null (f->made_by));
         json_t *native = json_array ();
-        for (const char *p = f->native_stack; p && *p;) {
-                const char *eol = strchr (p, '\n');
-                size_t len = eol ? (size_t) (eol - p) : strlen (p);
-                const char *tab = memchr (p, '\t', len);
-                size_t fn = tab ? (size_t) (tab - p) : len;
-                json_array_append_new (native, json_pack ("{s:s%,s:s%}", "function", p, fn, "library",
-                                                          tab ? tab + 1 : p + len,
-                                                          tab ? (size_t) (p + len - tab - 1) : (size_t) 0));
-                p += len + (eol != NULL);
-        }
+        struct native_frame fr;
+        for (const char *p = f->native_stack; result_next_native_frame (&p, &fr);)
+                json_array_append_new (native, json_pack ("{s:s%,s:s%}", "function", fr.function,
+                                                          (size_t) fr.function_len, "library", fr.library,
+                                                          (size_t) fr.library_len));
         json_object_set_new (obj, "native_stack", native);
         json_object_set_new (obj, "destroyed_by_cpp", str_or_null (f->died_inside));
         json_object_set_new (obj, "creation_source", str_or_null (f->creation_source));

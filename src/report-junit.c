@@ -72,14 +72,10 @@ write_finding (xmlTextWriterPtr w, const struct run_result *r, const struct resu
         char *native = NULL;
         size_t native_size = 0;
         FILE *out = open_memstream (&native, &native_size);
-        for (const char *p = f->native_stack; out && p && *p;) {
-                const char *eol = strchr (p, '\n');
-                int len = eol ? (int) (eol - p) : (int) strlen (p);
-                const char *tab = memchr (p, '\t', (size_t) len);
-                if (tab)
-                        fprintf (out, "%.*s (%.*s)\n", (int) (tab - p), p, (int) (p + len - tab - 1), tab + 1);
-                p += len + (eol != NULL);
-        }
+        struct native_frame fr;
+        for (const char *p = f->native_stack; out && result_next_native_frame (&p, &fr);)
+                if (fr.library_len)
+                        fprintf (out, "%.*s (%.*s)\n", fr.function_len, fr.function, fr.library_len, fr.library);
         if (out)
                 fclose (out);
         char *body = NULL;

@@ -59,16 +59,13 @@ print_native_stack (FILE *out, const char *stack)
         if (!stack || !*stack)
                 return;
         fputs ("  C++ stack when it happened (innermost first):\n", out);
-        for (const char *p = stack; *p;) {
-                const char *eol = strchr (p, '\n');
-                int len = eol ? (int) (eol - p) : (int) strlen (p);
-                const char *tab = memchr (p, '\t', (size_t) len);
-                if (tab)
-                        fprintf (out, "    %.*s (%.*s)\n", (int) (tab - p), p, (int) (p + len - tab - 1), tab + 1);
+        struct native_frame fr;
+        for (const char *p = stack; result_next_native_frame (&p, &fr);)
+                if (fr.library_len)
+                        fprintf (out, "    %.*s (%.*s)\n", fr.function_len, fr.function, fr.library_len,
+                                 fr.library);
                 else
-                        fprintf (out, "    %.*s\n", len, p);
-                p += len + (eol != NULL);
-        }
+                        fprintf (out, "    %.*s\n", fr.function_len, fr.function);
 }
 
 static void

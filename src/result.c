@@ -295,6 +295,23 @@ frame_source (struct run_result *r, const char *stack)
         return text;
 }
 
+bool
+result_next_native_frame (const char **cursor, struct native_frame *frame)
+{
+        const char *p = *cursor;
+        if (!p || !*p)
+                return false;
+        const char *eol = strchr (p, '\n');
+        int len = eol ? (int) (eol - p) : (int) strlen (p);
+        const char *tab = memchr (p, '\t', (size_t) len);
+        frame->function = p;
+        frame->function_len = tab ? (int) (tab - p) : len;
+        frame->library = tab ? tab + 1 : p + len;
+        frame->library_len = tab ? (int) (p + len - tab - 1) : 0;
+        *cursor = p + len + (eol != NULL);
+        return true;
+}
+
 /* A module of the Python binding (sip's or shiboken's wrappers, the
  * binding's extension modules) rather than Qt or the app's C++. */
 static bool
@@ -322,40 +339,29 @@ native_culprit (struct run_result *r, const struct result_finding *f)
         snprintf (wrapper, sizeof wrapper, "%sWrapper::~", cls);
         const char *p = f->native_stack, *start = p;
         /* Past the last destructor of the object's own chain. */
-        for (const char *q = p; *q;) {
-                const char *eol = strchr (q, '\n');
-                size_t len = eol ? (size_t) (eol - q) : strlen (q);
-                const char *tab = memchr (q, '\t', len);
-                size_t fn = tab ? (size_t) (tab - q) : len;
-                bool dtor = memmem (q, fn, "::~", 3) != NULL;
-                if (!dtor)
+        struct native_frame fr;
+        for (const char *q = p; result_next_native_frame (&q, &fr);) {
+                size_t fn = (size_t) fr.function_len;
+                if (!memmem (fr.function, fn, "::~", 3))
                         break;
-                if (memmem (q, fn, "QObject::~QObject", 17) || memmem (q, fn, own, strlen (own)) ||
-                    memmem (q, fn, wrapper, strlen (wrapper)))
-                        start = q + len + (eol != NULL);
-                q += len + (eol != NULL);
+                if (memmem (fr.function, fn, "QObject::~QObject", 17) || memmem (fr.function, fn, own, strlen (own)) ||
+                    memmem (fr.function, fn, wrapper, strlen (wrapper)))
+                        start = q;
         }
         char out[600] = "";
         size_t used = 0;
         int shown = 0;
-        for (const char *q = start; *q && shown < 3;) {
-                const char *eol = strchr (q, '\n');
-                size_t len = eol ? (size_t) (eol - q) : strlen (q);
-                const char *tab = memchr (q, '\t', len);
-                size_t fn = tab ? (size_t) (tab - q) : len;
-                const char *lib = tab ? tab + 1 : q + len;
-                size_t lib_len = (size_t) (q + len - lib);
-                if (shown == 0 && binding_module (lib, lib_len))
+        for (const char *q = start; shown < 3 && result_next_native_frame (&q, &fr);) {
+                if (shown == 0 && binding_module (fr.library, (size_t) fr.library_len))
                         return NULL;
-                if (!(fn == 2 && memcmp (q, "??", 2) == 0)) {
-                        int w = snprintf (out + used, sizeof out - used, "%s%.*s (%.*s)", shown ? " <- " : "",
-                                          (int) fn, q, (int) lib_len, lib);
-                        if (w < 0 || (size_t) w >= sizeof out - used)
-                                break;
-                        used += (size_t) w;
-                        shown++;
-                }
-                q += len + (eol != NULL);
+                if (fr.function_len == 2 && memcmp (fr.function, "??", 2) == 0)
+                        continue;
+                int w = snprintf (out + used, sizeof out - used, "%s%.*s (%.*s)", shown ? " <- " : "",
+                                  fr.function_len, fr.function, fr.library_len, fr.library);
+                if (w < 0 || (size_t) w >= sizeof out - used)
+                        break;
+                used += (size_t) w;
+                shown++;
         }
         return shown ? keep_printf (r, "%s", out) : NULL;
 }

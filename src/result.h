@@ -104,6 +104,18 @@ struct supervision {
                                   * result_build takes it over) */
 };
 
+/* One frame of result_finding.native_stack. */
+struct native_frame {
+        const char *function;
+        int function_len;
+        const char *library; /* library_len 0: none given */
+        int library_len;
+};
+
+/* The next frame of a native stack ("function<TAB>library" lines) from
+ * *cursor, advancing it; false at the end. */
+bool result_next_native_frame (const char **cursor, struct native_frame *frame);
+
 struct run_result {
         enum verdict verdict;
         int exit_code;
