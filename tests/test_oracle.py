@@ -26,6 +26,24 @@ def test_generated_programs_are_deterministic():
     assert oracle.generate(3)[0] != oracle.generate(4)[0]
 
 
+def test_programs_keep_every_wrapper_they_delete_from_a_thread():
+    # PyQt6's sip.delete() from a thread that does not own the object defers
+    # the deletion but leaves the C++ object pointing at the wrapper: freeing
+    # the wrapper first made the object's later destructor mark whichever
+    # wrapper reused that memory as deleted (a probe's watcher, whose
+    # destroyed() slot PyQt6 then skipped: a finding the ground truth lacked)
+    # or crash. Every generated program must keep such a wrapper.
+    oracle = load_oracle()
+    seen = 0
+    for seed in range(1, 301):
+        lines = oracle.generate(seed)[0].splitlines()
+        for n, line in enumerate(lines):
+            if line.strip().startswith("delete(x)"):
+                seen += 1
+                assert lines[n + 1].strip() == "_o_deleted.append(x)", (seed, lines[n:n + 2])
+    assert seen > 10  # the generator does write such threads
+
+
 def test_oracle_agrees_with_every_finding(tmp_path):
     oracle = load_oracle()
     summary = tmp_path / "oracle.json"
