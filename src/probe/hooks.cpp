@@ -30,7 +30,7 @@
 #include "messages.h"
 #include "names.h"
 #include "object-table.h"
-#include "probe.h"
+#include "common/probe.h"
 #include "scenes.h"
 #include "shared.h"
 #include "threads.h"

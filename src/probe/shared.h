@@ -17,7 +17,7 @@
 #include <unistd.h>
 
 #include "object-table.h"
-#include "probe.h"
+#include "common/probe.h"
 
 namespace qgc::probe {
 

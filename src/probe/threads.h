@@ -11,7 +11,7 @@
 
 #include <sys/types.h>
 
-#include "finding.h"
+#include "common/finding.h"
 
 namespace qgc::probe {
 

@@ -9,8 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "channel.h"
-#include "result.h"
+#include "common/channel.h"
+#include "supervisor/result.h"
 
 static struct channel *ch;
 

@@ -10,7 +10,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "options.h"
+#include "supervisor/options.h"
 
 static enum options_result
 parse (struct options *o, char *error, int argc, char **argv)

@@ -15,10 +15,10 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "channel.h"
-#include "options.h"
-#include "report.h"
-#include "result.h"
+#include "common/channel.h"
+#include "supervisor/options.h"
+#include "supervisor/report/report.h"
+#include "supervisor/result.h"
 
 static struct options
 parse (int argc, const char **argv)

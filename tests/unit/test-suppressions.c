@@ -12,7 +12,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "suppressions.h"
+#include "supervisor/suppressions.h"
 
 static const char good[] =
         "# QPicture keeps a private QBuffer\n"

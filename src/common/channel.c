@@ -1,0 +1,392 @@
+/* channel.c: the shared findings area (see channel.h for the contract). */
+#include "config.h"
+
+#include "common/channel.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#define CHANNEL_MAGIC 0x31434751u /* "QGC1" */
+#define INTERN_BUCKETS (1u << 16)
+
+int64_t
+channel_now_ns (void)
+{
+        struct timespec ts;
+        clock_gettime (CLOCK_MONOTONIC, &ts);
+        return (int64_t) ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+struct channel *
+channel_create_shared (int *fd_out)
+{
+        int fd = memfd_create ("qgc-check-channel", MFD_CLOEXEC);
+        if (fd < 0)
+                return NULL;
+        if (ftruncate (fd, sizeof (struct channel)) < 0) {
+                int saved = errno;
+                close (fd);
+                errno = saved;
+                return NULL;
+        }
+        struct channel *ch = mmap (NULL, sizeof (struct channel),
+                                   PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+        if (ch == MAP_FAILED) {
+                int saved = errno;
+                close (fd);
+                errno = saved;
+                return NULL;
+        }
+        ch->magic = CHANNEL_MAGIC;
+        ch->size = sizeof (struct channel);
+        atomic_store (&ch->strings_used, 1); /* id 0 is "" */
+        *fd_out = fd;
+        return ch;
+}
+
+struct channel *
+channel_create (void)
+{
+        int fd;
+        struct channel *ch = channel_create_shared (&fd);
+        if (ch)
+                close (fd); /* the mapping keeps the memory */
+        return ch;
+}
+
+struct channel *
+channel_attach (int fd)
+{
+        struct stat st;
+        if (fstat (fd, &st) < 0 || st.st_size != (off_t) sizeof (struct channel)) {
+                errno = EINVAL;
+                return NULL;
+        }
+        struct channel *ch = mmap (NULL, sizeof (struct channel), PROT_READ | PROT_WRITE,
+                                   MAP_SHARED, fd, 0);
+        int saved = errno;
+        /* The mapping keeps the memory; the descriptor is not needed, so
+         * nothing the script does to its descriptors can reach it. */
+        close (fd);
+        if (ch == MAP_FAILED) {
+                errno = saved;
+                return NULL;
+        }
+        if (ch->magic != CHANNEL_MAGIC || ch->size != sizeof (struct channel)) {
+                munmap (ch, sizeof *ch);
+                errno = EINVAL;
+                return NULL;
+        }
+        return ch;
+}
+
+void
+channel_destroy (struct channel *ch)
+{
+        if (ch)
+                munmap (ch, sizeof *ch);
+}
+
+/* Writer-side state lives in the runner process only. */
+static pthread_mutex_t writer_lock = PTHREAD_MUTEX_INITIALIZER;
+
+void
+channel_forked_child (void)
+{
+        /* Another thread of the parent may have held it at fork(): in the
+         * child, whose only thread is the caller, nobody will release it. */
+        pthread_mutex_init (&writer_lock, NULL);
+}
+static uint32_t *intern_table; /* bucket -> string id, 0 = empty */
+
+static uint32_t
+hash_bytes (const void *data, size_t len, uint32_t h)
+{
+        const unsigned char *p = data;
+        for (size_t i = 0; i < len; i++) /* FNV-1a */
+                h = (h ^ p[i]) * 16777619u;
+        return h;
+}
+
+uint32_t
+channel_intern (struct channel *ch, const char *s)
+{
+        if (!s || !*s)
+                return 0;
+        size_t len = strlen (s);
+        uint32_t h = hash_bytes (s, len, 2166136261u);
+        uint32_t id = 0;
+
+        pthread_mutex_lock (&writer_lock);
+        if (!intern_table)
+                intern_table = calloc (INTERN_BUCKETS, sizeof *intern_table);
+        if (!intern_table) {
+                atomic_fetch_add (&ch->stats.strings_dropped, 1);
+                goto out;
+        }
+        for (uint32_t i = 0; i < INTERN_BUCKETS; i++) {
+                uint32_t *bucket = &intern_table[(h + i) & (INTERN_BUCKETS - 1)];
+                if (*bucket == 0) {
+                        uint32_t used = atomic_load (&ch->strings_used);
+                        if (used + len + 1 > CHANNEL_STRINGS_SIZE) {
+                                atomic_fetch_add (&ch->stats.strings_dropped, 1);
+                                goto out;
+                        }
+                        memcpy (ch->strings + used, s, len + 1);
+                        atomic_store_explicit (&ch->strings_used, used + len + 1,
+                                               memory_order_release);
+                        *bucket = id = used;
+                        goto out;
+                }
+                if (strcmp (ch->strings + *bucket, s) == 0) {
+                        id = *bucket;
+                        goto out;
+                }
+        }
+        atomic_fetch_add (&ch->stats.strings_dropped, 1); /* every bucket taken */
+out:
+        pthread_mutex_unlock (&writer_lock);
+        return id;
+}
+
+/* Room kept for the coarser groups (see enum group_merge): a group by
+ * class while fewer than MAX - 8 groups exist, a group by kind always. */
+#define CLASS_GROUPS_FROM (CHANNEL_MAX_GROUPS - 512)
+#define KIND_GROUPS_FROM (CHANNEL_MAX_GROUPS - 8)
+
+static bool
+same_key (const struct finding *a, const struct finding *b, uint32_t merged)
+{
+        if (merged == MERGE_KIND)
+                return a->kind == b->kind;
+        if (merged == MERGE_CLASS)
+                return a->kind == b->kind && a->qt_class == b->qt_class;
+        /* The finalization stack, object name, parents and collection
+         * generation vary between occurrences of the same problem; the
+         * first occurrence is kept as the example. */
+        return a->kind == b->kind && a->cause == b->cause && a->qt_class == b->qt_class &&
+               a->py_class == b->py_class && a->owner_thread == b->owner_thread &&
+               a->finalizing_thread == b->finalizing_thread &&
+               a->message == b->message && a->creation_stack == b->creation_stack &&
+               a->test == b->test && a->creation_test == b->creation_test &&
+               a->evidence == b->evidence && a->origin == b->origin &&
+               a->class_library == b->class_library;
+}
+
+static uint32_t
+hash_key (const struct finding *f, uint32_t merged)
+{
+        if (merged == MERGE_KIND)
+                return hash_bytes (&f->kind, sizeof f->kind, 2166136261u ^ 2);
+        if (merged == MERGE_CLASS) {
+                uint32_t key[] = { f->kind, f->qt_class };
+                return hash_bytes (key, sizeof key, 2166136261u ^ 1);
+        }
+        uint32_t key[] = { f->kind, f->cause, f->qt_class, f->py_class, f->owner_thread,
+                           f->finalizing_thread, f->message, f->creation_stack, f->test,
+                           f->creation_test, f->evidence, f->origin, f->class_library };
+        return hash_bytes (key, sizeof key, 2166136261u);
+}
+
+/* Counts f into its group at the given merge level; false when the group
+ * does not exist and the level may not open a new one. */
+static bool
+add_at_level (struct channel *ch, const struct finding *f, uint32_t merged)
+{
+        uint32_t h = hash_key (f, merged);
+        for (uint32_t i = 0; i < CHANNEL_MAX_GROUPS; i++) {
+                struct channel_group *g = &ch->groups[(h + i) % CHANNEL_MAX_GROUPS];
+                uint32_t state = atomic_load_explicit (&g->state, memory_order_relaxed);
+                if (state == SLOT_PUBLISHED) {
+                        if (g->hash == h && g->merged == merged && same_key (&g->finding, f, merged)) {
+                                atomic_fetch_add (&g->count, 1);
+                                atomic_fetch_add (&g->children, f->children);
+                                return true;
+                        }
+                        continue;
+                }
+                uint32_t n = atomic_load (&ch->n_groups);
+                if (n >= (merged == MERGE_NONE    ? CLASS_GROUPS_FROM
+                          : merged == MERGE_CLASS ? KIND_GROUPS_FROM
+                                                  : CHANNEL_MAX_GROUPS))
+                        return false;
+                g->hash = h;
+                g->merged = merged;
+                g->finding = *f;
+                g->first_seen_s = (channel_now_ns () - atomic_load (&ch->start_ns)) / 1e9;
+                atomic_store (&g->count, 1);
+                atomic_store (&g->children, f->children);
+                atomic_store (&ch->n_groups, n + 1);
+                atomic_store_explicit (&g->state, SLOT_PUBLISHED, memory_order_release);
+                return true;
+        }
+        return false;
+}
+
+bool
+channel_has_group (struct channel *ch, const struct finding *f)
+{
+        uint32_t h = hash_key (f, MERGE_NONE);
+        for (uint32_t i = 0; i < CHANNEL_MAX_GROUPS; i++) {
+                struct channel_group *g = &ch->groups[(h + i) % CHANNEL_MAX_GROUPS];
+                if (atomic_load_explicit (&g->state, memory_order_acquire) != SLOT_PUBLISHED)
+                        return false;
+                if (g->hash == h && g->merged == MERGE_NONE && same_key (&g->finding, f, MERGE_NONE))
+                        return true;
+        }
+        return false;
+}
+
+void
+channel_add_finding (struct channel *ch, const struct finding *f)
+{
+        pthread_mutex_lock (&writer_lock);
+        if (!add_at_level (ch, f, MERGE_NONE)) {
+                atomic_fetch_add (&ch->stats.merged, 1);
+                if (!add_at_level (ch, f, MERGE_CLASS) && !add_at_level (ch, f, MERGE_KIND))
+                        atomic_fetch_add (&ch->stats.dropped, 1); /* more kinds than room: cannot happen */
+        }
+        pthread_mutex_unlock (&writer_lock);
+}
+
+void
+channel_describe_native_stacks (struct channel *ch, uint32_t (*describe) (const uint64_t *frames, size_t n))
+{
+        for (uint32_t i = 0; i < CHANNEL_MAX_GROUPS; i++) {
+                struct channel_group *g = &ch->groups[i];
+                if (atomic_load_explicit (&g->state, memory_order_acquire) != SLOT_PUBLISHED ||
+                    atomic_load_explicit (&g->native_stack, memory_order_relaxed) != 0 ||
+                    !g->finding.native_frames[0])
+                        continue;
+                size_t n = 0;
+                while (n < FINDING_NATIVE_FRAMES && g->finding.native_frames[n])
+                        n++;
+                uint32_t id = describe (g->finding.native_frames, n);
+                /* A group with nothing to say is not asked again. */
+                atomic_store_explicit (&g->native_stack, id ? id : UINT32_MAX, memory_order_release);
+        }
+}
+
+void
+channel_add_thread (struct channel *ch, uint64_t ident, int32_t tid, const char *name)
+{
+        uint32_t i = atomic_fetch_add (&ch->n_threads, 1);
+        if (i >= CHANNEL_MAX_THREADS)
+                return;
+        struct channel_thread *t = &ch->threads[i];
+        t->tid = tid;
+        snprintf (t->name, sizeof t->name, "%s", name);
+        atomic_store_explicit (&t->ident, ident, memory_order_release);
+}
+
+const char *
+channel_thread_name (const struct channel *ch, uint64_t ident)
+{
+        uint32_t n = atomic_load (&((struct channel *) ch)->n_threads);
+        if (n > CHANNEL_MAX_THREADS)
+                n = CHANNEL_MAX_THREADS;
+        /* The newest entry wins: identifiers are reused after a thread ends. */
+        for (uint32_t i = n; i-- > 0;) {
+                const struct channel_thread *t = &ch->threads[i];
+                if (atomic_load_explicit (&((struct channel_thread *) t)->ident, memory_order_acquire) == ident &&
+                    memchr (t->name, '\0', sizeof t->name))
+                        return t->name;
+        }
+        return NULL;
+}
+
+void
+channel_set_error (struct channel *ch, const char *msg)
+{
+        uint32_t expected = 0;
+        if (!atomic_compare_exchange_strong (&ch->error_set, &expected, 1))
+                return;
+        size_t len = strlen (msg);
+        if (len >= sizeof ch->error)
+                len = sizeof ch->error - 1;
+        memcpy (ch->error, msg, len);
+        ch->error[len] = '\0';
+        atomic_store (&ch->error_set, 2);
+}
+
+void
+channel_dump_append (struct channel *ch, const char *text, size_t len)
+{
+        uint32_t at = atomic_fetch_add (&ch->dump.length, (uint32_t) len);
+        if (at >= CHANNEL_DUMP_SIZE)
+                return;
+        if (len > CHANNEL_DUMP_SIZE - at)
+                len = CHANNEL_DUMP_SIZE - at;
+        memcpy (ch->dump.text + at, text, len);
+}
+
+const char *
+channel_string (const struct channel *ch, uint32_t id)
+{
+        uint32_t used = atomic_load_explicit (&((struct channel *) ch)->strings_used,
+                                              memory_order_acquire);
+        if (id == 0 || id >= used || id >= CHANNEL_STRINGS_SIZE)
+                return "";
+        /* A torn or corrupted area must not make the reader run off. */
+        if (memchr (ch->strings + id, '\0', used - id) == NULL)
+                return "";
+        return ch->strings + id;
+}
+
+size_t
+channel_groups (struct channel *ch, struct channel_group **out, size_t max)
+{
+        size_t n = 0;
+        for (uint32_t i = 0; i < CHANNEL_MAX_GROUPS && n < max; i++) {
+                struct channel_group *g = &ch->groups[i];
+                if (atomic_load_explicit (&g->state, memory_order_acquire) == SLOT_PUBLISHED)
+                        out[n++] = g;
+        }
+        return n;
+}
+
+void
+channel_record_lateness (struct channel *ch, int64_t late_ns)
+{
+        if (late_ns < 0)
+                late_ns = 0;
+        int64_t ms = late_ns / 1000000;
+        if (ms >= CHANNEL_LATENESS_BUCKETS)
+                ms = CHANNEL_LATENESS_BUCKETS - 1;
+        atomic_fetch_add (&ch->stats.loop_late_ms[ms], 1);
+        atomic_fetch_add (&ch->stats.loop_ticks, 1);
+        if (late_ns > atomic_load (&ch->stats.loop_late_max_ns))
+                atomic_store (&ch->stats.loop_late_max_ns, late_ns);
+}
+
+double
+channel_lateness_percentile (const struct channel *ch, double p)
+{
+        struct channel *c = (struct channel *) ch;
+        uint64_t total = 0;
+        for (int i = 0; i < CHANNEL_LATENESS_BUCKETS; i++)
+                total += atomic_load (&c->stats.loop_late_ms[i]);
+        if (!total)
+                return 0;
+        /* The smallest bucket holding at least p of the samples; its upper
+         * edge (the last bucket: the maximum seen). */
+        uint64_t need = (uint64_t) (p * (double) total + 0.999999);
+        if (need < 1)
+                need = 1;
+        uint64_t seen = 0;
+        for (int i = 0; i < CHANNEL_LATENESS_BUCKETS; i++) {
+                seen += atomic_load (&c->stats.loop_late_ms[i]);
+                if (seen >= need) {
+                        double max_ms = atomic_load (&c->stats.loop_late_max_ns) / 1e6;
+                        return i + 1 < max_ms ? (double) (i + 1) : max_ms;
+                }
+        }
+        return atomic_load (&c->stats.loop_late_max_ns) / 1e6;
+}

@@ -1,0 +1,534 @@
+/* crash.c: crash and hang dumps into the channel (see crash.h). */
+#include "config.h"
+
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+
+#include "runner/crash.h"
+#include "runner/symbols.h"
+
+#include <setjmp.h>
+
+#define UNW_LOCAL_ONLY
+#include <libunwind.h>
+
+#include <dlfcn.h>
+#include <elf.h>
+#include <errno.h>
+#include <link.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+#define MAX_NATIVE_FRAMES 48
+
+static struct channel *channel;
+static pid_t main_tid;
+static atomic_int threads_dumped;
+static atomic_bool dumping;
+static atomic_bool released;
+static atomic_bool handler_fault_reported;
+/* Set while this thread runs one of our handlers (initial-exec TLS of the
+ * executable: reading it is safe in a signal handler). */
+static __thread bool in_handler;
+
+typedef const char *(*dump_threads_fn) (int fd, PyInterpreterState *interp,
+                                        PyThreadState *current);
+static dump_threads_fn dump_threads;
+/* Where _Py_DumpTracebackThreads is not exported (CPython 3.13 hides it),
+ * faulthandler reaches it for us: registered for a private signal on a
+ * descriptor of ours, it writes every thread's traceback when we raise
+ * that signal. At dump time a fresh memfd is put under that descriptor
+ * number, so a script that closed or reused it loses nothing. */
+static int faulthandler_fd = -1;
+
+static int
+faulthandler_signal (void)
+{
+        return SIGRTMIN + 6;
+}
+
+static const int crash_signals[] = { SIGSEGV, SIGABRT, SIGBUS, SIGFPE, SIGILL };
+
+int
+crash_dump_signal (void)
+{
+        return CHANNEL_DUMP_SIGNAL;
+}
+
+static int
+thread_signal (void)
+{
+        return SIGRTMIN + 5;
+}
+
+static pid_t
+gettid_raw (void)
+{
+        return (pid_t) syscall (SYS_gettid);
+}
+
+/* Small async-signal-safe formatting into a buffer. */
+struct out {
+        char *buf;
+        size_t size, used;
+};
+
+static void
+put (struct out *o, const char *s)
+{
+        size_t n = strlen (s);
+        if (n > o->size - o->used)
+                n = o->size - o->used;
+        memcpy (o->buf + o->used, s, n);
+        o->used += n;
+}
+
+static void
+put_num (struct out *o, unsigned long long v, int base)
+{
+        char tmp[32];
+        int i = 0;
+        do {
+                tmp[i++] = "0123456789abcdef"[v % (unsigned) base];
+                v /= (unsigned) base;
+        } while (v && i < (int) sizeof tmp);
+        char s[36];
+        int j = 0;
+        if (base == 16) {
+                s[j++] = '0';
+                s[j++] = 'x';
+        }
+        while (i)
+                s[j++] = tmp[--i];
+        s[j] = '\0';
+        put (o, s);
+}
+
+/* The Python traceback of every thread, as faulthandler prints it, into
+ * a fresh memfd (the script may have closed every descriptor), then into
+ * the channel. */
+/* A descriptor no script can have closed: a new memfd (async-signal-safe). */
+static int
+new_dump_fd (void)
+{
+        return (int) syscall (SYS_memfd_create, "qgc-check-dump", 0);
+}
+
+static void
+dump_python_threads (void)
+{
+        if (!dump_threads && faulthandler_fd < 0)
+                return;
+        int fd = new_dump_fd ();
+        if (fd < 0)
+                return;
+        const char *err = NULL;
+        if (dump_threads) {
+                err = dump_threads (fd, PyInterpreterState_Main (), PyGILState_GetThisThreadState ());
+        } else if (dup2 (fd, faulthandler_fd) == faulthandler_fd) {
+                raise (faulthandler_signal ()); /* handled here and now, in this thread */
+        }
+        off_t len = lseek (fd, 0, SEEK_CUR);
+        if (len > 0) {
+                char *text = mmap (NULL, (size_t) len, PROT_READ, MAP_SHARED, fd, 0);
+                if (text != MAP_FAILED) {
+                        channel_dump_append (channel, "@python\n", 8);
+                        channel_dump_append (channel, text, (size_t) len);
+                        munmap (text, (size_t) len);
+                }
+        }
+        if (err) {
+                channel_dump_append (channel, err, strlen (err));
+                channel_dump_append (channel, "\n", 1);
+        }
+        close (fd);
+}
+
+/* The program counter the signal interrupted, or 0. */
+static uintptr_t
+interrupted_pc (const void *ucontext)
+{
+        const ucontext_t *uc = ucontext;
+        if (!uc)
+                return 0;
+#if defined(__x86_64__)
+        return (uintptr_t) uc->uc_mcontext.gregs[REG_RIP];
+#elif defined(__i386__)
+        return (uintptr_t) uc->uc_mcontext.gregs[REG_EIP];
+#elif defined(__aarch64__)
+        return (uintptr_t) uc->uc_mcontext.pc;
+#else
+        return 0;
+#endif
+}
+
+/* One section per thread (the format is in crash.h). */
+static void
+dump_native_thread (const char *crashed, const void *ucontext)
+{
+        char buf[8192];
+        struct out o = { buf, sizeof buf, 0 };
+        char comm[17] = "";
+        prctl (PR_GET_NAME, comm, 0, 0, 0);
+        pid_t tid = gettid_raw ();
+        put (&o, "@thread ");
+        put_num (&o, (unsigned long long) tid, 10);
+        put (&o, " ");
+        put_num (&o, (unsigned long long) pthread_self (), 16);
+        put (&o, PyGILState_GetThisThreadState () && PyGILState_Check () ? " gil=yes" : " gil=no");
+        put (&o, tid == main_tid ? " main=yes" : " main=no");
+        put (&o, " crashed=");
+        put (&o, crashed);
+        put (&o, " name=");
+        put (&o, comm);
+        put (&o, "\n");
+
+        uintptr_t pc = interrupted_pc (ucontext);
+        bool marked = false;
+        struct symbols elf = { 0 };
+        unw_context_t context;
+        unw_cursor_t cursor;
+        if (unw_getcontext (&context) == 0 && unw_init_local (&cursor, &context) == 0) {
+                for (int i = 0; i < MAX_NATIVE_FRAMES && unw_step (&cursor) > 0; i++) {
+                        unw_word_t ip = 0;
+                        unw_get_reg (&cursor, UNW_REG_IP, &ip);
+                        bool interrupted = !marked && (pc ? ip == pc : unw_is_signal_frame (&cursor) > 0);
+                        marked |= interrupted;
+                        /* A return address may lie past the end of its
+                         * call's function (a call to a noreturn one). */
+                        uintptr_t lookup = interrupted || i == 0 ? ip : ip - 1;
+                        put (&o, "#");
+                        put_num (&o, (unsigned long long) i, 10);
+                        put (&o, " ");
+                        const char *name = NULL, *module = NULL;
+                        uintptr_t off = 0;
+                        bool found = symbols_lookup (&elf, lookup, false, &name, &off, &module);
+                        if (name)
+                                off += ip - lookup;
+                        if (name) {
+                                put (&o, name);
+                                put (&o, "+");
+                                put_num (&o, (unsigned long long) off, 16);
+                        } else {
+                                put (&o, "??");
+                        }
+                        if (found) {
+                                const char *base = strrchr (module, '/');
+                                put (&o, " in ");
+                                put (&o, base ? base + 1 : module);
+                        }
+                        if (interrupted)
+                                put (&o, " [signal]");
+                        put (&o, "\n");
+                }
+        }
+        symbols_close (&elf);
+        channel_dump_append (channel, buf, o.used);
+}
+
+/* Every other thread, asked by the dumping one: write its own native
+ * frames, then stay parked until the Python stacks have been read, so
+ * that no thread changes its frames while they are walked. */
+static void
+thread_handler (int sig, siginfo_t *info, void *ucontext)
+{
+        int saved = errno;
+        in_handler = true;
+        dump_native_thread ("no", ucontext);
+        atomic_fetch_add (&threads_dumped, 1);
+        for (int i = 0; i < 2000 && !atomic_load (&released); i++) {
+                struct timespec t = { 0, 1000000 };
+                nanosleep (&t, NULL);
+        }
+        in_handler = false;
+        errno = saved;
+}
+
+/* Asks one thread to dump its frames and park; true if it was asked. */
+static bool
+ask_thread (pid_t pid, pid_t self, pid_t tid)
+{
+        return tid > 0 && tid != self && syscall (SYS_tgkill, pid, tid, thread_signal ()) == 0;
+}
+
+/* Parks every other thread of the process; returns how many were asked.
+ * Only system calls here: the crash may have happened inside malloc,
+ * holding its lock (heap corruption ends that way), so opendir() and
+ * anything else that allocates would wait for that lock forever. */
+static int
+park_other_threads (void)
+{
+        int asked = 0;
+        pid_t pid = getpid (), self = gettid_raw ();
+        int dir = (int) syscall (SYS_openat, AT_FDCWD, "/proc/self/task",
+                                 O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (dir >= 0) {
+                /* struct linux_dirent64: ino, off, reclen, type, name. */
+                char buf[4096] __attribute__ ((aligned (8)));
+                long n;
+                while ((n = syscall (SYS_getdents64, dir, buf, sizeof buf)) > 0) {
+                        for (long at = 0; at < n;) {
+                                unsigned short reclen;
+                                memcpy (&reclen, buf + at + 16, sizeof reclen);
+                                const char *name = buf + at + 19;
+                                pid_t tid = 0;
+                                for (const char *c = name; *c >= '0' && *c <= '9'; c++)
+                                        tid = tid * 10 + (*c - '0');
+                                if (ask_thread (pid, self, tid))
+                                        asked++;
+                                at += reclen;
+                        }
+                }
+                close (dir);
+        } else {
+                /* No descriptor left (the script used them all): the
+                 * Python threads the runner recorded, the main one first. */
+                uint32_t n = atomic_load (&channel->n_threads);
+                for (uint32_t i = 0; i < n && i < CHANNEL_MAX_THREADS; i++)
+                        if (ask_thread (pid, self, channel->threads[i].tid))
+                                asked++;
+        }
+        for (int i = 0; i < 200 && atomic_load (&threads_dumped) < asked; i++) {
+                struct timespec t = { 0, 5000000 };
+                nanosleep (&t, NULL);
+        }
+        return asked;
+}
+
+static void
+dump_everything (bool crashed, const void *ucontext)
+{
+        dump_native_thread (crashed ? "yes" : "no", ucontext);
+        park_other_threads ();
+        dump_python_threads ();
+        channel_dump_append (channel, "@end\n", 5);
+        atomic_store (&released, true);
+}
+
+/* Hang: the supervisor asks; stacks of every thread, then it kills us. */
+static void
+dump_handler (int sig, siginfo_t *info, void *ucontext)
+{
+        int saved = errno;
+        in_handler = true;
+        if (!atomic_exchange (&dumping, true))
+                dump_everything (false, ucontext);
+        in_handler = false;
+        errno = saved;
+}
+
+/* A read the probe knows may fault (an object another thread may be
+ * destroying right now): a SIGSEGV or SIGBUS there resumes at the guard. */
+static _Thread_local sigjmp_buf *fault_guard;
+
+void
+crash_guard_reads (sigjmp_buf *guard)
+{
+        fault_guard = guard;
+}
+
+static void
+crash_handler (int sig, siginfo_t *info, void *ucontext)
+{
+        if (fault_guard && (sig == SIGSEGV || sig == SIGBUS)) {
+                sigjmp_buf *guard = fault_guard;
+                fault_guard = NULL;
+                atomic_fetch_add (&channel->stats.guarded_faults, 1);
+                siglongjmp (*guard, 1);
+        }
+        if (in_handler) {
+                /* A fault in our own handler (SA_NODEFER lets it in): the
+                 * report must say the tool crashed, with where. Once. */
+                int32_t none = 0;
+                atomic_compare_exchange_strong (&channel->crash_signal, &none, sig);
+                if (!atomic_exchange (&handler_fault_reported, true)) {
+                        channel_dump_append (channel, "\n", 1);
+                        dump_native_thread ("handler", ucontext);
+                        channel_dump_append (channel, "@end\n", 5);
+                }
+        } else if (!atomic_exchange (&dumping, true)) {
+                in_handler = true;
+                atomic_store (&channel->crash_signal, sig);
+                dump_everything (true, ucontext);
+        } else {
+                /* Another thread is writing the report (heap corruption
+                 * often brings down several): let it finish first. */
+                for (int i = 0; i < 300 && !atomic_load (&released); i++) {
+                        struct timespec t = { 0, 10000000 };
+                        nanosleep (&t, NULL);
+                }
+        }
+        /* Die of the first signal, as the app would have: a fault inside
+         * the dump must not rename the crash. */
+        int first = atomic_load (&channel->crash_signal);
+        if (first && first != sig) {
+                signal (first, SIG_DFL);
+                raise (first);
+        }
+        signal (sig, SIG_DFL);
+        raise (sig);
+}
+
+/* GIL held. */
+static void
+register_faulthandler (void)
+{
+        int memfd = new_dump_fd ();
+        if (memfd < 0)
+                return;
+        /* A high number, out of the way of the script's own descriptors. */
+        int fd = fcntl (memfd, F_DUPFD_CLOEXEC, 512);
+        if (fd < 0)
+                fd = fcntl (memfd, F_DUPFD_CLOEXEC, 3);
+        close (memfd);
+        if (fd < 0)
+                return;
+        PyObject *module = PyImport_ImportModule ("faulthandler");
+        PyObject *r = module ? PyObject_CallMethod (module, "register", "iiii", faulthandler_signal (),
+                                                    fd, 1, 0)
+                             : NULL;
+        if (r)
+                faulthandler_fd = fd;
+        else
+                close (fd);
+        Py_XDECREF (r);
+        Py_XDECREF (module);
+        PyErr_Clear ();
+}
+
+/* Each thread's alternate signal stack: a guard page below the stack,
+ * so that a handler overflowing it faults instead of writing over memory. */
+#define ALT_STACK_SIZE (64u << 10)
+
+static pthread_key_t alt_stack_key;
+static pthread_once_t alt_stack_once = PTHREAD_ONCE_INIT;
+static __thread bool alt_stack_done;
+
+static size_t
+guard_size (void)
+{
+        long page = sysconf (_SC_PAGESIZE);
+        return page > 0 ? (size_t) page : 4096;
+}
+
+/* At thread exit: the stack is unused once disabled. */
+static void
+free_alt_stack (void *mem)
+{
+        stack_t off = { .ss_flags = SS_DISABLE };
+        sigaltstack (&off, NULL);
+        munmap (mem, guard_size () + ALT_STACK_SIZE);
+}
+
+static void
+create_alt_stack_key (void)
+{
+        if (pthread_key_create (&alt_stack_key, free_alt_stack) != 0)
+                alt_stack_key = (pthread_key_t) -1;
+}
+
+void
+crash_thread_init (void)
+{
+        if (alt_stack_done)
+                return;
+        alt_stack_done = true;
+        int saved = errno;
+        /* A stack the thread already has (set by the app or a library)
+         * is left alone. */
+        stack_t old;
+        if (sigaltstack (NULL, &old) == 0 && !(old.ss_flags & SS_DISABLE))
+                goto out;
+        size_t guard = guard_size ();
+        char *mem = mmap (NULL, guard + ALT_STACK_SIZE, PROT_READ | PROT_WRITE,
+                          MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
+        if (mem == MAP_FAILED)
+                goto out;
+        mprotect (mem, guard, PROT_NONE);
+        stack_t ss = { .ss_sp = mem + guard, .ss_size = ALT_STACK_SIZE };
+        if (sigaltstack (&ss, NULL) != 0) {
+                munmap (mem, guard + ALT_STACK_SIZE);
+                goto out;
+        }
+        pthread_once (&alt_stack_once, create_alt_stack_key);
+        /* Threads that never exit (the main one) keep theirs. */
+        if (alt_stack_key != (pthread_key_t) -1)
+                pthread_setspecific (alt_stack_key, mem);
+out:
+        errno = saved;
+}
+
+void
+crash_forked_child (void)
+{
+        struct sigaction dfl = { .sa_handler = SIG_DFL };
+        sigemptyset (&dfl.sa_mask);
+        for (size_t i = 0; i < sizeof crash_signals / sizeof crash_signals[0]; i++)
+                sigaction (crash_signals[i], &dfl, NULL);
+        sigaction (crash_dump_signal (), &dfl, NULL);
+        sigaction (thread_signal (), &dfl, NULL);
+}
+
+int
+crash_native_frames (uint64_t *out, int max)
+{
+        void *frames[64];
+        if (max > 64)
+                max = 64;
+        sigjmp_buf guard;
+        volatile int n = 0;
+        if (sigsetjmp (guard, 1) != 0)
+                return 0;
+        crash_guard_reads (&guard);
+        n = unw_backtrace (frames, max);
+        crash_guard_reads (NULL);
+        for (int i = 0; i < n; i++)
+                out[i] = (uint64_t) (uintptr_t) frames[i];
+        return n > 0 ? n : 0;
+}
+
+void
+crash_install (struct channel *ch)
+{
+        channel = ch;
+        /* Unwinding in hooks and handlers: a cache per thread takes no lock
+         * (the global one blocks signals and takes a mutex). */
+        unw_set_caching_policy (unw_local_addr_space, UNW_CACHE_PER_THREAD);
+        main_tid = gettid_raw ();
+        dump_threads = (dump_threads_fn) dlsym (RTLD_DEFAULT, "_Py_DumpTracebackThreads");
+        if (!dump_threads)
+                register_faulthandler ();
+
+        /* The handlers run on an alternate stack: a stack overflow must
+         * still produce a report. Other threads get theirs from
+         * crash_thread_init when they first run our code. */
+        crash_thread_init ();
+
+        struct sigaction sa = { 0 };
+        sa.sa_sigaction = crash_handler;
+        sa.sa_flags = SA_SIGINFO | SA_ONSTACK | SA_NODEFER;
+        sigemptyset (&sa.sa_mask);
+        for (size_t i = 0; i < sizeof crash_signals / sizeof crash_signals[0]; i++)
+                sigaction (crash_signals[i], &sa, NULL);
+
+        /* On the alternate stack too: a thread asked for its frames may be
+         * close to the end of its own stack. */
+        struct sigaction dump = { 0 };
+        dump.sa_sigaction = dump_handler;
+        dump.sa_flags = SA_SIGINFO | SA_RESTART | SA_ONSTACK;
+        sigemptyset (&dump.sa_mask);
+        sigaction (crash_dump_signal (), &dump, NULL);
+        dump.sa_sigaction = thread_handler;
+        sigaction (thread_signal (), &dump, NULL);
+        atomic_store (&ch->dump_ready, 1);
+}

@@ -1,0 +1,54 @@
+/* crash.h: what the runner leaves behind when the app crashes or hangs.
+ *
+ * Signal handlers in the runner write, into the channel's dump area, the
+ * Python traceback of every thread and the native frames (libunwind) of
+ * the crashing thread, or on a hang request of every thread, each marked
+ * with whether it holds the GIL. They use no file descriptor the script
+ * could have closed: a fresh memfd is made at dump time.
+ *
+ * The handlers make system calls only, never malloc: a crash inside the
+ * allocator (heap corruption) still gets its report. Each thread section
+ * of the dump reads
+ *   @thread TID IDENT gil=yes|no main=yes|no crashed=yes|no|handler name=COMM
+ *   #N function+0xOFFSET in module [signal]
+ * innermost frame first; "[signal]" marks the frame the signal interrupted
+ * (where the thread faulted or stood): the frames before it are the
+ * handler's own, those from it on the thread's.
+ * "crashed=handler" is a fault inside the handlers themselves.
+ */
+#pragma once
+
+#include <setjmp.h>
+#include <stdint.h>
+
+#include "common/channel.h"
+
+/* The signal the supervisor sends to the runner to ask for a hang dump. */
+int crash_dump_signal (void);
+
+/* Installs the handlers. Main thread, after the interpreter started. */
+void crash_install (struct channel *ch);
+
+/* Gives the calling thread its own alternate signal stack (mmap, once per
+ * thread, freed at thread exit), so that a stack overflow in that thread
+ * is still reported. Cheap after the first call: call it whenever a thread
+ * first runs our code (a hook, a Python thread's start). */
+void crash_thread_init (void);
+
+/* Marks the calling thread's next reads as allowed to fault: until it
+ * passes NULL, a SIGSEGV or SIGBUS in this thread resumes at guard
+ * (sigsetjmp'd by the caller, signal mask saved) instead of being a crash,
+ * and is counted (stats.guarded_faults). For reading an object another
+ * thread may be destroying: no lock may be taken between the two calls. */
+void crash_guard_reads (sigjmp_buf *guard);
+
+/* The calling thread's return addresses, innermost first (at most max),
+ * for a finding made in a hook: no lock (libunwind caches per thread), and
+ * a fault while reading a corrupt stack gives 0 frames instead of a
+ * crash. Returns how many. */
+int crash_native_frames (uint64_t *out, int max);
+
+/* In a child forked from the runner: the default action again for the
+ * crash and dump signals, so that the child's crash stays the child's.
+ * Async-signal-safe (for a pthread_atfork child handler). */
+void crash_forked_child (void);

@@ -1,0 +1,446 @@
+/* pyhost.c: Python-side facts for the probe (see pyhost.h). */
+#include "config.h"
+
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+#include <frameobject.h>
+#include <stdatomic.h>
+
+#include "runner/pyhost.h"
+
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#define MAX_FRAMES 16
+#define STACK_BUCKETS (1u << 15)
+
+static struct channel *channel;
+static unsigned long main_ident;
+static PyObject *original_collect;
+static void (*resolver) (void);
+
+void
+pyhost_set_resolver (void (*resolve) (void))
+{
+        resolver = resolve;
+}
+
+static _Thread_local int gc_generation = -1;
+static _Thread_local uint32_t gc_trigger;
+static _Thread_local bool explicit_collect;
+static _Thread_local uint32_t cached_thread_name;
+static _Thread_local uint32_t gc_start_stack;
+static _Thread_local bool known_python; /* has had a Python thread state */
+/* The interpreter is being finalized: hooks no longer read its state. */
+static atomic_bool finalizing;
+
+void
+pyhost_finalizing (void)
+{
+        atomic_store (&finalizing, true);
+}
+/* Collections running now, in any thread: while one runs elsewhere, the
+ * binding may have released the GIL inside a C++ destructor there. */
+static atomic_uint collections_running;
+
+static uint32_t stack_text (void);
+
+bool
+pyhost_is_main_thread (void)
+{
+        return PyThread_get_thread_ident () == main_ident;
+}
+
+/* gc.callbacks entry: brackets every collection, in the collecting
+ * thread. Called with the GIL held. */
+static PyObject *
+gc_callback (PyObject *self, PyObject *args)
+{
+        PyObject *phase, *info;
+        if (!PyArg_ParseTuple (args, "OO", &phase, &info))
+                return NULL;
+        /* A thread still running while the interpreter finalizes (a daemon
+         * collecting) still brackets its collections, so that what dies in
+         * them is not taken for a dropped reference; it reads nothing else
+         * then. */
+        bool finalized = atomic_load (&finalizing);
+        if (PyUnicode_CompareWithASCIIString (phase, "start") == 0) {
+                PyObject *gen = PyDict_GetItemString (info, "generation");
+                gc_generation = gen ? (int) PyLong_AsLong (gen) : 2;
+                gc_trigger = explicit_collect ? GC_TRIGGER_EXPLICIT : GC_TRIGGER_AUTOMATIC;
+                atomic_fetch_add (&collections_running, 1);
+                atomic_store (&channel->collecting_tid, (int32_t) syscall (SYS_gettid));
+                if (finalized)
+                        Py_RETURN_NONE;
+                known_python = true;
+                /* A callback of the collector: allocating here starts no
+                 * collection (one is running). */
+                gc_start_stack = stack_text ();
+                atomic_fetch_add (&channel->stats.collections, 1);
+                bool off_gui = !pyhost_is_main_thread ();
+                if (off_gui)
+                        atomic_fetch_add (&channel->stats.collections_off_gui, 1);
+                if (!explicit_collect) {
+                        atomic_fetch_add (&channel->stats.collections_automatic, 1);
+                        if (off_gui)
+                                atomic_fetch_add (&channel->stats.collections_automatic_off_gui, 1);
+                }
+                if (resolver)
+                        resolver ();
+        } else if (gc_generation >= 0) {
+                atomic_fetch_sub (&collections_running, 1);
+                atomic_store (&channel->collecting_tid, 0);
+                gc_generation = -1;
+                gc_trigger = GC_TRIGGER_NONE;
+                gc_start_stack = 0;
+        }
+        Py_RETURN_NONE;
+}
+
+/* gc.collect() wrapper: tells explicit collections from automatic ones. */
+static PyObject *
+collect_wrapper (PyObject *self, PyObject *args, PyObject *kwargs)
+{
+        bool saved = explicit_collect;
+        explicit_collect = true;
+        PyObject *r = PyObject_Call (original_collect, args, kwargs);
+        explicit_collect = saved;
+        return r;
+}
+
+static PyMethodDef gc_callback_def = { "qgc_check_gc_callback", gc_callback, METH_VARARGS, NULL };
+static PyMethodDef collect_def = { "collect", (PyCFunction) (void (*) (void)) collect_wrapper,
+                                   METH_VARARGS | METH_KEYWORDS,
+                                   "collect([generation]) -> n\n\nRun the garbage collector." };
+
+bool
+pyhost_init (struct channel *ch)
+{
+        channel = ch;
+        main_ident = PyThread_get_thread_ident ();
+        PyObject *gc = PyImport_ImportModule ("gc");
+        if (!gc)
+                return false;
+        bool ok = false;
+        PyObject *callbacks = PyObject_GetAttrString (gc, "callbacks");
+        PyObject *cb = PyCFunction_New (&gc_callback_def, NULL);
+        original_collect = PyObject_GetAttrString (gc, "collect");
+        PyObject *wrapper = PyCFunction_New (&collect_def, NULL);
+        if (callbacks && cb && original_collect && wrapper &&
+            PyList_Append (callbacks, cb) == 0 &&
+            PyObject_SetAttrString (gc, "collect", wrapper) == 0)
+                ok = true;
+        Py_XDECREF (wrapper);
+        Py_XDECREF (cb);
+        Py_XDECREF (callbacks);
+        Py_DECREF (gc);
+        return ok;
+}
+
+/* Frames of the binding and of qgc-check itself are not the user's code. */
+static bool
+is_user_file (const char *file)
+{
+        static const char *const skip[] = { "/PyQt6/", "/PySide6/", "/shiboken6/", "/PyQt5/" };
+        if (strncmp (file, "<qgc-check", 10) == 0 || strncmp (file, "<frozen ", 8) == 0)
+                return false;
+        for (size_t i = 0; i < sizeof skip / sizeof skip[0]; i++)
+                if (strstr (file, skip[i]))
+                        return false;
+        return true;
+}
+
+/* Appends "file:line: in qualname\n" for one frame of the user's code. */
+static void
+format_frame (PyCodeObject *code, int line, char *buf, size_t size, size_t *used)
+{
+        const char *file = PyUnicode_AsUTF8 (code->co_filename);
+        const char *name = PyUnicode_AsUTF8 (code->co_qualname);
+        if (!file || !name) {
+                PyErr_Clear ();
+                return;
+        }
+        if (!is_user_file (file))
+                return;
+        int n = snprintf (buf + *used, size - *used, "%s:%d: in %s\n", file, line, name);
+        if (n > 0 && (size_t) n < size - *used)
+                *used += (size_t) n;
+}
+
+/* A stack is the sequence of (code object, instruction offset) of its
+ * frames, innermost first. Code objects are compared by address: every
+ * code object in the cache holds a reference, so an address there always
+ * names the same code object (a frame's address says nothing: CPython
+ * reuses frames for every call at the same depth). */
+struct stack_key {
+        int depth;
+        struct {
+                PyCodeObject *code;
+                int lasti;
+        } frames[MAX_FRAMES];
+};
+
+struct stack_entry {
+        struct stack_key key;
+        uint32_t text;
+        bool used;
+};
+
+/* Distinct creation stacks are few; objects are many: the text of each
+ * distinct stack is formatted and interned once. Only touched with the
+ * GIL held. */
+static struct stack_entry *stack_cache;
+
+static uint32_t
+hash_key (const struct stack_key *k)
+{
+        uint64_t h = 1469598103934665603ull;
+        for (int i = 0; i < k->depth; i++) {
+                h = (h ^ (uintptr_t) k->frames[i].code) * 1099511628211ull;
+                h = (h ^ (uint64_t) k->frames[i].lasti) * 1099511628211ull;
+        }
+        return (uint32_t) (h ^ (h >> 32));
+}
+
+static bool
+same_stack (const struct stack_key *a, const struct stack_key *b)
+{
+        if (a->depth != b->depth)
+                return false;
+        for (int i = 0; i < a->depth; i++)
+                if (a->frames[i].code != b->frames[i].code || a->frames[i].lasti != b->frames[i].lasti)
+                        return false;
+        return true;
+}
+
+/* Reads the calling thread's frames (GIL held). Borrowed code pointers:
+ * the frames keep them alive while the caller looks. */
+static void
+read_stack (struct stack_key *key)
+{
+        key->depth = 0;
+        PyFrameObject *frame = PyEval_GetFrame ();
+        Py_XINCREF (frame);
+        while (frame && key->depth < MAX_FRAMES) {
+                PyCodeObject *code = PyFrame_GetCode (frame);
+                key->frames[key->depth].code = code;
+                /* The instruction offset, not the line: computing a line
+                 * scans the line table, and only distinct stacks need it. */
+                key->frames[key->depth].lasti = PyFrame_GetLasti (frame);
+                key->depth++;
+                Py_DECREF (code);
+                PyFrameObject *back = PyFrame_GetBack (frame);
+                Py_DECREF (frame);
+                frame = back;
+        }
+        Py_XDECREF (frame);
+}
+
+/* The interned text of the calling thread's Python stack, or 0. */
+static uint32_t
+stack_text (void)
+{
+        struct stack_key key;
+        read_stack (&key);
+        if (key.depth == 0)
+                return 0;
+        if (!stack_cache)
+                stack_cache = calloc (STACK_BUCKETS, sizeof *stack_cache);
+        struct stack_entry *e = NULL;
+        if (stack_cache) {
+                uint32_t h = hash_key (&key);
+                for (uint32_t i = 0; i < 64; i++) {
+                        struct stack_entry *c = &stack_cache[(h + i) & (STACK_BUCKETS - 1)];
+                        if (!c->used || same_stack (&c->key, &key)) {
+                                e = c;
+                                break;
+                        }
+                }
+                if (e && e->used)
+                        return e->text;
+        }
+        char text[4096];
+        size_t used = 0;
+        text[0] = '\0';
+        for (int i = 0; i < key.depth; i++)
+                format_frame (key.frames[i].code, PyCode_Addr2Line (key.frames[i].code, key.frames[i].lasti),
+                              text, sizeof text, &used);
+        uint32_t id = channel_intern (channel, text);
+        if (e) {
+                for (int i = 0; i < key.depth; i++)
+                        Py_INCREF (key.frames[i].code);
+                e->key = key;
+                e->text = id;
+                e->used = true;
+        }
+        return id;
+}
+
+/* Reading frames materialises frame objects, which are tracked by the
+ * collector: inside a Qt hook an allocation must not start a collection
+ * (its destructions would run inside the hook, unreported). Automatic
+ * collection is held off while the calling thread, holding the GIL, reads
+ * its own state: no other thread can observe the switch. */
+struct quiet {
+        int gc_was_enabled;
+        PyObject *et, *ev, *tb;
+};
+
+static void
+quiet_begin (struct quiet *q)
+{
+        q->gc_was_enabled = PyGC_Disable ();
+        PyErr_Fetch (&q->et, &q->ev, &q->tb);
+}
+
+static void
+quiet_end (struct quiet *q)
+{
+        PyErr_Restore (q->et, q->ev, q->tb);
+        if (q->gc_was_enabled)
+                PyGC_Enable ();
+}
+
+static uint32_t
+stack_text_without_collecting (void)
+{
+        struct quiet q;
+        quiet_begin (&q);
+        uint32_t id = stack_text ();
+        quiet_end (&q);
+        return id;
+}
+
+void
+pyhost_capture_creation (uint32_t *stack, struct probe_frame_point *at)
+{
+        *stack = 0;
+        at->frame = NULL;
+        at->code = NULL;
+        at->lasti = 0;
+        /* Only a thread that already holds the GIL runs Python code now;
+         * a hook never waits for it. */
+        if (atomic_load (&finalizing) || !PyGILState_Check ())
+                return;
+        *stack = stack_text_without_collecting ();
+        /* Materialised by the walk above: the frame object lives as long
+         * as the frame runs. */
+        PyFrameObject *frame = PyEval_GetFrame ();
+        if (frame) {
+                PyCodeObject *code = PyFrame_GetCode (frame);
+                at->frame = frame;
+                at->code = code;
+                at->lasti = PyFrame_GetLasti (frame);
+                Py_DECREF (code); /* the running frame keeps it */
+        }
+}
+
+size_t
+pyhost_stack_points (pid_t tid, struct probe_frame_point *out, size_t max)
+{
+        if (atomic_load (&finalizing))
+                return probe_thread_gone;
+        PyThreadState *ts = PyInterpreterState_ThreadHead (PyInterpreterState_Get ());
+        while (ts && (pid_t) ts->native_thread_id != tid)
+                ts = PyThreadState_Next (ts);
+        if (!ts)
+                return probe_thread_gone;
+        /* Another thread's frames, read as sys._current_frames() does: it
+         * holds no GIL, so it cannot change them now. */
+        struct quiet q;
+        quiet_begin (&q);
+        size_t n = 0;
+        PyFrameObject *frame = PyThreadState_GetFrame (ts);
+        while (frame && n < max) {
+                PyCodeObject *code = PyFrame_GetCode (frame);
+                out[n].frame = frame;
+                out[n].code = code;
+                out[n].lasti = PyFrame_GetLasti (frame);
+                Py_DECREF (code);
+                n++;
+                PyFrameObject *back = PyFrame_GetBack (frame);
+                Py_DECREF (frame);
+                frame = back;
+        }
+        Py_XDECREF (frame);
+        quiet_end (&q);
+        return n;
+}
+
+/* Python's name for the calling thread, as the thread recorded it when it
+ * started (bootstrap.py), read without running Python code. */
+static uint32_t
+python_thread_name (void)
+{
+        if (cached_thread_name)
+                return cached_thread_name;
+        const char *name = channel_thread_name (channel, PyThread_get_thread_ident ());
+        if (name)
+                cached_thread_name = channel_intern (channel, name);
+        else if (pyhost_is_main_thread ())
+                cached_thread_name = channel_intern (channel, "MainThread");
+        return cached_thread_name;
+}
+
+void
+pyhost_describe_thread (struct probe_thread_info *info, bool want_stack)
+{
+        info->gc_generation = gc_generation;
+        info->gc_trigger = gc_trigger;
+        info->name = 0;
+        info->stack = 0;
+        /* While the interpreter is finalized (daemon threads still run
+         * until they next need the GIL), what the thread was before. */
+        if (atomic_load (&finalizing)) {
+                info->has_python = known_python;
+                info->name = cached_thread_name;
+                return;
+        }
+        info->has_python = PyGILState_GetThisThreadState () != NULL;
+        if (!info->has_python)
+                return;
+        known_python = true;
+        info->name = python_thread_name ();
+        if (!want_stack)
+                return;
+        if (PyGILState_Check ())
+                info->stack = stack_text_without_collecting ();
+        else if (gc_generation >= 0)
+                /* A binding that releases the GIL around C++ destructors
+                 * (PySide6): the stack has not changed since the
+                 * collection started in this thread. */
+                info->stack = gc_start_stack;
+}
+
+bool
+pyhost_collecting_elsewhere (void)
+{
+        return atomic_load (&collections_running) > (gc_generation >= 0 ? 1u : 0u);
+}
+
+void
+pyhost_collect_by_thresholds (void)
+{
+        PyObject *gc = PyImport_ImportModule ("gc");
+        PyObject *count = gc ? PyObject_CallMethod (gc, "get_count", NULL) : NULL;
+        PyObject *threshold = gc ? PyObject_CallMethod (gc, "get_threshold", NULL) : NULL;
+        int c[3], t[3];
+        if (count && threshold && PyArg_ParseTuple (count, "iii", &c[0], &c[1], &c[2]) &&
+            PyArg_ParseTuple (threshold, "iii", &t[0], &t[1], &t[2])) {
+                bool saved = explicit_collect;
+                explicit_collect = true;
+                for (int gen = 0; gen < 3 && c[gen] > t[gen]; gen++) {
+                        PyObject *r = PyObject_CallFunction (original_collect, "i", gen);
+                        Py_XDECREF (r);
+                }
+                explicit_collect = saved;
+        }
+        Py_XDECREF (threshold);
+        Py_XDECREF (count);
+        Py_XDECREF (gc);
+        if (PyErr_Occurred ())
+                PyErr_Print ();
+}

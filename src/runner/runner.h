@@ -1,0 +1,29 @@
+/* runner.h: the child process that embeds CPython and runs the script.
+ *
+ * Started by the supervisor after fork(). It initialises the interpreter
+ * the way `python3 SCRIPT ARGS` would, loads the probe when the script's
+ * binding loads its QtCore, starts the stress workers when the application
+ * exists, and records everything in the channel. It never writes reports.
+ */
+#pragma once
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "common/channel.h"
+#include "supervisor/options.h"
+
+struct runner_config {
+        const struct options *opts;
+        struct channel *channel;
+        uint32_t seed;
+        const char *probe_path;        /* the probe shared module */
+        const char *python_executable; /* sys.executable: venv or system */
+};
+
+/* Never returns: the process exits with the script's status. */
+_Noreturn void runner_main (const struct runner_config *config);
+
+/* True in a process forked from the runner (multiprocessing's "fork",
+ * os.fork): it must not record into the channel, which is the parent's. */
+bool runner_detached (void);

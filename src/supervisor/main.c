@@ -1,0 +1,269 @@
+/* main.c: qgc-check's command line: check, run under supervision, report. */
+#include "config.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "supervisor/options.h"
+#include "supervisor/report/report.h"
+#include "supervisor/result.h"
+#include "supervisor/supervisor.h"
+#include "supervisor/suppressions.h"
+
+static _Noreturn __attribute__ ((format (printf, 2, 3))) void
+die (int status, const char *fmt, ...)
+{
+        va_list ap;
+        fputs ("qgc-check: ", stderr);
+        va_start (ap, fmt);
+        vfprintf (stderr, fmt, ap);
+        va_end (ap);
+        fputc ('\n', stderr);
+        exit (status);
+}
+
+static void
+check_script (const char *script)
+{
+        struct stat st;
+        if (stat (script, &st) < 0)
+                die (EXIT_SCRIPT_ERROR, "cannot open the script '%s': %s; check the path", script,
+                     strerror (errno));
+        if (S_ISDIR (st.st_mode))
+                die (EXIT_SCRIPT_ERROR, "the script '%s' is a directory; give the path of a .py file "
+                                        "(or use python -m style packages by their __main__.py)", script);
+        if (!S_ISREG (st.st_mode))
+                die (EXIT_SCRIPT_ERROR, "the script '%s' is not a regular file", script);
+        if (access (script, R_OK) < 0)
+                die (EXIT_SCRIPT_ERROR, "cannot read the script '%s': %s; check its permissions", script,
+                     strerror (errno));
+}
+
+/* The installed binary finds its runner and probe relative to itself; the
+ * one in the build tree finds the ones built beside it. */
+static char *
+find_part (const char *in_build, const char *from_bindir, int mode, const char *what)
+{
+        char exe[PATH_MAX];
+        ssize_t n = readlink ("/proc/self/exe", exe, sizeof exe - 1);
+        if (n <= 0)
+                die (EXIT_SCRIPT_ERROR, "cannot find its own executable: %s", strerror (errno));
+        exe[n] = '\0';
+        char *slash = strrchr (exe, '/');
+        if (slash)
+                *slash = '\0';
+        char *path = NULL;
+        if (strcmp (exe, QGC_BUILD_BINDIR) == 0)
+                path = strdup (in_build);
+        else if (asprintf (&path, "%s/%s", exe, from_bindir) < 0)
+                path = NULL;
+        if (!path)
+                die (EXIT_SCRIPT_ERROR, "out of memory");
+        if (access (path, mode) < 0)
+                die (EXIT_SCRIPT_ERROR, "cannot find its %s at '%s': %s; reinstall qgc-check", what,
+                     path, strerror (errno));
+        return path;
+}
+
+/* The script sees an activated venv's packages exactly as the venv's own
+ * python would: the embedded interpreter runs as that python. */
+static char *
+find_python (void)
+{
+        const char *venv = getenv ("VIRTUAL_ENV");
+        if (!venv || !*venv)
+                return strdup (QGC_PYTHON_EXECUTABLE);
+        char *cfg = NULL, *python = NULL;
+        if (asprintf (&cfg, "%s/pyvenv.cfg", venv) < 0 || asprintf (&python, "%s/bin/python3", venv) < 0)
+                die (EXIT_SCRIPT_ERROR, "out of memory");
+        FILE *f = fopen (cfg, "r");
+        if (!f)
+                die (EXIT_SCRIPT_ERROR, "VIRTUAL_ENV is '%s' but it has no pyvenv.cfg; "
+                                        "activate a real venv or unset VIRTUAL_ENV", venv);
+        char line[512], version[64] = "";
+        while (fgets (line, sizeof line, f))
+                if (sscanf (line, "version = %63s", version) == 1 ||
+                    sscanf (line, "version_info = %63s", version) == 1)
+                        break;
+        fclose (f);
+        /* Same CPython minor version, or the venv's compiled packages
+         * cannot load into the embedded interpreter. */
+        size_t want = strlen (QGC_PYTHON_VERSION);
+        if (version[0] && (strncmp (version, QGC_PYTHON_VERSION, want) != 0 ||
+                           (version[want] != '.' && version[want] != '\0')))
+                die (EXIT_SCRIPT_ERROR, "the venv '%s' is Python %s but qgc-check embeds Python %s; "
+                                        "make the venv with %s -m venv, or build qgc-check with "
+                                        "-Dpython=<that python>", venv, version, QGC_PYTHON_VERSION,
+                     QGC_PYTHON_EXECUTABLE);
+        free (cfg);
+        return python;
+}
+
+static uint32_t
+choose_seed (void)
+{
+        uint32_t seed = 0;
+        if (getrandom (&seed, sizeof seed, GRND_NONBLOCK) != sizeof seed)
+                seed = (uint32_t) getpid () ^ (uint32_t) channel_now_ns ();
+        return seed;
+}
+
+/* What every run of one invocation shares. */
+struct session {
+        char *probe;
+        char *runner;
+        char *python;
+        struct report_events *events;
+        struct suppressions *suppressions;
+        bool progress;
+        bool color;
+};
+
+static void
+run_once (const struct options *opts, uint32_t seed, struct session *s, struct run_result *r,
+          struct channel **ch)
+{
+        char error[1024];
+        struct supervisor_config sc = {
+                .opts = opts, .seed = seed, .probe_path = s->probe, .runner_path = s->runner,
+                .python_executable = s->python, .events = s->events, .progress = s->progress,
+        };
+        struct supervision sup;
+        if (!supervisor_run (&sc, ch, &sup, error, sizeof error))
+                die (EXIT_SCRIPT_ERROR, "%s", error);
+        result_build (r, opts, seed, *ch, &sup, s->suppressions);
+        if (s->events)
+                report_events_end (s->events, r);
+}
+
+int
+main (int argc, char **argv)
+{
+        struct options opts;
+        char error[1024];
+        switch (options_parse (&opts, argc, argv, stdout, error, sizeof error)) {
+        case OPTIONS_DONE:
+                return EXIT_CLEAN;
+        case OPTIONS_USAGE:
+                fprintf (stderr, "qgc-check: %s\n%s\nTry 'qgc-check --help' for more information.\n",
+                         error, options_usage_line);
+                return EXIT_USAGE;
+        case OPTIONS_RUN:
+                break;
+        }
+
+        if (!opts.module)
+                check_script (opts.script);
+        /* Report paths fail now, not after minutes of stress. */
+        const struct {
+                const char *path, *option;
+        } report_paths[] = { { opts.json_path, "json" }, { opts.events_path, "events" },
+                             { opts.junit_path, "junit" }, { opts.sarif_path, "sarif" },
+                             { opts.gen_suppressions_path, "gen-suppressions" } };
+        for (size_t i = 0; i < sizeof report_paths / sizeof report_paths[0]; i++)
+                if (report_paths[i].path &&
+                    !report_path_check (report_paths[i].path, report_paths[i].option,
+                                        opts.module ? NULL : opts.script, error, sizeof error))
+                        die (EXIT_USAGE, "%s", error);
+
+        struct suppressions suppressions = { 0 };
+        for (unsigned i = 0; i < opts.n_suppressions; i++)
+                if (!suppressions_load (&suppressions, opts.suppressions[i], error, sizeof error))
+                        die (EXIT_USAGE, "%s", error);
+
+        /* No display and no choice of the user's: Qt's offscreen platform. */
+        if (!getenv ("DISPLAY") && !getenv ("WAYLAND_DISPLAY") && !getenv ("QT_QPA_PLATFORM"))
+                setenv ("QT_QPA_PLATFORM", "offscreen", 1);
+
+        struct session session = {
+                .probe = find_part (QGC_BUILD_PROBE, QGC_PROBE_FROM_BINDIR, R_OK, "Qt probe"),
+                .runner = find_part (QGC_BUILD_RUNNER, QGC_RUNNER_FROM_BINDIR, X_OK, "runner"),
+                .python = find_python (),
+                .suppressions = &suppressions,
+        };
+        if (opts.events_path &&
+            !(session.events = report_events_open (opts.events_path, error, sizeof error)))
+                die (EXIT_USAGE, "%s", error);
+        const char *no_color = getenv ("NO_COLOR");
+        const char *term = getenv ("TERM");
+        const char *ci = getenv ("CI");
+        bool terminal = isatty (STDERR_FILENO) && !(term && strcmp (term, "dumb") == 0);
+        /* Never in CI logs, never under -q. */
+        session.progress = terminal && !(ci && *ci) && opts.verbosity >= 0;
+        session.color = terminal && !(no_color && *no_color);
+
+        uint32_t seed = opts.seed_given ? opts.seed : choose_seed ();
+        struct run_result r;
+        struct channel *ch;
+        if (opts.compare) {
+                /* The same seed without and with the workaround: the proof a
+                 * user pastes into a bug report. */
+                struct options mitigated = opts;
+                mitigated.mitigate = true;
+                struct run_result m;
+                struct channel *mch;
+                fprintf (stderr, "qgc-check: run 1 of 2: as the app is\n");
+                run_once (&opts, seed, &session, &r, &ch);
+                report_write_text (&r, stderr, session.color);
+                fprintf (stderr, "qgc-check: run 2 of 2: with --mitigate (same seed)\n");
+                run_once (&mitigated, seed, &session, &m, &mch);
+                report_write_text (&m, stderr, session.color);
+                r.compared = true;
+                r.mitigated_verdict = verdict_name (m.verdict);
+                r.mitigated_findings = m.total_occurrences;
+                fprintf (stderr, "qgc-check: compare (seed %u): without mitigation: %s (%llu findings); "
+                                 "with --mitigate: %s (%llu findings)\n",
+                         seed, verdict_name (r.verdict), (unsigned long long) r.total_occurrences,
+                         r.mitigated_verdict, (unsigned long long) m.total_occurrences);
+                result_free (&m);
+                channel_destroy (mch);
+        } else {
+                for (unsigned i = 1;; i++) {
+                        run_once (&opts, seed, &session, &r, &ch);
+                        if (i == opts.repeat || r.verdict != VERDICT_CLEAN || r.sup.interrupt_signal) {
+                                report_write_text (&r, stderr, session.color);
+                                if (opts.repeat > 1 && r.verdict != VERDICT_CLEAN)
+                                        fprintf (stderr, "qgc-check: run %u of %u gave %s with seed %u; "
+                                                         "reproduce it with --seed %u\n",
+                                                 i, opts.repeat, verdict_name (r.verdict), seed, seed);
+                                else if (opts.repeat > 1)
+                                        fprintf (stderr, "qgc-check: %u runs, all clean\n", opts.repeat);
+                                break;
+                        }
+                        if (opts.verbosity >= 0)
+                                fprintf (stderr, "qgc-check: run %u of %u (seed %u): clean\n", i,
+                                         opts.repeat, seed);
+                        result_free (&r);
+                        channel_destroy (ch);
+                        seed = choose_seed ();
+                }
+        }
+
+        int status = r.exit_code;
+        bool (*const writers[]) (const struct run_result *, const char *, char *, size_t) = {
+                report_write_json, report_write_junit, report_write_sarif, suppressions_generate,
+        };
+        const char *paths[] = { opts.json_path, opts.junit_path, opts.sarif_path,
+                                opts.gen_suppressions_path };
+        for (size_t i = 0; i < 4; i++)
+                if (paths[i] && !writers[i] (&r, paths[i], error, sizeof error)) {
+                        fprintf (stderr, "qgc-check: %s\n", error);
+                        status = status ? status : EXIT_SCRIPT_ERROR;
+                }
+        if (session.events)
+                report_events_close (session.events);
+        result_free (&r);
+        channel_destroy (ch);
+        suppressions_free (&suppressions);
+        free (session.probe);
+        free (session.runner);
+        free (session.python);
+        return status;
+}

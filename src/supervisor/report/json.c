@@ -1,0 +1,393 @@
+/* json.c: the JSON report and the JSON Lines live events. */
+#include "config.h"
+
+#include "supervisor/report/report.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <jansson.h>
+#include <unistd.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "supervisor/report/file.h"
+#include "supervisor/suppressions.h"
+
+static json_t *
+str_or_null (const char *s)
+{
+        return s && *s ? json_string (s) : json_null ();
+}
+
+/* "file:line: in function" -> {"file", "line", "function"} */
+static json_t *
+frame_object (const char *line, size_t len)
+{
+        struct finding_frame fr;
+        if (!finding_frame_parse (line, len, &fr))
+                return json_null ();
+        json_t *frame = json_pack ("{s:s, s:I, s:s}", "file", fr.file, "line", (json_int_t) fr.line,
+                                   "function", fr.function);
+        return frame ? frame : json_null ();
+}
+
+static json_t *
+stack_array (const char *stack)
+{
+        json_t *a = json_array ();
+        for (const char *p = stack; p && *p;) {
+                const char *eol = strchr (p, '\n');
+                size_t len = eol ? (size_t) (eol - p) : strlen (p);
+                json_t *f = frame_object (p, len);
+                if (!json_is_null (f))
+                        json_array_append_new (a, f);
+                else
+                        json_decref (f);
+                p = eol ? eol + 1 : p + len;
+        }
+        return a;
+}
+
+static json_t *
+evidence_array (uint32_t evidence)
+{
+        json_t *a = json_array ();
+        for (uint32_t bit = 1; bit < EVIDENCE_MAX; bit <<= 1)
+                if (evidence & bit)
+                        json_array_append_new (a, json_string (finding_evidence_name (bit)));
+        return a;
+}
+
+static json_t *
+frame_or_null (const char *line)
+{
+        return line ? frame_object (line, strlen (line)) : json_null ();
+}
+
+static json_t *
+finding_object (const struct result_finding *f)
+{
+        json_t *creation = stack_array (f->creation_stack);
+        json_t *site = json_array_size (creation) ? json_incref (json_array_get (creation, 0))
+                                                  : json_null ();
+        json_t *obj = json_pack ("{s:s, s:o, s:o, s:o, s:o, s:o, s:s, s:o, s:o, s:o, s:I, s:I, s:f, s:o, s:o, s:o, s:o}",
+                          "kind", finding_kind_name (f->kind),
+                          "class", str_or_null (f->qt_class),
+                          "python_class", str_or_null (f->py_class),
+                          "object_name", json_string (f->object_name ? f->object_name : ""),
+                          "owner_thread", str_or_null (f->owner_thread),
+                          "finalizing_thread", str_or_null (f->finalizing_thread),
+                          "cause", f->cause,
+                          "gc_generation", f->gc_generation >= 0 ? json_integer (f->gc_generation) : json_null (),
+                          "gc_trigger", str_or_null (f->gc_trigger),
+                          "message", str_or_null (f->message),
+                          "count", (json_int_t) f->count,
+                          "children_destroyed", (json_int_t) f->children,
+                          "first_seen_s", f->first_seen_s,
+                          "creation_site", site,
+                          "creation_stack", creation,
+                          "finalization_stack", stack_array (f->finalization_stack),
+                          "test", str_or_null (f->test));
+        json_object_set_new (obj, "creation_test", str_or_null (f->creation_test));
+        json_object_set_new (obj, "risk", json_string (f->risk));
+        json_object_set_new (obj, "evidence", evidence_array (f->evidence));
+        json_object_set_new (obj, "origin", str_or_null (f->origin));
+        json_object_set_new (obj, "class_library",
+                             f->origin && *f->class_library ? json_string (f->class_library) : json_null ());
+        json_t *parents = json_array ();
+        for (const char *p = f->parents; p && *p;) {
+                const char *eol = strchr (p, '\n');
+                size_t len = eol ? (size_t) (eol - p) : strlen (p);
+                json_array_append_new (parents, json_stringn (p, len));
+                p += len + (eol != NULL);
+        }
+        json_object_set_new (obj, "parents", parents);
+        json_object_set_new (obj, "made_by", str_or_null (f->made_by));
+        json_t *native = json_array ();
+        struct native_frame fr;
+        for (const char *p = f->native_stack; result_next_native_frame (&p, &fr);)
+                json_array_append_new (native, json_pack ("{s:s%,s:s%}", "function", fr.function,
+                                                          (size_t) fr.function_len, "library", fr.library,
+                                                          (size_t) fr.library_len));
+        json_object_set_new (obj, "native_stack", native);
+        json_object_set_new (obj, "destroyed_by_cpp", str_or_null (f->died_inside));
+        json_object_set_new (obj, "creation_source", str_or_null (f->creation_source));
+        json_object_set_new (obj, "finalization_source", str_or_null (f->finalization_source));
+        json_object_set_new (obj, "suppressed_by", str_or_null (f->suppressed_by));
+        json_object_set_new (obj, "merged", str_or_null (f->merged));
+        /* What it means for the verdict, and the description every report
+         * shares (result_describe). */
+        static const char *const roles[] = { "race", "warning", "suppressed" };
+        json_object_set_new (obj, "role", json_string (roles[f->role]));
+        json_object_set_new (obj, "title", str_or_null (f->title));
+        json_object_set_new (obj, "name", str_or_null (f->name));
+        json_object_set_new (obj, "differs_at", frame_or_null (f->differs_at));
+        json_object_set_new (obj, "fix", str_or_null (f->fix));
+        return obj;
+}
+
+static json_t *
+argv_array (const struct options *opts)
+{
+        json_t *a = json_array ();
+        json_array_append_new (a, json_string (opts->script));
+        for (int i = 0; i < opts->script_argc; i++) {
+                /* Arguments need not be UTF-8; jansson refuses those. */
+                json_t *s = json_string (opts->script_argv[i]);
+                json_array_append_new (a, s ? s : json_stringn_nocheck (opts->script_argv[i],
+                                                                          strlen (opts->script_argv[i])));
+        }
+        return a;
+}
+
+/* The GUI thread's timer lateness: what the stress costs the app. */
+static json_t *
+event_loop_object (const struct run_result *r)
+{
+        return json_pack ("{s:I, s:f, s:f, s:f}", "ticks", (json_int_t) r->loop_ticks,
+                          "lateness_p50_ms", r->late_p50_ms, "lateness_p99_ms", r->late_p99_ms,
+                          "lateness_max_ms", r->late_max_ms);
+}
+
+/* The script's arguments as the result made them valid. */
+static json_t *
+result_argv_array (const struct run_result *r)
+{
+        json_t *a = json_array ();
+        json_array_append_new (a, json_string (r->script));
+        for (int i = 0; r->argv && i < r->opts->script_argc; i++)
+                json_array_append_new (a, json_string (r->argv[i]));
+        return a;
+}
+
+static json_t *
+string_array (const char *const *items, size_t n)
+{
+        json_t *a = json_array ();
+        for (size_t i = 0; i < n; i++)
+                json_array_append_new (a, json_string (items[i]));
+        return a;
+}
+
+static json_t *
+result_object (const struct run_result *r)
+{
+        json_t *findings = json_array ();
+        for (size_t i = 0; i < r->n_findings; i++)
+                json_array_append_new (findings, finding_object (&r->findings[i]));
+
+        /* in_tool: the crash or hang is qgc-check's own (tool_frame says
+         * where), whatever the app did. */
+        json_t *crash = json_null ();
+        if (r->crash_signal)
+                crash = json_pack ("{s:o, s:o, s:o, s:b, s:o}",
+                                   "signal", json_string (sigabbrev_np (r->crash_signal) ?: "?"),
+                                   "reason", str_or_null (r->crash_reason),
+                                   "stacks", str_or_null (r->dump),
+                                   "in_tool", r->verdict == VERDICT_CRASH && r->tool_frame,
+                                   "tool_frame", str_or_null (r->verdict == VERDICT_CRASH ? r->tool_frame : NULL));
+        json_t *hang = json_null ();
+        if (r->sup.hang)
+                hang = json_pack ("{s:f, s:o, s:o, s:o, s:o, s:b, s:o}",
+                                  "timeout_s", r->opts->hang_timeout,
+                                  "gil_holder", str_or_null (r->gil_holder),
+                                  "gui_thread_waiting_for", str_or_null (r->gui_waiting),
+                                  "collecting_thread", str_or_null (r->collector),
+                                  "stacks", str_or_null (r->dump),
+                                  "in_tool", r->tool_frame != NULL,
+                                  "tool_frame", str_or_null (r->tool_frame));
+        json_t *compare = r->compared ? json_pack ("{s:s, s:I}", "mitigated_verdict", r->mitigated_verdict,
+                                                   "mitigated_findings_total",
+                                                   (json_int_t) r->mitigated_findings)
+                                      : json_null ();
+        json_t *unused = json_array ();
+        for (size_t i = 0; r->suppressions && i < r->suppressions->n; i++) {
+                const struct suppression *e = &r->suppressions->items[i];
+                if (!e->matched)
+                        json_array_append_new (unused, json_pack ("{s:s, s:s, s:i}", "name", e->name,
+                                                                  "file", e->source, "line", e->line));
+        }
+        json_t *script_status = r->script_status >= 0 ? json_integer (r->script_status) : json_null ();
+
+        json_t *doc = json_pack ("{s:i, s:{s:s, s:s}, s:s, s:i, s:b, s:o, s:I, s:f, s:f, s:I, s:f,"
+                          " s:s, s:b, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o,"
+                          " s:I, s:b, s:s, s:o, s:o, s:o, s:{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:o}}",
+                          "schema_version", REPORT_SCHEMA_VERSION,
+                          "tool", "name", "qgc-check", "version", QGC_VERSION,
+                          "verdict", verdict_name (r->verdict),
+                          "exit_code", r->exit_code,
+                          "interrupted", r->sup.interrupt_signal != 0,
+                          "interrupt_signal", r->sup.interrupt_signal
+                                  ? json_string (sigabbrev_np (r->sup.interrupt_signal)) : json_null (),
+                          "seed", (json_int_t) r->seed,
+                          "duration_s", r->opts->duration,
+                          "elapsed_s", r->sup.elapsed_s,
+                          "threads", (json_int_t) r->opts->threads,
+                          "hang_timeout_s", r->opts->hang_timeout,
+                          "script", r->script,
+                          "module", r->opts->module,
+                          "argv", result_argv_array (r),
+                          "script_outcome", str_or_null (r->outcome),
+                          "script_exit_status", script_status,
+                          "error", str_or_null (r->error),
+                          "stopped_after_limit", json_boolean (r->sup.over_limit),
+                          "binding", str_or_null (r->binding),
+                          "qt_version", str_or_null (r->qt_version),
+                          "qtcore_library", str_or_null (r->qtcore_path),
+                          "findings", findings,
+                          "crash", crash,
+                          "hang", hang,
+                          "stderr_tail", str_or_null (r->sup.stderr_tail),
+                          "runner_pid", (json_int_t) r->sup.runner_pid,
+                          "mitigated", r->opts->mitigate,
+                          "stress_mode", r->opts->stress_mode == STRESS_BURST ? "burst" : "alloc",
+                          "compare", compare,
+                          "suppressed", json_pack ("{s:I, s:I}", "groups", (json_int_t) r->n_suppressed,
+                                                   "findings_total", (json_int_t) r->suppressed_occurrences),
+                          "unused_suppressions", unused,
+                          "stats",
+                          "objects_created", (json_int_t) r->objects_created,
+                          "objects_destroyed", (json_int_t) r->objects_destroyed,
+                          "collections", (json_int_t) r->collections,
+                          "collections_off_gui_thread", (json_int_t) r->collections_off_gui,
+                          "findings_total", (json_int_t) r->total_occurrences,
+                          "findings_dropped", (json_int_t) r->dropped,
+                          "findings_merged", (json_int_t) r->merged,
+                          "qobjects_deferred_by_binding", (json_int_t) r->deferred_by_binding,
+                          "automatic_collections", (json_int_t) r->automatic_collections,
+                          "automatic_collections_off_gui_thread",
+                          (json_int_t) r->automatic_collections_off_gui,
+                          "event_loop", event_loop_object (r));
+        if (doc)
+                json_object_set_new (doc, "incomplete_reason", str_or_null (r->incomplete));
+        if (doc)
+                json_object_set_new (doc, "running_test", str_or_null (r->running_test));
+        /* A run stopped before its end: where every thread was then. */
+        if (doc)
+                json_object_set_new (doc, "stopped",
+                                     r->stopped ? json_pack ("{s:s, s:o, s:b, s:o}",
+                                                             "cause", r->sup.over_limit ? "limit"
+                                                                      : sigabbrev_np (r->sup.interrupt_signal),
+                                                             "stacks", str_or_null (r->dump),
+                                                             "in_tool", r->tool_frame != NULL,
+                                                             "tool_frame", str_or_null (r->tool_frame))
+                                                : json_null ());
+        if (doc) {
+                json_object_set_new (doc, "notes", string_array (r->notes, r->n_notes));
+                json_object_set_new (doc, "hint", str_or_null (r->hint));
+                json_object_set_new (json_object_get (doc, "stats"), "strings_dropped",
+                                     json_integer ((json_int_t) r->strings_dropped));
+                json_object_set_new (json_object_get (doc, "stats"), "class_lookups_abandoned",
+                                     json_integer ((json_int_t) r->guarded_faults));
+        }
+        return doc;
+}
+
+bool
+report_write_json (const struct run_result *r, const char *path, char *error, size_t size)
+{
+        json_t *root = result_object (r);
+        if (!root) {
+                snprintf (error, size, "cannot build the JSON report");
+                return false;
+        }
+        char *tmp;
+        FILE *f = report_file_begin (path, &tmp, error, size);
+        if (!f) {
+                json_decref (root);
+                return false;
+        }
+        json_dumpf (root, f, JSON_INDENT (2) | JSON_ENSURE_ASCII);
+        fputc ('\n', f);
+        json_decref (root);
+        return report_file_commit (f, path, tmp, error, size);
+}
+
+/* --- live events ------------------------------------------------------- */
+
+struct report_events {
+        FILE *out;
+};
+
+struct report_events *
+report_events_open (const char *path, char *error, size_t size)
+{
+        struct report_events *ev = calloc (1, sizeof *ev);
+        if (!ev)
+                return NULL;
+        if (strcmp (path, "-") == 0) {
+                ev->out = stdout;
+        } else {
+                /* Live: written as things happen, so not atomic; never
+                 * through a symlink. */
+                int fd = open (path, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0644);
+                ev->out = fd >= 0 ? fdopen (fd, "w") : NULL;
+                if (!ev->out) {
+                        snprintf (error, size, "cannot write --events '%s': %s", path, strerror (errno));
+                        if (fd >= 0)
+                                close (fd);
+                        free (ev);
+                        return NULL;
+                }
+        }
+        return ev;
+}
+
+static void
+emit (struct report_events *ev, json_t *obj)
+{
+        if (!obj)
+                return;
+        json_object_set_new (obj, "time", json_real (channel_now_ns () / 1e9));
+        json_dumpf (obj, ev->out, JSON_COMPACT | JSON_ENSURE_ASCII);
+        fputc ('\n', ev->out);
+        fflush (ev->out);
+        json_decref (obj);
+}
+
+void
+report_events_start (struct report_events *ev, const struct options *opts, uint32_t seed, pid_t pid)
+{
+        emit (ev, json_pack ("{s:s, s:i, s:s, s:o, s:I, s:f, s:I, s:I}", "event", "start",
+                             "schema_version", REPORT_SCHEMA_VERSION, "script", opts->script,
+                             "argv", argv_array (opts), "seed", (json_int_t) seed,
+                             "duration_s", opts->duration, "threads", (json_int_t) opts->threads,
+                             "pid", (json_int_t) pid));
+}
+
+void
+report_events_finding (struct report_events *ev, const struct result_finding *f)
+{
+        json_t *obj = finding_object (f);
+        json_object_set_new (obj, "event", json_string ("finding"));
+        emit (ev, obj);
+}
+
+void
+report_events_note (struct report_events *ev, const char *event, double seconds)
+{
+        emit (ev, json_pack ("{s:s, s:f}", "event", event, "stalled_s", seconds));
+}
+
+void
+report_events_end (struct report_events *ev, const struct run_result *r)
+{
+        if (r->crash_signal)
+                emit (ev, json_pack ("{s:s, s:s, s:o}", "event", "crash",
+                                     "signal", sigabbrev_np (r->crash_signal) ?: "?",
+                                     "reason", str_or_null (r->crash_reason)));
+        emit (ev, json_pack ("{s:s, s:s, s:i, s:I, s:I}", "event", "end",
+                             "verdict", verdict_name (r->verdict), "exit_code", r->exit_code,
+                             "finding_groups", (json_int_t) r->n_findings,
+                             "findings_total", (json_int_t) r->total_occurrences));
+}
+
+void
+report_events_close (struct report_events *ev)
+{
+        if (!ev)
+                return;
+        if (ev->out != stdout)
+                fclose (ev->out);
+        free (ev);
+}

@@ -1,0 +1,31 @@
+/* supervisor.h: runs the checked app in a child process and watches it.
+ *
+ * The supervisor is C only: it links neither Python nor Qt. It creates the
+ * findings channel, forks the runner into its own process group, relays
+ * the app's stderr (keeping its last lines), streams findings as live
+ * events, watches the GUI heartbeat for hangs and the duration limit,
+ * forwards Ctrl-C and SIGTERM, and leaves no process of the run behind.
+ */
+#pragma once
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "common/channel.h"
+#include "supervisor/report/report.h"
+#include "supervisor/result.h"
+
+struct supervisor_config {
+        const struct options *opts;
+        uint32_t seed;
+        const char *probe_path;
+        const char *runner_path;       /* the qgc-check-runner executable */
+        const char *python_executable;
+        struct report_events *events; /* NULL: no live events */
+        bool progress;                /* redraw one progress line on stderr */
+};
+
+/* Runs the script to its end. On success returns true with the channel
+ * (to be read by result_build) and what happened to the child. */
+bool supervisor_run (const struct supervisor_config *config, struct channel **channel,
+                     struct supervision *sup, char *error, size_t error_size);
