@@ -120,7 +120,7 @@ struct channel {
         _Atomic int32_t crash_signal;     /* set by the crash handler */
         _Atomic uint32_t fatal_message;   /* string id of a qFatal message */
         _Atomic uint32_t current_test;    /* string id of the pytest test running now */
-        _Atomic uint32_t dump_ready;      /* the runner answers CHANNEL_DUMP_SIGNAL with stacks */
+        _Atomic uint32_t dump_ready;      /* the runner answers QGC_SIGNAL_DUMP with stacks */
         _Atomic int32_t collecting_tid;   /* thread running a garbage collection now, 0: none */
         char error[CHANNEL_TEXT_SIZE];    /* runner's error, with _Atomic flag below */
         _Atomic uint32_t error_set;
@@ -149,9 +149,6 @@ struct channel *channel_create_shared (int *fd);
 /* Runner side, after exec: maps the area behind fd and closes fd. NULL
  * with errno set when fd is not a channel of this build. */
 struct channel *channel_attach (int fd);
-
-/* The signal the supervisor sends the runner to ask for a hang dump. */
-#define CHANNEL_DUMP_SIGNAL (SIGRTMIN + 4)
 
 /* Unmaps it (supervisor, once its results are no longer read). */
 void channel_destroy (struct channel *ch);

@@ -6,6 +6,7 @@
 
 #include "runner/crash.h"
 #include "runner/symbols.h"
+#include "common/signals.h"
 
 #include <setjmp.h>
 
@@ -51,25 +52,7 @@ static dump_threads_fn dump_threads;
  * number, so a script that closed or reused it loses nothing. */
 static int faulthandler_fd = -1;
 
-static int
-faulthandler_signal (void)
-{
-        return SIGRTMIN + 6;
-}
-
 static const int crash_signals[] = { SIGSEGV, SIGABRT, SIGBUS, SIGFPE, SIGILL };
-
-int
-crash_dump_signal (void)
-{
-        return CHANNEL_DUMP_SIGNAL;
-}
-
-static int
-thread_signal (void)
-{
-        return SIGRTMIN + 5;
-}
 
 static pid_t
 gettid_raw (void)
@@ -136,7 +119,7 @@ dump_python_threads (void)
         if (dump_threads) {
                 err = dump_threads (fd, PyInterpreterState_Main (), PyGILState_GetThisThreadState ());
         } else if (dup2 (fd, faulthandler_fd) == faulthandler_fd) {
-                raise (faulthandler_signal ()); /* handled here and now, in this thread */
+                raise (QGC_SIGNAL_FAULTHANDLER); /* handled here and now, in this thread */
         }
         off_t len = lseek (fd, 0, SEEK_CUR);
         if (len > 0) {
@@ -258,7 +241,7 @@ thread_handler (int sig, siginfo_t *info, void *ucontext)
 static bool
 ask_thread (pid_t pid, pid_t self, pid_t tid)
 {
-        return tid > 0 && tid != self && syscall (SYS_tgkill, pid, tid, thread_signal ()) == 0;
+        return tid > 0 && tid != self && syscall (SYS_tgkill, pid, tid, QGC_SIGNAL_THREAD) == 0;
 }
 
 /* Parks every other thread of the process; returns how many were asked.
@@ -394,7 +377,7 @@ register_faulthandler (void)
         if (fd < 0)
                 return;
         PyObject *module = PyImport_ImportModule ("faulthandler");
-        PyObject *r = module ? PyObject_CallMethod (module, "register", "iiii", faulthandler_signal (),
+        PyObject *r = module ? PyObject_CallMethod (module, "register", "iiii", QGC_SIGNAL_FAULTHANDLER,
                                                     fd, 1, 0)
                              : NULL;
         if (r)
@@ -475,8 +458,8 @@ crash_forked_child (void)
         sigemptyset (&dfl.sa_mask);
         for (size_t i = 0; i < sizeof crash_signals / sizeof crash_signals[0]; i++)
                 sigaction (crash_signals[i], &dfl, NULL);
-        sigaction (crash_dump_signal (), &dfl, NULL);
-        sigaction (thread_signal (), &dfl, NULL);
+        sigaction (QGC_SIGNAL_DUMP, &dfl, NULL);
+        sigaction (QGC_SIGNAL_THREAD, &dfl, NULL);
 }
 
 int
@@ -527,8 +510,8 @@ crash_install (struct channel *ch)
         dump.sa_sigaction = dump_handler;
         dump.sa_flags = SA_SIGINFO | SA_RESTART | SA_ONSTACK;
         sigemptyset (&dump.sa_mask);
-        sigaction (crash_dump_signal (), &dump, NULL);
+        sigaction (QGC_SIGNAL_DUMP, &dump, NULL);
         dump.sa_sigaction = thread_handler;
-        sigaction (thread_signal (), &dump, NULL);
+        sigaction (QGC_SIGNAL_THREAD, &dump, NULL);
         atomic_store (&ch->dump_ready, 1);
 }

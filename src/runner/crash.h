@@ -23,9 +23,6 @@
 
 #include "common/channel.h"
 
-/* The signal the supervisor sends to the runner to ask for a hang dump. */
-int crash_dump_signal (void);
-
 /* Installs the handlers. Main thread, after the interpreter started. */
 void crash_install (struct channel *ch);
 

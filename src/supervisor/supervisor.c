@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include "supervisor/supervisor.h"
+#include "common/signals.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -260,7 +261,7 @@ stop_with_stacks (struct watch *w, int64_t now)
         w->sup->killed_by_us = true;
         w->stop_after_dump = true;
         w->dump_asked_ns = now;
-        kill (w->child, CHANNEL_DUMP_SIGNAL);
+        kill (w->child, QGC_SIGNAL_DUMP);
 }
 
 static void
@@ -284,7 +285,7 @@ check_progress (struct watch *w, int64_t now)
                 w->sup->hang = true;
                 w->sup->killed_by_us = true;
                 w->dump_asked_ns = now;
-                kill (w->child, CHANNEL_DUMP_SIGNAL);
+                kill (w->child, QGC_SIGNAL_DUMP);
                 if (w->config->events)
                         report_events_note (w->config->events, "hang", (now - beat) / 1e9);
                 return;
