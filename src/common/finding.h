@@ -99,7 +99,7 @@ struct finding {
         uint32_t owner_thread;
         uint32_t finalizing_thread;
         uint32_t message;            /* thread-warning text */
-        uint32_t creation_stack;     /* "file:line: in qualname" lines, innermost first */
+        uint32_t creation_stack;     /* pyframe.h lines, innermost first */
         uint32_t finalization_stack; /* same format */
         uint32_t children;           /* child QObjects destroyed with it */
         uint32_t test;               /* test running when it happened (pytest id) */
@@ -144,43 +144,4 @@ gc_trigger_name (uint32_t trigger)
         case GC_TRIGGER_EXPLICIT: return "explicit";
         default: return "none";
         }
-}
-
-/* One line of a stack string: "file:line: in function". */
-struct finding_frame {
-        char file[1024];
-        long line;
-        char function[256];
-};
-
-/* Splits the first line of text (at most len bytes, or up to its newline).
- * False when it is not a frame line. The one parser of the stack format
- * pyhost writes, for every report and the suppression matcher. */
-static inline bool
-finding_frame_parse (const char *text, size_t len, struct finding_frame *out)
-{
-        out->file[0] = out->function[0] = '\0';
-        out->line = 0;
-        if (!text)
-                return false;
-        const char *eol = (const char *) memchr (text, '\n', len);
-        if (eol)
-                len = (size_t) (eol - text);
-        const char *in = NULL;
-        for (const char *p = text; p + 5 <= text + len; p++)
-                if (memcmp (p, ": in ", 5) == 0) {
-                        in = p;
-                        break;
-                }
-        if (!in)
-                return false;
-        const char *colon = in;
-        while (colon > text && colon[-1] != ':')
-                colon--;
-        if (colon == text)
-                return false;
-        snprintf (out->file, sizeof out->file, "%.*s", (int) (colon - 1 - text), text);
-        out->line = strtol (colon, NULL, 10);
-        snprintf (out->function, sizeof out->function, "%.*s", (int) (text + len - (in + 5)), in + 5);
-        return true;
 }

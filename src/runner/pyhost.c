@@ -7,6 +7,7 @@
 #include <stdatomic.h>
 
 #include "runner/pyhost.h"
+#include "common/pyframe.h"
 
 #include <pthread.h>
 #include <stdlib.h>
@@ -153,7 +154,7 @@ is_user_file (const char *file)
         return true;
 }
 
-/* Appends "file:line: in qualname\n" for one frame of the user's code. */
+/* Appends the line (common/pyframe.h) of one frame of the user's code. */
 static void
 format_frame (PyCodeObject *code, int line, char *buf, size_t size, size_t *used)
 {
@@ -165,9 +166,7 @@ format_frame (PyCodeObject *code, int line, char *buf, size_t size, size_t *used
         }
         if (!is_user_file (file))
                 return;
-        int n = snprintf (buf + *used, size - *used, "%s:%d: in %s\n", file, line, name);
-        if (n > 0 && (size_t) n < size - *used)
-                *used += (size_t) n;
+        pyframe_write (buf, size, used, file, line, name);
 }
 
 /* A stack is the sequence of (code object, instruction offset) of its

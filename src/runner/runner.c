@@ -5,6 +5,7 @@
 #include <Python.h>
 
 #include "runner/runner.h"
+#include "common/native-stack.h"
 
 #include <dlfcn.h>
 #include <pthread.h>
@@ -189,8 +190,7 @@ describe_native (const uint64_t *frames, size_t n)
                         break; /* the interpreter (linked in, or shared): the Python stack says the rest */
                 }
                 char *readable = name && demangle ? demangle (name, NULL, NULL, NULL) : NULL;
-                const char *base = strrchr (module, '/');
-                fprintf (out, "%s\t%s\n", readable ? readable : name ? name : "??", base ? base + 1 : module);
+                native_stack_write (out, readable ? readable : name, module);
                 free (readable);
         }
         symbols_close (&sy);

@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include "supervisor/diagnosis.h"
+#include "common/dump-format.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,52 +24,9 @@ any_prefix (const char *s, size_t n, const char *const *prefixes)
         return false;
 }
 
-/* One native frame line: "#N NAME+0xOFF in MODULE [signal]". */
-struct frame {
-        const char *line;
-        size_t line_len;
-        const char *name; /* "??" when unknown */
-        size_t name_len;
-        const char *module; /* basename, or NULL */
-        size_t module_len;
-        bool interrupted;
-};
-
-static bool
-parse_frame (const char *line, size_t n, struct frame *f)
-{
-        if (n < 2 || line[0] != '#')
-                return false;
-        const char *sp = memchr (line, ' ', n);
-        if (!sp)
-                return false;
-        *f = (struct frame) { .line = line, .line_len = n };
-        const char *end = line + n;
-        f->interrupted = n >= 9 && memcmp (end - 9, " [signal]", 9) == 0;
-        if (f->interrupted)
-                end -= 9;
-        f->name = sp + 1;
-        /* Demangled C++ names hold spaces: the module is after the last " in ". */
-        const char *in = NULL;
-        for (const char *p = f->name; p + 4 <= end; p++)
-                if (memcmp (p, " in ", 4) == 0)
-                        in = p;
-        if (in) {
-                f->module = in + 4;
-                f->module_len = (size_t) (end - f->module);
-                end = in;
-        }
-        const char *plus = NULL;
-        for (const char *p = f->name; p + 3 <= end; p++)
-                if (memcmp (p, "+0x", 3) == 0)
-                        plus = p;
-        f->name_len = (size_t) ((plus ? plus : end) - f->name);
-        return true;
-}
-
 /* The C and C++ runtimes: any caller may be in them. */
 static bool
-system_module (const struct frame *f)
+system_module (const struct dump_frame *f)
 {
         static const char *const libs[] = { "libc.so", "libc-", "libpthread", "ld-linux", "ld-2.",
                                             "libstdc++", "libgcc_s", "libm.so", "libdl", "linux-vdso",
@@ -77,13 +35,13 @@ system_module (const struct frame *f)
 }
 
 static bool
-qt_module (const struct frame *f)
+qt_module (const struct dump_frame *f)
 {
         return f->module && starts_with (f->module, f->module_len, "libQt");
 }
 
 static bool
-allocator (const struct frame *f)
+allocator (const struct dump_frame *f)
 {
         static const char *const names[] = { "malloc", "free", "calloc", "realloc", "cfree", "_int_",
                                              "__libc_malloc", "__libc_free", "__libc_calloc",
@@ -96,7 +54,7 @@ allocator (const struct frame *f)
 
 /* Python's lock and GIL waits: whoever called them is the one waiting. */
 static bool
-python_wait (const struct frame *f)
+python_wait (const struct dump_frame *f)
 {
         static const char *const names[] = { "take_gil", "drop_gil", "PyEval_RestoreThread",
                                              "PyEval_AcquireThread", "PyGILState_Ensure",
@@ -110,7 +68,7 @@ python_wait (const struct frame *f)
  * functions hooks reach (host_*, pyhost_*, channel_*), its Python module
  * (qgc_*) and the crash handler. */
 static bool
-tool_frame (const struct frame *f)
+tool_frame (const struct dump_frame *f)
 {
         if (!f->module || !starts_with (f->module, f->module_len, "qgc-"))
                 return false;
@@ -127,7 +85,7 @@ tool_frame (const struct frame *f)
  * probe's timer and outside any hook (probe.h: with_gil, gui_tick):
  * waiting there is waiting for the GIL's holder, like any Python code. */
 static bool
-takes_gil_by_design (const struct frame *f)
+takes_gil_by_design (const struct dump_frame *f)
 {
         static const char *const names[] = { "host_with_gil", "host_gui_tick", NULL };
         return any_prefix (f->name, f->name_len, names);
@@ -139,14 +97,14 @@ enum walk { WALK_APP, WALK_TOOL };
  * a hang, a thread counts when it waits: a tool frame met before any
  * runtime frame is code that was running at that instant, not stuck. */
 static enum walk
-walk_section (const char *section, const char *end, bool hang, struct frame *found)
+walk_section (const char *section, const char *end, bool hang, struct dump_frame *found)
 {
         bool started = false, waiting = false, gil = false;
         for (const char *p = section; p < end;) {
                 const char *eol = memchr (p, '\n', (size_t) (end - p));
                 size_t n = (size_t) ((eol ? eol : end) - p);
-                struct frame f;
-                if (parse_frame (p, n, &f)) {
+                struct dump_frame f;
+                if (dump_parse_frame (p, n, &f)) {
                         started |= f.interrupted;
                         if (started) {
                                 if (tool_frame (&f)) {
@@ -169,37 +127,8 @@ walk_section (const char *section, const char *end, bool hang, struct frame *fou
         return WALK_APP;
 }
 
-/* "python=NAME" (added by the supervisor) or "name=COMM" of a section. */
-static char *
-section_thread (const char *header, size_t n)
-{
-        const char *keys[] = { " python=", " name=" };
-        for (int k = 0; k < 2; k++) {
-                size_t kl = strlen (keys[k]);
-                for (const char *p = header; p + kl <= header + n; p++)
-                        if (memcmp (p, keys[k], kl) == 0) {
-                                const char *v = p + kl;
-                                const char *e = v;
-                                while (e < header + n && (k == 0 || *e != ' '))
-                                        e++;
-                                return strndup (v, (size_t) (e - v));
-                        }
-        }
-        return strdup ("?");
-}
-
-static bool
-header_has (const char *header, size_t n, const char *attribute)
-{
-        size_t a = strlen (attribute);
-        for (const char *p = header; p + a <= header + n; p++)
-                if (memcmp (p, attribute, a) == 0)
-                        return true;
-        return false;
-}
-
 /* The crashing thread's innermost Python frame (faulthandler's "Current
- * thread" in the "@python" section) when it is qgc-check's own code that
+ * thread" in the Python section) when it is qgc-check's own code that
  * only inspects the app's objects (the at-risk analysis, the event-filter
  * bookkeeping): a binding call made there that faults is the tool's (seen:
  * shiboken6.getCppPointer on a dead wrapper). Code of ours that runs the
@@ -210,8 +139,8 @@ python_tool_frame (const char *dump)
         static const char *const inspecting[] = { "_address", "address", "_analyse", "_owned_qobjects",
                                                   "_cycle_path", "_edge", "_qt_class",
                                                   "_binding_modules", NULL };
-        const char *py = strstr (dump, "\n@python\n");
-        const char *cur = py ? strstr (py, "\nCurrent thread ") : NULL;
+        const char *py = dump_python_tracebacks (dump);
+        const char *cur = py ? strstr (py - 1, "\nCurrent thread ") : NULL;
         const char *line = cur ? strchr (cur + 1, '\n') : NULL;
         if (!line || strncmp (line + 1, "  File \"", 8) != 0)
                 return NULL;
@@ -248,36 +177,27 @@ python_tool_frame (const char *dump)
 char *
 dump_tool_frame (const char *dump, bool hang)
 {
-        if (!dump)
-                return NULL;
-        for (const char *p = dump; (p = strstr (p, "@thread ")); p++) {
-                if (p != dump && p[-1] != '\n')
+        struct dump_section sec;
+        for (const char *c = dump; dump_next_section (&c, &sec);) {
+                bool in_handler = dump_section_has (&sec, " crashed=handler");
+                if (!hang && !in_handler && !dump_section_has (&sec, " crashed=yes"))
                         continue;
-                const char *eol = strchr (p, '\n');
-                if (!eol)
-                        break;
-                size_t hn = (size_t) (eol - p);
-                const char *end = strstr (eol, "\n@");
-                end = end ? end + 1 : eol + strlen (eol);
-                bool in_handler = header_has (p, hn, " crashed=handler");
-                if (!hang && !in_handler && !header_has (p, hn, " crashed=yes"))
+                struct dump_frame f = { 0 };
+                if (walk_section (sec.body, sec.end, hang && !in_handler, &f) != WALK_TOOL && !in_handler)
                         continue;
-                struct frame f = { 0 };
-                if (walk_section (eol + 1, end, hang && !in_handler, &f) != WALK_TOOL && !in_handler)
-                        continue;
-                char *thread = section_thread (p, hn);
+                struct dump_header h;
+                dump_parse_header (&sec, &h);
                 char *s = NULL;
                 if (f.line) {
                         const char *text = memchr (f.line, ' ', f.line_len);
                         size_t tn = f.line_len - (size_t) (text + 1 - f.line);
                         if (f.interrupted)
                                 tn -= 9;
-                        if (asprintf (&s, "%.*s (thread %s)", (int) tn, text + 1, thread ? thread : "?") < 0)
+                        if (asprintf (&s, "%.*s (thread %s)", (int) tn, text + 1, h.name) < 0)
                                 s = NULL;
-                } else if (asprintf (&s, "the crash handler (thread %s)", thread ? thread : "?") < 0) {
+                } else if (asprintf (&s, "the crash handler (thread %s)", h.name) < 0) {
                         s = NULL;
                 }
-                free (thread);
                 return s;
         }
         return hang ? NULL : python_tool_frame (dump);

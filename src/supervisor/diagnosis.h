@@ -1,4 +1,4 @@
-/* diagnosis.h: reading the stacks the runner's handlers leave (format in crash.h).
+/* diagnosis.h: reading the stacks the runner's handlers leave (format in common/dump-format.h).
  *
  * Pure text processing, for the supervisor: whether a crash or a hang is
  * qgc-check's own fault rather than the app's.

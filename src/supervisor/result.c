@@ -4,6 +4,8 @@
 #include "supervisor/result.h"
 
 #include "supervisor/diagnosis.h"
+#include "common/dump-format.h"
+#include "common/pyframe.h"
 #include "supervisor/suppressions.h"
 
 #include <signal.h>
@@ -255,22 +257,11 @@ frame_source (struct run_result *r, const char *stack)
 {
         if (!stack || !*stack)
                 return NULL;
-        size_t len = first_line_length (stack);
-        const char *in = NULL;
-        for (const char *p = stack; p + 5 <= stack + len; p++)
-                if (memcmp (p, ": in ", 5) == 0)
-                        in = p;
-        if (!in)
+        struct pyframe frame;
+        if (!pyframe_parse (stack, strlen (stack), &frame))
                 return NULL;
-        const char *colon = in;
-        while (colon > stack && colon[-1] >= '0' && colon[-1] <= '9')
-                colon--;
-        if (colon == in || colon == stack || colon[-1] != ':')
-                return NULL;
-        long want = strtol (colon, NULL, 10);
-        char *path = strndup (stack, (size_t) (colon - 1 - stack));
-        FILE *file = path && *path != '<' ? fopen (path, "r") : NULL;
-        free (path);
+        long want = frame.line;
+        FILE *file = frame.file[0] != '<' ? fopen (frame.file, "r") : NULL;
         if (!file)
                 return NULL;
         char *line = NULL, *found = NULL;
@@ -293,23 +284,6 @@ frame_source (struct run_result *r, const char *stack)
         }
         free (line);
         return text;
-}
-
-bool
-result_next_native_frame (const char **cursor, struct native_frame *frame)
-{
-        const char *p = *cursor;
-        if (!p || !*p)
-                return false;
-        const char *eol = strchr (p, '\n');
-        int len = eol ? (int) (eol - p) : (int) strlen (p);
-        const char *tab = memchr (p, '\t', (size_t) len);
-        frame->function = p;
-        frame->function_len = tab ? (int) (tab - p) : len;
-        frame->library = tab ? tab + 1 : p + len;
-        frame->library_len = tab ? (int) (p + len - tab - 1) : 0;
-        *cursor = p + len + (eol != NULL);
-        return true;
 }
 
 /* A module of the Python binding (sip's or shiboken's wrappers, the
@@ -340,7 +314,7 @@ native_culprit (struct run_result *r, const struct result_finding *f)
         const char *p = f->native_stack, *start = p;
         /* Past the last destructor of the object's own chain. */
         struct native_frame fr;
-        for (const char *q = p; result_next_native_frame (&q, &fr);) {
+        for (const char *q = p; native_stack_next (&q, &fr);) {
                 size_t fn = (size_t) fr.function_len;
                 if (!memmem (fr.function, fn, "::~", 3))
                         break;
@@ -351,7 +325,7 @@ native_culprit (struct run_result *r, const struct result_finding *f)
         char out[600] = "";
         size_t used = 0;
         int shown = 0;
-        for (const char *q = start; shown < 3 && result_next_native_frame (&q, &fr);) {
+        for (const char *q = start; shown < 3 && native_stack_next (&q, &fr);) {
                 if (shown == 0 && binding_module (fr.library, (size_t) fr.library_len))
                         return NULL;
                 if (fr.function_len == 2 && memcmp (fr.function, "??", 2) == 0)
@@ -538,37 +512,21 @@ signal_name (int sig)
         return NULL;
 }
 
-/* The dump's section for one thread: from its "@thread" line to the next
- * marker. Returns a malloc'd copy or NULL. */
-static char *
-thread_section (const char *dump, const char *attribute)
-{
-        for (const char *p = dump; (p = strstr (p, "@thread ")); p++) {
-                const char *eol = strchr (p, '\n');
-                if (!eol)
-                        return NULL;
-                const char *a = strstr (p, attribute);
-                if (!a || a > eol)
-                        continue;
-                const char *end = strstr (eol, "\n@");
-                end = end ? end + 1 : p + strlen (p);
-                return strndup (p, (size_t) (end - p));
-        }
-        return NULL;
-}
-
+/* Whether a frame of the section names name. */
 static bool
-has_frame (const char *section, const char *name)
+has_frame (const struct dump_section *section, const char *name)
 {
-        return section && strstr (section, name);
+        size_t n = strlen (name);
+        for (const char *p = section->body; p + n <= section->end; p++)
+                if (memcmp (p, name, n) == 0)
+                        return true;
+        return false;
 }
 
 /* What a stuck thread waits for, from its native frames. */
 static const char *
-describe_wait (const char *section)
+describe_wait (const struct dump_section *section)
 {
-        if (!section)
-                return "unknown (no native stack)";
         if (has_frame (section, "take_gil") || has_frame (section, "PyEval_RestoreThread") ||
             has_frame (section, "PyEval_AcquireThread") || has_frame (section, "PyGILState_Ensure"))
                 return "the GIL";
@@ -592,21 +550,25 @@ describe_wait (const char *section)
 }
 
 static char *
-thread_label (const char *section)
+thread_label (const struct dump_section *section)
 {
-        /* "@thread TID IDENT gil=.. main=.. crashed=.. name=COMM" */
-        unsigned long tid = 0;
-        char ident[32] = "?", comm[32] = "?";
-        sscanf (section, "@thread %lu %31s", &tid, ident);
-        const char *n = strstr (section, "python=");
-        if (n)
-                sscanf (n, "python=%31[^\n]", comm);
-        else if ((n = strstr (section, "name=")))
-                sscanf (n, "name=%31[^ \n]", comm);
-        bool main = strstr (section, "main=yes") && strstr (section, "main=yes") < strchr (section, '\n');
+        struct dump_header h;
+        dump_parse_header (section, &h);
         char *s = NULL;
-        if (asprintf (&s, "%s (tid %lu, Python thread id %s)", main ? "MainThread" : comm, tid, ident) < 0)
+        if (asprintf (&s, "%s (tid %lu, Python thread id %s)", h.main ? "MainThread" : h.name, h.tid, h.ident) < 0)
                 return NULL;
+        return s;
+}
+
+/* "LABEL, waiting for WHAT" for a thread's section. */
+static const char *
+waiting_thread (const struct dump_section *section, const char *doing)
+{
+        char *label = thread_label (section);
+        char *s = NULL;
+        if (label && asprintf (&s, "%s%s, waiting for %s", label, doing, describe_wait (section)) < 0)
+                s = NULL;
+        free (label);
         return s;
 }
 
@@ -617,32 +579,16 @@ diagnose_hang (struct run_result *r, int collecting_tid)
          * stuck: the collector destroys objects with Qt's locks taken and
          * may wait for the GIL there (a lock-order inversion no finding
          * shows, since nothing finished dying yet). */
-        char head[32];
-        snprintf (head, sizeof head, "@thread %d ", collecting_tid);
-        char *collector = collecting_tid ? thread_section (r->dump, head) : NULL;
-        if (collector) {
-                char *label = thread_label (collector);
-                char *s = NULL;
-                if (label && asprintf (&s, "%s, inside a garbage collection, waiting for %s", label,
-                                       describe_wait (collector)) > 0)
-                        r->collector = s;
-                free (label);
-                free (collector);
-        }
-        char *holder = thread_section (r->dump, "gil=yes");
-        char *gui = thread_section (r->dump, "main=yes");
-        if (holder) {
-                char *label = thread_label (holder);
-                char *s = NULL;
-                if (label && asprintf (&s, "%s, waiting for %s", label, describe_wait (holder)) > 0)
-                        r->gil_holder = s;
-                free (label);
-        } else {
+        struct dump_section section;
+        if (collecting_tid > 0 && dump_find_thread (r->dump, (unsigned long) collecting_tid, &section))
+                r->collector = waiting_thread (&section, ", inside a garbage collection");
+        if (dump_find_section (r->dump, " gil=yes", &section))
+                r->gil_holder = waiting_thread (&section, "");
+        else
                 r->gil_holder = strdup ("no thread (or it did not answer)");
-        }
-        r->gui_waiting = strdup (describe_wait (gui));
-        free (holder);
-        free (gui);
+        r->gui_waiting = strdup (dump_find_section (r->dump, " main=yes", &section)
+                                         ? describe_wait (&section)
+                                         : "unknown (no native stack)");
 }
 
 /* The C++ runtime's demangler (libstdc++, linked in): native frames read
@@ -653,14 +599,10 @@ extern char *__cxa_demangle (const char *mangled, char *buf, size_t *len, int *s
 static bool
 print_demangled_frame (FILE *f, const char *line, size_t n)
 {
-        const char *name = memchr (line, ' ', n);
-        if (!name || strncmp (name + 1, "_Z", 2) != 0)
+        struct dump_frame fr;
+        if (!dump_parse_frame (line, n, &fr) || fr.name_len < 2 || strncmp (fr.name, "_Z", 2) != 0)
                 return false;
-        name++;
-        const char *plus = memchr (name, '+', n - (size_t) (name - line));
-        if (!plus)
-                return false;
-        char *mangled = strndup (name, (size_t) (plus - name));
+        char *mangled = strndup (fr.name, fr.name_len);
         int status = -1;
         char *plain = mangled ? __cxa_demangle (mangled, NULL, NULL, &status) : NULL;
         free (mangled);
@@ -668,13 +610,14 @@ print_demangled_frame (FILE *f, const char *line, size_t n)
                 free (plain);
                 return false;
         }
-        fprintf (f, "%.*s%s%.*s\n", (int) (name - line), line, plain, (int) (n - (size_t) (plus - line)), plus);
+        const char *rest = fr.name + fr.name_len;
+        fprintf (f, "%.*s%s%.*s\n", (int) (fr.name - line), line, plain, (int) (line + n - rest), rest);
         free (plain);
         return true;
 }
 
 /* Names the threads of a dump: faulthandler's "Thread 0x00007f..." lines and
- * the "@thread" sections get the Python thread names the runner recorded. */
+ * the sections' headers get the Python thread names the runner recorded. */
 static char *
 annotate_dump (const char *dump, const struct channel *ch)
 {
@@ -691,7 +634,7 @@ annotate_dump (const char *dump, const struct channel *ch)
                         hex = p + 7;
                 else if (strncmp (p, "Current thread 0x", 17) == 0)
                         hex = p + 15;
-                else if (strncmp (p, "@thread ", 8) == 0)
+                else if (strncmp (p, DUMP_THREAD, strlen (DUMP_THREAD)) == 0)
                         hex = strstr (p, " 0x");
                 const char *name = NULL;
                 if (hex && (size_t) (hex - p) < n)
@@ -701,8 +644,8 @@ annotate_dump (const char *dump, const struct channel *ch)
                         fprintf (f, "%.*s [%s]%.*s\n", (int) (paren - p), p, name,
                                  (int) (n - (size_t) (paren - p)), paren);
                 else if (name && p[0] == '@')
-                        fprintf (f, "%.*s python=%s\n", (int) n, p, name);
-                else if (!(p[0] == '#' && print_demangled_frame (f, p, n)))
+                        fprintf (f, "%.*s" DUMP_PYTHON_NAME "%s\n", (int) n, p, name);
+                else if (!print_demangled_frame (f, p, n))
                         fprintf (f, "%.*s\n", (int) n, p);
                 p = eol ? eol + 1 : p + n;
         }
@@ -860,7 +803,7 @@ result_build (struct run_result *r, const struct options *opts, uint32_t seed,
         /* Stopped before its end, with every thread's stacks: a thread
          * blocked in qgc-check then is the tool's fault as in a hang. */
         r->stopped = !sup->hang && !crash && (sup->interrupt_signal || sup->over_limit) && r->dump &&
-                     strstr (r->dump, "@end");
+                     dump_complete (r->dump, strlen (r->dump));
         if (sup->hang || crash || r->stopped)
                 r->tool_frame = dump_tool_frame (r->dump, !crash);
 

@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #include "common/channel.h"
+#include "common/native-stack.h"
 #include "supervisor/options.h"
 
 #define REPORT_SCHEMA_VERSION 1
@@ -68,7 +69,7 @@ struct result_finding {
                                           * frame, read from its file, or NULL */
         const char *finalization_source; /* the same for the finalization stack */
         const char *native_stack; /* C++ frames when it happened, innermost first:
-                                   * "function<TAB>library" lines, or "" */
+                                   * native-stack.h lines, or "" */
         const char *died_inside;  /* the C++ code that destroyed it, when not the
                                    * binding's: "f <- g <- h", or NULL */
         const char *risk;       /* "high": hazard seen; "rule": only Qt's rule broken */
@@ -103,18 +104,6 @@ struct supervision {
         const char *stderr_tail; /* last lines the app wrote to stderr (malloc'd;
                                   * result_build takes it over) */
 };
-
-/* One frame of result_finding.native_stack. */
-struct native_frame {
-        const char *function;
-        int function_len;
-        const char *library; /* library_len 0: none given */
-        int library_len;
-};
-
-/* The next frame of a native stack ("function<TAB>library" lines) from
- * *cursor, advancing it; false at the end. */
-bool result_next_native_frame (const char **cursor, struct native_frame *frame);
 
 struct run_result {
         enum verdict verdict;

@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include "supervisor/supervisor.h"
+#include "common/dump-format.h"
 #include "common/signals.h"
 
 #include <dirent.h>
@@ -359,7 +360,7 @@ dump_finished (struct channel *ch)
         uint32_t len = atomic_load (&ch->dump.length);
         if (len > CHANNEL_DUMP_SIZE)
                 return true;
-        return len >= 5 && memmem (ch->dump.text, len, "@end\n", 5) != NULL;
+        return dump_complete (ch->dump.text, len);
 }
 
 static void

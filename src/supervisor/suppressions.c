@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include "supervisor/suppressions.h"
+#include "common/pyframe.h"
 
 #include <errno.h>
 #include <fnmatch.h>
@@ -169,8 +170,8 @@ suppressions_apply (struct suppressions *s, struct run_result *r)
 {
         for (size_t i = 0; i < r->n_findings; i++) {
                 struct result_finding *f = &r->findings[i];
-                struct finding_frame site;
-                finding_frame_parse (f->creation_stack, f->creation_stack ? strlen (f->creation_stack) : 0,
+                struct pyframe site;
+                pyframe_parse (f->creation_stack, f->creation_stack ? strlen (f->creation_stack) : 0,
                                      &site);
                 /* A finding whose class could not be named (the object died
                  * before its creating thread named it) is the entry's when
@@ -211,8 +212,8 @@ suppressions_generate (const struct run_result *r, const char *path, char *error
                 const struct result_finding *f = &r->findings[i];
                 if (f->suppressed_by)
                         continue;
-                struct finding_frame site;
-                finding_frame_parse (f->creation_stack, f->creation_stack ? strlen (f->creation_stack) : 0,
+                struct pyframe site;
+                pyframe_parse (f->creation_stack, f->creation_stack ? strlen (f->creation_stack) : 0,
                                      &site);
                 const char *file = site.file, *function = site.function;
                 /* An unnamed class: an entry for a named finding made at the
@@ -222,8 +223,8 @@ suppressions_generate (const struct run_result *r, const char *path, char *error
                         bool named_here = false;
                         for (size_t k = 0; k < r->n_findings && !named_here; k++) {
                                 const struct result_finding *g = &r->findings[k];
-                                struct finding_frame gs;
-                                finding_frame_parse (g->creation_stack,
+                                struct pyframe gs;
+                                pyframe_parse (g->creation_stack,
                                                      g->creation_stack ? strlen (g->creation_stack) : 0, &gs);
                                 named_here = k != i && g->kind == f->kind && !g->suppressed_by &&
                                              strcmp (g->qt_class, FINDING_CLASS_UNRESOLVED) != 0 &&

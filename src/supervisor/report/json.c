@@ -2,6 +2,8 @@
 #include "config.h"
 
 #include "supervisor/report/report.h"
+#include "common/native-stack.h"
+#include "common/pyframe.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -19,31 +21,23 @@ str_or_null (const char *s)
         return s && *s ? json_string (s) : json_null ();
 }
 
-/* "file:line: in function" -> {"file", "line", "function"} */
 static json_t *
-frame_object (const char *line, size_t len)
+frame_object (const struct pyframe *fr)
 {
-        struct finding_frame fr;
-        if (!finding_frame_parse (line, len, &fr))
-                return json_null ();
-        json_t *frame = json_pack ("{s:s, s:I, s:s}", "file", fr.file, "line", (json_int_t) fr.line,
-                                   "function", fr.function);
-        return frame ? frame : json_null ();
+        return json_pack ("{s:s, s:I, s:s}", "file", fr->file, "line", (json_int_t) fr->line, "function",
+                          fr->function);
 }
 
+/* A stack's frames as {"file", "line", "function"}. */
 static json_t *
 stack_array (const char *stack)
 {
         json_t *a = json_array ();
-        for (const char *p = stack; p && *p;) {
-                const char *eol = strchr (p, '\n');
-                size_t len = eol ? (size_t) (eol - p) : strlen (p);
-                json_t *f = frame_object (p, len);
-                if (!json_is_null (f))
-                        json_array_append_new (a, f);
-                else
-                        json_decref (f);
-                p = eol ? eol + 1 : p + len;
+        struct pyframe fr;
+        for (const char *p = stack; pyframe_next (&p, &fr);) {
+                json_t *frame = frame_object (&fr);
+                if (frame)
+                        json_array_append_new (a, frame);
         }
         return a;
 }
@@ -58,10 +52,13 @@ evidence_array (uint32_t evidence)
         return a;
 }
 
+/* The first line's frame, or null. */
 static json_t *
 frame_or_null (const char *line)
 {
-        return line ? frame_object (line, strlen (line)) : json_null ();
+        struct pyframe fr;
+        json_t *frame = line && pyframe_parse (line, strlen (line), &fr) ? frame_object (&fr) : NULL;
+        return frame ? frame : json_null ();
 }
 
 static json_t *
@@ -105,7 +102,7 @@ finding_object (const struct result_finding *f)
         json_object_set_new (obj, "made_by", str_or_null (f->made_by));
         json_t *native = json_array ();
         struct native_frame fr;
-        for (const char *p = f->native_stack; result_next_native_frame (&p, &fr);)
+        for (const char *p = f->native_stack; native_stack_next (&p, &fr);)
                 json_array_append_new (native, json_pack ("{s:s%,s:s%}", "function", fr.function,
                                                           (size_t) fr.function_len, "library", fr.library,
                                                           (size_t) fr.library_len));

@@ -5,6 +5,8 @@
 #include "config.h"
 
 #include "supervisor/report/report.h"
+#include "common/native-stack.h"
+#include "common/pyframe.h"
 
 #include <libxml/xmlwriter.h>
 #include <stdlib.h>
@@ -73,7 +75,7 @@ write_finding (xmlTextWriterPtr w, const struct run_result *r, const struct resu
         size_t native_size = 0;
         FILE *out = open_memstream (&native, &native_size);
         struct native_frame fr;
-        for (const char *p = f->native_stack; out && result_next_native_frame (&p, &fr);)
+        for (const char *p = f->native_stack; out && native_stack_next (&p, &fr);)
                 if (fr.library_len)
                         fprintf (out, "%.*s (%.*s)\n", fr.function_len, fr.function, fr.library_len, fr.library);
         if (out)
@@ -111,8 +113,8 @@ write_finding (xmlTextWriterPtr w, const struct run_result *r, const struct resu
         }
         free (name);
         /* file/line attributes: GitLab and Jenkins link them. */
-        struct finding_frame site;
-        if (f->creation_stack && finding_frame_parse (f->creation_stack, strlen (f->creation_stack), &site)) {
+        struct pyframe site;
+        if (f->creation_stack && pyframe_parse (f->creation_stack, strlen (f->creation_stack), &site)) {
                 attr (w, "file", site.file);
                 attr_int (w, "line", site.line);
         }

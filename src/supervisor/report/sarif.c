@@ -5,6 +5,7 @@
 #include "config.h"
 
 #include "supervisor/report/report.h"
+#include "common/pyframe.h"
 
 #include <jansson.h>
 #include <limits.h>
@@ -89,8 +90,8 @@ result_of (const struct result_finding *f, const char *cwd)
         /* Located at the creation site, or else where the warning came from. */
         const char *stack = *f->creation_stack ? f->creation_stack : f->finalization_stack;
         json_t *locations = json_array ();
-        struct finding_frame fr;
-        if (stack && finding_frame_parse (stack, strlen (stack), &fr)) {
+        struct pyframe fr;
+        if (stack && pyframe_parse (stack, strlen (stack), &fr)) {
                 json_t *loc = location (cwd, fr.file, fr.line, NULL);
                 const char *source = stack == f->creation_stack ? f->creation_source : f->finalization_source;
                 if (source)
@@ -102,18 +103,13 @@ result_of (const struct result_finding *f, const char *cwd)
 
         json_t *related = json_array ();
         int id = 1;
-        for (const char *p = f->finalization_stack; p && *p;) {
-                const char *e = strchr (p, '\n');
-                size_t len = e ? (size_t) (e - p) : strlen (p);
-                if (finding_frame_parse (p, len, &fr)) {
-                        char *msg = NULL;
-                        asprintf (&msg, "finalized from %s", fr.function);
-                        json_t *loc = location (cwd, fr.file, fr.line, msg ? msg : "finalized here");
-                        json_object_set_new (loc, "id", json_integer (id++));
-                        json_array_append_new (related, loc);
-                        free (msg);
-                }
-                p = e ? e + 1 : p + len;
+        for (const char *p = f->finalization_stack; pyframe_next (&p, &fr);) {
+                char *msg = NULL;
+                asprintf (&msg, "finalized from %s", fr.function);
+                json_t *loc = location (cwd, fr.file, fr.line, msg ? msg : "finalized here");
+                json_object_set_new (loc, "id", json_integer (id++));
+                json_array_append_new (related, loc);
+                free (msg);
         }
         json_object_set_new (res, "relatedLocations", related);
         if (f->suppressed_by)

@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include "supervisor/report/report.h"
+#include "common/native-stack.h"
 
 #include <string.h>
 #include <unistd.h>
@@ -60,7 +61,7 @@ print_native_stack (FILE *out, const char *stack)
                 return;
         fputs ("  C++ stack when it happened (innermost first):\n", out);
         struct native_frame fr;
-        for (const char *p = stack; result_next_native_frame (&p, &fr);)
+        for (const char *p = stack; native_stack_next (&p, &fr);)
                 if (fr.library_len)
                         fprintf (out, "    %.*s (%.*s)\n", fr.function_len, fr.function, fr.library_len,
                                  fr.library);
