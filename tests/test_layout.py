@@ -1,0 +1,103 @@
+"""The source tree keeps the shape the README describes: one folder per
+part, each part a library its executable and its unit tests link, one
+module per line format, policy in small functions, a license line on
+every source file."""
+import json
+import re
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from conftest import QGC_CHECK, ROOT
+
+SRC = ROOT / "src"
+BUILD = Path(QGC_CHECK).resolve().parent.parent
+SOURCES = sorted(p for p in SRC.rglob("*") if p.suffix in {".c", ".h", ".cpp", ".py"})
+
+# Policy: functions that grow with every feature unless kept small.
+POLICY = {"result_build", "report_write_text", "options_parse", "supervisor_run", "verdict_decide"}
+
+
+def function_lengths():
+    """(lines, file, name) of every C and C++ function under src/, from
+    universal-ctags' start and end lines."""
+    out = subprocess.run(["ctags", "--fields=+ne", "--kinds-c=f", "--kinds-c++=f", "-o", "-", "-R", str(SRC)],
+                         check=True, capture_output=True, text=True).stdout
+    for line in out.splitlines():
+        fields = line.split("\t")
+        tags = dict(f.split(":", 1) for f in fields[3:] if ":" in f)
+        if "line" in tags and "end" in tags:
+            yield int(tags["end"]) - int(tags["line"]) + 1, Path(fields[1]).relative_to(SRC), fields[0]
+
+
+def test_no_function_over_100_lines_and_policy_within_60():
+    lengths = list(function_lengths())
+    assert len(lengths) > 200, "ctags found too few functions to judge"
+    long = [(n, str(f), name) for n, f, name in lengths if n > 100]
+    assert not long, f"functions over 100 lines: {long}"
+    policy = [(n, str(f), name) for n, f, name in lengths if name in POLICY and n > 60]
+    assert not policy, f"policy functions over 60 lines: {policy}"
+
+
+def test_each_part_is_a_library_and_nothing_is_compiled_twice():
+    targets = json.loads(subprocess.run(["/usr/bin/meson", "introspect", str(BUILD), "--targets"],
+                                        check=True, capture_output=True, text=True).stdout)
+    by_name = {t["name"]: t for t in targets}
+    for lib in ("qgc-common", "qgc-supervisor", "qgc-runner"):
+        assert by_name[lib]["type"] == "static library", lib
+    assert by_name["qgc-probe"]["type"] == "shared module"
+    compiled = {}
+    for t in targets:
+        if t["name"].startswith("fuzz-"):
+            continue  # instrumented builds of their own (tests/fuzz/meson.build)
+        for group in t["target_sources"]:
+            for s in group.get("sources", []):
+                if s.endswith((".c", ".cpp")):
+                    compiled.setdefault(s, []).append(t["name"])
+    twice = {s: names for s, names in compiled.items() if len(names) > 1}
+    assert not twice, f"sources compiled into several targets: {twice}"
+    for exe, main in (("qgc-check", "supervisor/main.c"), ("qgc-check-runner", "runner/main.c")):
+        own = [s for g in by_name[exe]["target_sources"] for s in g.get("sources", [])]
+        assert own == [str(SRC / main)], f"{exe} compiles {own}: its part's library holds the rest"
+
+
+# Each line format's markers, and the one module allowed to spell them.
+FORMATS = {
+    r'"@thread|"@python|"@end|DUMP_THREAD "': "common/dump-format",
+    r'": in "|"%s:%d: in |%s:%ld: in ': "common/pyframe",
+    r'"%s\\t%s\\n"': "common/native-stack",
+}
+
+
+@pytest.mark.parametrize("pattern", FORMATS)
+def test_a_line_format_is_spelled_only_in_its_module(pattern):
+    owner = FORMATS[pattern]
+    offenders = [str(p.relative_to(SRC)) for p in SOURCES if p.suffix != ".py"
+                 and not str(p.relative_to(SRC)).startswith(owner + ".")
+                 and re.search(pattern, p.read_text())]
+    assert not offenders, f"{owner}'s format spelled in {offenders}"
+
+
+def test_the_readme_tree_names_every_source_file():
+    readme = (ROOT / "README.md").read_text()
+    block = readme[readme.index("## How it works"):]
+    block = block[:block.index("```", block.index("```") + 3)]
+    named = set(re.findall(r"src/[\w/.\[\]-]+", block))
+    files = {f"src/{p.relative_to(SRC)}" for p in SOURCES}
+    expanded = set()
+    for name in named:
+        # "src/runner/crash.[ch]" style: a module's pair.
+        if name.endswith(".[ch]"):
+            expanded |= {name[:-4] + "c", name[:-4] + "h"}
+        else:
+            expanded.add(name)
+    assert expanded - files == set(), f"the README names files that do not exist: {sorted(expanded - files)}"
+    assert files - expanded == set(), f"the README's tree leaves out: {sorted(files - expanded)}"
+
+
+def test_every_source_file_carries_its_license():
+    assert (ROOT / "LICENSE").is_file()
+    missing = [str(p.relative_to(ROOT)) for p in SOURCES + sorted((ROOT / "tests" / "unit").glob("*.c*"))
+               if "SPDX-License-Identifier: MIT" not in "".join(p.read_text().splitlines(True)[:3])]
+    assert not missing, f"no SPDX line in {missing}"
