@@ -256,11 +256,7 @@ options_parse (struct options *opts, int argc, char **argv, FILE *out,
                         opts->repeat = (unsigned) n;
                         break;
                 case OPT_STRESS:
-                        if (strcmp (optarg, "alloc") == 0)
-                                opts->stress_mode = STRESS_ALLOC;
-                        else if (strcmp (optarg, "burst") == 0)
-                                opts->stress_mode = STRESS_BURST;
-                        else
+                        if (!stress_mode_parse (optarg, &opts->stress_mode))
                                 ok = fail (error, size, "--stress '%s' is not a mode: use alloc or burst",
                                            optarg);
                         break;

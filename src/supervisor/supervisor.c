@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include "supervisor/supervisor.h"
+#include "common/runner-args.h"
 #include "common/signals.h"
 
 #include <dirent.h>
@@ -425,43 +426,20 @@ static _Noreturn void
 exec_runner (const struct supervisor_config *config, struct channel *ch, int channel_fd)
 {
         const struct options *o = config->opts;
-        char fd_s[16], seed_s[16], threads_s[16], duration_s[32];
-        snprintf (fd_s, sizeof fd_s, "%d", channel_fd);
-        snprintf (seed_s, sizeof seed_s, "%u", config->seed);
-        snprintf (threads_s, sizeof threads_s, "%u", o->threads);
-        snprintf (duration_s, sizeof duration_s, "%.17g", o->duration);
-        size_t n = 0, max = 24 + (size_t) o->script_argc;
-        char **argv = calloc (max, sizeof *argv);
-        if (!argv)
-                _exit (127);
+        struct runner_args args = {
+                .channel_fd = channel_fd, .seed = config->seed, .threads = o->threads,
+                .stress_mode = o->stress_mode, .duration = o->duration,
+                .probe_path = config->probe_path, .python_executable = config->python_executable,
+                .mitigate = o->mitigate, .strict = o->strict, .module = o->module,
+                .script = o->script, .script_argc = o->script_argc, .script_argv = o->script_argv,
+        };
+        struct runner_args_text text;
+        size_t length = runner_args_argv_length (&args);
+        char **argv = calloc (length, sizeof *argv);
         /* Its full path: the loader names the main program by argv[0], and
          * the crash handler reads function names from that file. */
-        argv[n++] = (char *) config->runner_path;
-        argv[n++] = (char *) "--channel-fd";
-        argv[n++] = fd_s;
-        argv[n++] = (char *) "--seed";
-        argv[n++] = seed_s;
-        argv[n++] = (char *) "--threads";
-        argv[n++] = threads_s;
-        argv[n++] = (char *) "--stress";
-        argv[n++] = (char *) (o->stress_mode == STRESS_BURST ? "burst" : "alloc");
-        argv[n++] = (char *) "--duration";
-        argv[n++] = duration_s;
-        argv[n++] = (char *) "--probe";
-        argv[n++] = (char *) config->probe_path;
-        argv[n++] = (char *) "--python";
-        argv[n++] = (char *) config->python_executable;
-        if (o->mitigate)
-                argv[n++] = (char *) "--mitigate";
-        if (o->strict)
-                argv[n++] = (char *) "--strict";
-        if (o->module)
-                argv[n++] = (char *) "--module";
-        argv[n++] = (char *) "--";
-        argv[n++] = (char *) o->script;
-        for (int i = 0; i < o->script_argc; i++)
-                argv[n++] = o->script_argv[i];
-        argv[n] = NULL;
+        if (!argv || !runner_args_build (&args, config->runner_path, &text, argv, length))
+                _exit (127);
         /* The one descriptor of ours the runner gets; it maps and closes it. */
         fcntl (channel_fd, F_SETFD, 0);
         execv (config->runner_path, argv);
