@@ -40,7 +40,7 @@ static PyObject *bootstrap;
 static bool
 analysing (void)
 {
-        return (config->opts->threads == 0 || config->opts->strict) && !config->opts->mitigate;
+        return (config->args->threads == 0 || config->args->strict) && !config->args->mitigate;
 }
 
 static void
@@ -265,8 +265,8 @@ host_app_started (void)
         PyGILState_STATE state = PyGILState_Ensure ();
         PyObject *et, *ev, *tb;
         PyErr_Fetch (&et, &ev, &tb);
-        if (stress_start (config->opts->threads, config->seed, config->opts->stress_mode))
-                atomic_store (&channel->workers, config->opts->threads);
+        if (stress_start (config->args->threads, config->args->seed, config->args->stress_mode))
+                atomic_store (&channel->workers, config->args->threads);
         PyErr_Restore (et, ev, tb);
         PyGILState_Release (state);
 }
@@ -289,12 +289,12 @@ host_gui_tick (void)
         if (detached)
                 return;
         channel_describe_native_stacks (channel, describe_native);
-        if (!config->opts->mitigate && !analysing ())
+        if (!config->args->mitigate && !analysing ())
                 return;
         PyGILState_STATE state = PyGILState_Ensure ();
         PyObject *et, *ev, *tb;
         PyErr_Fetch (&et, &ev, &tb);
-        if (config->opts->mitigate)
+        if (config->args->mitigate)
                 pyhost_collect_by_thresholds ();
         else
                 call_bootstrap ("at_risk_tick", NULL);
@@ -370,7 +370,7 @@ qgc_binding_loaded (PyObject *self, PyObject *arg)
         }
         record_binding_version (module);
 
-        void *handle = dlopen (config->probe_path, RTLD_NOW | RTLD_LOCAL);
+        void *handle = dlopen (config->args->probe_path, RTLD_NOW | RTLD_LOCAL);
         char msg[CHANNEL_TEXT_SIZE];
         if (!handle) {
                 snprintf (msg, sizeof msg,
@@ -535,7 +535,7 @@ qgc_init (void)
 static void
 start_interpreter (void)
 {
-        const struct options *opts = config->opts;
+        const struct runner_args *args = config->args;
         PyStatus status;
         PyConfig pc;
         PyConfig_InitPythonConfig (&pc);
@@ -546,20 +546,20 @@ start_interpreter (void)
         /* With the venv's interpreter as program name and executable, the
          * path computation finds its pyvenv.cfg: the script sees the
          * venv's packages exactly as its own python would. */
-        status = PyConfig_SetBytesString (&pc, &pc.program_name, config->python_executable);
+        status = PyConfig_SetBytesString (&pc, &pc.program_name, args->python_executable);
         if (PyStatus_Exception (status))
                 goto fail;
-        status = PyConfig_SetBytesString (&pc, &pc.executable, config->python_executable);
+        status = PyConfig_SetBytesString (&pc, &pc.executable, args->python_executable);
         if (PyStatus_Exception (status))
                 goto fail;
 
-        int argc = opts->script_argc + 1;
+        int argc = args->script_argc + 1;
         char **argv = calloc ((size_t) argc + 1, sizeof *argv);
         if (!argv)
                 fail_now ("out of memory");
-        argv[0] = (char *) (opts->module ? "-m" : opts->script); /* runpy sets the path */
-        for (int i = 0; i < opts->script_argc; i++)
-                argv[i + 1] = opts->script_argv[i];
+        argv[0] = (char *) (args->module ? "-m" : args->script); /* runpy sets the path */
+        for (int i = 0; i < args->script_argc; i++)
+                argv[i + 1] = args->script_argv[i];
         status = PyConfig_SetBytesArgv (&pc, argc, argv);
         free (argv);
         if (PyStatus_Exception (status))
@@ -577,7 +577,7 @@ fail:
         {
                 char msg[CHANNEL_TEXT_SIZE];
                 snprintf (msg, sizeof msg, "cannot start Python (%s): %s",
-                          config->python_executable, status.err_msg ? status.err_msg : "unknown error");
+                          args->python_executable, status.err_msg ? status.err_msg : "unknown error");
                 fail_now (msg);
         }
 }
@@ -594,7 +594,7 @@ load_bootstrap (void)
 static bool
 deadline_passed (void)
 {
-        double duration = config->opts->duration;
+        double duration = config->args->duration;
         int64_t app_ns = atomic_load (&channel->app_ns);
         return duration > 0 && app_ns && channel_now_ns () - app_ns > (int64_t) (duration * 1e9);
 }
@@ -604,7 +604,7 @@ runner_main (const struct runner_config *cfg)
 {
         config = cfg;
         channel = cfg->channel;
-        host.duration_s = cfg->opts->duration;
+        host.duration_s = cfg->args->duration;
         /* Only a test run of the program itself names tests: not one that
          * started qgc-check (our own suite does). */
         unsetenv ("PYTEST_CURRENT_TEST");
@@ -622,7 +622,7 @@ runner_main (const struct runner_config *cfg)
         }
         /* --mitigate: the known workaround, installed before the script
          * runs: no automatic collection; the GUI tick collects instead. */
-        if (cfg->opts->mitigate)
+        if (cfg->args->mitigate)
                 PyGC_Disable ();
         bootstrap = load_bootstrap ();
         if (!bootstrap) {
@@ -633,8 +633,8 @@ runner_main (const struct runner_config *cfg)
                 call_bootstrap ("_virtual_gc", NULL);
 
         int outcome = OUTCOME_CANNOT_RUN, status = 1;
-        PyObject *r = PyObject_CallMethod (bootstrap, cfg->opts->module ? "run_module" : "run_script",
-                                           "s", cfg->opts->script);
+        PyObject *r = PyObject_CallMethod (bootstrap, cfg->args->module ? "run_module" : "run_script",
+                                           "s", cfg->args->script);
         if (!r || !PyArg_ParseTuple (r, "ii", &outcome, &status))
                 PyErr_Print ();
         Py_XDECREF (r);
@@ -642,7 +642,7 @@ runner_main (const struct runner_config *cfg)
         /* A bug-report snippet builds its objects and returns: give the
          * timers, queued calls and deleteLater() their loop, under stress. */
         if (outcome == OUTCOME_RETURNED && binding_name[0] && !atomic_load (&channel->loop_ran) &&
-            cfg->opts->duration > 0 && !deadline_passed ()) {
+            cfg->args->duration > 0 && !deadline_passed ()) {
                 r = PyObject_CallMethod (bootstrap, "tool_loop", NULL);
                 if (!r)
                         PyErr_Print ();

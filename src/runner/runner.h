@@ -11,14 +11,11 @@
 #include <stdint.h>
 
 #include "common/channel.h"
-#include "supervisor/options.h"
+#include "common/runner-args.h"
 
 struct runner_config {
-        const struct options *opts;
-        struct channel *channel;
-        uint32_t seed;
-        const char *probe_path;        /* the probe shared module */
-        const char *python_executable; /* sys.executable: venv or system */
+        const struct runner_args *args; /* its command line, as the supervisor wrote it */
+        struct channel *channel;        /* attached to args->channel_fd */
 };
 
 /* Never returns: the process exits with the script's status. */

@@ -6,8 +6,6 @@
 
 #include "runner/stress.h"
 
-#include "supervisor/options.h"
-
 #include <stdatomic.h>
 #include <sys/prctl.h>
 #include <time.h>
@@ -21,7 +19,7 @@ static PyObject *workers; /* list of threading.Thread */
  * thread, which runs it at its next such check; the allocation loop below
  * is C, so it calls this to collect in the worker, not later elsewhere. */
 static PyObject *eval_point;
-static int stress_mode;
+static enum stress_mode stress_mode;
 
 /* xorshift32: the stress pattern is a function of the seed alone. */
 static uint32_t
@@ -93,7 +91,7 @@ worker_main (PyObject *self, PyObject *args)
 static PyMethodDef worker_def = { "qgc_stress_worker", worker_main, METH_VARARGS, NULL };
 
 bool
-stress_start (unsigned threads, uint32_t seed, int mode)
+stress_start (unsigned threads, uint32_t seed, enum stress_mode mode)
 {
         if (workers || threads == 0)
                 return true;

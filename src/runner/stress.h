@@ -11,9 +11,10 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-/* Starts the workers. GIL held, in the GUI thread. Idempotent. mode is an
- * enum stress_mode (options.h). */
-bool stress_start (unsigned threads, uint32_t seed, int mode);
+#include "common/stress-mode.h"
+
+/* Starts the workers. GIL held, in the GUI thread. Idempotent. */
+bool stress_start (unsigned threads, uint32_t seed, enum stress_mode mode);
 
 /* Asks the workers to stop. Any thread; runs no Python. */
 void stress_stop (void);

@@ -121,7 +121,7 @@ struct session {
         char *runner;
         char *python;
         struct report_events *events;
-        struct suppressions *suppressions;
+        struct suppressions suppressions;
         bool progress;
         bool color;
 };
@@ -138,130 +138,174 @@ run_once (const struct options *opts, uint32_t seed, struct session *s, struct r
         struct supervision sup;
         if (!supervisor_run (&sc, ch, &sup, error, sizeof error))
                 die (EXIT_SCRIPT_ERROR, "%s", error);
-        result_build (r, opts, seed, *ch, &sup, s->suppressions);
+        result_build (r, opts, seed, *ch, &sup, &s->suppressions);
         if (s->events)
                 report_events_end (s->events, r);
 }
 
-int
-main (int argc, char **argv)
+/* Returns only when there is a script to run. */
+static void
+parse_command_line (struct options *opts, int argc, char **argv)
 {
-        struct options opts;
         char error[1024];
-        switch (options_parse (&opts, argc, argv, stdout, error, sizeof error)) {
+        switch (options_parse (opts, argc, argv, stdout, error, sizeof error)) {
         case OPTIONS_DONE:
-                return EXIT_CLEAN;
+                exit (EXIT_CLEAN);
         case OPTIONS_USAGE:
                 fprintf (stderr, "qgc-check: %s\n%s\nTry 'qgc-check --help' for more information.\n",
                          error, options_usage_line);
-                return EXIT_USAGE;
+                exit (EXIT_USAGE);
         case OPTIONS_RUN:
                 break;
         }
+}
 
-        if (!opts.module)
-                check_script (opts.script);
-        /* Report paths fail now, not after minutes of stress. */
+/* What the run reads and writes fails now, not after minutes of stress. */
+static void
+check_inputs (const struct options *opts, struct suppressions *suppressions)
+{
+        char error[1024];
+        if (!opts->module)
+                check_script (opts->script);
         const struct {
                 const char *path, *option;
-        } report_paths[] = { { opts.json_path, "json" }, { opts.events_path, "events" },
-                             { opts.junit_path, "junit" }, { opts.sarif_path, "sarif" },
-                             { opts.gen_suppressions_path, "gen-suppressions" } };
+        } report_paths[] = { { opts->json_path, "json" }, { opts->events_path, "events" },
+                             { opts->junit_path, "junit" }, { opts->sarif_path, "sarif" },
+                             { opts->gen_suppressions_path, "gen-suppressions" } };
         for (size_t i = 0; i < sizeof report_paths / sizeof report_paths[0]; i++)
                 if (report_paths[i].path &&
                     !report_path_check (report_paths[i].path, report_paths[i].option,
-                                        opts.module ? NULL : opts.script, error, sizeof error))
+                                        opts->module ? NULL : opts->script, error, sizeof error))
                         die (EXIT_USAGE, "%s", error);
 
-        struct suppressions suppressions = { 0 };
-        for (unsigned i = 0; i < opts.n_suppressions; i++)
-                if (!suppressions_load (&suppressions, opts.suppressions[i], error, sizeof error))
+        for (unsigned i = 0; i < opts->n_suppressions; i++)
+                if (!suppressions_load (suppressions, opts->suppressions[i], error, sizeof error))
                         die (EXIT_USAGE, "%s", error);
+}
 
+/* The parts of qgc-check, the environment of the app, the events stream
+ * and how to talk to the user. */
+static void
+session_open (struct session *s, const struct options *opts)
+{
+        char error[1024];
         /* No display and no choice of the user's: Qt's offscreen platform. */
         if (!getenv ("DISPLAY") && !getenv ("WAYLAND_DISPLAY") && !getenv ("QT_QPA_PLATFORM"))
                 setenv ("QT_QPA_PLATFORM", "offscreen", 1);
 
-        struct session session = {
-                .probe = find_part (QGC_BUILD_PROBE, QGC_PROBE_FROM_BINDIR, R_OK, "Qt probe"),
-                .runner = find_part (QGC_BUILD_RUNNER, QGC_RUNNER_FROM_BINDIR, X_OK, "runner"),
-                .python = find_python (),
-                .suppressions = &suppressions,
-        };
-        if (opts.events_path &&
-            !(session.events = report_events_open (opts.events_path, error, sizeof error)))
+        s->probe = find_part (QGC_BUILD_PROBE, QGC_PROBE_FROM_BINDIR, R_OK, "Qt probe");
+        s->runner = find_part (QGC_BUILD_RUNNER, QGC_RUNNER_FROM_BINDIR, X_OK, "runner");
+        s->python = find_python ();
+        if (opts->events_path &&
+            !(s->events = report_events_open (opts->events_path, error, sizeof error)))
                 die (EXIT_USAGE, "%s", error);
         const char *no_color = getenv ("NO_COLOR");
         const char *term = getenv ("TERM");
         const char *ci = getenv ("CI");
         bool terminal = isatty (STDERR_FILENO) && !(term && strcmp (term, "dumb") == 0);
         /* Never in CI logs, never under -q. */
-        session.progress = terminal && !(ci && *ci) && opts.verbosity >= 0;
-        session.color = terminal && !(no_color && *no_color);
+        s->progress = terminal && !(ci && *ci) && opts->verbosity >= 0;
+        s->color = terminal && !(no_color && *no_color);
+}
+
+/* --compare: the same seed without and with the workaround, the proof a
+ * user pastes into a bug report. The first run's result is the one
+ * reported. */
+static void
+run_compared (const struct options *opts, uint32_t seed, struct session *s, struct run_result *r,
+              struct channel **ch)
+{
+        struct options mitigated = *opts;
+        mitigated.mitigate = true;
+        struct run_result m;
+        struct channel *mch;
+        fprintf (stderr, "qgc-check: run 1 of 2: as the app is\n");
+        run_once (opts, seed, s, r, ch);
+        report_write_text (r, stderr, s->color);
+        fprintf (stderr, "qgc-check: run 2 of 2: with --mitigate (same seed)\n");
+        run_once (&mitigated, seed, s, &m, &mch);
+        report_write_text (&m, stderr, s->color);
+        r->compared = true;
+        r->mitigated_verdict = verdict_name (m.verdict);
+        r->mitigated_findings = m.total_occurrences;
+        fprintf (stderr, "qgc-check: compare (seed %u): without mitigation: %s (%llu findings); "
+                         "with --mitigate: %s (%llu findings)\n",
+                 seed, verdict_name (r->verdict), (unsigned long long) r->total_occurrences,
+                 r->mitigated_verdict, (unsigned long long) m.total_occurrences);
+        result_free (&m);
+        channel_destroy (mch);
+}
+
+/* Up to --repeat runs with fresh seeds; the first that is not clean (or
+ * is interrupted), else the last, is the one reported. */
+static void
+run_repeated (const struct options *opts, uint32_t seed, struct session *s, struct run_result *r,
+              struct channel **ch)
+{
+        for (unsigned i = 1;; i++) {
+                run_once (opts, seed, s, r, ch);
+                if (i == opts->repeat || r->verdict != VERDICT_CLEAN || r->sup.interrupt_signal) {
+                        report_write_text (r, stderr, s->color);
+                        if (opts->repeat > 1 && r->verdict != VERDICT_CLEAN)
+                                fprintf (stderr, "qgc-check: run %u of %u gave %s with seed %u; "
+                                                 "reproduce it with --seed %u\n",
+                                         i, opts->repeat, verdict_name (r->verdict), seed, seed);
+                        else if (opts->repeat > 1)
+                                fprintf (stderr, "qgc-check: %u runs, all clean\n", opts->repeat);
+                        return;
+                }
+                if (opts->verbosity >= 0)
+                        fprintf (stderr, "qgc-check: run %u of %u (seed %u): clean\n", i,
+                                 opts->repeat, seed);
+                result_free (r);
+                channel_destroy (*ch);
+                seed = choose_seed ();
+        }
+}
+
+/* The report files asked for; the exit status, made an error by a report
+ * that could not be written when the run itself was clean. */
+static int
+write_reports (const struct run_result *r, const struct options *opts)
+{
+        char error[1024];
+        int status = r->exit_code;
+        bool (*const writers[]) (const struct run_result *, const char *, char *, size_t) = {
+                report_write_json, report_write_junit, report_write_sarif, suppressions_generate,
+        };
+        const char *paths[] = { opts->json_path, opts->junit_path, opts->sarif_path,
+                                opts->gen_suppressions_path };
+        for (size_t i = 0; i < 4; i++)
+                if (paths[i] && !writers[i] (r, paths[i], error, sizeof error)) {
+                        fprintf (stderr, "qgc-check: %s\n", error);
+                        status = status ? status : EXIT_SCRIPT_ERROR;
+                }
+        return status;
+}
+
+int
+main (int argc, char **argv)
+{
+        struct options opts;
+        parse_command_line (&opts, argc, argv);
+        struct session session = { 0 };
+        check_inputs (&opts, &session.suppressions);
+        session_open (&session, &opts);
 
         uint32_t seed = opts.seed_given ? opts.seed : choose_seed ();
         struct run_result r;
         struct channel *ch;
-        if (opts.compare) {
-                /* The same seed without and with the workaround: the proof a
-                 * user pastes into a bug report. */
-                struct options mitigated = opts;
-                mitigated.mitigate = true;
-                struct run_result m;
-                struct channel *mch;
-                fprintf (stderr, "qgc-check: run 1 of 2: as the app is\n");
-                run_once (&opts, seed, &session, &r, &ch);
-                report_write_text (&r, stderr, session.color);
-                fprintf (stderr, "qgc-check: run 2 of 2: with --mitigate (same seed)\n");
-                run_once (&mitigated, seed, &session, &m, &mch);
-                report_write_text (&m, stderr, session.color);
-                r.compared = true;
-                r.mitigated_verdict = verdict_name (m.verdict);
-                r.mitigated_findings = m.total_occurrences;
-                fprintf (stderr, "qgc-check: compare (seed %u): without mitigation: %s (%llu findings); "
-                                 "with --mitigate: %s (%llu findings)\n",
-                         seed, verdict_name (r.verdict), (unsigned long long) r.total_occurrences,
-                         r.mitigated_verdict, (unsigned long long) m.total_occurrences);
-                result_free (&m);
-                channel_destroy (mch);
-        } else {
-                for (unsigned i = 1;; i++) {
-                        run_once (&opts, seed, &session, &r, &ch);
-                        if (i == opts.repeat || r.verdict != VERDICT_CLEAN || r.sup.interrupt_signal) {
-                                report_write_text (&r, stderr, session.color);
-                                if (opts.repeat > 1 && r.verdict != VERDICT_CLEAN)
-                                        fprintf (stderr, "qgc-check: run %u of %u gave %s with seed %u; "
-                                                         "reproduce it with --seed %u\n",
-                                                 i, opts.repeat, verdict_name (r.verdict), seed, seed);
-                                else if (opts.repeat > 1)
-                                        fprintf (stderr, "qgc-check: %u runs, all clean\n", opts.repeat);
-                                break;
-                        }
-                        if (opts.verbosity >= 0)
-                                fprintf (stderr, "qgc-check: run %u of %u (seed %u): clean\n", i,
-                                         opts.repeat, seed);
-                        result_free (&r);
-                        channel_destroy (ch);
-                        seed = choose_seed ();
-                }
-        }
+        if (opts.compare)
+                run_compared (&opts, seed, &session, &r, &ch);
+        else
+                run_repeated (&opts, seed, &session, &r, &ch);
 
-        int status = r.exit_code;
-        bool (*const writers[]) (const struct run_result *, const char *, char *, size_t) = {
-                report_write_json, report_write_junit, report_write_sarif, suppressions_generate,
-        };
-        const char *paths[] = { opts.json_path, opts.junit_path, opts.sarif_path,
-                                opts.gen_suppressions_path };
-        for (size_t i = 0; i < 4; i++)
-                if (paths[i] && !writers[i] (&r, paths[i], error, sizeof error)) {
-                        fprintf (stderr, "qgc-check: %s\n", error);
-                        status = status ? status : EXIT_SCRIPT_ERROR;
-                }
+        int status = write_reports (&r, &opts);
         if (session.events)
                 report_events_close (session.events);
         result_free (&r);
         channel_destroy (ch);
-        suppressions_free (&suppressions);
+        suppressions_free (&session.suppressions);
         free (session.probe);
         free (session.runner);
         free (session.python);

@@ -165,6 +165,239 @@ parse_path (const char *name, const char *arg, const char **out, char *error, si
         return true;
 }
 
+/* --- one small function per option --------------------------------- */
+
+/* Each takes the option's value (NULL for a flag) into opts, or says in
+ * error why it cannot; the table below finds them by getopt_long's id. */
+
+static bool
+set_duration (struct options *opts, const char *arg, char *error, size_t size)
+{
+        opts->duration_given = true;
+        return parse_seconds ("duration", arg, true, &opts->duration, error, size);
+}
+
+static bool
+set_hang_timeout (struct options *opts, const char *arg, char *error, size_t size)
+{
+        return parse_seconds ("hang-timeout", arg, false, &opts->hang_timeout, error, size);
+}
+
+static bool
+set_threads (struct options *opts, const char *arg, char *error, size_t size)
+{
+        unsigned long n;
+        if (!parse_unsigned ("threads", arg, OPTIONS_MAX_THREADS, &n, error, size))
+                return false;
+        opts->threads = (unsigned) n;
+        return true;
+}
+
+static bool
+set_seed (struct options *opts, const char *arg, char *error, size_t size)
+{
+        unsigned long n;
+        if (!parse_unsigned ("seed", arg, UINT32_MAX, &n, error, size))
+                return false;
+        opts->seed = (uint32_t) n;
+        opts->seed_given = true;
+        return true;
+}
+
+static bool
+set_repeat (struct options *opts, const char *arg, char *error, size_t size)
+{
+        unsigned long n;
+        if (!parse_unsigned ("repeat", arg, OPTIONS_MAX_REPEAT, &n, error, size))
+                return false;
+        if (n == 0)
+                return fail (error, size, "--repeat must be 1 or more, not '%s'", arg);
+        opts->repeat = (unsigned) n;
+        return true;
+}
+
+static bool
+set_stress (struct options *opts, const char *arg, char *error, size_t size)
+{
+        if (!stress_mode_parse (arg, &opts->stress_mode))
+                return fail (error, size, "--stress '%s' is not a mode: use alloc or burst", arg);
+        return true;
+}
+
+static bool
+set_fail_on (struct options *opts, const char *arg, char *error, size_t size)
+{
+        if (strcmp (arg, "rule") != 0 && strcmp (arg, "high") != 0)
+                return fail (error, size, "--fail-on '%s' is not a level: use rule or high", arg);
+        opts->fail_on_high = strcmp (arg, "high") == 0;
+        return true;
+}
+
+static bool
+set_json (struct options *opts, const char *arg, char *error, size_t size)
+{
+        return parse_path ("json", arg, &opts->json_path, error, size);
+}
+
+static bool
+set_events (struct options *opts, const char *arg, char *error, size_t size)
+{
+        return parse_path ("events", arg, &opts->events_path, error, size);
+}
+
+static bool
+set_junit (struct options *opts, const char *arg, char *error, size_t size)
+{
+        return parse_path ("junit", arg, &opts->junit_path, error, size);
+}
+
+static bool
+set_sarif (struct options *opts, const char *arg, char *error, size_t size)
+{
+        return parse_path ("sarif", arg, &opts->sarif_path, error, size);
+}
+
+static bool
+set_gen_suppressions (struct options *opts, const char *arg, char *error, size_t size)
+{
+        return parse_path ("gen-suppressions", arg, &opts->gen_suppressions_path, error, size);
+}
+
+static bool
+add_suppressions (struct options *opts, const char *arg, char *error, size_t size)
+{
+        if (opts->n_suppressions == OPTIONS_MAX_SUPPRESSIONS)
+                return fail (error, size, "at most %d --suppressions files", OPTIONS_MAX_SUPPRESSIONS);
+        return parse_path ("suppressions", arg, &opts->suppressions[opts->n_suppressions++], error, size);
+}
+
+static bool
+set_mitigate (struct options *opts, const char *arg, char *error, size_t size)
+{
+        opts->mitigate = true;
+        return true;
+}
+
+static bool
+set_compare (struct options *opts, const char *arg, char *error, size_t size)
+{
+        opts->compare = true;
+        return true;
+}
+
+static bool
+set_strict (struct options *opts, const char *arg, char *error, size_t size)
+{
+        opts->strict = true;
+        return true;
+}
+
+static bool
+set_quiet (struct options *opts, const char *arg, char *error, size_t size)
+{
+        opts->verbosity = -1;
+        return true;
+}
+
+static bool
+add_verbose (struct options *opts, const char *arg, char *error, size_t size)
+{
+        opts->verbosity = opts->verbosity < 0 ? 1 : opts->verbosity + 1;
+        return true;
+}
+
+/* Every option but -m, --help and --version, which end the parsing. */
+static const struct option_action {
+        int id; /* what getopt_long returns for it */
+        bool (*apply) (struct options *opts, const char *arg, char *error, size_t size);
+} actions[] = {
+        { 'd', set_duration },
+        { OPT_HANG_TIMEOUT, set_hang_timeout },
+        { 't', set_threads },
+        { OPT_SEED, set_seed },
+        { OPT_REPEAT, set_repeat },
+        { OPT_STRESS, set_stress },
+        { OPT_FAIL_ON, set_fail_on },
+        { OPT_JSON, set_json },
+        { OPT_EVENTS, set_events },
+        { OPT_JUNIT, set_junit },
+        { OPT_SARIF, set_sarif },
+        { OPT_GEN_SUPPRESSIONS, set_gen_suppressions },
+        { OPT_SUPPRESSIONS, add_suppressions },
+        { OPT_MITIGATE, set_mitigate },
+        { OPT_COMPARE, set_compare },
+        { OPT_STRICT, set_strict },
+        { 'q', set_quiet },
+        { 'v', add_verbose },
+};
+
+static const struct option_action *
+find_action (int id)
+{
+        for (size_t i = 0; i < sizeof actions / sizeof actions[0]; i++)
+                if (actions[i].id == id)
+                        return &actions[i];
+        return NULL;
+}
+
+/* What getopt_long did not recognise (c is '?'), or found without its
+ * value (c is ':'). */
+static void
+bad_option (int c, char **argv, char *error, size_t size)
+{
+        if (c == ':')
+                fail (error, size, "option '%s' needs a value", argv[optind - 1]);
+        else if (optopt)
+                fail (error, size, "unknown option '-%c'", optopt);
+        else
+                fail (error, size, "unknown option '%s'", argv[optind - 1]);
+}
+
+/* --- after the options: SCRIPT or MODULE, and their arguments -------- */
+
+static bool
+take_operands (struct options *opts, int argc, char **argv, char *error, size_t size)
+{
+        if (opts->module) {
+                if (opts->script[0] == '\0' || opts->script[0] == '.')
+                        return fail (error, size, "-m needs a module name such as pytest");
+                /* A test run goes to its own end unless told otherwise. */
+                if (!opts->duration_given)
+                        opts->duration = 0;
+                opts->script_argc = argc - optind;
+                opts->script_argv = argv + optind;
+                return true;
+        }
+        if (optind >= argc)
+                return fail (error, size, "no script given");
+        opts->script = argv[optind];
+        if (opts->script[0] == '\0')
+                return fail (error, size, "the script path is empty");
+        opts->script_argc = argc - optind - 1;
+        opts->script_argv = argv + optind + 1;
+        return true;
+}
+
+/* Options that are each fine but not together. */
+static bool
+check_combination (const struct options *opts, char *error, size_t size)
+{
+        if (opts->compare && (opts->mitigate || opts->repeat > 1))
+                return fail (error, size, "--compare runs twice by itself; drop --mitigate and --repeat");
+        /* Two reports to one file would overwrite each other; two on stdout
+         * would interleave. */
+        const char *paths[] = { opts->json_path, opts->events_path, opts->junit_path, opts->sarif_path,
+                                opts->gen_suppressions_path };
+        static const char *const names[] = { "--json", "--events", "--junit", "--sarif",
+                                             "--gen-suppressions" };
+        for (int i = 0; i < 5; i++)
+                for (int j = i + 1; j < 5; j++)
+                        if (paths[i] && paths[j] && strcmp (paths[i], paths[j]) == 0)
+                                return fail (error, size, "%s and %s name the same file '%s'", names[i],
+                                             names[j], paths[i]);
+        return true;
+}
+
 enum options_result
 options_parse (struct options *opts, int argc, char **argv, FILE *out,
                char *error, size_t size)
@@ -184,152 +417,29 @@ options_parse (struct options *opts, int argc, char **argv, FILE *out,
         int c;
         /* '+': stop at the first non-option, which is SCRIPT. */
         while ((c = getopt_long (argc, argv, "+:d:t:m:qvh", long_options, NULL)) != -1) {
-                unsigned long n;
-                bool ok = true;
-                switch (c) {
-                case 'd':
-                        ok = parse_seconds ("duration", optarg, true, &opts->duration, error, size);
-                        opts->duration_given = true;
-                        break;
-                case 'm':
+                if (c == 'm') {
                         /* As python -m: the module, then its own arguments. */
                         opts->module = true;
                         opts->script = optarg;
-                        goto operands;
-                case OPT_HANG_TIMEOUT:
-                        ok = parse_seconds ("hang-timeout", optarg, false, &opts->hang_timeout,
-                                            error, size);
                         break;
-                case 't':
-                        ok = parse_unsigned ("threads", optarg, OPTIONS_MAX_THREADS, &n, error, size);
-                        opts->threads = (unsigned) n;
-                        break;
-                case OPT_SEED:
-                        ok = parse_unsigned ("seed", optarg, UINT32_MAX, &n, error, size);
-                        opts->seed = (uint32_t) n;
-                        opts->seed_given = true;
-                        break;
-                case OPT_JSON:
-                        ok = parse_path ("json", optarg, &opts->json_path, error, size);
-                        break;
-                case OPT_EVENTS:
-                        ok = parse_path ("events", optarg, &opts->events_path, error, size);
-                        break;
-                case OPT_JUNIT:
-                        ok = parse_path ("junit", optarg, &opts->junit_path, error, size);
-                        break;
-                case OPT_SARIF:
-                        ok = parse_path ("sarif", optarg, &opts->sarif_path, error, size);
-                        break;
-                case OPT_MITIGATE:
-                        opts->mitigate = true;
-                        break;
-                case OPT_COMPARE:
-                        opts->compare = true;
-                        break;
-                case OPT_STRICT:
-                        opts->strict = true;
-                        break;
-                case OPT_SUPPRESSIONS:
-                        if (opts->n_suppressions == OPTIONS_MAX_SUPPRESSIONS)
-                                ok = fail (error, size, "at most %d --suppressions files",
-                                           OPTIONS_MAX_SUPPRESSIONS);
-                        else
-                                ok = parse_path ("suppressions", optarg,
-                                                 &opts->suppressions[opts->n_suppressions++], error, size);
-                        break;
-                case OPT_GEN_SUPPRESSIONS:
-                        ok = parse_path ("gen-suppressions", optarg, &opts->gen_suppressions_path, error,
-                                         size);
-                        break;
-                case OPT_FAIL_ON:
-                        if (strcmp (optarg, "rule") == 0 || strcmp (optarg, "high") == 0)
-                                opts->fail_on_high = strcmp (optarg, "high") == 0;
-                        else
-                                ok = fail (error, size, "--fail-on '%s' is not a level: use rule or high",
-                                           optarg);
-                        break;
-                case OPT_REPEAT:
-                        ok = parse_unsigned ("repeat", optarg, OPTIONS_MAX_REPEAT, &n, error, size);
-                        if (ok && n == 0)
-                                ok = fail (error, size, "--repeat must be 1 or more, not '%s'", optarg);
-                        opts->repeat = (unsigned) n;
-                        break;
-                case OPT_STRESS:
-                        if (strcmp (optarg, "alloc") == 0)
-                                opts->stress_mode = STRESS_ALLOC;
-                        else if (strcmp (optarg, "burst") == 0)
-                                opts->stress_mode = STRESS_BURST;
-                        else
-                                ok = fail (error, size, "--stress '%s' is not a mode: use alloc or burst",
-                                           optarg);
-                        break;
-                case 'q':
-                        opts->verbosity = -1;
-                        break;
-                case 'v':
-                        opts->verbosity = opts->verbosity < 0 ? 1 : opts->verbosity + 1;
-                        break;
-                case 'h':
+                }
+                if (c == 'h') {
                         fputs (help_text, out);
                         return OPTIONS_DONE;
-                case OPT_VERSION:
+                }
+                if (c == OPT_VERSION) {
                         fprintf (out, "qgc-check %s\n", QGC_VERSION);
                         return OPTIONS_DONE;
-                case ':':
-                        fail (error, size, "option '%s' needs a value", argv[optind - 1]);
-                        return OPTIONS_USAGE;
-                default:
-                        if (optopt)
-                                fail (error, size, "unknown option '-%c'", optopt);
-                        else
-                                fail (error, size, "unknown option '%s'", argv[optind - 1]);
+                }
+                const struct option_action *action = find_action (c);
+                if (!action) {
+                        bad_option (c, argv, error, size);
                         return OPTIONS_USAGE;
                 }
-                if (!ok)
+                if (!action->apply (opts, optarg, error, size))
                         return OPTIONS_USAGE;
         }
-
-operands:
-        if (opts->module) {
-                if (opts->script[0] == '\0' || opts->script[0] == '.') {
-                        fail (error, size, "-m needs a module name such as pytest");
-                        return OPTIONS_USAGE;
-                }
-                /* A test run goes to its own end unless told otherwise. */
-                if (!opts->duration_given)
-                        opts->duration = 0;
-                opts->script_argc = argc - optind;
-                opts->script_argv = argv + optind;
-        } else {
-                if (optind >= argc) {
-                        fail (error, size, "no script given");
-                        return OPTIONS_USAGE;
-                }
-                opts->script = argv[optind];
-                if (opts->script[0] == '\0') {
-                        fail (error, size, "the script path is empty");
-                        return OPTIONS_USAGE;
-                }
-                opts->script_argc = argc - optind - 1;
-                opts->script_argv = argv + optind + 1;
-        }
-        if (opts->compare && (opts->mitigate || opts->repeat > 1)) {
-                fail (error, size, "--compare runs twice by itself; drop --mitigate and --repeat");
+        if (!take_operands (opts, argc, argv, error, size) || !check_combination (opts, error, size))
                 return OPTIONS_USAGE;
-        }
-        /* Two reports to one file would overwrite each other; two on stdout
-         * would interleave. */
-        const char *paths[] = { opts->json_path, opts->events_path, opts->junit_path, opts->sarif_path,
-                                opts->gen_suppressions_path };
-        static const char *const names[] = { "--json", "--events", "--junit", "--sarif",
-                                             "--gen-suppressions" };
-        for (int i = 0; i < 5; i++)
-                for (int j = i + 1; j < 5; j++)
-                        if (paths[i] && paths[j] && strcmp (paths[i], paths[j]) == 0) {
-                                fail (error, size, "%s and %s name the same file '%s'", names[i],
-                                      names[j], paths[i]);
-                                return OPTIONS_USAGE;
-                        }
         return OPTIONS_RUN;
 }

@@ -6,15 +6,12 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "common/stress-mode.h"
+
 #define OPTIONS_MAX_THREADS 64
 #define OPTIONS_MAX_SECONDS 604800.0 /* one week */
 #define OPTIONS_MAX_REPEAT 100000
 #define OPTIONS_MAX_SUPPRESSIONS 16
-
-enum stress_mode {
-        STRESS_ALLOC = 0, /* steady bursts of cyclic garbage with short pauses */
-        STRESS_BURST = 1, /* quiet spells, then large bursts: collections at other moments */
-};
 
 struct options {
         double duration;      /* seconds under stress; 0 = no limit */

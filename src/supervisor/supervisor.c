@@ -3,6 +3,7 @@
 
 #include "supervisor/supervisor.h"
 #include "common/dump-format.h"
+#include "common/runner-args.h"
 #include "common/signals.h"
 
 #include <dirent.h>
@@ -31,8 +32,21 @@ struct watch {
         const struct supervisor_config *config;
         struct channel *ch;
         pid_t child;
+        /* What a run holds, released by release_run on every path; -1,
+         * NULL and false: not held (or handed on). */
+        int channel_fd;       /* the channel's memfd, until the runner has it */
         int signal_fd;
-        int stderr_fd;
+        int stderr_fd;        /* the read end of the app's stderr */
+        int stderr_write;     /* its write end, the runner's stderr, until fork */
+        bool signals_blocked;
+        sigset_t saved_mask;  /* the signal mask as supervisor_run found it */
+        struct sigaction saved_sigpipe;
+        bool ttou_ignored;    /* SIGTTOU, while the runner's group holds the terminal:
+                               * given back by finish_run */
+        struct sigaction saved_ttou;
+        /* The runner's command line, built before fork: the child only execs. */
+        char **runner_argv;
+        struct runner_args_text runner_text;
         struct supervision *sup;
         int64_t start_ns;
         int64_t kill_at_ns;   /* SIGKILL the group at this time, 0 = not yet */
@@ -421,62 +435,44 @@ reap (struct watch *w, int64_t now)
         return runner_done;
 }
 
-/* Execs the runner with its private command line (runner/main.c). */
-static _Noreturn void
-exec_runner (const struct supervisor_config *config, struct channel *ch, int channel_fd)
+/* The runner's private command line (common/runner-args.h), into storage
+ * of the watch's: built before fork, so that the child allocates nothing. */
+static bool
+build_runner_argv (struct watch *w)
 {
+        const struct supervisor_config *config = w->config;
         const struct options *o = config->opts;
-        char fd_s[16], seed_s[16], threads_s[16], duration_s[32];
-        snprintf (fd_s, sizeof fd_s, "%d", channel_fd);
-        snprintf (seed_s, sizeof seed_s, "%u", config->seed);
-        snprintf (threads_s, sizeof threads_s, "%u", o->threads);
-        snprintf (duration_s, sizeof duration_s, "%.17g", o->duration);
-        size_t n = 0, max = 24 + (size_t) o->script_argc;
-        char **argv = calloc (max, sizeof *argv);
-        if (!argv)
-                _exit (127);
+        struct runner_args args = {
+                .channel_fd = w->channel_fd, .seed = config->seed, .threads = o->threads,
+                .stress_mode = o->stress_mode, .duration = o->duration,
+                .probe_path = config->probe_path, .python_executable = config->python_executable,
+                .mitigate = o->mitigate, .strict = o->strict, .module = o->module,
+                .script = o->script, .script_argc = o->script_argc, .script_argv = o->script_argv,
+        };
+        size_t length = runner_args_argv_length (&args);
+        w->runner_argv = calloc (length, sizeof *w->runner_argv);
         /* Its full path: the loader names the main program by argv[0], and
          * the crash handler reads function names from that file. */
-        argv[n++] = (char *) config->runner_path;
-        argv[n++] = (char *) "--channel-fd";
-        argv[n++] = fd_s;
-        argv[n++] = (char *) "--seed";
-        argv[n++] = seed_s;
-        argv[n++] = (char *) "--threads";
-        argv[n++] = threads_s;
-        argv[n++] = (char *) "--stress";
-        argv[n++] = (char *) (o->stress_mode == STRESS_BURST ? "burst" : "alloc");
-        argv[n++] = (char *) "--duration";
-        argv[n++] = duration_s;
-        argv[n++] = (char *) "--probe";
-        argv[n++] = (char *) config->probe_path;
-        argv[n++] = (char *) "--python";
-        argv[n++] = (char *) config->python_executable;
-        if (o->mitigate)
-                argv[n++] = (char *) "--mitigate";
-        if (o->strict)
-                argv[n++] = (char *) "--strict";
-        if (o->module)
-                argv[n++] = (char *) "--module";
-        argv[n++] = (char *) "--";
-        argv[n++] = (char *) o->script;
-        for (int i = 0; i < o->script_argc; i++)
-                argv[n++] = o->script_argv[i];
-        argv[n] = NULL;
+        return w->runner_argv &&
+               runner_args_build (&args, config->runner_path, &w->runner_text, w->runner_argv, length);
+}
+
+static _Noreturn void
+exec_runner (const struct watch *w)
+{
         /* The one descriptor of ours the runner gets; it maps and closes it. */
-        fcntl (channel_fd, F_SETFD, 0);
-        execv (config->runner_path, argv);
+        fcntl (w->channel_fd, F_SETFD, 0);
+        execv (w->config->runner_path, w->runner_argv);
         char msg[CHANNEL_TEXT_SIZE];
         snprintf (msg, sizeof msg, "cannot start its runner '%s': %s; reinstall qgc-check",
-                  config->runner_path, strerror (errno));
-        channel_set_error (ch, msg);
+                  w->config->runner_path, strerror (errno));
+        channel_set_error (w->ch, msg);
         fprintf (stderr, "qgc-check: %s\n", msg);
         _exit (127);
 }
 
 static _Noreturn void
-child_start (const struct supervisor_config *config, struct channel *ch, int channel_fd,
-             int stderr_write, pid_t parent, bool terminal)
+child_start (const struct watch *w, pid_t parent, bool terminal)
 {
         setpgid (0, 0);
         /* Both sides set the group and the foreground, as a shell does: the
@@ -490,23 +486,26 @@ child_start (const struct supervisor_config *config, struct channel *ch, int cha
         sigset_t none;
         sigemptyset (&none);
         sigprocmask (SIG_SETMASK, &none, NULL);
-        if (stderr_write != STDERR_FILENO) {
-                dup2 (stderr_write, STDERR_FILENO);
-                close (stderr_write);
+        if (w->stderr_write != STDERR_FILENO) {
+                dup2 (w->stderr_write, STDERR_FILENO);
+                close (w->stderr_write);
         }
-        exec_runner (config, ch, channel_fd);
+        exec_runner (w);
 }
 
-bool
-supervisor_run (const struct supervisor_config *config, struct channel **channel_out,
-                struct supervision *sup, char *error, size_t error_size)
+/* Everything a run needs before it forks; what it acquires is in w, for
+ * release_run, whether it succeeds or not. */
+static bool
+prepare_run (struct watch *w, char *error, size_t error_size)
 {
-        memset (sup, 0, sizeof *sup);
-        int channel_fd = -1;
-        struct channel *ch = channel_create_shared (&channel_fd);
-        if (!ch) {
+        w->ch = channel_create_shared (&w->channel_fd);
+        if (!w->ch) {
                 snprintf (error, error_size, "cannot create the shared findings area: %s",
                           strerror (errno));
+                return false;
+        }
+        if (!build_runner_argv (w)) {
+                snprintf (error, error_size, "out of memory");
                 return false;
         }
         int pipefd[2];
@@ -514,27 +513,35 @@ supervisor_run (const struct supervisor_config *config, struct channel **channel
                 snprintf (error, error_size, "cannot create a pipe: %s", strerror (errno));
                 return false;
         }
+        w->stderr_fd = pipefd[0];
+        w->stderr_write = pipefd[1];
         sigset_t mask;
         sigemptyset (&mask);
         sigaddset (&mask, SIGCHLD);
         sigaddset (&mask, SIGINT);
         sigaddset (&mask, SIGTERM);
         sigaddset (&mask, SIGHUP);
-        sigprocmask (SIG_BLOCK, &mask, NULL);
-        signal (SIGPIPE, SIG_IGN);
-        int sfd = signalfd (-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
-        if (sfd < 0) {
+        sigprocmask (SIG_BLOCK, &mask, &w->saved_mask);
+        sigaction (SIGPIPE, &(struct sigaction) { .sa_handler = SIG_IGN }, &w->saved_sigpipe);
+        w->signals_blocked = true;
+        w->signal_fd = signalfd (-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
+        if (w->signal_fd < 0) {
                 snprintf (error, error_size, "cannot create a signalfd: %s", strerror (errno));
                 return false;
         }
-        prctl (PR_SET_CHILD_SUBREAPER, 1);
+        return true;
+}
 
+/* Forks the runner; in the parent, takes the terminal for its group. */
+static bool
+start_runner (struct watch *w, char *error, size_t error_size)
+{
+        prctl (PR_SET_CHILD_SUBREAPER, 1);
         /* A script reading the terminal (input(), breakpoint()) reads it as
          * under python3: its group is the terminal's foreground while it
          * runs. Only when qgc-check itself is in the foreground. */
         bool terminal = stdin_is_foreground ();
-        struct termios termios = { 0 };
-        if (terminal && tcgetattr (STDIN_FILENO, &termios) < 0)
+        if (terminal && tcgetattr (STDIN_FILENO, &w->termios) < 0)
                 terminal = false;
 
         fflush (NULL);
@@ -545,63 +552,57 @@ supervisor_run (const struct supervisor_config *config, struct channel **channel
                 return false;
         }
         if (child == 0) {
-                close (sfd);
-                close (pipefd[0]);
+                close (w->signal_fd);
+                close (w->stderr_fd);
                 signal (SIGPIPE, SIG_DFL);
-                child_start (config, ch, channel_fd, pipefd[1], parent, terminal);
+                child_start (w, parent, terminal);
         }
-        close (channel_fd); /* the mapping stays */
+        close (w->channel_fd); /* the mapping stays */
+        w->channel_fd = -1;
         setpgid (child, child);
         /* Our own output (progress, the app's relayed stderr) must not stop
          * us while the runner's group holds the terminal (stty tostop). */
-        struct sigaction ignore_ttou = { .sa_handler = SIG_IGN }, saved_ttou;
         if (terminal) {
                 set_foreground (child);
-                sigaction (SIGTTOU, &ignore_ttou, &saved_ttou);
+                sigaction (SIGTTOU, &(struct sigaction) { .sa_handler = SIG_IGN }, &w->saved_ttou);
+                w->ttou_ignored = true;
         }
-        sup->runner_pid = child;
-        close (pipefd[1]);
-        fcntl (pipefd[0], F_SETFL, O_NONBLOCK);
+        w->sup->runner_pid = child;
+        close (w->stderr_write);
+        w->stderr_write = -1;
+        fcntl (w->stderr_fd, F_SETFL, O_NONBLOCK);
+        w->child = child;
+        w->start_ns = channel_now_ns ();
+        w->terminal = terminal;
+        if (w->config->events)
+                report_events_start (w->config->events, w->config->opts, w->config->seed, child);
+        return true;
+}
 
-        struct watch *w = calloc (1, sizeof *w);
-        if (!w) {
-                kill (child, SIGKILL);
-                if (terminal) {
-                        set_foreground (getpgrp ());
-                        sigaction (SIGTTOU, &saved_ttou, NULL);
-                }
-                snprintf (error, error_size, "out of memory");
-                return false;
-        }
-        *w = (struct watch) {
-                .config = config, .ch = ch, .child = child, .signal_fd = sfd,
-                .stderr_fd = pipefd[0], .sup = sup, .start_ns = channel_now_ns (),
-                .terminal = terminal, .termios = termios,
-        };
-        if (config->events)
-                report_events_start (config->events, config->opts, config->seed, child);
-
-        bool done = false;
-        while (!done) {
-                struct pollfd fds[2] = { { sfd, POLLIN, 0 }, { w->stderr_fd, POLLIN, 0 } };
+/* Until the runner has ended: relays its stderr, answers signals, reaps,
+ * streams findings, and stops the run when it must. */
+static void
+watch_run (struct watch *w)
+{
+        for (;;) {
+                struct pollfd fds[2] = { { w->signal_fd, POLLIN, 0 }, { w->stderr_fd, POLLIN, 0 } };
                 int n = poll (fds, w->stderr_fd >= 0 ? 2 : 1, TICK_MS);
                 int64_t now = channel_now_ns ();
                 if (n > 0 && (fds[1].revents & (POLLIN | POLLHUP)))
                         relay_stderr (w);
                 if (n > 0 && (fds[0].revents & POLLIN)) {
                         struct signalfd_siginfo si;
-                        while (read (sfd, &si, sizeof si) == sizeof si)
+                        while (read (w->signal_fd, &si, sizeof si) == sizeof si)
                                 handle_signal (w, &si, now);
                 }
-                if (reap (w, now))
-                        done = true;
+                bool done = reap (w, now);
                 emit_new_findings (w);
                 if (done)
-                        break;
+                        return;
                 draw_progress (w, now);
                 check_progress (w, now);
                 if (w->dump_asked_ns && !w->kill_at_ns &&
-                    (dump_finished (ch) || now - w->dump_asked_ns > DUMP_WAIT_NS)) {
+                    (dump_finished (w->ch) || now - w->dump_asked_ns > DUMP_WAIT_NS)) {
                         if (w->stop_after_dump) {
                                 start_stopping (w, now, SIGTERM);
                         } else {
@@ -612,28 +613,78 @@ supervisor_run (const struct supervisor_config *config, struct channel **channel
                 if (w->kill_at_ns && now >= w->kill_at_ns)
                         kill_group (w, SIGKILL);
         }
+}
 
+/* The runner has ended: nothing of the run survives, the terminal is
+ * qgc-check's again, and the last of its output is in. */
+static void
+finish_run (struct watch *w)
+{
         clear_progress (w);
         /* No process of the run survives it. */
-        kill_run (child, parent);
+        kill_run (w->child, getpid ());
         /* The terminal back to qgc-check's group, as the app left it, or
          * as it was if the app could not restore it (killed mid-getpass). */
         if (w->terminal) {
                 set_foreground (getpgrp ());
-                if (!sup->exited)
+                if (!w->sup->exited)
                         tcsetattr (STDIN_FILENO, TCSADRAIN, &w->termios);
         }
-        if (terminal)
-                sigaction (SIGTTOU, &saved_ttou, NULL);
+        if (w->ttou_ignored) {
+                sigaction (SIGTTOU, &w->saved_ttou, NULL);
+                w->ttou_ignored = false;
+        }
         if (w->stderr_fd >= 0) {
                 relay_stderr (w);
                 close (w->stderr_fd);
+                w->stderr_fd = -1;
         }
         emit_new_findings (w);
-        sup->elapsed_s = (channel_now_ns () - w->start_ns) / 1e9;
-        sup->stderr_tail = strndup (w->tail, w->tail_len);
-        close (sfd);
+        w->sup->elapsed_s = (channel_now_ns () - w->start_ns) / 1e9;
+        w->sup->stderr_tail = strndup (w->tail, w->tail_len);
+}
+
+/* The one way out of a run, whether it ran or failed on the way. A run
+ * that ran hands its channel to the caller, and leaves its signals blocked
+ * and SIGPIPE ignored: a Ctrl-C after the runner ended waits for the next
+ * run (--repeat) instead of killing qgc-check before its reports are
+ * written. A run that failed leaves the process as it found it. */
+static void
+release_run (struct watch *w, bool ran)
+{
+        int fds[] = { w->channel_fd, w->signal_fd, w->stderr_fd, w->stderr_write };
+        for (size_t i = 0; i < sizeof fds / sizeof fds[0]; i++)
+                if (fds[i] >= 0)
+                        close (fds[i]);
+        if (!ran && w->signals_blocked) {
+                sigaction (SIGPIPE, &w->saved_sigpipe, NULL);
+                sigprocmask (SIG_SETMASK, &w->saved_mask, NULL);
+        }
+        channel_destroy (w->ch);
+        free (w->runner_argv);
         free (w);
-        *channel_out = ch;
-        return true;
+}
+
+bool
+supervisor_run (const struct supervisor_config *config, struct channel **channel_out,
+                struct supervision *sup, char *error, size_t error_size)
+{
+        memset (sup, 0, sizeof *sup);
+        struct watch *w = calloc (1, sizeof *w);
+        if (!w) {
+                snprintf (error, error_size, "out of memory");
+                return false;
+        }
+        w->config = config;
+        w->sup = sup;
+        w->channel_fd = w->signal_fd = w->stderr_fd = w->stderr_write = -1;
+        bool ran = prepare_run (w, error, error_size) && start_runner (w, error, error_size);
+        if (ran) {
+                watch_run (w);
+                finish_run (w);
+                *channel_out = w->ch;
+                w->ch = NULL; /* the caller's now */
+        }
+        release_run (w, ran);
+        return ran;
 }

@@ -26,6 +26,11 @@ struct supervisor_config {
 };
 
 /* Runs the script to its end. On success returns true with the channel
- * (to be read by result_build) and what happened to the child. */
+ * (to be read by result_build, then channel_destroy) and what happened to
+ * the child; SIGINT, SIGTERM, SIGHUP and SIGCHLD stay blocked and SIGPIPE
+ * ignored, so that an interrupt after the run waits for the next one
+ * rather than killing qgc-check before it writes its reports. On failure
+ * returns false with a one-line message in error, no channel and no
+ * descriptor left open, the signal mask and SIGPIPE as they were. */
 bool supervisor_run (const struct supervisor_config *config, struct channel **channel,
                      struct supervision *sup, char *error, size_t error_size);

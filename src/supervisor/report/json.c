@@ -237,7 +237,7 @@ result_object (const struct run_result *r)
                           "stderr_tail", str_or_null (r->sup.stderr_tail),
                           "runner_pid", (json_int_t) r->sup.runner_pid,
                           "mitigated", r->opts->mitigate,
-                          "stress_mode", r->opts->stress_mode == STRESS_BURST ? "burst" : "alloc",
+                          "stress_mode", stress_mode_name (r->opts->stress_mode),
                           "compare", compare,
                           "suppressed", json_pack ("{s:I, s:I}", "groups", (json_int_t) r->n_suppressed,
                                                    "findings_total", (json_int_t) r->suppressed_occurrences),
