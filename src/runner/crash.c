@@ -310,8 +310,9 @@ dump_handler (int sig, siginfo_t *info, void *ucontext)
         errno = saved;
 }
 
-/* A read the probe knows may fault (an object another thread may be
- * destroying right now): a SIGSEGV or SIGBUS there resumes at the guard. */
+/* A read the probe or unwind.c knows may fault (an object another thread
+ * may be destroying right now, a corrupt stack): a SIGSEGV or SIGBUS there
+ * resumes at the guard. */
 static _Thread_local sigjmp_buf *fault_guard;
 
 void
@@ -462,31 +463,10 @@ crash_forked_child (void)
         sigaction (QGC_SIGNAL_THREAD, &dfl, NULL);
 }
 
-int
-crash_native_frames (uint64_t *out, int max)
-{
-        void *frames[64];
-        if (max > 64)
-                max = 64;
-        sigjmp_buf guard;
-        volatile int n = 0;
-        if (sigsetjmp (guard, 1) != 0)
-                return 0;
-        crash_guard_reads (&guard);
-        n = unw_backtrace (frames, max);
-        crash_guard_reads (NULL);
-        for (int i = 0; i < n; i++)
-                out[i] = (uint64_t) (uintptr_t) frames[i];
-        return n > 0 ? n : 0;
-}
-
 void
 crash_install (struct channel *ch)
 {
         channel = ch;
-        /* Unwinding in hooks and handlers: a cache per thread takes no lock
-         * (the global one blocks signals and takes a mutex). */
-        unw_set_caching_policy (unw_local_addr_space, UNW_CACHE_PER_THREAD);
         main_tid = gettid_raw ();
         dump_threads = (dump_threads_fn) dlsym (RTLD_DEFAULT, "_Py_DumpTracebackThreads");
         if (!dump_threads)

@@ -19,11 +19,11 @@
 #pragma once
 
 #include <setjmp.h>
-#include <stdint.h>
 
 #include "common/channel.h"
 
-/* Installs the handlers. Main thread, after the interpreter started. */
+/* Installs the handlers. Main thread, after the interpreter started and
+ * unwind_init (the handlers unwind too, and must take no lock). */
 void crash_install (struct channel *ch);
 
 /* Gives the calling thread its own alternate signal stack (mmap, once per
@@ -38,12 +38,6 @@ void crash_thread_init (void);
  * and is counted (stats.guarded_faults). For reading an object another
  * thread may be destroying: no lock may be taken between the two calls. */
 void crash_guard_reads (sigjmp_buf *guard);
-
-/* The calling thread's return addresses, innermost first (at most max),
- * for a finding made in a hook: no lock (libunwind caches per thread), and
- * a fault while reading a corrupt stack gives 0 frames instead of a
- * crash. Returns how many. */
-int crash_native_frames (uint64_t *out, int max);
 
 /* In a child forked from the runner: the default action again for the
  * crash and dump signals, so that the child's crash stays the child's.
