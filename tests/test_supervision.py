@@ -3,6 +3,7 @@ the terminal reads it as under `python3`; a run the check did not cover is never
 import fcntl
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -12,7 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from conftest import QGC_CHECK, process_group_gone, run_tool, tool_env, validate_schema
+from conftest import (QGC_CHECK, TESTCASES, parse_header, process_group_gone, run_tool, tool_env,
+                      validate_schema)
 
 
 def pid_alive(pid):
@@ -337,3 +339,41 @@ def test_help_documents_every_exit_status():
     for status in ("0 clean", "1 race", "2 usage", "3 script error", "4 crash", "5 hang",
                    "6 clean but", "7 incomplete"):
         assert status in " ".join(p.stdout.split()), status
+
+
+# Faults from a GUI-thread timer with CPython's faulthandler enabled by the app itself,
+# after the runner installed its crash handler (faulthandler passes the crash on to it).
+ENABLES_FAULTHANDLER = """\
+import ctypes, faulthandler, sys
+from PyQt6.QtCore import QCoreApplication, QTimer
+faulthandler.enable()
+app = QCoreApplication(sys.argv)
+QTimer.singleShot(100, lambda: ctypes.string_at(0))
+app.exec()
+"""
+
+
+@pytest.mark.parametrize("enabled_by", ["environment", "app"])
+def test_faulthandler_still_prints_its_traceback_and_the_crash_is_reported(tmp_path, enabled_by):
+    """PYTHONFAULTHANDLER=1 enables faulthandler while the interpreter starts, before the
+    runner's crash handler: that handler passes the crash on to it once the report is
+    written. Enabled later by the app, faulthandler passes it on to the runner's."""
+    if enabled_by == "environment":
+        script = TESTCASES / "segfault_after_findings.py"
+        run = run_tool(*parse_header(script)["args"], script, timeout=120,
+                       env=tool_env(PYTHONFAULTHANDLER="1"))
+    else:
+        script = tmp_path / "app.py"
+        script.write_text(ENABLES_FAULTHANDLER)
+        run = run_tool("--duration", "10", script, timeout=120)
+    assert run.returncode == 4 and run.report["verdict"] == "crash", run.stderr[-3000:]
+    crash = run.report["crash"]
+    assert crash["signal"] == "SEGV" and crash["in_tool"] is False, crash
+    # The timer's lambda, in the crashing thread.
+    line = re.compile(rf'File "{re.escape(str(script))}", line \d+ in <lambda>')
+    assert "@python" in crash["stacks"] and line.search(crash["stacks"]), crash["stacks"]
+    assert f"qgc-check: crash: the app died of SIGSEGV [{script}]" in run.stderr
+    # faulthandler's own report, on the app's stderr: the crashing thread's line.
+    assert "Fatal Python error: Segmentation fault" in run.stderr, run.stderr[-3000:]
+    fatal = run.stderr.split("Fatal Python error: Segmentation fault", 1)[1]
+    assert line.search(fatal.split("qgc-check: crash:", 1)[0]), run.stderr[-3000:]

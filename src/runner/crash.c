@@ -14,9 +14,7 @@
 #include <libunwind.h>
 
 #include <dlfcn.h>
-#include <elf.h>
 #include <errno.h>
-#include <link.h>
 #include <fcntl.h>
 #include <pthread.h>
 #include <signal.h>
@@ -52,15 +50,41 @@ static dump_threads_fn dump_threads;
  * number, so a script that closed or reused it loses nothing. */
 static int faulthandler_fd = -1;
 
-static const int crash_signals[] = { SIGSEGV, SIGABRT, SIGBUS, SIGFPE, SIGILL };
+/* The crash signals, each with the action that was there before ours:
+ * CPython's faulthandler (PYTHONFAULTHANDLER=1 enables it while the
+ * interpreter starts, before crash_install), a handler of a module loaded
+ * at start-up, or SIG_DFL. Once the dump is written, that action is put
+ * back and the signal raised again: whoever was there first still runs
+ * (faulthandler still prints its traceback), and the process still dies
+ * of the signal. The dump and thread signals are ours alone: not here. */
+struct handler {
+        int signum;
+        bool installed;
+        struct sigaction previous;
+};
 
+static struct handler handlers[] = {
+        { .signum = SIGSEGV }, { .signum = SIGABRT }, { .signum = SIGBUS },
+        { .signum = SIGFPE },  { .signum = SIGILL },
+};
+#define N_HANDLERS (sizeof handlers / sizeof handlers[0])
+
+/* In a child forked from the runner: its crash is not the run's. */
+static atomic_bool forked;
+/* One thread runs the previous action (chaining, chaining_here in that
+ * thread); chain_returned when it returned without ending the process. */
+static atomic_bool chaining;
+static atomic_bool chain_returned;
+static __thread bool chaining_here;
+
+/* Signal-safe. */
 static pid_t
 gettid_raw (void)
 {
         return (pid_t) syscall (SYS_gettid);
 }
 
-/* Small async-signal-safe formatting into a buffer. */
+/* Small signal-safe formatting into a buffer (put, put_num, put_frame). */
 struct out {
         char *buf;
         size_t size, used;
@@ -97,16 +121,27 @@ put_num (struct out *o, unsigned long long v, int base)
         put (o, s);
 }
 
-/* The Python traceback of every thread, as faulthandler prints it, into
- * a fresh memfd (the script may have closed every descriptor), then into
- * the channel. */
-/* A descriptor no script can have closed: a new memfd (async-signal-safe). */
+/* Signal-safe. Sleeps in steps of step_ms until *flag is set, at most
+ * steps times: every wait in a handler is bounded. */
+static void
+wait_for (atomic_bool *flag, int steps, long step_ms)
+{
+        for (int i = 0; i < steps && !atomic_load (flag); i++) {
+                struct timespec t = { 0, step_ms * 1000000 };
+                nanosleep (&t, NULL);
+        }
+}
+
+/* Signal-safe. A descriptor no script can have closed: a new memfd. */
 static int
 new_dump_fd (void)
 {
         return (int) syscall (SYS_memfd_create, "qgc-check-dump", 0);
 }
 
+/* Signal-safe (as faulthandler's own dump). The Python traceback of every
+ * thread, as faulthandler prints it, into a fresh memfd (the script may
+ * have closed every descriptor), then into the channel. */
 static void
 dump_python_threads (void)
 {
@@ -137,7 +172,7 @@ dump_python_threads (void)
         close (fd);
 }
 
-/* The program counter the signal interrupted, or 0. */
+/* Signal-safe. The program counter the signal interrupted, or 0. */
 static uintptr_t
 interrupted_pc (const void *ucontext)
 {
@@ -155,7 +190,41 @@ interrupted_pc (const void *ucontext)
 #endif
 }
 
-/* One section per thread (the format is in crash.h). */
+/* One frame line (the format is in crash.h); i counts from 0, the
+ * innermost. */
+static void
+put_frame (struct out *o, struct symbols *elf, int i, unw_word_t ip, bool interrupted)
+{
+        /* A return address may lie past the end of its call's function
+         * (a call to a noreturn one). */
+        uintptr_t lookup = interrupted || i == 0 ? ip : ip - 1;
+        put (o, "#");
+        put_num (o, (unsigned long long) i, 10);
+        put (o, " ");
+        const char *name = NULL, *module = NULL;
+        uintptr_t off = 0;
+        bool found = symbols_lookup (elf, lookup, false, &name, &off, &module);
+        if (name)
+                off += ip - lookup;
+        if (name) {
+                put (o, name);
+                put (o, "+");
+                put_num (o, (unsigned long long) off, 16);
+        } else {
+                put (o, "??");
+        }
+        if (found) {
+                const char *base = strrchr (module, '/');
+                put (o, " in ");
+                put (o, base ? base + 1 : module);
+        }
+        if (interrupted)
+                put (o, " [signal]");
+        put (o, "\n");
+}
+
+/* Signal-safe (libunwind with a cache per thread, symbols.h). One section
+ * per thread (the format is in crash.h). */
 static void
 dump_native_thread (const char *crashed, const void *ucontext)
 {
@@ -187,41 +256,16 @@ dump_native_thread (const char *crashed, const void *ucontext)
                         unw_get_reg (&cursor, UNW_REG_IP, &ip);
                         bool interrupted = !marked && (pc ? ip == pc : unw_is_signal_frame (&cursor) > 0);
                         marked |= interrupted;
-                        /* A return address may lie past the end of its
-                         * call's function (a call to a noreturn one). */
-                        uintptr_t lookup = interrupted || i == 0 ? ip : ip - 1;
-                        put (&o, "#");
-                        put_num (&o, (unsigned long long) i, 10);
-                        put (&o, " ");
-                        const char *name = NULL, *module = NULL;
-                        uintptr_t off = 0;
-                        bool found = symbols_lookup (&elf, lookup, false, &name, &off, &module);
-                        if (name)
-                                off += ip - lookup;
-                        if (name) {
-                                put (&o, name);
-                                put (&o, "+");
-                                put_num (&o, (unsigned long long) off, 16);
-                        } else {
-                                put (&o, "??");
-                        }
-                        if (found) {
-                                const char *base = strrchr (module, '/');
-                                put (&o, " in ");
-                                put (&o, base ? base + 1 : module);
-                        }
-                        if (interrupted)
-                                put (&o, " [signal]");
-                        put (&o, "\n");
+                        put_frame (&o, &elf, i, ip, interrupted);
                 }
         }
         symbols_close (&elf);
         channel_dump_append (channel, buf, o.used);
 }
 
-/* Every other thread, asked by the dumping one: write its own native
- * frames, then stay parked until the Python stacks have been read, so
- * that no thread changes its frames while they are walked. */
+/* Signal-safe. Every other thread, asked by the dumping one: write its
+ * own native frames, then stay parked until the Python stacks have been
+ * read, so that no thread changes its frames while they are walked. */
 static void
 thread_handler (int sig, siginfo_t *info, void *ucontext)
 {
@@ -229,25 +273,23 @@ thread_handler (int sig, siginfo_t *info, void *ucontext)
         in_handler = true;
         dump_native_thread ("no", ucontext);
         atomic_fetch_add (&threads_dumped, 1);
-        for (int i = 0; i < 2000 && !atomic_load (&released); i++) {
-                struct timespec t = { 0, 1000000 };
-                nanosleep (&t, NULL);
-        }
+        wait_for (&released, 2000, 1);
         in_handler = false;
         errno = saved;
 }
 
-/* Asks one thread to dump its frames and park; true if it was asked. */
+/* Signal-safe. Asks one thread to dump its frames and park; true if it
+ * was asked. */
 static bool
 ask_thread (pid_t pid, pid_t self, pid_t tid)
 {
         return tid > 0 && tid != self && syscall (SYS_tgkill, pid, tid, QGC_SIGNAL_THREAD) == 0;
 }
 
-/* Parks every other thread of the process; returns how many were asked.
- * Only system calls here: the crash may have happened inside malloc,
- * holding its lock (heap corruption ends that way), so opendir() and
- * anything else that allocates would wait for that lock forever. */
+/* Signal-safe. Parks every other thread of the process; returns how many
+ * were asked. Only system calls here: the crash may have happened inside
+ * malloc, holding its lock (heap corruption ends that way), so opendir()
+ * and anything else that allocates would wait for that lock forever. */
 static int
 park_other_threads (void)
 {
@@ -288,6 +330,7 @@ park_other_threads (void)
         return asked;
 }
 
+/* Signal-safe. */
 static void
 dump_everything (bool crashed, const void *ucontext)
 {
@@ -298,7 +341,8 @@ dump_everything (bool crashed, const void *ucontext)
         atomic_store (&released, true);
 }
 
-/* Hang: the supervisor asks; stacks of every thread, then it kills us. */
+/* Signal-safe. Hang: the supervisor asks; stacks of every thread, then
+ * it kills us. */
 static void
 dump_handler (int sig, siginfo_t *info, void *ucontext)
 {
@@ -310,8 +354,9 @@ dump_handler (int sig, siginfo_t *info, void *ucontext)
         errno = saved;
 }
 
-/* A read the probe knows may fault (an object another thread may be
- * destroying right now): a SIGSEGV or SIGBUS there resumes at the guard. */
+/* A read the probe or unwind.c knows may fault (an object another thread
+ * may be destroying right now, a corrupt stack): a SIGSEGV or SIGBUS there
+ * resumes at the guard. */
 static _Thread_local sigjmp_buf *fault_guard;
 
 void
@@ -320,15 +365,26 @@ crash_guard_reads (sigjmp_buf *guard)
         fault_guard = guard;
 }
 
+/* Signal-safe. A fault in a read the thread guarded (crash_guard_reads)
+ * goes back to its sigsetjmp: not a crash, so neither reported nor
+ * passed on to the previous handler. Returns only when not guarded. */
 static void
-crash_handler (int sig, siginfo_t *info, void *ucontext)
+resume_at_guard (int sig)
 {
-        if (fault_guard && (sig == SIGSEGV || sig == SIGBUS)) {
-                sigjmp_buf *guard = fault_guard;
-                fault_guard = NULL;
-                atomic_fetch_add (&channel->stats.guarded_faults, 1);
-                siglongjmp (*guard, 1);
-        }
+        if (!fault_guard || (sig != SIGSEGV && sig != SIGBUS))
+                return;
+        sigjmp_buf *guard = fault_guard;
+        fault_guard = NULL;
+        atomic_fetch_add (&channel->stats.guarded_faults, 1);
+        siglongjmp (*guard, 1);
+}
+
+/* Signal-safe. Writes the crash into the dump, or lets the thread that
+ * writes it finish. False for a fault in our own handlers: nothing more
+ * may run on top of them, not even the previous handler. */
+static bool
+report_crash (int sig, const void *ucontext)
+{
         if (in_handler) {
                 /* A fault in our own handler (SA_NODEFER lets it in): the
                  * report must say the tool crashed, with where. Once. */
@@ -339,27 +395,107 @@ crash_handler (int sig, siginfo_t *info, void *ucontext)
                         dump_native_thread ("handler", ucontext);
                         channel_dump_append (channel, "@end\n", 5);
                 }
-        } else if (!atomic_exchange (&dumping, true)) {
+                return false;
+        }
+        if (!atomic_exchange (&dumping, true)) {
                 in_handler = true;
                 atomic_store (&channel->crash_signal, sig);
                 dump_everything (true, ucontext);
+                /* The dump is complete: a fault from here on is in the
+                 * previous handler, the app's, not in ours. */
+                in_handler = false;
         } else {
                 /* Another thread is writing the report (heap corruption
                  * often brings down several): let it finish first. */
-                for (int i = 0; i < 300 && !atomic_load (&released); i++) {
-                        struct timespec t = { 0, 10000000 };
-                        nanosleep (&t, NULL);
+                wait_for (&released, 300, 10);
+        }
+        return true;
+}
+
+/* Signal-safe. */
+static struct handler *
+find_handler (int sig)
+{
+        for (size_t i = 0; i < N_HANDLERS; i++)
+                if (handlers[i].signum == sig)
+                        return &handlers[i];
+        return NULL;
+}
+
+/* Signal-safe. raise() delivered now: sig is blocked here when ours was
+ * called by a handler without SA_NODEFER (one that chains by calling). */
+static void
+raise_unblocked (int sig)
+{
+        sigset_t set;
+        sigemptyset (&set);
+        sigaddset (&set, sig);
+        pthread_sigmask (SIG_UNBLOCK, &set, NULL);
+        raise (sig);
+}
+
+/* Signal-safe. Runs the action that was there before ours, as the kernel
+ * would have: put back with its own flags and mask (SA_RESETHAND,
+ * SA_NODEFER, SA_ONSTACK are its own), then sig raised again. Returns if
+ * that handler returns. Nothing to run for SIG_DFL (die_by_default does
+ * it) nor for SIG_IGN: a crash the report names must end the process,
+ * as it did with our handler alone. */
+static void
+chain_previous (int sig)
+{
+        const struct handler *h = find_handler (sig);
+        if (!h || !h->installed || h->previous.sa_handler == SIG_DFL ||
+            h->previous.sa_handler == SIG_IGN)
+                return;
+        if (sigaction (sig, &h->previous, NULL) == 0)
+                raise_unblocked (sig);
+}
+
+/* Signal-safe. The default action of sig, now: the process ends. */
+static void
+die_by_default (int sig)
+{
+        struct sigaction dfl = { .sa_handler = SIG_DFL };
+        sigemptyset (&dfl.sa_mask);
+        sigaction (sig, &dfl, NULL);
+        raise_unblocked (sig);
+}
+
+/* Signal-safe. Ends the process with the first crash signal, as the app
+ * would have died: a fault inside the dump must not rename the crash.
+ * With chain, one thread first runs the previous action of its signal
+ * (if that is the first one); the others give it time to finish, as it
+ * writes its own report before it ends the process. */
+static void
+die_of (int sig, bool chain)
+{
+        int first = atomic_load (&channel->crash_signal);
+        if (!first)
+                first = sig; /* a hang dump's thread, or a forked child */
+        if (chain && !chaining_here) {
+                if (first == sig && !atomic_exchange (&chaining, true)) {
+                        chaining_here = true;
+                        chain_previous (sig);
+                        atomic_store (&chain_returned, true);
+                } else {
+                        wait_for (&chain_returned, 300, 10);
                 }
         }
-        /* Die of the first signal, as the app would have: a fault inside
-         * the dump must not rename the crash. */
-        int first = atomic_load (&channel->crash_signal);
-        if (first && first != sig) {
-                signal (first, SIG_DFL);
-                raise (first);
-        }
-        signal (sig, SIG_DFL);
-        raise (sig);
+        die_by_default (first);
+        if (first != sig)
+                die_by_default (sig);
+}
+
+/* SIGSEGV, SIGABRT, SIGBUS, SIGFPE and SIGILL, in any thread.
+ * Signal-safe: it calls only signal-safe functions. */
+static void
+crash_handler (int sig, siginfo_t *info, void *ucontext)
+{
+        resume_at_guard (sig);
+        bool chain = true;
+        if (!atomic_load (&forked))
+                chain = report_crash (sig, ucontext);
+        die_of (sig, chain);
 }
 
 /* GIL held. */
@@ -454,39 +590,41 @@ out:
 void
 crash_forked_child (void)
 {
+        atomic_store (&forked, true);
+        /* Where ours is the current action, the one before it again, as
+         * in a process without us. One installed over ours stays: if it
+         * passes the crash on to ours, ours passes it on at once. */
+        for (size_t i = 0; i < N_HANDLERS; i++) {
+                struct handler *h = &handlers[i];
+                struct sigaction now;
+                if (h->installed && sigaction (h->signum, NULL, &now) == 0 &&
+                    (now.sa_flags & SA_SIGINFO) && now.sa_sigaction == crash_handler)
+                        sigaction (h->signum, &h->previous, NULL);
+        }
         struct sigaction dfl = { .sa_handler = SIG_DFL };
         sigemptyset (&dfl.sa_mask);
-        for (size_t i = 0; i < sizeof crash_signals / sizeof crash_signals[0]; i++)
-                sigaction (crash_signals[i], &dfl, NULL);
         sigaction (QGC_SIGNAL_DUMP, &dfl, NULL);
         sigaction (QGC_SIGNAL_THREAD, &dfl, NULL);
 }
 
-int
-crash_native_frames (uint64_t *out, int max)
+/* Ours for every crash signal, keeping the action it replaces (see
+ * handlers). SA_NODEFER: a fault inside our handler comes back in, to be
+ * reported as the tool's (report_crash). */
+static void
+install_crash_handlers (void)
 {
-        void *frames[64];
-        if (max > 64)
-                max = 64;
-        sigjmp_buf guard;
-        volatile int n = 0;
-        if (sigsetjmp (guard, 1) != 0)
-                return 0;
-        crash_guard_reads (&guard);
-        n = unw_backtrace (frames, max);
-        crash_guard_reads (NULL);
-        for (int i = 0; i < n; i++)
-                out[i] = (uint64_t) (uintptr_t) frames[i];
-        return n > 0 ? n : 0;
+        struct sigaction sa = { 0 };
+        sa.sa_sigaction = crash_handler;
+        sa.sa_flags = SA_SIGINFO | SA_ONSTACK | SA_NODEFER;
+        sigemptyset (&sa.sa_mask);
+        for (size_t i = 0; i < N_HANDLERS; i++)
+                handlers[i].installed = sigaction (handlers[i].signum, &sa, &handlers[i].previous) == 0;
 }
 
 void
 crash_install (struct channel *ch)
 {
         channel = ch;
-        /* Unwinding in hooks and handlers: a cache per thread takes no lock
-         * (the global one blocks signals and takes a mutex). */
-        unw_set_caching_policy (unw_local_addr_space, UNW_CACHE_PER_THREAD);
         main_tid = gettid_raw ();
         dump_threads = (dump_threads_fn) dlsym (RTLD_DEFAULT, "_Py_DumpTracebackThreads");
         if (!dump_threads)
@@ -496,13 +634,7 @@ crash_install (struct channel *ch)
          * still produce a report. Other threads get theirs from
          * crash_thread_init when they first run our code. */
         crash_thread_init ();
-
-        struct sigaction sa = { 0 };
-        sa.sa_sigaction = crash_handler;
-        sa.sa_flags = SA_SIGINFO | SA_ONSTACK | SA_NODEFER;
-        sigemptyset (&sa.sa_mask);
-        for (size_t i = 0; i < sizeof crash_signals / sizeof crash_signals[0]; i++)
-                sigaction (crash_signals[i], &sa, NULL);
+        install_crash_handlers ();
 
         /* On the alternate stack too: a thread asked for its frames may be
          * close to the end of its own stack. */

@@ -15,15 +15,20 @@
  * (where the thread faulted or stood): the frames before it are the
  * handler's own, those from it on the thread's.
  * "crashed=handler" is a fault inside the handlers themselves.
+ *
+ * Like CPython's faulthandler, the crash handler passes the crash on once
+ * the dump is written: the action it replaced (faulthandler itself under
+ * PYTHONFAULTHANDLER=1, or SIG_DFL) is put back and the signal raised
+ * again, so that it still runs and the process dies of the signal.
  */
 #pragma once
 
 #include <setjmp.h>
-#include <stdint.h>
 
 #include "common/channel.h"
 
-/* Installs the handlers. Main thread, after the interpreter started. */
+/* Installs the handlers. Main thread, after the interpreter started and
+ * unwind_init (the handlers unwind too, and must take no lock). */
 void crash_install (struct channel *ch);
 
 /* Gives the calling thread its own alternate signal stack (mmap, once per
@@ -34,18 +39,15 @@ void crash_thread_init (void);
 
 /* Marks the calling thread's next reads as allowed to fault: until it
  * passes NULL, a SIGSEGV or SIGBUS in this thread resumes at guard
- * (sigsetjmp'd by the caller, signal mask saved) instead of being a crash,
- * and is counted (stats.guarded_faults). For reading an object another
- * thread may be destroying: no lock may be taken between the two calls. */
+ * (sigsetjmp'd by the caller, signal mask saved) instead of being a crash
+ * (neither reported nor passed on), and is counted (stats.guarded_faults).
+ * For reading an object another thread may be destroying: no lock may be
+ * taken between the two calls. */
 void crash_guard_reads (sigjmp_buf *guard);
 
-/* The calling thread's return addresses, innermost first (at most max),
- * for a finding made in a hook: no lock (libunwind caches per thread), and
- * a fault while reading a corrupt stack gives 0 frames instead of a
- * crash. Returns how many. */
-int crash_native_frames (uint64_t *out, int max);
-
-/* In a child forked from the runner: the default action again for the
- * crash and dump signals, so that the child's crash stays the child's.
+/* In a child forked from the runner, so that the child's crash stays the
+ * child's: for the crash signals the actions ours replaced (where ours is
+ * still the current one; one it reaches passes the crash on without a
+ * dump), for the dump and thread signals the default action.
  * Async-signal-safe (for a pthread_atfork child handler). */
 void crash_forked_child (void);

@@ -24,6 +24,7 @@
 #include "runner/pyhost.h"
 #include "runner/stress.h"
 #include "runner/symbols.h"
+#include "runner/unwind.h"
 
 static const struct runner_config *config;
 /* bootstrap.py's status for a script ended by an uncaught KeyboardInterrupt. */
@@ -137,7 +138,7 @@ host_add_finding (const struct finding *f)
          * return addresses only, named later outside the hook; only for
          * the first finding of a group, whose details the report shows. */
         if (f->kind != FINDING_AT_RISK_CYCLE && !channel_has_group (channel, &copy)) {
-                int n = crash_native_frames (copy.native_frames, FINDING_NATIVE_FRAMES - 1);
+                int n = unwind_native_frames (copy.native_frames, FINDING_NATIVE_FRAMES - 1);
                 copy.native_frames[n] = 0;
         }
         channel_add_finding (channel, &copy);
@@ -614,6 +615,7 @@ runner_main (const struct runner_config *cfg)
         channel_add_thread (channel, (uint64_t) pthread_self (), getpid (), "MainThread");
 
         start_interpreter ();
+        unwind_init ();
         crash_install (channel);
         pthread_atfork (NULL, NULL, forked_child);
         if (!pyhost_init (channel)) {
