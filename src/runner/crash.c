@@ -6,6 +6,7 @@
 
 #include "runner/crash.h"
 #include "runner/symbols.h"
+#include "common/dump-format.h"
 #include "common/signals.h"
 
 #include <setjmp.h>
@@ -84,43 +85,6 @@ gettid_raw (void)
         return (pid_t) syscall (SYS_gettid);
 }
 
-/* Small signal-safe formatting into a buffer (put, put_num, put_frame). */
-struct out {
-        char *buf;
-        size_t size, used;
-};
-
-static void
-put (struct out *o, const char *s)
-{
-        size_t n = strlen (s);
-        if (n > o->size - o->used)
-                n = o->size - o->used;
-        memcpy (o->buf + o->used, s, n);
-        o->used += n;
-}
-
-static void
-put_num (struct out *o, unsigned long long v, int base)
-{
-        char tmp[32];
-        int i = 0;
-        do {
-                tmp[i++] = "0123456789abcdef"[v % (unsigned) base];
-                v /= (unsigned) base;
-        } while (v && i < (int) sizeof tmp);
-        char s[36];
-        int j = 0;
-        if (base == 16) {
-                s[j++] = '0';
-                s[j++] = 'x';
-        }
-        while (i)
-                s[j++] = tmp[--i];
-        s[j] = '\0';
-        put (o, s);
-}
-
 /* Signal-safe. Sleeps in steps of step_ms until *flag is set, at most
  * steps times: every wait in a handler is bounded. */
 static void
@@ -160,7 +124,7 @@ dump_python_threads (void)
         if (len > 0) {
                 char *text = mmap (NULL, (size_t) len, PROT_READ, MAP_SHARED, fd, 0);
                 if (text != MAP_FAILED) {
-                        channel_dump_append (channel, "@python\n", 8);
+                        channel_dump_append (channel, DUMP_PYTHON, strlen (DUMP_PYTHON));
                         channel_dump_append (channel, text, (size_t) len);
                         munmap (text, (size_t) len);
                 }
@@ -190,60 +154,40 @@ interrupted_pc (const void *ucontext)
 #endif
 }
 
-/* One frame line (the format is in crash.h); i counts from 0, the
- * innermost. */
+/* Signal-safe. One frame line (common/dump-format.h); i counts from 0,
+ * the innermost. */
 static void
-put_frame (struct out *o, struct symbols *elf, int i, unw_word_t ip, bool interrupted)
+put_frame (struct dump_writer *o, struct symbols *elf, int i, unw_word_t ip, bool interrupted)
 {
         /* A return address may lie past the end of its call's function
          * (a call to a noreturn one). */
         uintptr_t lookup = interrupted || i == 0 ? ip : ip - 1;
-        put (o, "#");
-        put_num (o, (unsigned long long) i, 10);
-        put (o, " ");
         const char *name = NULL, *module = NULL;
         uintptr_t off = 0;
         bool found = symbols_lookup (elf, lookup, false, &name, &off, &module);
         if (name)
                 off += ip - lookup;
-        if (name) {
-                put (o, name);
-                put (o, "+");
-                put_num (o, (unsigned long long) off, 16);
-        } else {
-                put (o, "??");
-        }
-        if (found) {
-                const char *base = strrchr (module, '/');
-                put (o, " in ");
-                put (o, base ? base + 1 : module);
-        }
-        if (interrupted)
-                put (o, " [signal]");
-        put (o, "\n");
+        dump_write_frame (o, i, name, off, found ? module : NULL, interrupted);
 }
 
 /* Signal-safe (libunwind with a cache per thread, symbols.h). One section
- * per thread (the format is in crash.h). */
+ * per thread (the format is in common/dump-format.h). */
 static void
 dump_native_thread (const char *crashed, const void *ucontext)
 {
         char buf[8192];
-        struct out o = { buf, sizeof buf, 0 };
+        struct dump_writer o = { buf, sizeof buf, 0 };
         char comm[17] = "";
         prctl (PR_GET_NAME, comm, 0, 0, 0);
         pid_t tid = gettid_raw ();
-        put (&o, "@thread ");
-        put_num (&o, (unsigned long long) tid, 10);
-        put (&o, " ");
-        put_num (&o, (unsigned long long) pthread_self (), 16);
-        put (&o, PyGILState_GetThisThreadState () && PyGILState_Check () ? " gil=yes" : " gil=no");
-        put (&o, tid == main_tid ? " main=yes" : " main=no");
-        put (&o, " crashed=");
-        put (&o, crashed);
-        put (&o, " name=");
-        put (&o, comm);
-        put (&o, "\n");
+        dump_write_thread (&o, &(struct dump_thread) {
+                                       .tid = (unsigned long) tid,
+                                       .ident = (unsigned long long) pthread_self (),
+                                       .gil = PyGILState_GetThisThreadState () && PyGILState_Check (),
+                                       .main = tid == main_tid,
+                                       .crashed = crashed,
+                                       .name = comm,
+                               });
 
         uintptr_t pc = interrupted_pc (ucontext);
         bool marked = false;
@@ -337,7 +281,7 @@ dump_everything (bool crashed, const void *ucontext)
         dump_native_thread (crashed ? "yes" : "no", ucontext);
         park_other_threads ();
         dump_python_threads ();
-        channel_dump_append (channel, "@end\n", 5);
+        channel_dump_append (channel, DUMP_END, strlen (DUMP_END));
         atomic_store (&released, true);
 }
 
@@ -393,7 +337,7 @@ report_crash (int sig, const void *ucontext)
                 if (!atomic_exchange (&handler_fault_reported, true)) {
                         channel_dump_append (channel, "\n", 1);
                         dump_native_thread ("handler", ucontext);
-                        channel_dump_append (channel, "@end\n", 5);
+                        channel_dump_append (channel, DUMP_END, strlen (DUMP_END));
                 }
                 return false;
         }

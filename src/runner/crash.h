@@ -7,14 +7,9 @@
  * could have closed: a fresh memfd is made at dump time.
  *
  * The handlers make system calls only, never malloc: a crash inside the
- * allocator (heap corruption) still gets its report. Each thread section
- * of the dump reads
- *   @thread TID IDENT gil=yes|no main=yes|no crashed=yes|no|handler name=COMM
- *   #N function+0xOFFSET in module [signal]
- * innermost frame first; "[signal]" marks the frame the signal interrupted
- * (where the thread faulted or stood): the frames before it are the
- * handler's own, those from it on the thread's.
- * "crashed=handler" is a fault inside the handlers themselves.
+ * allocator (heap corruption) still gets its report. The dump's format
+ * (a section per thread, then the Python tracebacks) is in
+ * common/dump-format.h.
  *
  * Like CPython's faulthandler, the crash handler passes the crash on once
  * the dump is written: the action it replaced (faulthandler itself under
