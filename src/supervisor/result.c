@@ -1,6 +1,4 @@
-/* result.c: from the channel and the child's fate to one run_result, in
- * stages: read what the runner left, decide what it means (verdict.h),
- * describe it (describe.h, advice.h). */
+/* result.c: from the channel and the child's fate to one run_result, in stages. */
 #include "config.h"
 
 #include "supervisor/result.h"
