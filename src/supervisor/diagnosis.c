@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include "supervisor/diagnosis.h"
+#include "common/channel.h"
 #include "common/dump-format.h"
 
 #include <stdio.h>
@@ -201,4 +202,146 @@ dump_tool_frame (const char *dump, bool hang)
                 return s;
         }
         return hang ? NULL : python_tool_frame (dump);
+}
+
+/* --- hangs --------------------------------------------------------------- */
+
+/* Whether a frame of the section names name. */
+static bool
+has_frame (const struct dump_section *section, const char *name)
+{
+        size_t n = strlen (name);
+        for (const char *p = section->body; p + n <= section->end; p++)
+                if (memcmp (p, name, n) == 0)
+                        return true;
+        return false;
+}
+
+/* What a stuck thread waits for, from its native frames. */
+static const char *
+describe_wait (const struct dump_section *section)
+{
+        if (has_frame (section, "take_gil") || has_frame (section, "PyEval_RestoreThread") ||
+            has_frame (section, "PyEval_AcquireThread") || has_frame (section, "PyGILState_Ensure"))
+                return "the GIL";
+        /* CPython 3.13 parks threads waiting for a threading.Lock (a
+         * PyMutex) in its parking lot. */
+        if (has_frame (section, "PyThread_acquire_lock") || has_frame (section, "_PyParkingLot_Park") ||
+            has_frame (section, "_PyMutex_LockTimed"))
+                return "a Python lock (threading.Lock.acquire or similar)";
+        if (has_frame (section, "flushWindowSystemEvents"))
+                return "the GUI thread (QWindowSystemInterface::flushWindowSystemEvents)";
+        if (has_frame (section, "QWaitCondition") || has_frame (section, "QSemaphore"))
+                return "a Qt wait condition (QWaitCondition/QSemaphore)";
+        if (has_frame (section, "QMutex") || has_frame (section, "QRecursiveMutex"))
+                return "a Qt mutex";
+        if (has_frame (section, "pthread_cond") || has_frame (section, "futex") ||
+            has_frame (section, "sem_") || has_frame (section, "pthread_mutex"))
+                return "a lock or condition variable";
+        if (has_frame (section, "processEvents") || has_frame (section, "poll"))
+                return "nothing: it runs or polls its event loop";
+        return "nothing visible: it is running";
+}
+
+static char *
+thread_label (const struct dump_section *section)
+{
+        struct dump_header h;
+        dump_parse_header (section, &h);
+        char *s = NULL;
+        if (asprintf (&s, "%s (tid %lu, Python thread id %s)", h.main ? "MainThread" : h.name, h.tid, h.ident) < 0)
+                return NULL;
+        return s;
+}
+
+/* "LABEL, waiting for WHAT" for a thread's section; malloc'd. */
+static char *
+waiting_thread (const struct dump_section *section, const char *doing)
+{
+        char *label = thread_label (section);
+        char *s = NULL;
+        if (label && asprintf (&s, "%s%s, waiting for %s", label, doing, describe_wait (section)) < 0)
+                s = NULL;
+        free (label);
+        return s;
+}
+
+void
+dump_diagnose_hang (const char *dump, int collecting_tid, struct hang_diagnosis *out)
+{
+        /* A collection running in another thread while the GUI thread is
+         * stuck: the collector destroys objects with Qt's locks taken and
+         * may wait for the GIL there (a lock-order inversion no finding
+         * shows, since nothing finished dying yet). */
+        struct dump_section section;
+        *out = (struct hang_diagnosis) { 0 };
+        if (collecting_tid > 0 && dump_find_thread (dump, (unsigned long) collecting_tid, &section))
+                out->collector = waiting_thread (&section, ", inside a garbage collection");
+        if (dump_find_section (dump, " gil=yes", &section))
+                out->gil_holder = waiting_thread (&section, "");
+        else
+                out->gil_holder = strdup ("no thread (or it did not answer)");
+        out->gui_waiting = strdup (dump_find_section (dump, " main=yes", &section)
+                                           ? describe_wait (&section)
+                                           : "unknown (no native stack)");
+}
+
+/* The C++ runtime's demangler (libstdc++, linked in): native frames read
+ * "QWidget::~QWidget()" rather than "_ZN7QWidgetD1Ev". */
+extern char *__cxa_demangle (const char *mangled, char *buf, size_t *len, int *status);
+
+/* "#3 _ZN7QWidgetD1Ev+0x456 in libQt6Widgets.so.6" with the name demangled. */
+static bool
+print_demangled_frame (FILE *f, const char *line, size_t n)
+{
+        struct dump_frame fr;
+        if (!dump_parse_frame (line, n, &fr) || fr.name_len < 2 || strncmp (fr.name, "_Z", 2) != 0)
+                return false;
+        char *mangled = strndup (fr.name, fr.name_len);
+        int status = -1;
+        char *plain = mangled ? __cxa_demangle (mangled, NULL, NULL, &status) : NULL;
+        free (mangled);
+        if (status != 0 || !plain) {
+                free (plain);
+                return false;
+        }
+        const char *rest = fr.name + fr.name_len;
+        fprintf (f, "%.*s%s%.*s\n", (int) (fr.name - line), line, plain, (int) (line + n - rest), rest);
+        free (plain);
+        return true;
+}
+
+char *
+dump_annotate (const char *dump, const struct channel *ch)
+{
+        char *out = NULL;
+        size_t len = 0;
+        FILE *f = open_memstream (&out, &len);
+        if (!f)
+                return strdup (dump);
+        for (const char *p = dump; *p;) {
+                const char *eol = strchr (p, '\n');
+                size_t n = eol ? (size_t) (eol - p) : strlen (p);
+                const char *hex = NULL;
+                if (strncmp (p, "Thread 0x", 9) == 0)
+                        hex = p + 7;
+                else if (strncmp (p, "Current thread 0x", 17) == 0)
+                        hex = p + 15;
+                else if (strncmp (p, DUMP_THREAD, strlen (DUMP_THREAD)) == 0)
+                        hex = strstr (p, " 0x");
+                const char *name = NULL;
+                if (hex && (size_t) (hex - p) < n)
+                        name = channel_thread_name (ch, strtoull (hex + (*hex == ' '), NULL, 16));
+                const char *paren = name ? strstr (p, " (most recent call first)") : NULL;
+                if (name && paren && (size_t) (paren - p) < n)
+                        fprintf (f, "%.*s [%s]%.*s\n", (int) (paren - p), p, name,
+                                 (int) (n - (size_t) (paren - p)), paren);
+                else if (name && p[0] == '@')
+                        fprintf (f, "%.*s" DUMP_PYTHON_NAME "%s\n", (int) n, p, name);
+                else if (!print_demangled_frame (f, p, n))
+                        fprintf (f, "%.*s\n", (int) n, p);
+                p = eol ? eol + 1 : p + n;
+        }
+        fclose (f);
+        return out;
 }

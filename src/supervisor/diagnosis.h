@@ -1,11 +1,14 @@
 /* diagnosis.h: reading the stacks the runner's handlers leave (format in common/dump-format.h).
  *
- * Pure text processing, for the supervisor: whether a crash or a hang is
- * qgc-check's own fault rather than the app's.
+ * Text processing, for the supervisor: whether a crash or a hang is
+ * qgc-check's own fault rather than the app's, what a hang's threads wait
+ * for, and the dump as the reports show it.
  */
 #pragma once
 
 #include <stdbool.h>
+
+struct channel;
 
 /* The tool frame that faulted (hang = false: the crashing thread's frames
  * from the interrupted one outward) or that a thread is blocked in (hang =
@@ -20,3 +23,20 @@
  * crash whose innermost Python frame is the tool's own inspection of the
  * app's objects (the at-risk analysis: a binding call made there). */
 char *dump_tool_frame (const char *dump, bool hang);
+
+/* What a hang's threads were doing, each "LABEL, waiting for WHAT" with
+ * LABEL "NAME (tid N, Python thread id I)"; malloc'd. */
+struct hang_diagnosis {
+        char *gil_holder;  /* the thread holding the GIL, or a sentence saying none did */
+        char *gui_waiting; /* what the GUI thread waits for (WHAT only) */
+        char *collector;   /* the thread inside a garbage collection (collecting_tid
+                            * > 0, from the channel), or NULL */
+};
+
+void dump_diagnose_hang (const char *dump, int collecting_tid, struct hang_diagnosis *out);
+
+/* The dump as the reports show it, malloc'd: faulthandler's "Thread
+ * 0x00007f..." lines and the sections' headers get the Python thread names
+ * the runner recorded in ch (headers as DUMP_PYTHON_NAME), C++ names in
+ * frames are demangled. */
+char *dump_annotate (const char *dump, const struct channel *ch);

@@ -1,7 +1,9 @@
 /* result.h: the outcome of one run, as every report renders it.
  *
  * The supervisor fills it from the channel and the child's exit status
- * (result_build); reports only render it.
+ * (result_build); reports only render it. What the run means is decided in
+ * verdict.h, each finding described in describe.h, the run's advice given
+ * in advice.h, its strings made valid in result-text.h.
  */
 #pragma once
 
@@ -12,37 +14,11 @@
 #include "common/channel.h"
 #include "common/native-stack.h"
 #include "supervisor/options.h"
+#include "supervisor/verdict.h"
+/* For those who describe a finding outside a run (live events). */
+#include "supervisor/describe.h"
 
 #define REPORT_SCHEMA_VERSION 1
-
-enum verdict {
-        VERDICT_CLEAN = 0,
-        VERDICT_RACE,
-        VERDICT_ERROR,
-        VERDICT_CRASH,
-        VERDICT_HANG,
-        VERDICT_INCOMPLETE, /* no race seen, but the check did not cover the run */
-};
-
-/* Documented exit statuses (README, man page, --help). */
-enum exit_status {
-        EXIT_CLEAN = 0,
-        EXIT_RACE = 1,
-        EXIT_USAGE = 2,
-        EXIT_SCRIPT_ERROR = 3,
-        EXIT_CRASH = 4,
-        EXIT_HANG = 5,
-        EXIT_PROGRAM_FAILED = 6, /* clean, but the program exited non-zero */
-        EXIT_INCOMPLETE = 7,     /* stopped at the limit, or nothing was checked */
-};
-
-/* What a finding group means for the verdict: every report says the same. */
-enum finding_role {
-        ROLE_RACE = 0,       /* makes the verdict a race */
-        ROLE_WARNING = 1,    /* reported, but not a race (at-risk cycle without
-                              * --strict, risk rule with --fail-on high) */
-        ROLE_SUPPRESSED = 2, /* matched a suppression: counted only */
-};
 
 struct result_finding {
         enum finding_kind kind;
@@ -172,19 +148,7 @@ void result_build (struct run_result *r, const struct options *opts, uint32_t se
 
 void result_free (struct run_result *r);
 
-/* Text for a report: s itself when it is valid UTF-8; else a copy with
- * each invalid sequence replaced by U+FFFD and a character cut at either
- * end dropped, kept in r (freed by result_free). NULL stays NULL. Every
- * string a report renders passes through here. */
-const char *result_text (struct run_result *r, const char *s);
-
-/* Makes a finding's strings valid and fills its title and fix (for
- * findings outside a run_result, e.g. live events: r may be a zeroed
- * run_result used only to hold the strings). */
-void result_describe (struct run_result *r, struct result_finding *f);
-
 /* Converts one published group to its rendered form. */
 void result_finding_from_group (struct result_finding *out, const struct channel *ch,
                                 const struct channel_group *g);
 
-const char *verdict_name (enum verdict v);

@@ -17,6 +17,7 @@
 
 #include "common/channel.h"
 #include "supervisor/options.h"
+#include "supervisor/report/finding-text.h"
 #include "supervisor/report/report.h"
 #include "supervisor/result.h"
 
@@ -434,14 +435,48 @@ native_stacks_name_the_cpp_that_destroyed_it (void **state)
         /* Every report says it. */
         char *junit = file_of (&r, report_write_junit);
         assert_non_null (strstr (junit, "destroyed by C++: QPicture::~QPicture() (libQt6Gui.so.6)"));
-        assert_non_null (strstr (junit, "C++ stack when it happened (innermost first):\nQObject::~QObject() "
-                                        "(libQt6Core.so.6)\nQBuffer::~QBuffer() (libQt6Core.so.6)\n"));
+        assert_non_null (strstr (junit, "  C++ stack when it happened (innermost first):\n"
+                                        "    QObject::~QObject() (libQt6Core.so.6)\n"
+                                        "    QBuffer::~QBuffer() (libQt6Core.so.6)\n"));
         assert_non_null (strstr (junit, "a part of a QPicture"));
         free (junit);
         char *sarif = file_of (&r, report_write_sarif);
         assert_non_null (strstr (sarif, "Destroyed by C++: QPicture::~QPicture() (libQt6Gui.so.6)"));
         free (sarif);
         free (text);
+        result_free (&r);
+        channel_destroy (ch);
+}
+
+/* A finding's text is written once: the text report with -v and the JUnit
+ * failure carry the same lines. */
+static void
+junit_carries_the_text_of_each_finding (void **state)
+{
+        const char *argv[] = { "qgc-check", "-v", "app.py" };
+        struct options opts = parse (3, argv);
+        struct channel *ch = new_channel ();
+        struct finding f = off_thread (ch, "/a.py:3: in make\n/a.py:9: in main", CAUSE_CYCLIC_GC, EVIDENCE_WIDGET);
+        f.finalization_stack = channel_intern (ch, "/a.py:5: in drop");
+        f.test = channel_intern (ch, "test_a.py::test_one");
+        channel_add_finding (ch, &f);
+        struct supervision sup = ended ();
+        struct run_result r;
+        result_build (&r, &opts, 1, ch, &sup, NULL);
+        assert_int_equal (r.n_findings, 1);
+        char *body = NULL;
+        size_t size = 0;
+        FILE *out = open_memstream (&body, &size);
+        report_finding_text (out, &r.findings[0], true, "", "");
+        fclose (out);
+        assert_non_null (strstr (body, "  creation stack (innermost first):\n    /a.py:3: in make\n    /a.py:9: in main\n"));
+        char *text = text_of (&r);
+        assert_non_null (strstr (text, body));
+        char *junit = file_of (&r, report_write_junit);
+        assert_non_null (strstr (junit, body));
+        free (junit);
+        free (text);
+        free (body);
         result_free (&r);
         channel_destroy (ch);
 }
@@ -458,6 +493,7 @@ main (void)
                 cmocka_unit_test (notes_on_the_stress),
                 cmocka_unit_test (source_lines_are_read_from_the_script),
                 cmocka_unit_test (native_stacks_name_the_cpp_that_destroyed_it),
+                cmocka_unit_test (junit_carries_the_text_of_each_finding),
         };
         return cmocka_run_group_tests (tests, NULL, NULL);
 }

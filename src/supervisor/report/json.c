@@ -167,36 +167,69 @@ string_array (const char *const *items, size_t n)
 }
 
 static json_t *
-result_object (const struct run_result *r)
+findings_array (const struct run_result *r)
 {
         json_t *findings = json_array ();
         for (size_t i = 0; i < r->n_findings; i++)
                 json_array_append_new (findings, finding_object (&r->findings[i]));
+        return findings;
+}
 
-        /* in_tool: the crash or hang is qgc-check's own (tool_frame says
-         * where), whatever the app did. */
-        json_t *crash = json_null ();
-        if (r->crash_signal)
-                crash = json_pack ("{s:o, s:o, s:o, s:b, s:o}",
-                                   "signal", json_string (sigabbrev_np (r->crash_signal) ?: "?"),
-                                   "reason", str_or_null (r->crash_reason),
-                                   "stacks", str_or_null (r->dump),
-                                   "in_tool", r->verdict == VERDICT_CRASH && r->tool_frame,
-                                   "tool_frame", str_or_null (r->verdict == VERDICT_CRASH ? r->tool_frame : NULL));
-        json_t *hang = json_null ();
-        if (r->sup.hang)
-                hang = json_pack ("{s:f, s:o, s:o, s:o, s:o, s:b, s:o}",
-                                  "timeout_s", r->opts->hang_timeout,
-                                  "gil_holder", str_or_null (r->gil_holder),
-                                  "gui_thread_waiting_for", str_or_null (r->gui_waiting),
-                                  "collecting_thread", str_or_null (r->collector),
-                                  "stacks", str_or_null (r->dump),
-                                  "in_tool", r->tool_frame != NULL,
-                                  "tool_frame", str_or_null (r->tool_frame));
-        json_t *compare = r->compared ? json_pack ("{s:s, s:I}", "mitigated_verdict", r->mitigated_verdict,
-                                                   "mitigated_findings_total",
-                                                   (json_int_t) r->mitigated_findings)
-                                      : json_null ();
+/* in_tool: the crash or hang is qgc-check's own (tool_frame says where),
+ * whatever the app did. */
+static json_t *
+crash_object (const struct run_result *r)
+{
+        if (!r->crash_signal)
+                return json_null ();
+        return json_pack ("{s:o, s:o, s:o, s:b, s:o}",
+                          "signal", json_string (sigabbrev_np (r->crash_signal) ?: "?"),
+                          "reason", str_or_null (r->crash_reason),
+                          "stacks", str_or_null (r->dump),
+                          "in_tool", r->verdict == VERDICT_CRASH && r->tool_frame,
+                          "tool_frame", str_or_null (r->verdict == VERDICT_CRASH ? r->tool_frame : NULL));
+}
+
+static json_t *
+hang_object (const struct run_result *r)
+{
+        if (!r->sup.hang)
+                return json_null ();
+        return json_pack ("{s:f, s:o, s:o, s:o, s:o, s:b, s:o}",
+                          "timeout_s", r->opts->hang_timeout,
+                          "gil_holder", str_or_null (r->gil_holder),
+                          "gui_thread_waiting_for", str_or_null (r->gui_waiting),
+                          "collecting_thread", str_or_null (r->collector),
+                          "stacks", str_or_null (r->dump),
+                          "in_tool", r->tool_frame != NULL,
+                          "tool_frame", str_or_null (r->tool_frame));
+}
+
+/* A run stopped before its end: where every thread was then. */
+static json_t *
+stopped_object (const struct run_result *r)
+{
+        if (!r->stopped)
+                return json_null ();
+        return json_pack ("{s:s, s:o, s:b, s:o}",
+                          "cause", r->sup.over_limit ? "limit" : sigabbrev_np (r->sup.interrupt_signal),
+                          "stacks", str_or_null (r->dump),
+                          "in_tool", r->tool_frame != NULL,
+                          "tool_frame", str_or_null (r->tool_frame));
+}
+
+static json_t *
+compare_object (const struct run_result *r)
+{
+        if (!r->compared)
+                return json_null ();
+        return json_pack ("{s:s, s:I}", "mitigated_verdict", r->mitigated_verdict, "mitigated_findings_total",
+                          (json_int_t) r->mitigated_findings);
+}
+
+static json_t *
+unused_suppressions_array (const struct run_result *r)
+{
         json_t *unused = json_array ();
         for (size_t i = 0; r->suppressions && i < r->suppressions->n; i++) {
                 const struct suppression *e = &r->suppressions->items[i];
@@ -204,11 +237,36 @@ result_object (const struct run_result *r)
                         json_array_append_new (unused, json_pack ("{s:s, s:s, s:i}", "name", e->name,
                                                                   "file", e->source, "line", e->line));
         }
-        json_t *script_status = r->script_status >= 0 ? json_integer (r->script_status) : json_null ();
+        return unused;
+}
 
+static json_t *
+stats_object (const struct run_result *r)
+{
+        return json_pack ("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:o, s:I, s:I}",
+                          "objects_created", (json_int_t) r->objects_created,
+                          "objects_destroyed", (json_int_t) r->objects_destroyed,
+                          "collections", (json_int_t) r->collections,
+                          "collections_off_gui_thread", (json_int_t) r->collections_off_gui,
+                          "findings_total", (json_int_t) r->total_occurrences,
+                          "findings_dropped", (json_int_t) r->dropped,
+                          "findings_merged", (json_int_t) r->merged,
+                          "qobjects_deferred_by_binding", (json_int_t) r->deferred_by_binding,
+                          "automatic_collections", (json_int_t) r->automatic_collections,
+                          "automatic_collections_off_gui_thread",
+                          (json_int_t) r->automatic_collections_off_gui,
+                          "event_loop", event_loop_object (r),
+                          "strings_dropped", (json_int_t) r->strings_dropped,
+                          "class_lookups_abandoned", (json_int_t) r->guarded_faults);
+}
+
+static json_t *
+result_object (const struct run_result *r)
+{
+        json_t *compare = compare_object (r);
         json_t *doc = json_pack ("{s:i, s:{s:s, s:s}, s:s, s:i, s:b, s:o, s:I, s:f, s:f, s:I, s:f,"
                           " s:s, s:b, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o,"
-                          " s:I, s:b, s:s, s:o, s:o, s:o, s:{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:o}}",
+                          " s:I, s:b, s:s, s:o, s:o, s:o, s:o}",
                           "schema_version", REPORT_SCHEMA_VERSION,
                           "tool", "name", "qgc-check", "version", QGC_VERSION,
                           "verdict", verdict_name (r->verdict),
@@ -225,15 +283,15 @@ result_object (const struct run_result *r)
                           "module", r->opts->module,
                           "argv", result_argv_array (r),
                           "script_outcome", str_or_null (r->outcome),
-                          "script_exit_status", script_status,
+                          "script_exit_status", r->script_status >= 0 ? json_integer (r->script_status) : json_null (),
                           "error", str_or_null (r->error),
                           "stopped_after_limit", json_boolean (r->sup.over_limit),
                           "binding", str_or_null (r->binding),
                           "qt_version", str_or_null (r->qt_version),
                           "qtcore_library", str_or_null (r->qtcore_path),
-                          "findings", findings,
-                          "crash", crash,
-                          "hang", hang,
+                          "findings", findings_array (r),
+                          "crash", crash_object (r),
+                          "hang", hang_object (r),
                           "stderr_tail", str_or_null (r->sup.stderr_tail),
                           "runner_pid", (json_int_t) r->sup.runner_pid,
                           "mitigated", r->opts->mitigate,
@@ -241,42 +299,15 @@ result_object (const struct run_result *r)
                           "compare", compare,
                           "suppressed", json_pack ("{s:I, s:I}", "groups", (json_int_t) r->n_suppressed,
                                                    "findings_total", (json_int_t) r->suppressed_occurrences),
-                          "unused_suppressions", unused,
-                          "stats",
-                          "objects_created", (json_int_t) r->objects_created,
-                          "objects_destroyed", (json_int_t) r->objects_destroyed,
-                          "collections", (json_int_t) r->collections,
-                          "collections_off_gui_thread", (json_int_t) r->collections_off_gui,
-                          "findings_total", (json_int_t) r->total_occurrences,
-                          "findings_dropped", (json_int_t) r->dropped,
-                          "findings_merged", (json_int_t) r->merged,
-                          "qobjects_deferred_by_binding", (json_int_t) r->deferred_by_binding,
-                          "automatic_collections", (json_int_t) r->automatic_collections,
-                          "automatic_collections_off_gui_thread",
-                          (json_int_t) r->automatic_collections_off_gui,
-                          "event_loop", event_loop_object (r));
-        if (doc)
-                json_object_set_new (doc, "incomplete_reason", str_or_null (r->incomplete));
-        if (doc)
-                json_object_set_new (doc, "running_test", str_or_null (r->running_test));
-        /* A run stopped before its end: where every thread was then. */
-        if (doc)
-                json_object_set_new (doc, "stopped",
-                                     r->stopped ? json_pack ("{s:s, s:o, s:b, s:o}",
-                                                             "cause", r->sup.over_limit ? "limit"
-                                                                      : sigabbrev_np (r->sup.interrupt_signal),
-                                                             "stacks", str_or_null (r->dump),
-                                                             "in_tool", r->tool_frame != NULL,
-                                                             "tool_frame", str_or_null (r->tool_frame))
-                                                : json_null ());
-        if (doc) {
-                json_object_set_new (doc, "notes", string_array (r->notes, r->n_notes));
-                json_object_set_new (doc, "hint", str_or_null (r->hint));
-                json_object_set_new (json_object_get (doc, "stats"), "strings_dropped",
-                                     json_integer ((json_int_t) r->strings_dropped));
-                json_object_set_new (json_object_get (doc, "stats"), "class_lookups_abandoned",
-                                     json_integer ((json_int_t) r->guarded_faults));
-        }
+                          "unused_suppressions", unused_suppressions_array (r),
+                          "stats", stats_object (r));
+        if (!doc)
+                return NULL;
+        json_object_set_new (doc, "incomplete_reason", str_or_null (r->incomplete));
+        json_object_set_new (doc, "running_test", str_or_null (r->running_test));
+        json_object_set_new (doc, "stopped", stopped_object (r));
+        json_object_set_new (doc, "notes", string_array (r->notes, r->n_notes));
+        json_object_set_new (doc, "hint", str_or_null (r->hint));
         return doc;
 }
 

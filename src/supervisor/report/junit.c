@@ -5,7 +5,7 @@
 #include "config.h"
 
 #include "supervisor/report/report.h"
-#include "common/native-stack.h"
+#include "supervisor/report/finding-text.h"
 #include "common/pyframe.h"
 
 #include <libxml/xmlwriter.h>
@@ -65,38 +65,28 @@ test_has_other_findings (const struct run_result *r, const struct result_finding
         return false;
 }
 
-/* A failing case for a finding that makes the verdict a race, a passing
- * one (its text as output) for a warning, a skipped one when suppressed. */
-static void
-write_finding (xmlTextWriterPtr w, const struct run_result *r, const struct result_finding *f)
+/* The finding's text as the text report prints it with -v (stacks
+ * included, no colour): one text for both; malloc'd. */
+static char *
+finding_body (const struct result_finding *f)
 {
-        /* The C++ frames as "function (library)" lines. */
-        char *native = NULL;
-        size_t native_size = 0;
-        FILE *out = open_memstream (&native, &native_size);
-        struct native_frame fr;
-        for (const char *p = f->native_stack; out && native_stack_next (&p, &fr);)
-                if (fr.library_len)
-                        fprintf (out, "%.*s (%.*s)\n", fr.function_len, fr.function, fr.library_len, fr.library);
-        if (out)
-                fclose (out);
         char *body = NULL;
-        if (asprintf (&body, "%s%s x%llu (first at %.2f s)\n%s%s%s%s%s%s%s%s\ncreation stack (innermost first):\n%s\n"
-                             "finalization stack (innermost first):\n%s\n%s%s\nfix: %s\n",
-                      f->role == ROLE_WARNING ? "warning: " : "", f->title, (unsigned long long) f->count,
-                      f->first_seen_s, f->differs_at ? "differs from a similar group at " : "",
-                      f->differs_at ? f->differs_at : "", f->differs_at ? "\n" : "",
-                      f->made_by ? f->made_by : "", f->made_by ? "\n" : "",
-                      f->died_inside ? "destroyed by C++: " : "", f->died_inside ? f->died_inside : "",
-                      f->died_inside ? "\n" : "", f->creation_stack, f->finalization_stack,
-                      native && *native ? "C++ stack when it happened (innermost first):\n" : "",
-                      native ? native : "", f->fix) < 0)
-                body = NULL;
-        free (native);
-        xmlTextWriterStartElement (w, BAD_CAST "testcase");
+        size_t size = 0;
+        FILE *out = open_memstream (&body, &size);
+        if (!out)
+                return NULL;
+        report_finding_text (out, f, true, "", "");
+        fclose (out);
+        return body;
+}
+
+/* The test case's name: the test that was running ("file.py::test_x")
+ * when there is one, else the finding's name under the script. */
+static void
+write_case_name (xmlTextWriterPtr w, const struct run_result *r, const struct result_finding *f)
+{
         char *name = xml_text (f->name);
         if (*f->test) {
-                /* Attach it to the test that was running: "file.py::test_x". */
                 const char *sep = strstr (f->test, "::");
                 char *file = sep ? strndup (f->test, (size_t) (sep - f->test)) : strdup (f->test);
                 const char *test = sep ? sep + 2 : f->test;
@@ -112,6 +102,15 @@ write_finding (xmlTextWriterPtr w, const struct run_result *r, const struct resu
                 attr (w, "name", name);
         }
         free (name);
+}
+
+/* A failing case for a finding that makes the verdict a race, a passing
+ * one (its text as output) for a warning, a skipped one when suppressed. */
+static void
+write_finding (xmlTextWriterPtr w, const struct run_result *r, const struct result_finding *f)
+{
+        xmlTextWriterStartElement (w, BAD_CAST "testcase");
+        write_case_name (w, r, f);
         /* file/line attributes: GitLab and Jenkins link them. */
         struct pyframe site;
         if (f->creation_stack && pyframe_parse (f->creation_stack, strlen (f->creation_stack), &site)) {
@@ -128,14 +127,17 @@ write_finding (xmlTextWriterPtr w, const struct run_result *r, const struct resu
                 free (why);
                 xmlTextWriterEndElement (w);
         } else if (f->role == ROLE_WARNING) {
+                char *body = finding_body (f);
                 char *b = xml_text (body);
                 xmlTextWriterWriteElement (w, BAD_CAST "system-out", BAD_CAST (b ? b : ""));
                 free (b);
+                free (body);
         } else {
+                char *body = finding_body (f);
                 write_text_element (w, "failure", finding_kind_name (f->kind), f->title, body);
+                free (body);
         }
         xmlTextWriterEndElement (w);
-        free (body);
 }
 
 static void

@@ -1,0 +1,262 @@
+/* describe.c: one description of each finding group (see describe.h). */
+#include "config.h"
+
+#include "supervisor/describe.h"
+
+#include "common/native-stack.h"
+#include "common/pyframe.h"
+#include "supervisor/result-text.h"
+#include "supervisor/result.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+bool
+result_finding_gui_owned (const struct result_finding *f)
+{
+        return !f->owner_thread || !*f->owner_thread || strcmp (f->owner_thread, "MainThread") == 0;
+}
+
+/* The fix for one finding: what moves its destruction into its owner. */
+static const char *
+finding_fix (struct run_result *r, const struct result_finding *f)
+{
+        const char *owner = f->owner_thread && *f->owner_thread ? f->owner_thread : "its owning thread";
+        if (f->kind == FINDING_THREAD_WARNING)
+                return result_text_printf (r, "do that work in the object's own thread (deleteLater(), a queued "
+                                              "call), not in a finalizer run by %s",
+                                           *f->finalizing_thread ? f->finalizing_thread : "another thread");
+        if (f->kind == FINDING_AT_RISK_CYCLE)
+                return "break the cycle (a weakref, or clear the reference when done), or collect only "
+                       "in the GUI thread: gc.disable() at start-up and gc.collect() from a QTimer "
+                       "there (--mitigate applies it)";
+        /* A Python thread outside a collection: its last reference dropped
+         * there, or a call there deleted it (a parent that lives on owns
+         * it, so a call is the likelier: QTextDocument.undo() deleting
+         * QTextLists, delete(), a container's clear()). */
+        if (strcmp (f->cause, "refcount") == 0 && (f->evidence & EVIDENCE_LIVE_PARENT))
+                return result_text_printf (r, "%s deleted it while its parent lives on (a call there that "
+                                              "deletes objects, or its last reference dropped): make that "
+                                              "call, or drop it, in %s instead, or call deleteLater() on the "
+                                              "object first (a collector in the GUI thread does not help here)",
+                                           *f->finalizing_thread ? f->finalizing_thread : "another thread", owner);
+        if (strcmp (f->cause, "refcount") == 0)
+                return result_text_printf (r, "%s dropped the last reference: drop it in %s instead, or call "
+                                              "deleteLater() on the object first (a collector in the GUI "
+                                              "thread does not help here)",
+                                           *f->finalizing_thread ? f->finalizing_thread : "another thread", owner);
+        if (strcmp (f->cause, "native") == 0)
+                return result_text_printf (r, "destroy it (or its parent) in %s, or with deleteLater()", owner);
+        if (!result_finding_gui_owned (f))
+                return result_text_printf (r, "its owner %s is not the GUI thread, so a collector in the GUI "
+                                              "thread races just the same: break the cycle, call deleteLater() "
+                                              "on it before dropping it, or collect in %s",
+                                           owner, owner);
+        return "break the cycle (a weakref, or clear the reference when done), or collect only in the "
+               "GUI thread: gc.disable() at start-up and gc.collect() from a QTimer there (--mitigate "
+               "applies it)";
+}
+
+static size_t
+first_line_length (const char *s)
+{
+        const char *eol = strchr (s, '\n');
+        return eol ? (size_t) (eol - s) : strlen (s);
+}
+
+/* The source text of a stack's innermost frame ("path:line: in name"),
+ * read from the file as Python tracebacks do, stripped; NULL when the file
+ * cannot be read (a "<string>" frame, a file gone since). */
+static const char *
+frame_source (struct run_result *r, const char *stack)
+{
+        if (!stack || !*stack)
+                return NULL;
+        struct pyframe frame;
+        if (!pyframe_parse (stack, strlen (stack), &frame))
+                return NULL;
+        long want = frame.line;
+        FILE *file = frame.file[0] != '<' ? fopen (frame.file, "r") : NULL;
+        if (!file)
+                return NULL;
+        char *line = NULL, *found = NULL;
+        size_t cap = 0;
+        for (long n = 1; n <= want && getline (&line, &cap, file) >= 0; n++)
+                if (n == want)
+                        found = line;
+        fclose (file);
+        const char *text = NULL;
+        if (found) {
+                char *start = found, *end = found + strlen (found);
+                while (*start == ' ' || *start == '\t')
+                        start++;
+                while (end > start && (end[-1] == '\n' || end[-1] == '\r' || end[-1] == ' ' || end[-1] == '\t'))
+                        end--;
+                if (end - start > 240)
+                        end = start + 240; /* valid_copy drops a character cut here */
+                if (end > start)
+                        text = result_text (r, result_text_printf (r, "%.*s", (int) (end - start), start));
+        }
+        free (line);
+        return text;
+}
+
+/* A module of the Python binding (sip's or shiboken's wrappers, the
+ * binding's extension modules) rather than Qt or the app's C++. */
+static bool
+binding_module (const char *m, size_t len)
+{
+        return (len >= 8 && memcmp (m + len - 8, ".abi3.so", 8) == 0) || memmem (m, len, ".cpython-", 9) ||
+               (len >= 11 && memcmp (m, "libshiboken", 11) == 0) || (len >= 9 && memcmp (m, "libpyside", 9) == 0);
+}
+
+/* The C++ code that destroyed the object, from its native stack: past
+ * the destructors of its own class chain (QObject's, its class's, the
+ * binding's subclass of it), the next three named frames; NULL when the
+ * first of them is the binding's (a wrapper freed by Python: the Python
+ * stack tells that story) or there are none. */
+static const char *
+native_culprit (struct run_result *r, const struct result_finding *f)
+{
+        if (f->kind != FINDING_OFF_THREAD_FINALIZATION || !*f->native_stack)
+                return NULL;
+        /* Its class's destructor, also as the binding's subclass of it
+         * (sipQBuffer::~sipQBuffer, QBufferWrapper::~QBufferWrapper). */
+        const char *cls = strcmp (f->qt_class, FINDING_CLASS_UNRESOLVED) ? f->qt_class : "QObject";
+        char own[160], wrapper[168];
+        snprintf (own, sizeof own, "%s::~", cls);
+        snprintf (wrapper, sizeof wrapper, "%sWrapper::~", cls);
+        const char *p = f->native_stack, *start = p;
+        /* Past the last destructor of the object's own chain. */
+        struct native_frame fr;
+        for (const char *q = p; native_stack_next (&q, &fr);) {
+                size_t fn = (size_t) fr.function_len;
+                if (!memmem (fr.function, fn, "::~", 3))
+                        break;
+                if (memmem (fr.function, fn, "QObject::~QObject", 17) || memmem (fr.function, fn, own, strlen (own)) ||
+                    memmem (fr.function, fn, wrapper, strlen (wrapper)))
+                        start = q;
+        }
+        char out[600] = "";
+        size_t used = 0;
+        int shown = 0;
+        for (const char *q = start; shown < 3 && native_stack_next (&q, &fr);) {
+                if (shown == 0 && binding_module (fr.library, (size_t) fr.library_len))
+                        return NULL;
+                if (fr.function_len == 2 && memcmp (fr.function, "??", 2) == 0)
+                        continue;
+                int w = snprintf (out + used, sizeof out - used, "%s%.*s (%.*s)", shown ? " <- " : "",
+                                  fr.function_len, fr.function, fr.library_len, fr.library);
+                if (w < 0 || (size_t) w >= sizeof out - used)
+                        break;
+                used += (size_t) w;
+                shown++;
+        }
+        return shown ? result_text_printf (r, "%s", out) : NULL;
+}
+
+/* Made by C++ code during a Python call (QPicture() makes its QBuffer):
+ * no Python object owns it, the call at the creation site made it. NULL
+ * for an object made through the binding. */
+static const char *
+made_by (struct run_result *r, const struct result_finding *f)
+{
+        if (!f->origin || strcmp (f->origin, "native") != 0)
+                return NULL;
+        /* Destroyed by another class's destructor: a part of that object
+         * (QPicture's QBuffer), which need not be a QObject. */
+        const char *sep = f->died_inside ? strstr (f->died_inside, "::~") : NULL;
+        const char *end = f->died_inside ? strpbrk (f->died_inside, " (") : NULL;
+        if (sep && end && sep < end && strncmp (f->died_inside, f->qt_class, (size_t) (sep - f->died_inside)))
+                return result_text_printf (r, "made by C++ code inside that call (not through Python), "
+                                              "a part of a %.*s: no Python object owns it",
+                                           (int) (sep - f->died_inside), f->died_inside);
+        return "made by C++ code inside that call (not through Python): no Python object owns it";
+}
+
+/* What happened, in one line. */
+static const char *
+finding_title (struct run_result *r, const struct result_finding *f)
+{
+        const char *py_open = *f->py_class ? " (Python class " : "", *py_close = *f->py_class ? ")" : "";
+        const char *title;
+        switch (f->kind) {
+        case FINDING_THREAD_WARNING:
+                title = result_text_printf (r, "Qt warned \"%s\" in %s (%s)", f->message, f->finalizing_thread,
+                                            f->cause);
+                break;
+        case FINDING_AT_RISK_CYCLE:
+                title = result_text_printf (r, "%s%s%s%s would die in whichever thread collects the cycle %s",
+                                            f->qt_class, py_open, f->py_class, py_close, f->message);
+                break;
+        default:
+                title = result_text_printf (r, "%s%s%s%s owned by %s, destroyed in %s (%s)", f->qt_class,
+                                            py_open, f->py_class, py_close, f->owner_thread,
+                                            f->finalizing_thread, f->cause);
+                break;
+        }
+        return title ? title : finding_kind_name (f->kind);
+}
+
+void
+result_describe (struct run_result *r, struct result_finding *f)
+{
+        const char **texts[] = { &f->qt_class, &f->py_class, &f->object_name, &f->owner_thread,
+                                 &f->finalizing_thread, &f->message, &f->creation_stack,
+                                 &f->finalization_stack, &f->test, &f->creation_test, &f->suppressed_by,
+                                 &f->class_library, &f->parents, &f->native_stack };
+        for (size_t i = 0; i < sizeof texts / sizeof texts[0]; i++)
+                *texts[i] = result_text (r, *texts[i]);
+        f->died_inside = native_culprit (r, f);
+        f->creation_source = frame_source (r, f->creation_stack);
+        f->finalization_source = frame_source (r, f->finalization_stack);
+        f->made_by = made_by (r, f);
+        f->title = finding_title (r, f);
+        f->name = f->title;
+        f->fix = finding_fix (r, f);
+}
+
+void
+result_distinguish (struct run_result *r)
+{
+        for (size_t i = 0; i < r->n_findings; i++) {
+                struct result_finding *f = &r->findings[i];
+                size_t best = 0; /* frames in common with the closest look-alike, + 1 */
+                for (size_t j = 0; j < r->n_findings; j++) {
+                        const struct result_finding *g = &r->findings[j];
+                        if (j == i || strcmp (f->title, g->title) != 0)
+                                continue;
+                        const char *a = f->creation_stack, *b = g->creation_stack;
+                        size_t la = first_line_length (a), lb = first_line_length (b);
+                        if (la != lb || memcmp (a, b, la) != 0)
+                                continue; /* the first frame already differs */
+                        size_t depth = 0;
+                        while (*a && *b) {
+                                la = first_line_length (a);
+                                lb = first_line_length (b);
+                                if (la != lb || memcmp (a, b, la) != 0)
+                                        break;
+                                a += la + (a[la] == '\n');
+                                b += lb + (b[lb] == '\n');
+                                depth++;
+                        }
+                        if (depth + 1 > best) {
+                                best = depth + 1;
+                                f->differs_at = *a ? result_text_printf (r, "%.*s", (int) first_line_length (a), a)
+                                                   : "(its creation stack ends there)";
+                        }
+                }
+                if (f->differs_at)
+                        f->name = result_text_printf (r, "%s via %s", f->title, f->differs_at) ?: f->title;
+        }
+        for (size_t i = 0; i < r->n_findings; i++) {
+                unsigned same = 1;
+                for (size_t j = 0; j < i; j++)
+                        if (strcmp (r->findings[j].name, r->findings[i].name) == 0)
+                                same++;
+                if (same > 1)
+                        r->findings[i].name = result_text_printf (r, "%s #%u", r->findings[i].name, same)
+                                              ?: r->findings[i].name;
+        }
+}

@@ -1,0 +1,20 @@
+/* finding-text.h: the text of one finding group, as the text report prints
+ * it and a JUnit test case carries it: one function, so that the two
+ * cannot drift apart.
+ */
+#pragma once
+
+#include <stdbool.h>
+#include <stdio.h>
+
+#include "supervisor/result.h"
+
+/* Writes the group's title line (its title between bold and reset, which
+ * are terminal escapes or "", then what varies within the group) and the
+ * two-space indented lines that describe it: the tests, where it was
+ * created and finalized with their source lines, what made and destroyed
+ * it, its fix (unless suppressed); with stacks, its whole creation,
+ * finalization and C++ stacks too. Paths under the working directory are
+ * shown relative to it. */
+void report_finding_text (FILE *out, const struct result_finding *f, bool stacks, const char *bold,
+                          const char *reset);
