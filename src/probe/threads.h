@@ -23,7 +23,7 @@ struct Collateral {
 /* Everything the hooks keep per thread, in one thread-local block: the
  * probe is a dlopened module, where every thread-local access is a call. */
 struct PerThread {
-        bool in_hook;
+        bool in_hook; /* set and put back only by ProbeGuard (guard.h) */
         bool initialised;
         bool registered;
         QThread *self; /* this thread's QThread, once an object made here said */
