@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """The source tree keeps the shape the README describes: one folder per
 part, each part a library its executable and its unit tests link, one
 module per line format, policy in small functions, a license line on
@@ -120,6 +121,10 @@ def test_the_readme_tree_names_every_source_file():
 
 def test_every_source_file_carries_its_license():
     assert (ROOT / "LICENSE").is_file()
-    missing = [str(p.relative_to(ROOT)) for p in SOURCES + sorted((ROOT / "tests" / "unit").glob("*.c*"))
+    files = list(SOURCES) + [p for p in (ROOT / "tests").rglob("*") if p.suffix in {".c", ".cpp", ".py"}]
+    files += [p for p in (ROOT / "tools").rglob("*") if p.is_file() and not p.is_symlink()
+              and (p.suffix == ".py" or p.read_bytes()[:2] == b"#!")]
+    files += [p for p in ROOT.rglob("meson.build") if "build" not in p.relative_to(ROOT).parts[:1]]
+    missing = [str(p.relative_to(ROOT)) for p in files
                if "SPDX-License-Identifier: MIT" not in "".join(p.read_text().splitlines(True)[:3])]
-    assert not missing, f"no SPDX line in {missing}"
+    assert len(files) > 100 and not missing, f"no SPDX line in {missing}"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* creation.cpp: what the add hook records (see creation.h). */
 #include "config.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* creation.h: what the probe records as a QObject is created. */
 #pragma once
 

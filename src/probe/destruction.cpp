@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* destruction.cpp: the analysis of a dying QObject (see destruction.h). */
 #include "config.h"
 

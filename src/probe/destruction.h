@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* destruction.h: what a QObject's destruction off its thread says. */
 
 /* Whether an object dies off the thread that owns it, the evidence that

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* guard.h: the per-thread re-entry guard of the hooks and the message handler. */
 #pragma once
 

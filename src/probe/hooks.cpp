@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* hooks.cpp: the Qt side of qgc-check, loaded into the runner; its
  * interface is the contract in ../common/probe.h, whose entry points are
  * the only symbols qgc-probe.so exports.

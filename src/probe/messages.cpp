@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* messages.cpp: the probe's Qt message handler (see messages.h). */
 #include "config.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* names.cpp: class names for the objects the hooks recorded (see
  * names.h).
  *

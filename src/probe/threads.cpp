@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* threads.cpp: the per-thread block and the registry of QThreads that
  * own objects (see threads.h). */
 #include "config.h"

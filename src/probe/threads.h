@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* threads.h: which thread is which. The per-thread block the hooks keep,
  * the registry of QThreads that own objects (their OS thread, name and
  * whether it has ended), and the finding of the calling thread.

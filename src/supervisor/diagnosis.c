@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* diagnosis.c: reading the runner's crash and hang dumps (see diagnosis.h). */
 #include "config.h"
 

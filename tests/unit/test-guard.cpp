@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Unit tests of the probe's re-entry guard (src/probe/guard.h). */
 #include <cstdarg>
 #include <cstddef>

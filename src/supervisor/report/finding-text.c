@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* finding-text.c: the text of one finding group (see finding-text.h). */
 #include "config.h"
 
