@@ -218,6 +218,21 @@ slot_exception (const char *fatal_text)
 
 /* A death by a signal: a crash, or the app's own error when the signal
  * is PyQt's abort on an exception escaping a slot. Whether it crashed. */
+/* CPython's own fatal error ("Fatal Python error: bool_dealloc: ...", a
+ * reference-counting error in a C extension, typically), from the app's
+ * last stderr lines: the interpreter aborted, which is not the race's
+ * crash. Malloc'd, or NULL. */
+static char *
+interpreter_fatal_error (const char *stderr_tail)
+{
+        static const char prefix[] = "Fatal Python error: ";
+        const char *p = stderr_tail ? strstr (stderr_tail, prefix) : NULL;
+        if (!p)
+                return NULL;
+        p += sizeof prefix - 1;
+        return strndup (p, strcspn (p, "\n"));
+}
+
 static bool
 read_crash (struct run_result *r, struct channel *ch, const struct supervision *sup)
 {
@@ -235,7 +250,16 @@ read_crash (struct run_result *r, struct channel *ch, const struct supervision *
         }
         char *name = signal_name (sig);
         char *reason = NULL;
-        if (fatal && name && asprintf (&reason, "%s after Qt's fatal error \"%s\"", name, fatal_text) > 0) {
+        char *interpreter = interpreter_fatal_error (sup->stderr_tail);
+        if (interpreter) {
+                r->interpreter_fatal = result_text_printf (r, "%s", interpreter);
+                free (interpreter);
+        }
+        if (r->interpreter_fatal && name &&
+            asprintf (&reason, "%s after the interpreter's fatal error \"%s\"", name, r->interpreter_fatal) > 0) {
+                free (name);
+                r->crash_reason = reason;
+        } else if (fatal && name && asprintf (&reason, "%s after Qt's fatal error \"%s\"", name, fatal_text) > 0) {
                 free (name);
                 r->crash_reason = reason;
         } else {
