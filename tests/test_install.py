@@ -371,3 +371,32 @@ def test_free_threaded_interpreter_gets_one_line(tmp_path, column):
     lines = [line.strip() for line in (p.stdout + p.stderr).splitlines() if "qgc-check:" in line]
     assert p.returncode != 0 and len(lines) == 1, p.stdout + p.stderr
     assert "is free-threaded, and no PyQt6 or PySide6 built for free-threading is installed there" in lines[0]
+
+
+def load_pytest_plugin():
+    """The plugin module from the source tree (its import of the package is
+    deferred to the hook, so it loads without a wheel)."""
+    import importlib.util
+    spec = importlib.util.spec_from_file_location(
+        "qgc_check_pytest_plugin", ROOT / "src" / "python" / "qgc_check" / "pytest_plugin.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.mark.parametrize("args, qgc_args, expected", [
+    (["tests/"], "", ["tests/"]),
+    (["-q", "--qgc-check", "tests/", "-k", "legend"], "", ["-q", "tests/", "-k", "legend"]),
+    (["--qgc-check", "--qgc-check-args", "--fail-on high", "-x"], "--fail-on high", ["-x"]),
+    (["--qgc-check-args=--junit 'a b.xml'", "--qgc-check", "t.py"], "--junit 'a b.xml'", ["t.py"]),
+    # An argument of the suite's that merely starts like the plugin's is kept.
+    (["--qgc-checkpoint", "--qgc-check"], "", ["--qgc-checkpoint"]),
+])
+def test_pytest_plugin_rerun_command(args, qgc_args, expected):
+    plugin = load_pytest_plugin()
+    argv = plugin.rerun_command("/venv/bin/qgc-check", qgc_args, args)
+    split = {"": [], "--fail-on high": ["--fail-on", "high"], "--junit 'a b.xml'": ["--junit", "a b.xml"]}
+    assert argv == ["/venv/bin/qgc-check", *split[qgc_args], "-m", "pytest", *expected]
+    env = plugin.rerun_environment({"VIRTUAL_ENV": "/elsewhere", "PATH": "/usr/bin"})
+    assert env[plugin.CHILD_ENV] == "1" and env["PATH"] == "/usr/bin"
+    assert env.get("VIRTUAL_ENV") == (sys.prefix if sys.prefix != sys.base_prefix else None)
