@@ -259,6 +259,8 @@ def test_pip_install_layout(pip_venv):
     assert "Tag: cp312-cp312-linux_" in wheel.read_text()
     page = v.venv / "share" / "man" / "man1" / "qgc-check.1"
     assert page.is_file()
+    # Its FILES section names the runner and the probe where they are.
+    assert str(v.runner) in page.read_text() and str(v.site / "qgc_check" / "qgc-probe.so") in page.read_text()
     # man finds it from the venv's bin/ on PATH.
     if shutil.which("man"):
         p = v.run("man", "-w", "qgc-check", MANPATH="")
