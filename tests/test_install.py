@@ -214,7 +214,11 @@ def pip_venv(tmp_path_factory):
         if isinstance(made[column], Exception):
             raise made[column]
         return made[column]
-    return get
+    yield get
+    # Each venv holds a Qt (some 300 MB): none is kept after the module.
+    for v in made.values():
+        if isinstance(v, PipVenv):
+            shutil.rmtree(v.venv, ignore_errors=True)
 
 
 def install_column(column, python, tmp):
