@@ -221,16 +221,27 @@ slot_exception (const char *fatal_text)
 /* CPython's own fatal error ("Fatal Python error: bool_dealloc: ...", a
  * reference-counting error in a C extension, typically), from the app's
  * last stderr lines: the interpreter aborted, which is not the race's
- * crash. Malloc'd, or NULL. */
+ * crash. faulthandler (PYTHONFAULTHANDLER=1, or the app's own) prints the
+ * same prefix for a signal ("Segmentation fault", "Aborted", ...): those
+ * are the crash, not its cause, and are passed over. Malloc'd, or NULL. */
 static char *
 interpreter_fatal_error (const char *stderr_tail)
 {
         static const char prefix[] = "Fatal Python error: ";
-        const char *p = stderr_tail ? strstr (stderr_tail, prefix) : NULL;
-        if (!p)
-                return NULL;
-        p += sizeof prefix - 1;
-        return strndup (p, strcspn (p, "\n"));
+        static const char *const faulthandler_signals[] = { "Segmentation fault", "Aborted", "Bus error",
+                                                            "Floating point exception",
+                                                            "Illegal instruction", NULL };
+        for (const char *p = stderr_tail; p && (p = strstr (p, prefix));) {
+                p += sizeof prefix - 1;
+                size_t n = strcspn (p, "\n");
+                bool signal = false;
+                for (int i = 0; faulthandler_signals[i]; i++)
+                        signal |= n == strlen (faulthandler_signals[i]) &&
+                                  strncmp (p, faulthandler_signals[i], n) == 0;
+                if (!signal)
+                        return strndup (p, n);
+        }
+        return NULL;
 }
 
 static bool
