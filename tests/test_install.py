@@ -132,6 +132,15 @@ def test_a_qt5_binding_is_refused_by_name(tmp_path):
     assert run.report["error"].startswith("the script loaded PyQt5")
 
 
+def test_probe_loads_into_any_qt6():
+    """The probe binds to whichever Qt 6 the binding brings, older than the
+    headers it was built with too: it needs no symbol of a Qt minor version."""
+    syms = subprocess.run(["objdump", "-T", str(BUILD / "src" / "probe" / "qgc-probe.so")],
+                          capture_output=True, text=True, check=True).stdout
+    versions = set(re.findall(r"\((Qt_[\d.]+)\)", syms))
+    assert versions == {"Qt_6"}, versions
+
+
 def test_supervisor_links_neither_python_nor_qt_and_is_pie():
     """The program the user runs is C only: the runner it execs embeds Python."""
     qgc = Path(QGC_CHECK)
