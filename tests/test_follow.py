@@ -1,0 +1,123 @@
+"""Every process of the run: child interpreters (subprocess with sys.executable,
+multiprocessing spawn, pytest-xdist workers) run under the probe and the stress like the
+main one, their findings, crashes and stats in the one report, each naming its process;
+a child that cannot be checked is listed as unchecked."""
+import os
+import shutil
+
+import pytest
+
+from conftest import ROOT, TESTCASES, process_group_gone, run_tool, validate_schema
+
+SUITE = TESTCASES / "pytest_suite"
+
+
+def racy(report, cls="QGraphicsTextItem"):
+    return [f for f in report["findings"] if f["class"] == cls and f["kind"] == "off-thread-finalization"]
+
+
+def checked(report):
+    return [p for p in report["processes"] if p["checked"]]
+
+
+def test_subprocess_child_race_names_the_child():
+    case = TESTCASES / "subprocess_child_races.py"
+    run = run_tool("--duration", "2", case, timeout=120)
+    report = run.report
+    validate_schema(report)
+    assert report["verdict"] in ("race", "crash"), run.stderr[-3000:]
+    found = racy(report)
+    assert found, run.stderr[-3000:]
+    f = found[0]
+    assert f["creation_site"]["file"] == str(case)
+    assert f["process"]["pid"] != report["runner_pid"]
+    assert f["process"]["argv"][-1] == "--part"
+    assert len(checked(report)) == 2
+    assert process_group_gone(report["runner_pid"])
+    assert "--part" in run.stderr  # the text report names the process
+
+
+def test_no_follow_checks_the_main_process_only():
+    case = TESTCASES / "subprocess_child_races.py"
+    run = run_tool("--no-follow", "--duration", "2", case, timeout=120)
+    assert run.report["findings"] == []
+    assert run.report["verdict"] != "race"
+
+
+def test_spawn_pool_tasks_race():
+    case = TESTCASES / "multiprocessing_spawn_pool_races.py"
+    run = run_tool("--duration", "2", case, timeout=120)
+    report = run.report
+    validate_schema(report)
+    assert report["verdict"] in ("race", "crash"), run.stderr[-3000:]
+    found = racy(report)
+    assert found and all(f["process"]["pid"] != report["runner_pid"] for f in found)
+    assert "--multiprocessing-fork" in found[0]["process"]["argv"]
+    assert len(checked(report)) >= 3  # the main process and two workers
+
+
+def test_non_python_qt_child_is_unchecked():
+    run = run_tool("--duration", "2", TESTCASES / "unchecked_qt_child.py", timeout=120)
+    report = run.report
+    validate_schema(report)
+    unchecked = [p for p in report["processes"] if not p["checked"]]
+    assert len(unchecked) == 1, report["processes"]
+    assert "qtpaths" in unchecked[0]["argv"][0]
+    assert unchecked[0]["reason"]
+    assert not any(p["argv"][:1] == ["/bin/true"] for p in report["processes"])
+    assert report["verdict"] == "incomplete" and run.returncode == 7
+    assert "unchecked" in report["incomplete_reason"]
+    assert report["hint"] is None or "gc.disable" not in report["hint"]
+
+
+def test_hundred_children_counts_exact():
+    run = run_tool("--duration", "0", TESTCASES / "hundred_children.py", timeout=600)
+    report = run.report
+    validate_schema(report)
+    assert "children ok 100" in run.stdout, run.stderr[-3000:]
+    assert len(checked(report)) == 101
+    found = [f for f in report["findings"] if f["cause"] == "refcount"]
+    assert sum(f["count"] for f in found) == 300, found
+    assert report["stats"]["findings_merged"] == 0
+
+
+def xdist_available():
+    import importlib.util
+    return importlib.util.find_spec("xdist") is not None
+
+
+needs_xdist = pytest.mark.skipif(not xdist_available(), reason="pytest-xdist is not installed")
+
+
+def racy_tests(report):
+    return sorted({f["test"] for f in racy(report)})
+
+
+@needs_xdist
+def test_xdist_suite_reports_as_without_xdist():
+    plain = run_tool("-m", "pytest", "-q", "-p", "no:cacheprovider", SUITE, timeout=300, cwd=ROOT)
+    xdist = run_tool("-m", "pytest", "-q", "-p", "no:cacheprovider", "-p", "xdist", "-n", "2", SUITE,
+                     timeout=300, cwd=ROOT)
+    validate_schema(xdist.report)
+    assert xdist.report["verdict"] in ("race", "crash"), xdist.stderr[-3000:]
+    assert racy_tests(xdist.report) == racy_tests(plain.report) == [
+        "testcases/pytest_suite/test_widgets.py::test_racy_legend"]
+    workers = {f["process"]["xdist_worker"] for f in racy(xdist.report)}
+    assert workers <= {"gw0", "gw1"} and workers, workers
+    assert len(checked(xdist.report)) == 3
+
+
+@needs_xdist
+def test_xdist_worker_crash_is_reported_and_other_results_kept(tmp_path):
+    junit = tmp_path / "r.xml"
+    run = run_tool("--junit", junit, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-p", "xdist",
+                   "-n", "2", TESTCASES / "pytest_xdist_crash", timeout=300, cwd=ROOT)
+    report = run.report
+    validate_schema(report)
+    assert report["verdict"] == "crash" and run.returncode == 4, run.stderr[-3000:]
+    crash = report["crash"]
+    assert crash["signal"] == "SIGSEGV"
+    assert crash["process"]["xdist_worker"] in ("gw0", "gw1")
+    assert report["running_test"].endswith("test_crashes_worker")
+    assert racy_tests(report) == ["testcases/pytest_xdist_crash/test_crash.py::test_racy_legend"]
+    assert "test_racy_legend" in junit.read_text()
