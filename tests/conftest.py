@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """Shared helpers: run the built qgc-check on real scripts and read its reports."""
 import json
 import os

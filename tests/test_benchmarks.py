@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """The benchmarks in tools/ keep working: each runs briefly here and prints its
 table with the baseline beside the tool. No timing is asserted (timings are
 measured by running the benchmarks, see the README); what is asserted is what

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """The binding matrix: the testcases under PyQt6 and PySide6 wheels from PyPI,
 each in its own venv with its own Qt (made by tools/make-venvs). A binding whose
 venv is missing is reported as skipped, never as passed."""

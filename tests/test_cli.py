@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """The command line: usage errors exit 2 with a usage line, script errors exit 3,
 report paths are refused before anything runs, and the script sees exactly what
 `python3 SCRIPT ARGS` would show it."""

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """Correct programs come out of qgc-check clean and unchanged. Each testcase that says
 `# qgc-check-compare: python3` runs once with plain python3 and QGC_CORRECT_RUNS times
 under qgc-check, under Debian's PyQt6 (/usr/bin/python3) and the PyQt6 and PySide6 wheels:

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """Diagnosis a developer can act on: the Python class, explicit vs automatic
 collections, --mitigate turning the cyclic-GC races clean, --compare, --repeat
 printing a seed that a rerun reproduces, and the burst stress mode."""

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """Hostile input, table-driven: every row ends with a clear one-line error or a
 normal report, the documented exit status, no tool traceback or crash, and no
 process of the run left behind. The README's reliability table lists these rows."""

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """Shipping: the man page matches --help, `meson install --destdir` gives a
 binary that finds its probe relative to itself, and an activated venv's
 packages are what the script sees."""

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """The source tree keeps the shape the README describes: one folder per
 part, each part a library its executable and its unit tests link, one
 module per line format, policy in small functions, a license line on
@@ -79,25 +80,51 @@ def test_a_line_format_is_spelled_only_in_its_module(pattern):
     assert not offenders, f"{owner}'s format spelled in {offenders}"
 
 
-def test_the_readme_tree_names_every_source_file():
+def readme_tree_files():
+    """The files the README's tree names: a line "src/PART/" opens a part;
+    under it, a name at an indent of 2 (or 4 under a "dir/" line) is a file
+    of it; "x.[ch]" names a module's pair (x.c or x.cpp, and x.h); wider
+    indents continue a description."""
     readme = (ROOT / "README.md").read_text()
     block = readme[readme.index("## How it works"):]
-    block = block[:block.index("```", block.index("```") + 3)]
-    named = set(re.findall(r"src/[\w/.\[\]-]+", block))
+    start = block.index("```") + 3
+    block = block[start:block.index("```", start)]
+    named, part, sub = set(), None, None
+    for line in block.splitlines():
+        indent = len(line) - len(line.lstrip(" "))
+        if line.startswith("src/"):
+            part, sub = line.split()[0], None
+            continue
+        head = re.split(r"\s{2,}", line.strip())[0]
+        if part is None or not head or indent not in (2, 4):
+            continue
+        if indent == 2 and head.endswith("/"):
+            sub = head
+            continue
+        folder = part + (sub if indent == 4 and sub else "")
+        for name in head.split(", "):
+            if name.endswith(".[ch]"):
+                stem = folder + name[:-5]
+                named.add(stem + ".h")
+                named.add(stem + (".cpp" if (ROOT / (stem + ".cpp")).exists() else ".c"))
+            else:
+                named.add(folder + name)
+    return named
+
+
+def test_the_readme_tree_names_every_source_file():
+    named = readme_tree_files()
     files = {f"src/{p.relative_to(SRC)}" for p in SOURCES}
-    expanded = set()
-    for name in named:
-        # "src/runner/crash.[ch]" style: a module's pair.
-        if name.endswith(".[ch]"):
-            expanded |= {name[:-4] + "c", name[:-4] + "h"}
-        else:
-            expanded.add(name)
-    assert expanded - files == set(), f"the README names files that do not exist: {sorted(expanded - files)}"
-    assert files - expanded == set(), f"the README's tree leaves out: {sorted(files - expanded)}"
+    assert named - files == set(), f"the README names files that do not exist: {sorted(named - files)}"
+    assert files - named == set(), f"the README's tree leaves out: {sorted(files - named)}"
 
 
 def test_every_source_file_carries_its_license():
     assert (ROOT / "LICENSE").is_file()
-    missing = [str(p.relative_to(ROOT)) for p in SOURCES + sorted((ROOT / "tests" / "unit").glob("*.c*"))
+    files = list(SOURCES) + [p for p in (ROOT / "tests").rglob("*") if p.suffix in {".c", ".cpp", ".py"}]
+    files += [p for p in (ROOT / "tools").rglob("*") if p.is_file() and not p.is_symlink()
+              and (p.suffix == ".py" or p.read_bytes()[:2] == b"#!")]
+    files += [p for p in ROOT.rglob("meson.build") if "build" not in p.relative_to(ROOT).parts[:1]]
+    missing = [str(p.relative_to(ROOT)) for p in files
                if "SPDX-License-Identifier: MIT" not in "".join(p.read_text().splitlines(True)[:3])]
-    assert not missing, f"no SPDX line in {missing}"
+    assert len(files) > 100 and not missing, f"no SPDX line in {missing}"

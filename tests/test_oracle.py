@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """The oracle (tools/oracle): generated Qt programs record their own ground truth
 (every QObject's Qt and Python class, creation site, owner thread and the thread
 its `destroyed` signal fired in) and every finding of qgc-check must match it:

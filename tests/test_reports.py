@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """Reports on real runs: terminal text (colour, -q, -v, progress line only on a
 terminal), JUnit XML (well-formed, one failure per finding group, errors for crash
 and hang), SARIF 2.1.0 structure at the creation line, atomic file replacement."""

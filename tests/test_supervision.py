@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """The supervisor: no process of the run outlives it, however deep; a script that reads
 the terminal reads it as under `python3`; a run the check did not cover is never clean."""
 import fcntl

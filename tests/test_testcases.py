@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """Every testcase in testcases/ runs under qgc-check several times and must give
 its declared outcome each time: verdict, exit status, and the finding it names."""
 import fnmatch

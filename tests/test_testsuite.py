@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """Test suites under qgc-check: `-m pytest` with pytest-qt, findings attributed to
 the test that was running, the program's own result kept in the exit status, risk
 with evidence and --fail-on, suppression files."""

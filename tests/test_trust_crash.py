@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """The crash report can be trusted: written without the allocator and on every thread's
 own alternate stack, never made by a forked child, and a crash or hang of qgc-check
 itself is named as such (the classifier's cases: tests/unit/test-dump.c)."""

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* channel.c: the shared findings area (see channel.h for the contract). */
 #include "config.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* channel.h: the findings channel between the runner and the supervisor.
  *
  * One shared, anonymous memory area (memfd + MAP_SHARED) created by the

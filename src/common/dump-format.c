@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* dump-format.c: the crash and hang dump's writer and reader (see
  * dump-format.h). */
 #include "config.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* dump-format.h: the crash and hang dump the runner leaves in the
  * channel's dump area, its writer and its one reader.
  *

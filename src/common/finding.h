@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* finding.h: the one data type every part of qgc-check agrees on.
  *
  * A finding is one kind of thread-safety violation seen in the checked

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* native-stack.c: a finding's native stack lines (see native-stack.h). */
 #include "config.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* native-stack.h: the native stack of a finding, "function<TAB>library"
  * lines, innermost first.
  *

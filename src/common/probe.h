@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* probe.h: the Qt-side probe, loaded into the runner with dlopen() once the
  * script's binding has loaded its QtCore, so that it binds to that Qt.
  *

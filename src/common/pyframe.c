@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* pyframe.c: the Python frame line (see pyframe.h). */
 #include "config.h"
 

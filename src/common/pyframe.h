@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* pyframe.h: the Python frame line, "file:line: in qualname".
  *
  * The runner writes a stack as such lines, innermost first (creation and

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* runner-args.c: the runner's command line, built and parsed (see runner-args.h). */
 #include "config.h"
 

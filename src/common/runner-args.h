@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* runner-args.h: the runner's private command line, written by the
  * supervisor and read by the runner; its writer and its reader side by
  * side, so that the two cannot drift apart.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* signals.h: the real-time signals qgc-check uses, in one place.
  *
  * The supervisor sends one to the runner; the runner's crash handlers use

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* stress-mode.h: the stress patterns, by the names the user gives them.
  *
  * The supervisor reads the name from its command line (--stress), writes it

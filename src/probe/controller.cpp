@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* controller.cpp: the GUI thread's own QObject (see controller.h). */
 #include "config.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* controller.h: the GUI thread's 50 ms tick. It beats the heartbeat the
  * supervisor's hang watch listens to, measures the loop's lateness, names
  * objects and threads, keeps the message handler, ends the run at the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* messages.cpp: the probe's Qt message handler (see messages.h). */
 #include "config.h"
 
@@ -8,6 +9,7 @@
 #include <atomic>
 #include <cstdio>
 
+#include "guard.h"
 #include "messages.h"
 #include "shared.h"
 #include "threads.h"
@@ -37,27 +39,42 @@ is_thread_warning (const QString &msg)
         return false;
 }
 
+/* The re-entry guard held: a qFatal message is reported before the
+ * abort; a warning that an object was used from the wrong thread becomes
+ * a finding, and what it names (timers, socket notifiers) evidence for the
+ * next destruction in this thread. */
+void
+record_message (PerThread &me, QtMsgType type, const QString &msg)
+{
+        if (type == QtFatalMsg) {
+                host->fatal_message (msg.toUtf8 ().constData ());
+                return;
+        }
+        if (!is_thread_warning (msg))
+                return;
+        if (msg.contains (QLatin1String ("Timers cannot be stopped")) ||
+            msg.contains (QLatin1String ("Possibly trying to stop from a different thread")))
+                me.pending_evidence |= EVIDENCE_TIMERS;
+        if (msg.contains (QLatin1String ("Socket notifiers")))
+                me.pending_evidence |= EVIDENCE_SOCKET_NOTIFIER;
+        finding f = threads_finding_here (FINDING_THREAD_WARNING);
+        f.message = host->intern (msg.toUtf8 ().constData ());
+        f.evidence = EVIDENCE_QT_WARNING;
+        host->add_finding (&f);
+}
+
 /* Any thread. Inside a hook of ours, or re-entered from its own work, it
- * records nothing: the message is only passed on. */
+ * records nothing: the message is only passed on. Its own guard ends
+ * before that: the handler passed on to is the app's, and so is what it
+ * does. */
 void
 on_message (QtMsgType type, const QMessageLogContext &context, const QString &msg)
 {
-        if (!per_thread.in_hook && !forked) {
-                per_thread.in_hook = true;
-                if (type == QtFatalMsg) {
-                        host->fatal_message (msg.toUtf8 ().constData ());
-                } else if (is_thread_warning (msg)) {
-                        if (msg.contains (QLatin1String ("Timers cannot be stopped")) ||
-                            msg.contains (QLatin1String ("Possibly trying to stop from a different thread")))
-                                per_thread.pending_evidence |= EVIDENCE_TIMERS;
-                        if (msg.contains (QLatin1String ("Socket notifiers")))
-                                per_thread.pending_evidence |= EVIDENCE_SOCKET_NOTIFIER;
-                        finding f = threads_finding_here (FINDING_THREAD_WARNING);
-                        f.message = host->intern (msg.toUtf8 ().constData ());
-                        f.evidence = EVIDENCE_QT_WARNING;
-                        host->add_finding (&f);
-                }
-                per_thread.in_hook = false;
+        PerThread &me = per_thread;
+        if (!forked) {
+                ProbeGuard guard (me);
+                if (guard.entered ())
+                        record_message (me, type, msg);
         }
         if (QtMessageHandler prev = prev_message_handler.load ()) {
                 prev (type, context, msg);

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* messages.h: the probe's Qt message handler. Qt's warnings that an
  * object was used from the wrong thread become findings (and evidence for
  * the next destruction in that thread); a qFatal message is reported

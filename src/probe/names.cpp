@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* names.cpp: class names for the objects the hooks recorded (see
  * names.h).
  *
@@ -184,52 +185,43 @@ names_thread_ended (pid_t tid)
                 p->second.native.clear ();
 }
 
-/* Names objects, the GIL held (if this thread runs Python): objects made
- * by Python code, in any thread, whose creating call has returned (that
- * thread's stack no longer holds the frame at the creating instruction;
- * with the GIL held here, it cannot start a new call meanwhile), and, at
- * this thread's event loop (outside any constructor), the objects native
- * code made here.
- *
- * The class comes from the meta-object chain: dynamic meta-objects (not
- * inside any loaded library) are the binding's Python subclasses, the
- * first static one is the C++ class. metaObject() of a binding's subclass
- * may read its Python wrapper: the GIL is held. */
+namespace {
+
+/* Objects made by Python code, per creating thread, whose creating call
+ * may still be running. */
+using PythonMade = std::vector<std::pair<pid_t, std::vector<QObject *>>>;
+
+/* Under the lock: what this thread may look at now leaves the pending
+ * lists. This thread's own native objects only from its event loop: a
+ * collection can start inside a constructor (one that allocates Python
+ * objects, as PyQt6's slot proxies do). Objects made by Python code, this
+ * thread's too, all go to python_made: named once the creating call has
+ * returned. */
 void
-names_resolve (bool at_event_loop)
+take_pending (pid_t tid, bool at_event_loop, std::vector<QObject *> &todo, PythonMade &python_made)
 {
-        PerThread &me = per_thread;
-        if (!me.tid)
-                me.tid = current_tid ();
-        std::vector<QObject *> todo;
-        std::vector<std::pair<pid_t, std::vector<QObject *>>> others;
-        {
-                std::lock_guard<std::mutex> guard (lock);
-                for (auto &p : pending) {
-                        /* This thread's own native objects only from its
-                         * event loop: a collection can start inside a
-                         * constructor (one that allocates Python objects,
-                         * as PyQt6's slot proxies do). */
-                        if (p.first == me.tid && at_event_loop) {
-                                todo.insert (todo.end (), p.second.native.begin (), p.second.native.end ());
-                                p.second.native.clear ();
-                        }
-                        /* Objects made by Python code, this thread's too:
-                         * once the creating call has returned. */
-                        if (!p.second.python.empty ()) {
-                                others.emplace_back (p.first, std::move (p.second.python));
-                                p.second.python.clear ();
-                        }
+        std::lock_guard<std::mutex> guard (lock);
+        for (auto &p : pending) {
+                if (p.first == tid && at_event_loop) {
+                        todo.insert (todo.end (), p.second.native.begin (), p.second.native.end ());
+                        p.second.native.clear ();
+                }
+                if (!p.second.python.empty ()) {
+                        python_made.emplace_back (p.first, std::move (p.second.python));
+                        p.second.python.clear ();
                 }
         }
-        /* Once, not under the lock: whether the wrapper of an object is
-         * still there is asked below, under it. */
-        look_for_shiboken ();
-        /* Other threads' calls still running: their frames and
-         * instructions. No lock here: reading Python state allocates. */
+}
+
+/* Which objects made by Python code are complete: those whose creating
+ * call is no longer on their creating thread's stack go to todo, the
+ * others to wait. The stacks are read without the lock (reading Python
+ * state allocates); the table is read under it, a thread at a time. */
+void
+sort_python_made (PythonMade &python_made, std::vector<QObject *> &todo, std::vector<QObject *> &wait)
+{
         std::vector<probe_frame_point> stack (256);
-        std::vector<QObject *> wait;
-        for (auto &o : others) {
+        for (auto &o : python_made) {
                 size_t n = host->stack_points (o.first, stack.data (), stack.size ());
                 std::lock_guard<std::mutex> guard (lock);
                 for (QObject *obj : o.second) {
@@ -251,88 +243,158 @@ names_resolve (bool at_event_loop)
                                 todo.push_back (obj);
                 }
         }
-        std::vector<const QMetaObject *> unknown;
-        std::vector<const void *> unknown_vtables;
-        {
-                std::lock_guard<std::mutex> guard (lock);
-                for (QObject *obj : wait) {
-                        ObjectInfo *info = objects.find (obj);
-                        if (info && !info->qt_class)
-                                pending[info->creator].python.push_back (obj);
-                }
-                /* Which meta-objects are new. dladdr() takes the loader's
-                 * lock, which dlopen() holds while constructors may create
-                 * QObjects (our hook takes this lock): it is called after
-                 * this lock is released. */
-                for (QObject *obj : todo) {
-                        ObjectInfo *info = objects.find (obj);
-                        if (!info || info->qt_class)
-                                continue;
-                        const QMetaObject *chain[max_meta_depth];
-                        int n = meta_chain (obj, chain);
-                        for (int i = 0; i < n; i++)
-                                if (!meta_static.count (chain[i]))
-                                        unknown.push_back (chain[i]);
-                        if (n > 0 && !vtable_origin.count (vptr_of (obj)))
-                                unknown_vtables.push_back (vptr_of (obj));
-                }
-        }
-        std::vector<std::pair<const QMetaObject *, bool>> classified;
-        for (const QMetaObject *m : unknown) {
-                Dl_info dl;
-                classified.emplace_back (m, dladdr (m, &dl) != 0);
-        }
-        std::vector<std::pair<const void *, Origin>> origins;
-        for (const void *v : unknown_vtables)
-                origins.emplace_back (v, classify_vtable (v));
-        const QMetaObject *graphics = scenes_graphics_object_meta ();
+}
+
+/* Meta-objects and vtables not classified yet, found under the lock and
+ * classified after it is released: dladdr() takes the loader's lock,
+ * which dlopen() holds while constructors may create QObjects (our hook
+ * takes this lock). */
+struct Unclassified {
+        std::vector<const QMetaObject *> metas;
+        std::vector<const void *> vtables;
+};
+
+/* Under the lock: the objects still waiting for their creating call go
+ * back to their pending lists; which meta-objects and vtables of the
+ * objects to name are new. */
+Unclassified
+requeue_and_find_new (const std::vector<QObject *> &wait, const std::vector<QObject *> &todo)
+{
+        Unclassified unknown;
         std::lock_guard<std::mutex> guard (lock);
-        for (auto &c : classified)
-                meta_static[c.first] = c.second;
-        for (auto &o : origins)
-                vtable_origin[o.first] = o.second;
+        for (QObject *obj : wait) {
+                ObjectInfo *info = objects.find (obj);
+                if (info && !info->qt_class)
+                        pending[info->creator].python.push_back (obj);
+        }
         for (QObject *obj : todo) {
-                /* A destroyed object left the table under this lock, so a
-                 * pointer still in it is live: this object or a newer one
-                 * at the same address, which is pending too (named here
-                 * only if it passes the same test: see below). */
                 ObjectInfo *info = objects.find (obj);
                 if (!info || info->qt_class)
                         continue;
-                if ((info->creator != me.tid || !at_event_loop) && info->created_at.frame == nullptr)
-                        continue; /* a native object, not named from here */
                 const QMetaObject *chain[max_meta_depth];
                 int n = meta_chain (obj, chain);
-                int first_static = -1;
-                bool known = true;
-                for (int i = 0; i < n && first_static < 0; i++) {
-                        auto k = meta_static.find (chain[i]);
-                        if (k == meta_static.end ())
-                                known = false;
-                        else if (k->second)
-                                first_static = i;
-                }
-                /* Made by Python code, yet no Python subclass: under PySide6
-                 * that is also what a subclass says once its wrapper is
-                 * released, its C++ object about to be deleted. */
-                bool released = known && first_static == 0 && info->created_at.frame &&
-                                !wrapper_present (obj);
-                if (released)
-                        continue; /* left unnamed: it is going */
-                auto origin = vtable_origin.find (vptr_of (obj));
-                if (!known || first_static < 0 || origin == vtable_origin.end ()) {
-                        /* A meta-object or vtable seen for the first time: next time. */
-                        Pending &p = pending[info->creator];
-                        (info->created_at.frame ? p.python : p.native).push_back (obj);
-                        continue;
-                }
-                info->qt_class = chain[first_static]->className ();
-                info->py_class = first_static > 0 ? host->intern (chain[0]->className ()) : 0;
-                info->origin = origin->second.origin;
-                info->class_library = origin->second.library;
-                if (graphics && chain[0]->inherits (graphics))
-                        scenes_watch (obj);
+                for (int i = 0; i < n; i++)
+                        if (!meta_static.count (chain[i]))
+                                unknown.metas.push_back (chain[i]);
+                if (n > 0 && !vtable_origin.count (vptr_of (obj)))
+                        unknown.vtables.push_back (vptr_of (obj));
         }
+        return unknown;
+}
+
+struct Classified {
+        std::vector<std::pair<const QMetaObject *, bool>> metas;
+        std::vector<std::pair<const void *, Origin>> vtables;
+};
+
+/* Not under the lock (dladdr takes the loader's): a meta-object inside a
+ * loaded library is static. */
+Classified
+classify (const Unclassified &unknown)
+{
+        Classified classified;
+        for (const QMetaObject *m : unknown.metas) {
+                Dl_info dl;
+                classified.metas.emplace_back (m, dladdr (m, &dl) != 0);
+        }
+        for (const void *v : unknown.vtables)
+                classified.vtables.emplace_back (v, classify_vtable (v));
+        return classified;
+}
+
+/* Under the lock. */
+void
+remember (const Classified &classified)
+{
+        for (auto &c : classified.metas)
+                meta_static[c.first] = c.second;
+        for (auto &o : classified.vtables)
+                vtable_origin[o.first] = o.second;
+}
+
+/* Under the lock: names one object, or puts it back in its pending list
+ * when one of its meta-objects or its vtable is not classified yet. */
+void
+name_object (QObject *obj, pid_t tid, bool at_event_loop, const QMetaObject *graphics)
+{
+        /* A destroyed object left the table under this lock, so a pointer
+         * still in it is live: this object or a newer one at the same
+         * address, which is pending too (named here only if it passes the
+         * same test: see below). */
+        ObjectInfo *info = objects.find (obj);
+        if (!info || info->qt_class)
+                return;
+        if ((info->creator != tid || !at_event_loop) && info->created_at.frame == nullptr)
+                return; /* a native object, not named from here */
+        const QMetaObject *chain[max_meta_depth];
+        int n = meta_chain (obj, chain);
+        int first_static = -1;
+        bool known = true;
+        for (int i = 0; i < n && first_static < 0; i++) {
+                auto k = meta_static.find (chain[i]);
+                if (k == meta_static.end ())
+                        known = false;
+                else if (k->second)
+                        first_static = i;
+        }
+        /* Made by Python code, yet no Python subclass: under PySide6 that
+         * is also what a subclass says once its wrapper is released, its
+         * C++ object about to be deleted. */
+        bool released = known && first_static == 0 && info->created_at.frame &&
+                        !wrapper_present (obj);
+        if (released)
+                return; /* left unnamed: it is going */
+        auto origin = vtable_origin.find (vptr_of (obj));
+        if (!known || first_static < 0 || origin == vtable_origin.end ()) {
+                /* A meta-object or vtable seen for the first time: next time. */
+                Pending &p = pending[info->creator];
+                (info->created_at.frame ? p.python : p.native).push_back (obj);
+                return;
+        }
+        info->qt_class = chain[first_static]->className ();
+        info->py_class = first_static > 0 ? host->intern (chain[0]->className ()) : 0;
+        info->origin = origin->second.origin;
+        info->class_library = origin->second.library;
+        if (graphics && chain[0]->inherits (graphics))
+                scenes_watch (obj);
+}
+
+} // namespace
+
+/* Names objects, the GIL held (if this thread runs Python): objects made
+ * by Python code, in any thread, whose creating call has returned (that
+ * thread's stack no longer holds the frame at the creating instruction;
+ * with the GIL held here, it cannot start a new call meanwhile), and, at
+ * this thread's event loop (outside any constructor), the objects native
+ * code made here.
+ *
+ * The class comes from the meta-object chain: dynamic meta-objects (not
+ * inside any loaded library) are the binding's Python subclasses, the
+ * first static one is the C++ class. metaObject() of a binding's subclass
+ * may read its Python wrapper: the GIL is held.
+ *
+ * Steps alternate between the lock and what must not run under it
+ * (Python, the loader's lock). */
+void
+names_resolve (bool at_event_loop)
+{
+        PerThread &me = per_thread;
+        if (!me.tid)
+                me.tid = current_tid ();
+        std::vector<QObject *> todo;
+        PythonMade python_made;
+        take_pending (me.tid, at_event_loop, todo, python_made);
+        /* Once, not under the lock: whether the wrapper of an object is
+         * still there is asked below, under it. */
+        look_for_shiboken ();
+        std::vector<QObject *> wait;
+        sort_python_made (python_made, todo, wait);
+        Classified classified = classify (requeue_and_find_new (wait, todo));
+        const QMetaObject *graphics = scenes_graphics_object_meta ();
+        std::lock_guard<std::mutex> guard (lock);
+        remember (classified);
+        for (QObject *obj : todo)
+                name_object (obj, me.tid, at_event_loop, graphics);
 }
 
 namespace {

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* names.h: class names for recorded objects: the C++ class (the first
  * static meta-object of the chain) and the binding's Python subclass, if
  * any. Objects wait in per-thread pending lists until they can be named

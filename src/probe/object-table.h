@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* object-table.h: every live QObject the probe watches -> what it knows.
  *
  * Open addressing with linear probing and tombstones: no allocation per

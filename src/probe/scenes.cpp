@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* scenes.cpp: graphics objects and their scenes (see scenes.h). */
 #include "config.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* scenes.h: graphics objects and the scenes they are in. A graphics item
  * leaves its scene inside ~QGraphicsItem, before the QObject hook fires:
  * the GUI thread notes each graphics object's scene as it goes, so that

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* shared.h: the little that every part of the probe shares.
  *
  * Each item is here because more than one module needs it; anything only

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* threads.cpp: the per-thread block and the registry of QThreads that
  * own objects (see threads.h). */
 #include "config.h"
@@ -13,6 +14,7 @@
 
 #include <dlfcn.h>
 
+#include "guard.h"
 #include "names.h"
 #include "shared.h"
 #include "threads.h"
@@ -64,14 +66,16 @@ threads_bind_qtcore (void *qtcore)
         is_current_thread_fn = (IsCurrentFn) dlsym (qtcore, "_ZNK7QThread15isCurrentThreadEv");
 }
 
+/* Guarded like a hook: QThread::currentThread() may build the thread's
+ * QThread object here. */
 void
 threads_register_gui ()
 {
-        per_thread.in_hook = true;
-        per_thread.tid = current_tid ();
+        PerThread &me = per_thread;
+        ProbeGuard guard (me);
+        me.tid = current_tid ();
         gui_thread = QThread::currentThread ();
-        threads_register (per_thread, gui_thread);
-        per_thread.in_hook = false;
+        threads_register (me, gui_thread);
 }
 
 void

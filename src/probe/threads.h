@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* threads.h: which thread is which. The per-thread block the hooks keep,
  * the registry of QThreads that own objects (their OS thread, name and
  * whether it has ended), and the finding of the calling thread.
@@ -23,7 +24,7 @@ struct Collateral {
 /* Everything the hooks keep per thread, in one thread-local block: the
  * probe is a dlopened module, where every thread-local access is a call. */
 struct PerThread {
-        bool in_hook;
+        bool in_hook; /* set and put back only by ProbeGuard (guard.h) */
         bool initialised;
         bool registered;
         QThread *self; /* this thread's QThread, once an object made here said */

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # The runner's Python side: runs the script exactly as `python3 SCRIPT ARGS`
 # would, notices when a Qt binding loads its QtCore, and runs an event loop
 # after a script body that never ran one. Executed once, in the main thread.

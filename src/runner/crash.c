@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* crash.c: crash and hang dumps into the channel (see crash.h). */
 #include "config.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* crash.h: what the runner leaves behind when the app crashes or hangs.
  *
  * Signal handlers in the runner write, into the channel's dump area, the

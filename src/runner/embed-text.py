@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
 """Turns a text file into a C header holding it as one string constant."""
 import sys
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* main.c: the qgc-check-runner executable (see runner.h).
  *
  * The supervisor execs it in the child it forked, so that the app inherits

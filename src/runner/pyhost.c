@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* pyhost.c: Python-side facts for the probe (see pyhost.h). */
 #include "config.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* pyhost.h: what the runner learns from the interpreter for the probe.
  *
  * Thread names, Python stacks, the Python class of a wrapper being built,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* runner.c: the embedded interpreter (see runner.h). */
 #include "config.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* runner.h: the child process that embeds CPython and runs the script.
  *
  * Started by the supervisor after fork(). It initialises the interpreter

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* stress.c: worker threads that make the collector run off the GUI thread. */
 #include "config.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* stress.h: the GC stress engine.
  *
  * N Python threads named qgc-stress-1..N allocate cyclic garbage so that

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* symbols.c: function names from the modules' own symbol tables (see
  * symbols.h). libunwind's unw_get_proc_name allocates (seen deadlocked on
  * the arena lock of a crash inside free()), so the file is mapped here:

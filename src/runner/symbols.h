@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* symbols.h: the function and module of a code address in this process.
  *
  * Names come from the module's own ELF symbol table (.symtab, else

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* unwind.c: the native stack of a finding (see unwind.h). */
 #include "config.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* unwind.h: the native stack of a finding, taken inside a Qt hook.
  *
  * libunwind's return addresses of the calling thread, raw: they are named

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* advice.c: advice for a run as a whole (see advice.h). */
 #include "config.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* advice.h: advice for a run as a whole: the hint that fits its findings,
  * and notes on what limits its result (the stress, the channel's limits).
  */

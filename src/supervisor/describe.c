@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* describe.c: one description of each finding group (see describe.h). */
 #include "config.h"
 

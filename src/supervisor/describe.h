@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* describe.h: one description of each finding group, for every report.
  *
  * What happened (title), a name unique among the run's groups, where

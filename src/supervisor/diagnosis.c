@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* diagnosis.c: reading the runner's crash and hang dumps (see diagnosis.h). */
 #include "config.h"
 
@@ -75,7 +76,7 @@ tool_frame (const struct dump_frame *f)
                 return false;
         if (starts_with (f->module, f->module_len, "qgc-probe"))
                 return true;
-        static const char *const names[] = { "host_", "pyhost_", "channel_", "crash_", "qgc_",
+        static const char *const names[] = { "host_", "pyhost_", "channel_", "crash_", "unwind_", "qgc_",
                                              "dump_handler", "thread_handler", "dump_native_thread",
                                              "dump_everything", "dump_python_threads",
                                              "park_other_threads", "elf_", NULL };

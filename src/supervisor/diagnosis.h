@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* diagnosis.h: reading the stacks the runner's handlers leave (format in common/dump-format.h).
  *
  * Text processing, for the supervisor: whether a crash or a hang is

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* main.c: qgc-check's command line: check, run under supervision, report. */
 #include "config.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* options.c: getopt_long parsing of the qgc-check command line. */
 #include "config.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* options.h: the command line of qgc-check. Parsing only: no side effects
  * beyond filling struct options, so it can be unit-tested and fuzzed. */
 #pragma once

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* result-text.c: the strings a run_result renders, valid UTF-8 (see result-text.h). */
 #include "config.h"
 

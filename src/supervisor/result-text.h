@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* result-text.h: the strings a run_result renders, made valid UTF-8 and
  * kept in it until result_free.
  *

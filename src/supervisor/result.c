@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* result.c: from the channel and the child's fate to one run_result, in stages. */
 #include "config.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* result.h: the outcome of one run, as every report renders it.
  *
  * The supervisor fills it from the channel and the child's exit status

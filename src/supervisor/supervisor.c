@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* supervisor.c: the parent process (see supervisor.h). */
 #include "config.h"
 

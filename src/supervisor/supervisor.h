@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* supervisor.h: runs the checked app in a child process and watches it.
  *
  * The supervisor is C only: it links neither Python nor Qt. It creates the

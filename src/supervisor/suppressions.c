@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* suppressions.c: parse, apply and generate suppression files. */
 #include "config.h"
 

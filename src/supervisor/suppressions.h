@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* suppressions.h: findings silenced on purpose, as valgrind and sanitizer
  * users do. The file format, one entry per block, '#' comments:
  *

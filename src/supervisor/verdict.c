@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* verdict.c: what a run means (see verdict.h). */
 #include "config.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* verdict.h: what a run means, from the facts the supervisor gathered.
  *
  * Pure policy, no I/O: the verdict and the exit status (README, "Exit

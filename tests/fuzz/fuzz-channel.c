@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* libFuzzer target: what the supervisor reads from the findings channel.
  * The child writes that memory and may corrupt it at any instant (it is the
  * app that crashes): the reader must stay in bounds whatever it holds. The

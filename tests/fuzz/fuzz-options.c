@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* libFuzzer target: the command-line parser. The input is split at NUL
  * bytes into argv. */
 #include "config.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Unit tests of the shared findings channel (cmocka): grouping, interning,
  * and that what one process writes another reads after the writer died. */
 #include "config.h"

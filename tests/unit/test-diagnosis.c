@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Unit tests of the dump reader (cmocka): which crashes and hangs are
  * qgc-check's own, on dumps as the runner's handlers write them (the first
  * two recorded from real runs, the others built on their frames). */

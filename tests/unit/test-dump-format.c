@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Unit tests of the crash and hang dump's format (cmocka): what the
  * runner's handlers write, the supervisor's reader gets back. */
 #include "config.h"

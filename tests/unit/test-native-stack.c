@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Unit tests of a finding's native stack lines (cmocka). */
 #include "config.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Unit tests of the probe's object table (src/probe/object-table.h). */
 #include <cstdarg>
 #include <cstddef>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Unit tests of the Python frame line (cmocka): what the runner writes,
  * the supervisor reads back, whatever the file name holds. */
 #include "config.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Unit tests of the reports (cmocka): every report renders one description
  * of each finding, agrees with the verdict, and carries any text as valid
  * UTF-8. Results are built from a channel filled by hand. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Unit tests of the runner's command line (cmocka): what the supervisor
  * writes, the runner reads back unchanged, and nothing else passes. */
 #include "config.h"

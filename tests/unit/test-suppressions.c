@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Unit tests of the suppression file parser and matcher (cmocka). */
 #include "config.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Unit tests of the verdict (cmocka): one row per row of the README's
  * exit-status table and per rule of its precedence, and the role of a
  * finding group, each through the one function that decides it. */

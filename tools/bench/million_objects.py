@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # Benchmark workload: many live QObjects. Creates N QObjects (parents of 1000 children
 # each, created as QObject(parent); the parents kept in a list), times the creation,
 # runs the event loop for 1 s, then prints `scale-seconds T` and `rss-kb K` (VmRSS

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # Benchmark workload: a long-running app that makes garbage reference cycles owning
 # QObjects all the time. A 1 ms QTimer creates, per tick, K cycles (a QGraphicsRectItem
 # subclass with a child QGraphicsTextItem and a reference to itself); the app quits after

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # Benchmark workload: QObject churn as a busy Qt app produces it, inside a running
 # event loop. A 0 ms QTimer does the churn in chunks of 500 rounds until the requested
 # rounds are done, then quits. Each round creates and destroys a parent QObject with 4

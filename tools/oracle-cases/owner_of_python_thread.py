@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # qgc-check-expect: verdict=race class=QObject cause=refcount thread=MainThread
 # qgc-check-args: --duration 2
 # Oracle case (tools/oracle --program tools/oracle-cases/owner_of_python_thread.py).

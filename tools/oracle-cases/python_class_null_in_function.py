@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # qgc-check-expect: verdict=clean
 # qgc-check-expect-PySide6: verdict=race class=QTimer cause=refcount thread=dropper
 # qgc-check-args: --duration 2

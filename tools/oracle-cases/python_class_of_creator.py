@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # qgc-check-expect: verdict=race class=QGraphicsTextItem cause=cyclic-gc thread=qgc-stress-* also=crash
 # qgc-check-args: --duration 2
 # Oracle case (tools/oracle --program tools/oracle-cases/python_class_of_creator.py).

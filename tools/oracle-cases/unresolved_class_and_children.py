@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # qgc-check-expect: verdict=race cause=refcount thread=consumer also=crash
 # qgc-check-args: --duration 2
 # Oracle case (tools/oracle --program tools/oracle-cases/unresolved_class_and_children.py).

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # The binding a workload runs with: TRUST_BINDING=PySide6 or PyQt6 (default).
 # Workloads import Qt names from here so each is written once.
 import os

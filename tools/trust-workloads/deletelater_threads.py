@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # Helper threads (plain Python threads, as download or watcher helpers are)
 # whose Qt calls are deleteLater() on GUI-owned objects and emitting signals.
 from _qt import *

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # Event filters installed on widgets (as tooltips and key-binding helpers do):
 # filter objects hold their widgets, widgets are closed and deleted while
 # the filters still watch them.

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # Models and views with proxies: rows added and removed from a timer, proxy
 # filters changed, views created and discarded, connections that close cycles.
 from _qt import *

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # QThread workers with signals: a worker object moved to a thread, results
 # sent back to the GUI thread, the thread quit and waited, both deleteLater'd.
 from _qt import *

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # Reproducer of a crash caused by qgc-check itself (not by the app).
 # Under PyQt6 (Debian's 6.4.2 and the 6.11 wheel) the probe dies of SIGSEGV
 # in meta_chain()+0x3d (m->superClass() on a bogus QMetaObject pointer)

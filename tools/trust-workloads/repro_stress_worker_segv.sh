@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # Reproducer, by repetition, of a crash caused by qgc-check itself: a stress
 # worker (thread qgc-stress-N) dies of SIGSEGV in meta_chain()+0x3d
 # <- resolve_now() <- the collection-start callback, the collection started

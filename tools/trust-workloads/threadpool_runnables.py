@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # QThreadPool runnables that report through a QObject signaller, each
 # runnable building and dropping Qt value objects and QObjects of its own.
 from _qt import *

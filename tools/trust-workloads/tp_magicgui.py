@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # magicgui (third party): widgets built from annotated functions, values set,
 # the function called, containers shown and closed, built again.
 import os

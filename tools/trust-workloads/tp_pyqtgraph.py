@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # pyqtgraph (third party): a PlotWidget whose curves get new data from a
 # QTimer, items (curves, infinite lines, text, scatter) added and removed,
 # a second plot window opened and closed.  Needs pyqtgraph.

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # superqt (third party): labeled range sliders, collapsibles, searchable
 # combo boxes and elided labels created, shown, changed and dropped.
 import os

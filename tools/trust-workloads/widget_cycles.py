@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # Widgets created and discarded in reference cycles, as plugin panels and
 # dialogs often are (self.callbacks holding bound methods, lambdas capturing
 # self): the collector frees them whenever it runs.  Racy on purpose.

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # Widgets that run their own timers (blinking cursors, auto-refresh labels)
 # and are closed and deleted while the timers are active.
 from _qt import *

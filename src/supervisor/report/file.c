@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* file.c: checking and atomically writing report paths. */
 #include "config.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* file.h: atomic report files, shared by the file renderers. */
 #pragma once
 

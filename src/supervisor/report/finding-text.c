@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* finding-text.c: the text of one finding group (see finding-text.h). */
 #include "config.h"
 
@@ -44,7 +45,7 @@ print_stack (FILE *out, const char *indent, const char *title, const char *stack
                 const char *line = relative (p);
                 int len = eol ? (int) (eol - line) : (int) strlen (line);
                 fprintf (out, "%s  %.*s\n", indent, len, line);
-                p = eol ? eol + 1 : p + len;
+                p = eol ? eol + 1 : line + len;
         }
 }
 

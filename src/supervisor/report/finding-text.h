@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* finding-text.h: the text of one finding group, as the text report prints
  * it and a JUnit test case carries it: one function, so that the two
  * cannot drift apart.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* json.c: the JSON report and the JSON Lines live events. */
 #include "config.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* junit.c: JUnit XML as Jenkins, GitLab and GitHub read it, written
  * with libxml2's writer: one test suite for the run, a failing test case per
  * finding group, an error for a crash, a hang or a script error, and one

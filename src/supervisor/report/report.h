@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* report.h: renderers of a run_result. They compute nothing.
  *
  * Report files are written atomically (a temporary file in the same

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* sarif.c: SARIF 2.1.0 for code-scanning UIs. One rule per finding
  * kind, one result per finding group located at its creation site (relative
  * to the working directory when inside it), the finalization stack as

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* text.c: the end-of-run report for a person at a terminal. */
 #include "config.h"
 

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # A pytest-qt style test file: qtbot fixtures, signals waited on, widgets
 # registered for teardown, a model tested through a proxy.
 import os

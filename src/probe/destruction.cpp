@@ -1,0 +1,173 @@
+/* SPDX-License-Identifier: MIT */
+/* destruction.cpp: the analysis of a dying QObject (see destruction.h). */
+#include "config.h"
+
+#include <QtCore/QObject>
+#include <QtCore/QThread>
+
+#include <cstdint>
+#include <mutex>
+#include <string>
+#include <unordered_map>
+
+#include "destruction.h"
+#include "scenes.h"
+#include "shared.h"
+#include "threads.h"
+
+namespace qgc::probe {
+
+namespace {
+
+/* What the children folded into obj left, taken out of the thread's map
+ * (nothing if none was folded). The map is made on first use. */
+Collateral
+take_collateral (PerThread &me, QObject *obj)
+{
+        if (!me.collateral)
+                me.collateral = new std::unordered_map<QObject *, Collateral> ();
+        Collateral own { 0, 0 };
+        auto it = me.collateral->find (obj);
+        if (it != me.collateral->end ()) {
+                own = it->second;
+                me.collateral->erase (it);
+        }
+        return own;
+}
+
+/* The object's state at destruction, through public API (and what the
+ * tables said of it as it left them). */
+uint32_t
+state_evidence (QObject *obj, const DyingObject &dying)
+{
+        uint32_t evidence = 0;
+        if (ObjectData::was_widget (obj))
+                evidence |= EVIDENCE_WIDGET;
+        if (obj->isWindowType ())
+                evidence |= EVIDENCE_WINDOW;
+        if (ObjectData::posted_events (obj) > 0)
+                evidence |= EVIDENCE_POSTED_EVENTS;
+        if (dying.in_live_scene)
+                evidence |= EVIDENCE_IN_SCENE;
+        if (dying.filters_live)
+                evidence |= EVIDENCE_EVENT_FILTER;
+        return evidence;
+}
+
+/* Under the lock: the QObject parents of a dying object, nearest first,
+ * as "Class (PyClass)" lines; only those in the table (alive: a parent
+ * leaves it under this lock, in its own ~QObject, after its children). */
+uint32_t
+parents_of (QObject *obj)
+{
+        std::string text;
+        int depth = 0;
+        for (QObject *p = obj->parent (); p && depth < 8; p = p->parent (), depth++) {
+                const ObjectInfo *pi = objects.find (p);
+                if (!pi)
+                        break;
+                text += pi->qt_class ? pi->qt_class : FINDING_CLASS_UNRESOLVED;
+                if (pi->py_class) {
+                        text += " (";
+                        text += host->string (pi->py_class);
+                        text += ")";
+                }
+                text += "\n";
+        }
+        return text.empty () ? 0 : host->intern (text.c_str ());
+}
+
+void
+report_off_thread (QObject *obj, QThread *owner, const ObjectInfo &info, uint32_t children,
+                   uint32_t evidence, uint32_t parents)
+{
+        finding f = threads_finding_here (FINDING_OFF_THREAD_FINALIZATION);
+        /* Unresolved: it died before its creating thread could name it
+         * (~QObject is running: its meta-object says QObject now). */
+        f.qt_class = host->intern (info.qt_class ? info.qt_class : FINDING_CLASS_UNRESOLVED);
+        f.py_class = info.py_class;
+        f.object_name = host->intern (obj->objectName ().toUtf8 ().constData ());
+        f.owner_thread = threads_name (owner);
+        f.creation_stack = info.creation_stack;
+        f.creation_test = info.creation_test;
+        f.children = children;
+        f.evidence = evidence;
+        f.origin = info.qt_class ? info.origin : (uint32_t) ORIGIN_UNKNOWN;
+        f.class_library = info.class_library;
+        f.parents = parents;
+        host->add_finding (&f);
+}
+
+/* An object dying off the thread that owns it; evidence so far: the
+ * thread's pending evidence. */
+void
+off_thread (PerThread &me, QObject *obj, QThread *owner, const DyingObject &dying,
+            uint32_t evidence)
+{
+        Collateral own = take_collateral (me, obj);
+        evidence |= own.evidence;
+        evidence |= state_evidence (obj, dying);
+        QObject *parent = obj->parent ();
+        if (parent && ObjectData::dying (parent)) {
+                /* It dies of its parent's destruction: it counts in the
+                 * parent's finding, made when the parent's hook fires. */
+                Collateral &c = (*me.collateral)[parent];
+                c.children += 1 + own.children;
+                c.evidence |= evidence;
+                return;
+        }
+        uint32_t parents = 0;
+        if (parent) {
+                evidence |= EVIDENCE_LIVE_PARENT;
+                std::lock_guard<std::mutex> guard (lock);
+                parents = parents_of (obj);
+        }
+        report_off_thread (obj, owner, dying.info, own.children, evidence, parents);
+}
+
+} // namespace
+
+DyingObject
+destruction_forget (QObject *obj)
+{
+        DyingObject dying {};
+        std::lock_guard<std::mutex> guard (lock);
+        objects.take (obj, &dying.info);
+        threads_forget (obj);
+        dying.in_live_scene = scenes_forget (obj);
+        /* Still filtering an object that is alive and not dying. */
+        dying.filters_live = dying.info.filters && objects.find (dying.info.filters) &&
+                             !ObjectData::dying (dying.info.filters);
+        return dying;
+}
+
+void
+destruction_analyse (PerThread &me, QObject *obj, const DyingObject &dying)
+{
+        host->count_object (false);
+        /* thread() is valid in ~QObject: the hook runs before the parent
+         * link is cut. No affinity: nobody owns it, nothing to compare.
+         * A finished owner thread races with nobody (normal teardown of a
+         * worker QThread). */
+        QThread *owner = obj->thread ();
+        uint32_t evidence = me.pending_evidence;
+        me.pending_evidence = 0;
+        threads_enter (me);
+        if (owner && !threads_is_current (me, owner) && !threads_owner_finished (owner))
+                off_thread (me, obj, owner, dying, evidence);
+}
+
+void
+destruction_event_filter (QObject *watched, QObject *filter, bool installed)
+{
+        std::lock_guard<std::mutex> guard (lock);
+        ObjectInfo *info = objects.find (filter);
+        if (!info)
+                return;
+        if (installed)
+                info->filters = watched;
+        else if (info->filters == watched)
+                info->filters = nullptr;
+}
+
+} // namespace qgc::probe
