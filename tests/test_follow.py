@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """Every process of the run: child interpreters (subprocess with sys.executable,
 multiprocessing spawn, pytest-xdist workers) run under the probe and the stress like the
 main one, their findings, crashes and stats in the one report, each naming its process;

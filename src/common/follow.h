@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* follow.h: what the run's follow directory holds, for the supervisor,
  * the runner and the exec shim (qgc-follow.so) alike.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* shim.c: qgc-follow.so, preloaded into every process of a run: execs of the run's interpreter become child runners (see common/follow.h). */
 #include "config.h"
 
