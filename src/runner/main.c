@@ -25,7 +25,18 @@ main (int argc, char **argv)
                 fprintf (stderr, "qgc-check-runner: %s; it is started by qgc-check, not by hand\n", error);
                 return 2;
         }
-        struct runner_config rc = { .args = &args, .channel = channel_attach (args.channel_fd) };
+        /* A child of the run has its own channel, a file the supervisor
+         * finds in the run's follow directory. */
+        struct runner_config rc = {
+                .args = &args,
+                .channel = args.child ? channel_create_file (args.follow_dir) : channel_attach (args.channel_fd),
+        };
+        if (!rc.channel && args.child) {
+                fprintf (stderr, "qgc-check-runner: cannot make the findings channel of a child process in "
+                                 "'%s': %s; the run's directory is gone or full\n",
+                         args.follow_dir, strerror (errno));
+                return 127;
+        }
         if (!rc.channel) {
                 fprintf (stderr, "qgc-check-runner: cannot map the findings channel (descriptor %d): %s; "
                                  "reinstall qgc-check (its two programs must come from one build)\n",

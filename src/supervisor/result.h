@@ -15,6 +15,7 @@
 #include "common/channel.h"
 #include "common/native-stack.h"
 #include "supervisor/options.h"
+#include "supervisor/processes.h"
 #include "supervisor/verdict.h"
 /* For those who describe a finding outside a run (live events). */
 #include "supervisor/describe.h"
@@ -80,6 +81,8 @@ struct supervision {
         double elapsed_s;
         const char *stderr_tail; /* last lines the app wrote to stderr (malloc'd;
                                   * result_build takes it over) */
+        struct run_processes processes; /* every process of the run, [0] the main one
+                                         * (result_build takes it over) */
 };
 
 struct run_result {

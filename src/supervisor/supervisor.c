@@ -23,6 +23,8 @@
 #include <unistd.h>
 
 #include "supervisor/options.h"
+#include "common/follow.h"
+#include "supervisor/processes.h"
 
 #define TICK_MS 50
 #define STDERR_TAIL_SIZE 4096
@@ -45,9 +47,13 @@ struct watch {
         bool ttou_ignored;    /* SIGTTOU, while the runner's group holds the terminal:
                                * given back by finish_run */
         struct sigaction saved_ttou;
-        /* The runner's command line, built before fork: the child only execs. */
+        /* The runner's command line and environment, built before fork:
+         * the child only execs. */
         char **runner_argv;
         struct runner_args_text runner_text;
+        char **runner_env;
+        char *env_strings[2]; /* QGC_FOLLOW=..., LD_PRELOAD=... (owned) */
+        char follow_dir[4096]; /* the run's follow directory, "" when none */
         struct supervision *sup;
         int64_t start_ns;
         int64_t kill_at_ns;   /* SIGKILL the group at this time, 0 = not yet */
@@ -436,6 +442,47 @@ reap (struct watch *w, int64_t now)
         return runner_done;
 }
 
+/* The follow directory's exec file: the runner, the interpreter it
+ * stands in for, and the options every runner of the run shares. */
+static bool
+write_follow_exec (struct watch *w, const struct runner_args *args)
+{
+        struct runner_args_text text;
+        char *words[64] = { (char *) w->config->runner_path, (char *) w->config->python_executable };
+        size_t n = runner_args_build_shared (args, &text, words + 2, 62);
+        char error[512];
+        return n > 0 && processes_write_exec (w->follow_dir, words, n + 2, error, sizeof error);
+}
+
+/* The runner's environment: ours, with the shim preloaded (before what
+ * the user preloads) and the follow directory named. */
+static bool
+build_runner_env (struct watch *w)
+{
+        extern char **environ;
+        const char *preload = getenv ("LD_PRELOAD");
+        if (asprintf (&w->env_strings[0], "%s=%s", FOLLOW_ENV, w->follow_dir) < 0 ||
+            asprintf (&w->env_strings[1], "LD_PRELOAD=%s%s%s", w->config->follow_path,
+                      preload && *preload ? " " : "", preload ? preload : "") < 0) {
+                w->env_strings[0] = w->env_strings[1] = NULL;
+                return false;
+        }
+        size_t n = 0;
+        while (environ[n])
+                n++;
+        w->runner_env = calloc (n + 3, sizeof *w->runner_env);
+        if (!w->runner_env)
+                return false;
+        size_t k = 0;
+        for (size_t i = 0; i < n; i++)
+                if (strncmp (environ[i], FOLLOW_ENV "=", strlen (FOLLOW_ENV) + 1) != 0 &&
+                    strncmp (environ[i], "LD_PRELOAD=", 11) != 0)
+                        w->runner_env[k++] = environ[i];
+        w->runner_env[k++] = w->env_strings[0];
+        w->runner_env[k++] = w->env_strings[1];
+        return true;
+}
+
 /* The runner's private command line (common/runner-args.h), into storage
  * of the watch's: built before fork, so that the child allocates nothing. */
 static bool
@@ -449,7 +496,10 @@ build_runner_argv (struct watch *w)
                 .probe_path = config->probe_path, .python_executable = config->python_executable,
                 .mitigate = o->mitigate, .strict = o->strict, .module = o->module,
                 .script = o->script, .script_argc = o->script_argc, .script_argv = o->script_argv,
+                .follow_dir = w->follow_dir[0] ? w->follow_dir : NULL,
         };
+        if (args.follow_dir && !write_follow_exec (w, &args))
+                return false;
         size_t length = runner_args_argv_length (&args);
         w->runner_argv = calloc (length, sizeof *w->runner_argv);
         /* Its full path: the loader names the main program by argv[0], and
@@ -463,7 +513,10 @@ exec_runner (const struct watch *w)
 {
         /* The one descriptor of ours the runner gets; it maps and closes it. */
         fcntl (w->channel_fd, F_SETFD, 0);
-        execv (w->config->runner_path, w->runner_argv);
+        if (w->runner_env)
+                execve (w->config->runner_path, w->runner_argv, w->runner_env);
+        else
+                execv (w->config->runner_path, w->runner_argv);
         char msg[CHANNEL_TEXT_SIZE];
         snprintf (msg, sizeof msg, "cannot start its runner '%s': %s; reinstall qgc-check",
                   w->config->runner_path, strerror (errno));
@@ -505,8 +558,16 @@ prepare_run (struct watch *w, char *error, size_t error_size)
                           strerror (errno));
                 return false;
         }
-        if (!build_runner_argv (w)) {
+        if (w->config->follow_path &&
+            !processes_make_dir (w->follow_dir, sizeof w->follow_dir, error, error_size))
+                return false;
+        if (w->config->follow_path && !build_runner_env (w)) {
                 snprintf (error, error_size, "out of memory");
+                return false;
+        }
+        if (!build_runner_argv (w)) {
+                snprintf (error, error_size, "out of memory, or cannot write the run's directory '%s'",
+                          w->follow_dir);
                 return false;
         }
         int pipefd[2];
@@ -640,6 +701,9 @@ finish_run (struct watch *w)
                 close (w->stderr_fd);
                 w->stderr_fd = -1;
         }
+        /* Every process of the run has ended: their channels and records
+         * are complete, and the children's findings are counted in. */
+        processes_collect (&w->sup->processes, w->ch, w->follow_dir[0] ? w->follow_dir : NULL);
         emit_new_findings (w);
         w->sup->elapsed_s = (channel_now_ns () - w->start_ns) / 1e9;
         w->sup->stderr_tail = strndup (w->tail, w->tail_len);
@@ -662,7 +726,12 @@ release_run (struct watch *w, bool ran)
                 sigprocmask (SIG_SETMASK, &w->saved_mask, NULL);
         }
         channel_destroy (w->ch);
+        if (w->follow_dir[0])
+                processes_remove (w->follow_dir);
         free (w->runner_argv);
+        free (w->runner_env);
+        free (w->env_strings[0]);
+        free (w->env_strings[1]);
         free (w);
 }
 

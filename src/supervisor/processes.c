@@ -1,0 +1,281 @@
+/* SPDX-License-Identifier: MIT */
+/* processes.c: the run's processes, their channels and records (see processes.h). */
+#include "config.h"
+
+#include "supervisor/processes.h"
+#include "common/follow.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+static bool
+write_file (const char *path, const char *data, size_t len)
+{
+        int fd = open (path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+        if (fd < 0)
+                return false;
+        bool ok = write (fd, data, len) == (ssize_t) len;
+        return close (fd) == 0 && ok;
+}
+
+bool
+processes_make_dir (char *dir, size_t dir_size, char *error, size_t error_size)
+{
+        /* On a tmpfs: a child's channel is memory, as the main one. */
+        const char *bases[] = { "/dev/shm", getenv ("XDG_RUNTIME_DIR"), getenv ("TMPDIR"), "/tmp" };
+        bool made = false;
+        for (size_t i = 0; !made && i < sizeof bases / sizeof bases[0]; i++) {
+                if (!bases[i] || !*bases[i] ||
+                    (size_t) snprintf (dir, dir_size, "%s/qgc-check-XXXXXX", bases[i]) >= dir_size)
+                        continue;
+                made = mkdtemp (dir) != NULL;
+        }
+        if (!made) {
+                snprintf (error, error_size, "cannot make a directory for the run's processes "
+                                             "(/dev/shm, $XDG_RUNTIME_DIR, /tmp): %s; "
+                                             "or run with --no-follow", strerror (errno));
+                return false;
+        }
+        return true;
+}
+
+bool
+processes_write_exec (const char *dir, char *const *words, size_t n, char *error, size_t error_size)
+{
+        char *text = NULL;
+        size_t size = 0;
+        FILE *out = open_memstream (&text, &size);
+        for (size_t i = 0; out && i < n; i++)
+                fwrite (words[i], 1, strlen (words[i]) + 1, out);
+        char path[4096];
+        snprintf (path, sizeof path, "%s/%s", dir, FOLLOW_EXEC_FILE);
+        bool ok = out && fclose (out) == 0 && write_file (path, text, size);
+        free (text);
+        if (!ok) {
+                snprintf (error, error_size, "cannot write '%s': %s", path, strerror (errno));
+                processes_remove (dir);
+        }
+        return ok;
+}
+
+void
+processes_remove (const char *dir)
+{
+        DIR *d = opendir (dir);
+        if (!d)
+                return;
+        struct dirent *e;
+        while ((e = readdir (d)))
+                if (e->d_name[0] != '.')
+                        unlinkat (dirfd (d), e->d_name, 0);
+        closedir (d);
+        rmdir (dir);
+}
+
+/* "a\0b\0" (len bytes) as a NULL-terminated array of copies. */
+static char **
+split_words (const char *text, size_t len)
+{
+        size_t n = 0;
+        for (size_t at = 0; at < len; at += strnlen (text + at, len - at) + 1)
+                n++;
+        char **argv = calloc (n + 1, sizeof *argv);
+        size_t i = 0;
+        for (size_t at = 0; argv && at < len; at += strnlen (text + at, len - at) + 1)
+                argv[i++] = strndup (text + at, len - at);
+        return argv;
+}
+
+static const char *
+outcome_name (uint32_t outcome)
+{
+        switch (outcome) {
+        case OUTCOME_RETURNED: return "returned";
+        case OUTCOME_EXIT: return "exit";
+        case OUTCOME_EXCEPTION: return "exception";
+        case OUTCOME_CANNOT_RUN: return "cannot-run";
+        default: return NULL;
+        }
+}
+
+static uint64_t
+occurrences (struct channel *ch)
+{
+        uint64_t total = 0;
+        for (uint32_t i = 0; i < CHANNEL_MAX_GROUPS; i++)
+                if (atomic_load_explicit (&ch->groups[i].state, memory_order_acquire) == SLOT_PUBLISHED)
+                        total += atomic_load (&ch->groups[i].count);
+        return total;
+}
+
+/* What a checked process's channel says of it. */
+static void
+read_checked (struct run_process *p, struct channel *ch)
+{
+        static const char *const origins[] = { "main", "exec", "fork" };
+        struct channel_process *id = &ch->process;
+        p->checked = true;
+        p->channel = ch;
+        p->pid = atomic_load (&ch->runner_pid);
+        p->ppid = id->ppid;
+        p->origin = id->origin <= PROCESS_FORK ? origins[id->origin] : "exec";
+        p->argv = split_words (id->argv, id->argv_length < sizeof id->argv ? id->argv_length : sizeof id->argv);
+        id->xdist_worker[sizeof id->xdist_worker - 1] = '\0';
+        p->xdist_worker = id->xdist_worker;
+        ch->binding[sizeof ch->binding - 1] = '\0';
+        p->binding = ch->binding;
+        p->running_test = channel_string (ch, atomic_load (&ch->current_test));
+        p->crash_signal = atomic_load (&ch->crash_signal);
+        uint32_t outcome = atomic_load (&ch->outcome);
+        p->exit_status = -1;
+        if (p->crash_signal)
+                p->outcome = "crash";
+        else if (atomic_load (&ch->phase) == PHASE_DONE || outcome != OUTCOME_NONE)
+                p->outcome = outcome_name (outcome), p->exit_status = atomic_load (&ch->script_status);
+        else
+                p->outcome = "killed";
+        p->objects_created = atomic_load (&ch->stats.objects_created);
+        p->objects_destroyed = atomic_load (&ch->stats.objects_destroyed);
+        p->collections = atomic_load (&ch->stats.collections);
+        p->collections_off_gui = atomic_load (&ch->stats.collections_off_gui);
+        p->findings = occurrences (ch);
+}
+
+/* An unchecked process's record: "pid\nppid\nreason\n" then argv. */
+static bool
+read_unchecked (struct run_process *p, const char *path)
+{
+        char text[8192];
+        int fd = open (path, O_RDONLY | O_CLOEXEC);
+        ssize_t len = fd >= 0 ? read (fd, text, sizeof text - 1) : -1;
+        if (fd >= 0)
+                close (fd);
+        if (len <= 0)
+                return false;
+        text[len] = '\0';
+        char *reason = NULL, *end = NULL;
+        p->pid = (int) strtol (text, &end, 10);
+        if (*end != '\n')
+                return false;
+        p->ppid = (int) strtol (end + 1, &end, 10);
+        if (*end != '\n' || !(reason = end + 1) || !(end = strchr (reason, '\n')))
+                return false;
+        *end = '\0';
+        p->reason = strdup (reason);
+        p->argv = split_words (end + 1, (size_t) (text + len - (end + 1)));
+        p->xdist_worker = p->binding = p->running_test = "";
+        p->exit_status = -1;
+        return p->reason && p->argv;
+}
+
+static struct run_process *
+add_process (struct run_processes *out, size_t *cap)
+{
+        if (out->n == *cap) {
+                size_t grown = *cap ? *cap * 2 : 16;
+                struct run_process *list = realloc (out->list, grown * sizeof *list);
+                if (!list)
+                        return NULL;
+                out->list = list;
+                *cap = grown;
+        }
+        struct run_process *p = &out->list[out->n];
+        memset (p, 0, sizeof *p);
+        return p;
+}
+
+/* A process forked before Qt that never loaded it, or a fork that went on
+ * to exec another program, left an empty channel: not worth a line. */
+static bool
+worth_listing (struct channel *ch)
+{
+        return ch->process.origin != PROCESS_FORK || ch->binding[0] || atomic_load (&ch->crash_signal) ||
+               atomic_load (&ch->n_groups);
+}
+
+/* One entry of the follow directory, into the list (or not). */
+static void
+read_entry (struct run_processes *out, size_t *cap, int dir_fd, const char *name)
+{
+        char path[320];
+        if (name[0] != FOLLOW_CHANNEL_PREFIX && name[0] != FOLLOW_UNCHECKED_PREFIX)
+                return;
+        snprintf (path, sizeof path, "/proc/self/fd/%d/%s", dir_fd, name);
+        const char *dash = strchr (name, '-');
+        struct run_process *p = add_process (out, cap);
+        if (!p)
+                return;
+        if (name[0] == FOLLOW_UNCHECKED_PREFIX) {
+                if (!read_unchecked (p, path))
+                        return;
+                p->started_ns = dash ? strtoll (dash + 1, NULL, 10) : 0;
+                out->n++;
+                out->n_unchecked++;
+                return;
+        }
+        struct channel *ch = channel_open_file (path);
+        if (!ch)
+                return;
+        if (!worth_listing (ch)) {
+                channel_destroy (ch);
+                return;
+        }
+        read_checked (p, ch);
+        p->started_ns = atomic_load (&ch->start_ns);
+        out->n++;
+}
+
+static int
+by_start (const void *a, const void *b)
+{
+        const struct run_process *x = a, *y = b;
+        return (x->started_ns > y->started_ns) - (x->started_ns < y->started_ns);
+}
+
+void
+processes_collect (struct run_processes *out, struct channel *main, const char *dir)
+{
+        memset (out, 0, sizeof *out);
+        size_t cap = 0;
+        struct run_process *first = add_process (out, &cap);
+        if (!first)
+                return;
+        read_checked (first, main); /* its own stats: before the children's are counted in */
+        out->n = 1;
+        DIR *d = dir ? opendir (dir) : NULL;
+        struct dirent *e;
+        while (d && (e = readdir (d)))
+                read_entry (out, &cap, dirfd (d), e->d_name);
+        if (d)
+                closedir (d);
+        qsort (out->list + 1, out->n - 1, sizeof *out->list, by_start);
+        for (size_t i = 1; i < out->n; i++) {
+                struct run_process *p = &out->list[i];
+                if (p->checked)
+                        channel_merge (main, p->channel, (uint32_t) i);
+                if (p->crash_signal && !out->first_crash)
+                        out->first_crash = i;
+        }
+}
+
+void
+processes_free (struct run_processes *p)
+{
+        for (size_t i = 0; p->list && i < p->n; i++) {
+                struct run_process *e = &p->list[i];
+                for (size_t j = 0; e->argv && e->argv[j]; j++)
+                        free (e->argv[j]);
+                free (e->argv);
+                free ((char *) e->reason);
+                if (i > 0)
+                        channel_destroy (e->channel); /* the main one is the caller's */
+        }
+        free (p->list);
+        memset (p, 0, sizeof *p);
+}

@@ -1,0 +1,65 @@
+/* SPDX-License-Identifier: MIT */
+/* processes.h: every process of a run, checked or not.
+ *
+ * Before the run: the follow directory (common/follow.h), private to the
+ * run, on a tmpfs, with the words the exec shim needs. After it: each
+ * checked child's channel merged into the main one (common/channel.h,
+ * channel_merge: exact counts, each group naming the process it was first
+ * seen in) and the list of every process, with how it ended and its own
+ * stats; then the directory is removed.
+ */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "common/channel.h"
+
+struct run_process {
+        int pid;
+        int ppid;
+        char **argv;              /* NULL-terminated, valid UTF-8 is the renderer's job */
+        const char *xdist_worker; /* "" when none */
+        bool checked;
+        const char *reason;       /* unchecked: why, else NULL */
+        const char *origin;       /* checked: "main", "exec" or "fork" */
+        const char *outcome;      /* "returned", "exit", "exception", "cannot-run",
+                                   * "crash", "killed" (ended before its runner did,
+                                   * by a signal not its own crash), NULL: unknown */
+        int exit_status;          /* -1 unknown */
+        int crash_signal;         /* 0 unless it crashed */
+        const char *binding;      /* the Qt binding it loaded, "" none */
+        const char *running_test; /* the test it ran last, "" none */
+        uint64_t objects_created, objects_destroyed, collections, collections_off_gui;
+        uint64_t findings;        /* occurrences recorded in it */
+        struct channel *channel;  /* its channel (checked), mapped until processes_free */
+        int64_t started_ns;       /* CLOCK_MONOTONIC: the list is in this order */
+};
+
+struct run_processes {
+        struct run_process *list; /* [0] is the main process */
+        size_t n;
+        size_t n_unchecked;
+        size_t first_crash;       /* index of the first child that crashed, 0: none */
+};
+
+/* Makes the run's follow directory (mode 700, /dev/shm, else
+ * $XDG_RUNTIME_DIR, else $TMPDIR or /tmp); its path into dir. False with
+ * a message in error. */
+bool processes_make_dir (char *dir, size_t dir_size, char *error, size_t error_size);
+
+/* Its exec file: words[0..n) NUL-separated (common/follow.h). False with
+ * a message in error, and the directory removed. */
+bool processes_write_exec (const char *dir, char *const *words, size_t n, char *error, size_t error_size);
+
+/* After the run, every process of it killed: the main process's entry
+ * from main (its stats before the merge), each child's channel and record
+ * read from dir (NULL: --no-follow), the children's groups and stats
+ * counted into main. */
+void processes_collect (struct run_processes *out, struct channel *main, const char *dir);
+
+/* Removes the directory and what is left in it. */
+void processes_remove (const char *dir);
+
+void processes_free (struct run_processes *p);
