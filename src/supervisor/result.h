@@ -63,6 +63,9 @@ struct result_finding {
         uint64_t count;
         uint64_t children;  /* child QObjects destroyed with them */
         double first_seen_s;
+        uint32_t process_index;   /* the run's process where it was first seen (0: main) */
+        uint32_t other_processes; /* other processes whose findings were counted in */
+        const struct run_process *process; /* that process, once result_build resolved it */
 };
 
 /* What the supervisor saw of the child, beside the channel. */
@@ -137,6 +140,10 @@ struct run_result {
         const char **argv;              /* opts->script_argv, valid UTF-8 */
         char **texts;                   /* owned: the strings made valid or built here */
         size_t n_texts, texts_cap;
+        const struct run_process *processes; /* every process of the run, [0] the main one */
+        size_t n_processes;
+        size_t n_unchecked;             /* of them: processes qgc-check could not check */
+        const struct run_process *crash_process; /* the process that crashed, or NULL */
         bool compared;                  /* --compare: the mitigated run's outcome */
         const char *mitigated_verdict;
         uint64_t mitigated_findings;

@@ -102,6 +102,14 @@ print_stacks (const struct run_result *r, FILE *out, const struct style *s)
                          s->reset);
                 fputs (r->dump, out);
         }
+        if (r->crash_process && r->n_processes > 1) {
+                fprintf (out, "%s crashed", r->crash_reason ? r->crash_reason : "the app");
+                fputs (" in ", out);
+                report_process_text (out, r->crash_process);
+                if (r->running_test)
+                        fprintf (out, ", in test %s", r->running_test);
+                fputc ('\n', out);
+        }
         if ((r->verdict == VERDICT_CRASH || r->verdict == VERDICT_HANG) && r->dump) {
                 if (r->opts->verbosity > 0 || r->verdict == VERDICT_HANG || r->verdict == VERDICT_CRASH) {
                         fprintf (out, "%sstacks at the %s:%s\n", s->dim,
@@ -134,6 +142,33 @@ print_set_aside (const struct run_result *r, FILE *out)
         if (r->sup.over_limit)
                 fprintf (out, "note: the script did not end within --duration + %.3g s; it was stopped\n",
                          r->opts->hang_timeout + 5.0);
+}
+
+/* The processes of the run beyond the main one: those that could not be
+ * checked always, every one with -v. */
+static void
+print_processes (const struct run_result *r, FILE *out)
+{
+        if (r->n_processes <= 1)
+                return;
+        fprintf (out, "note: %zu processes in the run, %zu of them checked", r->n_processes,
+                 r->n_processes - r->n_unchecked);
+        if (r->n_unchecked)
+                fprintf (out, "; %zu could not be checked", r->n_unchecked);
+        fputc ('\n', out);
+        for (size_t i = 0; i < r->n_processes; i++) {
+                const struct run_process *p = &r->processes[i];
+                if (p->checked && r->opts->verbosity <= 0)
+                        continue;
+                fputs (p->checked ? "  checked " : "  unchecked ", out);
+                report_process_text (out, p);
+                if (!p->checked)
+                        fprintf (out, " (%s)", p->reason);
+                else
+                        fprintf (out, " (%s; %llu QObjects, %llu findings)", p->outcome ? p->outcome : "?",
+                                 (unsigned long long) p->objects_created, (unsigned long long) p->findings);
+                fputc ('\n', out);
+        }
 }
 
 /* The binding, and with -v what the run measured. */
@@ -194,6 +229,7 @@ report_write_text (const struct run_result *r, FILE *out, bool color)
         print_findings (r, out, &s);
         print_stacks (r, out, &s);
         print_set_aside (r, out);
+        print_processes (r, out);
         print_environment (r, out, &s);
         print_advice (r, out);
 }
