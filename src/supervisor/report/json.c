@@ -235,7 +235,7 @@ crash_object (const struct run_result *r)
 {
         if (!r->crash_signal)
                 return json_null ();
-        return json_pack ("{s:o, s:o, s:o, s:b, s:o, s:o}",
+        return json_pack ("{s:o, s:o, s:o, s:o, s:b, s:o}",
                           "process", process_ref (r->crash_process),
                           "signal", json_string (sigabbrev_np (r->crash_signal) ?: "?"),
                           "reason", str_or_null (r->crash_reason),

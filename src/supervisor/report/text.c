@@ -47,7 +47,9 @@ print_verdict (const struct run_result *r, FILE *out, const struct style *s)
                 fprintf (out, ": %s", r->error ? r->error : "the script failed");
                 break;
         case VERDICT_CRASH:
-                fprintf (out, ": the app died of %s", r->crash_reason ? r->crash_reason : "a signal");
+                fprintf (out, ": %s died of %s",
+                         r->crash_process && r->crash_process != r->processes ? "a child process" : "the app",
+                         r->crash_reason ? r->crash_reason : "a signal");
                 break;
         case VERDICT_HANG:
                 fprintf (out, ": the GUI event loop made no progress for %.3g s", r->opts->hang_timeout);
@@ -103,8 +105,7 @@ print_stacks (const struct run_result *r, FILE *out, const struct style *s)
                 fputs (r->dump, out);
         }
         if (r->crash_process && r->n_processes > 1) {
-                fprintf (out, "%s crashed", r->crash_reason ? r->crash_reason : "the app");
-                fputs (" in ", out);
+                fputs ("crashed: ", out);
                 report_process_text (out, r->crash_process);
                 if (r->running_test)
                         fprintf (out, ", in test %s", r->running_test);
