@@ -589,12 +589,15 @@ channel_merge (struct channel *into, const struct channel *from, uint32_t proces
         pthread_mutex_unlock (&writer_lock);
         if (!intern_table)
                 return;
+        /* The supervisor merges into one main channel per run; a later
+         * run's may be mapped at the same address, but started later. */
         static const struct channel *indexed;
-        if (indexed != into) {
-                /* The supervisor merges into one main channel per run. */
+        static int64_t indexed_start_ns;
+        if (indexed != into || indexed_start_ns != atomic_load (&into->start_ns)) {
                 memset (intern_table, 0, INTERN_BUCKETS * sizeof *intern_table);
                 reindex_strings (into);
                 indexed = into;
+                indexed_start_ns = atomic_load (&into->start_ns);
         }
         /* Times are since each runner's start: made the main one's. */
         double shift = (atomic_load (&((struct channel *) from)->start_ns) -
