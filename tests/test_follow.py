@@ -122,3 +122,49 @@ def test_xdist_worker_crash_is_reported_and_other_results_kept(tmp_path):
     assert report["running_test"].endswith("test_crashes_worker")
     assert racy_tests(report) == ["testcases/pytest_xdist_crash/test_crash.py::test_racy_legend"]
     assert "test_racy_legend" in junit.read_text()
+
+
+def test_forkserver_pool_workers_have_their_own_channels():
+    case = TESTCASES / "multiprocessing_forkserver_pool_races.py"
+    run = run_tool("--duration", "2", case, timeout=120)
+    report = run.report
+    validate_schema(report)
+    assert report["verdict"] in ("race", "crash"), run.stderr[-3000:]
+    by_pid = {p["pid"]: p for p in report["processes"]}
+    found = racy(report)
+    assert found and all(by_pid[f["process"]["pid"]]["origin"] == "fork" for f in found)
+    assert any("forkserver" in " ".join(p["argv"]) and p["origin"] == "exec" for p in report["processes"])
+
+
+def test_compare_and_repeat_cover_the_children():
+    case = TESTCASES / "subprocess_child_races.py"
+    run = run_tool("--compare", "--duration", "2", case, timeout=180)
+    assert run.report["verdict"] in ("race", "crash"), run.stderr[-3000:]
+    assert run.report["compare"]["mitigated_verdict"] == "clean", run.stderr[-3000:]
+    run = run_tool("--repeat", "3", "--duration", "2", case, timeout=180)
+    assert run.report["verdict"] in ("race", "crash") and racy(run.report)
+    assert len(checked(run.report)) == 2
+
+
+def test_child_with_env_of_its_own_is_still_checked(tmp_script):
+    shutil.copy(TESTCASES / "_qt.py", tmp_script("", name="unused.py").parent)
+    s = tmp_script("""
+import os, subprocess, sys
+if sys.argv[1:] == ["child"]:
+    from _qt import QApplication, QObject
+    app = QApplication([])
+    objects = [QObject() for _ in range(5)]
+    print("child", os.environ.get("ONLY"), flush=True)
+else:
+    env = {"ONLY": "this", "PATH": os.environ["PATH"], "QT_QPA_PLATFORM": "offscreen"}
+    subprocess.run([sys.executable, "-B", __file__, "child"], env=env, check=True)
+    os.execv(sys.executable, [sys.executable, "-c", "print('exec', 1 + 1)"])
+""")
+    run = run_tool("--duration", "1", s, timeout=120)
+    report = run.report
+    validate_schema(report)
+    assert "child this" in run.stdout and "exec 2" in run.stdout, run.stderr[-2000:]
+    kids = [p for p in checked(report) if p["origin"] == "exec"]
+    assert any(p["argv"][-1] == "child" and p["binding"] and p["stats"]["objects_created"] >= 5 for p in kids), \
+        report["processes"]
+    assert report["verdict"] == "clean" and run.returncode == 0, run.stderr[-2000:]

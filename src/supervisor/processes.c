@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 static bool
@@ -24,14 +25,27 @@ write_file (const char *path, const char *data, size_t len)
         return close (fd) == 0 && ok;
 }
 
+/* Room for the pages a run's children write into their channels: a
+ * write into a mapped page of a full tmpfs is a SIGBUS, not an error. */
+#define FOLLOW_MIN_FREE (256ull << 20)
+
+static bool
+has_room (const char *base)
+{
+        struct statvfs st;
+        return statvfs (base, &st) == 0 && (unsigned long long) st.f_bavail * st.f_frsize >= FOLLOW_MIN_FREE;
+}
+
 bool
 processes_make_dir (char *dir, size_t dir_size, char *error, size_t error_size)
 {
-        /* On a tmpfs: a child's channel is memory, as the main one. */
+        /* On a tmpfs: a child's channel is memory, as the main one. The
+         * last one, /tmp, whatever its room. */
         const char *bases[] = { "/dev/shm", getenv ("XDG_RUNTIME_DIR"), getenv ("TMPDIR"), "/tmp" };
+        size_t n = sizeof bases / sizeof bases[0];
         bool made = false;
-        for (size_t i = 0; !made && i < sizeof bases / sizeof bases[0]; i++) {
-                if (!bases[i] || !*bases[i] ||
+        for (size_t i = 0; !made && i < n; i++) {
+                if (!bases[i] || !*bases[i] || (i + 1 < n && !has_room (bases[i])) ||
                     (size_t) snprintf (dir, dir_size, "%s/qgc-check-XXXXXX", bases[i]) >= dir_size)
                         continue;
                 made = mkdtemp (dir) != NULL;

@@ -45,7 +45,8 @@ struct run_processes {
 };
 
 /* Makes the run's follow directory (mode 700, /dev/shm, else
- * $XDG_RUNTIME_DIR, else $TMPDIR or /tmp); its path into dir. False with
+ * $XDG_RUNTIME_DIR, else $TMPDIR, with 256 MiB free, else /tmp); its path
+ * into dir. False with
  * a message in error. */
 bool processes_make_dir (char *dir, size_t dir_size, char *error, size_t error_size);
 
