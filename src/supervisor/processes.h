@@ -44,9 +44,8 @@ struct run_processes {
         size_t first_crash;       /* index of the first child that crashed, 0: none */
 };
 
-/* Makes the run's follow directory (mode 700, /dev/shm, else
- * $XDG_RUNTIME_DIR, else $TMPDIR, with 256 MiB free, else /tmp); its path
- * into dir. False with
+/* Makes the run's follow directory (mode 700: /dev/shm, $XDG_RUNTIME_DIR
+ * or $TMPDIR with 256 MiB free, else /tmp); its path into dir. False with
  * a message in error. */
 bool processes_make_dir (char *dir, size_t dir_size, char *error, size_t error_size);
 
