@@ -168,3 +168,15 @@ else:
     assert any(p["argv"][-1] == "child" and p["binding"] and p["stats"]["objects_created"] >= 5 for p in kids), \
         report["processes"]
     assert report["verdict"] == "clean" and run.returncode == 0, run.stderr[-2000:]
+
+
+def test_hung_child_is_the_runs_hang():
+    run = run_tool("--duration", "30", "--hang-timeout", "2", TESTCASES / "child_hangs.py", timeout=120)
+    report = run.report
+    validate_schema(report)
+    assert report["verdict"] == "hang" and run.returncode == 5, run.stderr[-3000:]
+    assert report["hang"]["process"]["argv"][-1] == "--child"
+    assert report["hang"]["process"]["pid"] != report["runner_pid"]
+    assert "time.sleep(1000)" in report["hang"]["stacks"] or "<lambda>" in report["hang"]["stacks"]
+    assert report["elapsed_s"] < 25
+    assert process_group_gone(report["runner_pid"])

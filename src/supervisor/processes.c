@@ -143,6 +143,8 @@ read_checked (struct run_process *p, struct channel *ch)
         id->xdist_worker[sizeof id->xdist_worker - 1] = '\0';
         p->xdist_worker = id->xdist_worker;
         ch->binding[sizeof ch->binding - 1] = '\0';
+        ch->qt_version[sizeof ch->qt_version - 1] = '\0';
+        ch->qtcore_path[sizeof ch->qtcore_path - 1] = '\0';
         p->binding = ch->binding;
         p->running_test = channel_string (ch, atomic_load (&ch->current_test));
         p->crash_signal = atomic_load (&ch->crash_signal);

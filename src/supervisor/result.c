@@ -80,6 +80,22 @@ read_channel (struct run_result *r, struct channel *ch)
         r->guarded_faults = atomic_load (&ch->stats.guarded_faults);
 }
 
+/* A run whose main process never loaded Qt (a launcher, a pool's
+ * parent, pytest's xdist controller) names the binding of the first
+ * child that did. */
+static void
+read_child_binding (struct run_result *r)
+{
+        for (size_t i = 1; !r->binding[0] && i < r->n_processes; i++) {
+                const struct channel *ch = r->processes[i].channel;
+                if (r->processes[i].checked && ch->binding[0]) {
+                        r->binding = ch->binding;
+                        r->qt_version = ch->qt_version;
+                        r->qtcore_path = ch->qtcore_path;
+                }
+        }
+}
+
 /* Each group's role for the verdict (verdict_role), counted. */
 static void
 count_roles (struct run_result *r)
@@ -271,6 +287,29 @@ read_child_crash (struct run_result *r, const struct supervision *sup)
         return crash;
 }
 
+/* The process that hung, and the channel with its stacks: a child's
+ * (the supervisor asked it for them), or the main one's. */
+static struct channel *
+read_hang_process (struct run_result *r, struct channel *ch, const struct supervision *sup)
+{
+        if (!sup->hang)
+                return ch;
+        for (size_t i = 0; i < r->n_processes; i++) {
+                const struct run_process *p = &r->processes[i];
+                if (!p->checked || p->pid != sup->hang_pid)
+                        continue;
+                r->hang_process = p;
+                if (i == 0)
+                        return ch;
+                if (!r->dump)
+                        read_dump (r, p->channel);
+                if (p->running_test[0])
+                        r->running_test = p->running_test;
+                return p->channel;
+        }
+        return ch;
+}
+
 /* The main process's entry of the list: how it ended, as read above. */
 static void
 complete_main_process (struct run_result *r)
@@ -373,6 +412,7 @@ result_build (struct run_result *r, const struct options *opts, uint32_t seed,
         r->n_processes = sup->processes.n;
         r->n_unchecked = sup->processes.n_unchecked;
         read_channel (r, ch);
+        read_child_binding (r);
         read_findings (r, ch, suppressions);
         read_dump (r, ch);
         read_outcome (r, ch, sup);
@@ -380,7 +420,7 @@ result_build (struct run_result *r, const struct options *opts, uint32_t seed,
         if (!r->crash_signal)
                 crash = read_child_crash (r, sup);
         complete_main_process (r);
-        diagnose (r, ch, sup, crash);
+        diagnose (r, read_hang_process (r, ch, sup), sup, crash);
         decide (r, ch, sup, crash);
         for (size_t i = 0; i < r->n_findings; i++)
                 result_describe (r, &r->findings[i]);

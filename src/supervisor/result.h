@@ -76,6 +76,7 @@ struct supervision {
         int term_signal;        /* if killed by a signal */
         bool killed_by_us;      /* the signal came from the supervisor */
         bool hang;              /* the GUI heartbeat stopped */
+        int hang_pid;           /* in this process: the runner, or a child of the run */
         bool over_limit;        /* stopped after duration + grace */
         int stop_signal;        /* SIGTTIN/SIGTTOU that stopped the runner for
                                  * good (it needed a terminal it could not
@@ -144,6 +145,7 @@ struct run_result {
         size_t n_processes;
         size_t n_unchecked;             /* of them: processes qgc-check could not check */
         const struct run_process *crash_process; /* the process that crashed, or NULL */
+        const struct run_process *hang_process;  /* the process that hung, or NULL */
         bool compared;                  /* --compare: the mitigated run's outcome */
         const char *mitigated_verdict;
         uint64_t mitigated_findings;

@@ -54,6 +54,13 @@ struct watch {
         char **runner_env;
         char *env_strings[2]; /* QGC_FOLLOW=..., LD_PRELOAD=... (owned) */
         char follow_dir[4096]; /* the run's follow directory, "" when none */
+        /* The checked children's channels, mapped as they appear, for
+         * their heartbeats (names: the files already seen). */
+        struct channel **kids;
+        char **kid_names;
+        size_t n_kids, cap_kids;
+        int64_t kids_scanned_ns;
+        struct channel *dump_ch; /* whose stacks are awaited: a hung child's, else the runner's */
         struct supervision *sup;
         int64_t start_ns;
         int64_t kill_at_ns;   /* SIGKILL the group at this time, 0 = not yet */
@@ -286,6 +293,94 @@ stop_with_stacks (struct watch *w, int64_t now)
         kill (w->child, QGC_SIGNAL_DUMP);
 }
 
+/* Maps the children's channels that appeared since the last look. */
+static void
+scan_kids (struct watch *w)
+{
+        DIR *d = opendir (w->follow_dir);
+        struct dirent *e;
+        while (d && (e = readdir (d))) {
+                if (e->d_name[0] != FOLLOW_CHANNEL_PREFIX)
+                        continue;
+                bool known = false;
+                for (size_t i = 0; !known && i < w->n_kids; i++)
+                        known = strcmp (w->kid_names[i], e->d_name) == 0;
+                if (known)
+                        continue;
+                if (w->n_kids == w->cap_kids) {
+                        size_t cap = w->cap_kids ? w->cap_kids * 2 : 16;
+                        struct channel **kids = realloc (w->kids, cap * sizeof *kids);
+                        char **names = kids ? realloc (w->kid_names, cap * sizeof *names) : NULL;
+                        if (kids)
+                                w->kids = kids;
+                        if (!names)
+                                break;
+                        w->kid_names = names;
+                        w->cap_kids = cap;
+                }
+                char path[4400];
+                snprintf (path, sizeof path, "%s/%s", w->follow_dir, e->d_name);
+                struct channel *ch = channel_open_file (path);
+                char *name = ch ? strdup (e->d_name) : NULL;
+                if (!name) {
+                        channel_destroy (ch);
+                        continue;
+                }
+                w->kids[w->n_kids] = ch;
+                w->kid_names[w->n_kids++] = name;
+        }
+        if (d)
+                closedir (d);
+}
+
+/* A process that still runs (not a zombie its parent has not reaped). */
+static bool
+running (pid_t pid)
+{
+        char path[64], buf[256];
+        snprintf (path, sizeof path, "/proc/%d/stat", pid);
+        FILE *f = fopen (path, "r");
+        size_t len = f ? fread (buf, 1, sizeof buf - 1, f) : 0;
+        if (f)
+                fclose (f);
+        buf[len] = '\0';
+        const char *paren = strrchr (buf, ')');
+        return paren && paren[1] == ' ' && paren[2] != 'Z' && paren[2] != 'X';
+}
+
+/* A checked child whose GUI event loop stopped turning: the run's hang,
+ * with that child's stacks. Looked at twice a second. */
+static bool
+check_kids (struct watch *w, int64_t now)
+{
+        if (!w->follow_dir[0] || now - w->kids_scanned_ns < 500000000)
+                return false;
+        w->kids_scanned_ns = now;
+        scan_kids (w);
+        int64_t timeout = (int64_t) (w->config->opts->hang_timeout * 1e9);
+        for (size_t i = 0; i < w->n_kids; i++) {
+                struct channel *ch = w->kids[i];
+                int64_t beat = atomic_load (&ch->heartbeat_ns);
+                pid_t pid = atomic_load (&ch->runner_pid);
+                if (beat && beat < w->resumed_ns)
+                        beat = w->resumed_ns;
+                if (!beat || !pid || atomic_load (&ch->loop_level) <= 0 ||
+                    atomic_load (&ch->phase) >= PHASE_TEARDOWN || atomic_load (&ch->crash_signal) ||
+                    now - beat <= timeout || !running (pid))
+                        continue;
+                w->sup->hang = true;
+                w->sup->hang_pid = pid;
+                w->sup->killed_by_us = true;
+                w->dump_asked_ns = now;
+                w->dump_ch = ch;
+                kill (pid, QGC_SIGNAL_DUMP);
+                if (w->config->events)
+                        report_events_note (w->config->events, "hang", (now - beat) / 1e9);
+                return true;
+        }
+        return false;
+}
+
 static void
 check_progress (struct watch *w, int64_t now)
 {
@@ -305,6 +400,7 @@ check_progress (struct watch *w, int64_t now)
             atomic_load (&ch->phase) < PHASE_TEARDOWN &&
             now - beat > (int64_t) (opts->hang_timeout * 1e9)) {
                 w->sup->hang = true;
+                w->sup->hang_pid = w->child;
                 w->sup->killed_by_us = true;
                 w->dump_asked_ns = now;
                 kill (w->child, QGC_SIGNAL_DUMP);
@@ -312,6 +408,8 @@ check_progress (struct watch *w, int64_t now)
                         report_events_note (w->config->events, "hang", (now - beat) / 1e9);
                 return;
         }
+        if (!w->stopped_ns && check_kids (w, now))
+                return;
 
         /* The script outlived its duration plus grace without ending
          * (e.g. it blocks in Python with no event loop): stop it. Time
@@ -664,7 +762,7 @@ watch_run (struct watch *w)
                 draw_progress (w, now);
                 check_progress (w, now);
                 if (w->dump_asked_ns && !w->kill_at_ns &&
-                    (dump_finished (w->ch) || now - w->dump_asked_ns > DUMP_WAIT_NS)) {
+                    (dump_finished (w->dump_ch ? w->dump_ch : w->ch) || now - w->dump_asked_ns > DUMP_WAIT_NS)) {
                         if (w->stop_after_dump) {
                                 start_stopping (w, now, SIGTERM);
                         } else {
@@ -726,6 +824,12 @@ release_run (struct watch *w, bool ran)
                 sigprocmask (SIG_SETMASK, &w->saved_mask, NULL);
         }
         channel_destroy (w->ch);
+        for (size_t i = 0; i < w->n_kids; i++) {
+                channel_destroy (w->kids[i]);
+                free (w->kid_names[i]);
+        }
+        free (w->kids);
+        free (w->kid_names);
         if (w->follow_dir[0])
                 processes_remove (w->follow_dir);
         free (w->runner_argv);

@@ -249,7 +249,8 @@ hang_object (const struct run_result *r)
 {
         if (!r->sup.hang)
                 return json_null ();
-        return json_pack ("{s:f, s:o, s:o, s:o, s:o, s:b, s:o}",
+        return json_pack ("{s:o, s:f, s:o, s:o, s:o, s:o, s:b, s:o}",
+                          "process", process_ref (r->hang_process),
                           "timeout_s", r->opts->hang_timeout,
                           "gil_holder", str_or_null (r->gil_holder),
                           "gui_thread_waiting_for", str_or_null (r->gui_waiting),

@@ -104,6 +104,13 @@ print_stacks (const struct run_result *r, FILE *out, const struct style *s)
                          s->reset);
                 fputs (r->dump, out);
         }
+        if (r->verdict == VERDICT_HANG && r->hang_process && r->n_processes > 1) {
+                fputs ("hung: ", out);
+                report_process_text (out, r->hang_process);
+                if (r->running_test)
+                        fprintf (out, ", in test %s", r->running_test);
+                fputc ('\n', out);
+        }
         if (r->crash_process && r->n_processes > 1) {
                 fputs ("crashed: ", out);
                 report_process_text (out, r->crash_process);
