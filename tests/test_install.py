@@ -1,12 +1,16 @@
 # SPDX-License-Identifier: MIT
 """Shipping: the man page matches --help, `meson install --destdir` gives a
-binary that finds its probe relative to itself, and an activated venv's
-packages are what the script sees."""
+binary that finds its probe relative to itself, an activated venv's
+packages are what the script sees, and `pip install <checkout>` into a venv
+of each interpreter at hand gives a qgc-check that runs as that venv's
+python, with the pytest plugin."""
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -43,6 +47,7 @@ def test_installed_binary_finds_its_probe(tmp_path):
                    check=True, capture_output=True)
     (binary,) = dest.rglob("bin/qgc-check")
     assert list(dest.rglob("qgc-check/qgc-probe.so")) and list(dest.rglob("man1/qgc-check.1"))
+    assert list(dest.rglob("qgc-check/qgc-follow.so"))  # the exec shim, beside the runner
     # The runner (the one program that embeds Python) beside the probe, not in bin/.
     (runner,) = dest.rglob("qgc-check/qgc-check-runner")
     assert os.access(runner, os.X_OK) and not list(dest.rglob("bin/qgc-check-runner"))
@@ -134,3 +139,273 @@ def test_app_inherits_no_descriptor_of_the_supervisor(tmp_path):
     assert targets, p.stderr
     assert not any(str(events) in t for t in targets), targets
     assert not any("qgc-check-channel" in t for t in targets), targets  # mapped, never an fd
+
+
+# pip install <checkout>: one venv per interpreter, made once for this module
+# (each install builds the whole project, about a minute) and shared by the
+# tests below. Downloads (meson-python, meson, ninja, the PyQt6 wheels) are
+# kept in the build tree's pip cache across runs; the build itself is not.
+PYENV_VERSIONS = Path(os.environ.get("PYENV_ROOT") or "/root/.pyenv") / "versions"
+PIP_CACHE = BUILD / "pip-cache"
+PYQT6 = ["PyQt6==6.11.0", "PyQt6-Qt6==6.11.2"]  # tools/make-venvs' pins
+# Each column: the interpreter, and Meson options for the install. pyenv's
+# interpreters ship both libpython3.X.a and libpython3.X.so: 3.13 is built
+# against the shared one (as for an interpreter without the archive), the
+# others link the archive. "debian" is /usr/bin/python3, on every CI machine.
+COLUMNS = {"3.10": [], "3.12": [], "3.13": ["-Dstatic_python=false"], "debian": []}
+
+
+def column_python(column):
+    if column == "debian":
+        return Path("/usr/bin/python3")
+    found = sorted(PYENV_VERSIONS.glob(f"{column}.*/bin/python{column}"),
+                   key=lambda p: [int(x) for x in p.parent.parent.name.split(".") if x.isdigit()])
+    return found[-1] if found else None
+
+
+def pip_env(venv=None, **extra):
+    env = tool_env(PIP_CACHE_DIR=str(PIP_CACHE), PIP_DISABLE_PIP_VERSION_CHECK="1", PIP_NO_INPUT="1",
+                   **extra)
+    env.pop("PYTHONPATH", None)
+    if venv:
+        env["VIRTUAL_ENV"] = str(venv)
+        env["PATH"] = f"{venv}/bin:{env['PATH']}"
+    return env
+
+
+def pip_install(venv, *args, env=None, timeout=900):
+    return subprocess.run([str(venv / "bin" / "python"), "-m", "pip", "install", *args],
+                          capture_output=True, text=True, timeout=timeout, env=env or pip_env())
+
+
+def make_venv(python, venv):
+    subprocess.run([str(python), "-m", "venv", str(venv)], check=True, capture_output=True)
+
+
+class PipVenv:
+    def __init__(self, column, venv, python):
+        self.column, self.venv, self.python = column, venv, python
+        self.version = subprocess.run([str(python), "-c", "import sys; print('%d.%d' % sys.version_info[:2])"],
+                                      capture_output=True, text=True, check=True).stdout.strip()
+        (self.site,) = venv.glob("lib/python3*/site-packages")
+        self.qgc_check = venv / "bin" / "qgc-check"
+        self.runner = self.site / "qgc_check" / "qgc-check-runner"
+
+    def run(self, *args, activated=True, cwd=None, timeout=180, **extra):
+        env = pip_env(self.venv if activated else None, **extra)
+        return subprocess.run([str(a) for a in args], capture_output=True, text=True, errors="replace",
+                              timeout=timeout, env=env, cwd=cwd)
+
+
+@pytest.fixture(scope="module")
+def pip_venv(tmp_path_factory):
+    made = {}
+
+    def get(column):
+        if column not in made:
+            python = column_python(column)
+            if python is None or not python.exists():
+                made[column] = f"no CPython {column} under {PYENV_VERSIONS} (pyenv install {column})"
+            else:
+                try:
+                    made[column] = install_column(column, python, tmp_path_factory.mktemp(f"pip-{column}"))
+                except Exception as e:  # one failure, not one rebuild per test
+                    made[column] = e
+        if isinstance(made[column], str):
+            pytest.skip(made[column])
+        if isinstance(made[column], Exception):
+            raise made[column]
+        return made[column]
+    yield get
+    # Each venv holds a Qt (some 300 MB): none is kept after the module.
+    for v in made.values():
+        if isinstance(v, PipVenv):
+            shutil.rmtree(v.venv, ignore_errors=True)
+
+
+def install_column(column, python, tmp):
+    venv = tmp / "venv"
+    make_venv(python, venv)
+    setup_args = [f"--config-settings=setup-args={a}" for a in COLUMNS[column]]
+    start = time.monotonic()
+    p = pip_install(venv, *setup_args, str(ROOT))
+    took = time.monotonic() - start
+    assert p.returncode == 0, f"pip install of the checkout with {python} failed:\n{p.stdout[-4000:]}\n{p.stderr[-4000:]}"
+    print(f"pip install <checkout> into a venv of {python}: {took:.0f} s")
+    p = pip_install(venv, *PYQT6, "pytest")
+    assert p.returncode == 0, f"pip install {' '.join(PYQT6)} failed for {python}:\n{p.stderr[-4000:]}"
+    return PipVenv(column, venv, python)
+
+
+@pytest.mark.parametrize("column", [pytest.param(c, marks=pytest.mark.xfail(
+    strict=True, reason="the runner uses CPython 3.11's frame and thread-state API")) if c == "3.10" else c
+    for c in COLUMNS])
+def test_pip_installed_qgc_check_runs_as_the_venvs_python(pip_venv, column, tmp_path):
+    v = pip_venv(column)
+    # On the venv's PATH, the race reported (or a crash after racing).
+    p = v.run("qgc-check", "-q", "--duration", "1", TESTCASES / "graphics_item_cycle.py")
+    assert p.returncode in (1, 4), p.stderr
+    assert "qgc-check: race:" in p.stderr or "qgc-check: crash:" in p.stderr
+    # The script runs in that venv's interpreter, activated or not.
+    script = tmp_path / "which.py"
+    script.write_text("import sys, PyQt6.QtCore\nprint('version=%d.%d' % sys.version_info[:2])\n"
+                      "print('prefix=' + sys.prefix)\n")
+    for activated in (True, False):
+        p = v.run(v.qgc_check, "-q", "--threads", "0", script, activated=activated)
+        assert p.returncode == 0, p.stderr
+        assert f"version={v.version}" in p.stdout and f"prefix={v.venv}" in p.stdout, (activated, p.stdout)
+
+
+def test_pip_install_layout(pip_venv):
+    v = pip_venv("3.12")
+    assert os.access(v.qgc_check, os.X_OK) and os.access(v.runner, os.X_OK)
+    assert (v.site / "qgc_check" / "qgc-probe.so").is_file()
+    assert (v.site / "qgc_check" / "qgc-follow.so").is_file()
+    # The wheel holds the runner, which embeds this interpreter: tagged for it.
+    (wheel,) = v.site.glob("qgc_check-*.dist-info/WHEEL")
+    assert "Tag: cp312-cp312-linux_" in wheel.read_text()
+    page = v.venv / "share" / "man" / "man1" / "qgc-check.1"
+    assert page.is_file()
+    # Its FILES section names the runner and the probe where they are.
+    assert str(v.runner) in page.read_text() and str(v.site / "qgc_check" / "qgc-probe.so") in page.read_text()
+    # man finds it from the venv's bin/ on PATH.
+    if shutil.which("man"):
+        p = v.run("man", "-w", "qgc-check", MANPATH="")
+        assert p.stdout.strip() == str(page), p.stderr
+
+
+def test_pip_install_links_the_archive_or_the_shared_libpython(pip_venv):
+    static = pip_venv("3.12")
+    libs = subprocess.run(["ldd", str(static.runner)], capture_output=True, text=True, check=True).stdout
+    assert "libpython" not in libs, libs
+    shared = pip_venv("3.13")
+    libs = subprocess.run(["ldd", str(shared.runner)], capture_output=True, text=True, check=True).stdout
+    assert "libpython3.13.so" in libs and "not found" not in libs, libs
+
+
+RACY_TESTS = """\
+import sys
+import time
+from PyQt6.QtCore import QEventLoop, QTimer
+from PyQt6.QtWidgets import QApplication, QGraphicsRectItem, QGraphicsTextItem
+
+app = QApplication.instance() or QApplication(sys.argv)
+
+
+class LegendEntry(QGraphicsRectItem):
+    def __init__(self):
+        super().__init__(0, 0, 20, 10)
+        self.label = QGraphicsTextItem("x", self)
+        self.callbacks = [self.refresh]  # a reference cycle
+
+    def refresh(self):
+        pass
+
+
+def test_clean():
+    assert app is not None
+
+
+def test_racy():
+    for _ in range(100):
+        for _ in range(5):
+            LegendEntry()
+        loop = QEventLoop()
+        QTimer.singleShot(10, loop.quit)
+        loop.exec()
+"""
+
+
+def test_pytest_plugin_reruns_the_command_under_qgc_check(pip_venv, tmp_path):
+    v = pip_venv("3.12")
+    (tmp_path / "test_legend.py").write_text(RACY_TESTS)
+    pytest_cmd = ["pytest", "-p", "no:cacheprovider", "-q", "test_legend.py"]
+    # Qt's platform for the plain run (qgc-check picks offscreen by itself).
+    plain = v.run(*pytest_cmd, cwd=tmp_path, QT_QPA_PLATFORM="offscreen")
+    assert plain.returncode == 0 and "2 passed" in plain.stdout and "qgc-check" not in plain.stderr
+    checked = v.run(*pytest_cmd, "--qgc-check", "--qgc-check-args=--junit qgc.xml", cwd=tmp_path)
+    assert checked.returncode in (1, 4), checked.stdout + checked.stderr
+    assert checked.stderr.count("qgc-check: race:") + checked.stderr.count("qgc-check: crash:") == 1
+    assert "died during test test_legend.py::test_racy" in checked.stderr
+    # The same command line, less the plugin's own options.
+    assert "-m pytest -p no:cacheprovider -q test_legend.py" in checked.stderr
+    assert (tmp_path / "qgc.xml").is_file()
+    # The flag from PYTEST_ADDOPTS reaches the rerun too, which does not recurse.
+    again = v.run(*pytest_cmd, cwd=tmp_path, PYTEST_ADDOPTS="--qgc-check")
+    assert again.returncode in (1, 4) and again.stderr.count("[-m pytest]") == 1, again.stderr
+    # qgc-check's statuses: a failing test without a finding is 6.
+    (tmp_path / "test_legend.py").write_text("from PyQt6.QtCore import QObject\n\n\ndef test_fails():\n"
+                                             "    assert QObject() and 1 + 1 == 3\n")
+    failing = v.run(*pytest_cmd, "--qgc-check", "--qgc-check-args", "--threads 0", cwd=tmp_path)
+    assert failing.returncode == 6, failing.stdout + failing.stderr
+    assert "1 failed" in failing.stdout
+
+
+def test_pip_install_without_qt_headers_says_what_to_install(pip_venv, tmp_path):
+    """The build checks what it needs first: Qt 6 hidden from pkg-config gives
+    one line naming the package, before anything is compiled."""
+    python = column_python("3.12")
+    if python is None:
+        pytest.skip(f"no CPython 3.12 under {PYENV_VERSIONS}")
+    hide = tmp_path / "hide-qt"
+    hide.mkdir()
+    wrapper = hide / "pkg-config"
+    wrapper.write_text('#!/bin/sh\nfor a in "$@"; do case "$a" in Qt6*) exit 1;; esac; done\n'
+                       'exec /usr/bin/pkg-config "$@"\n')
+    wrapper.chmod(0o755)
+    venv = tmp_path / "venv"
+    make_venv(python, venv)
+    env = pip_env()
+    env["PATH"] = f"{hide}:{env['PATH']}"
+    p = pip_install(venv, str(ROOT), env=env)
+    out = p.stdout + p.stderr
+    assert p.returncode != 0
+    lines = [line.strip() for line in out.splitlines() if "qgc-check:" in line]
+    assert len(lines) == 1, out
+    assert lines[0].endswith("qgc-check: the Qt 6 headers (pkg-config Qt6Core), for the probe, not found; "
+                             "install qt6-base-dev on Debian and Ubuntu (qt6-qtbase-devel on Fedora)"), lines
+    assert "Compiling" not in out and not (venv / "bin" / "qgc-check").exists()
+
+
+@pytest.mark.parametrize("column", ["3.13t", "3.14t"])
+def test_free_threaded_interpreter_gets_one_line(tmp_path, column):
+    """Without a binding built for free-threading, the build is refused with
+    the reason; pyenv's free-threaded builds are named 3.13t-dev, 3.13.1t."""
+    found = sorted(PYENV_VERSIONS.glob(f"{column[:-1]}*t*/bin/python{column}"))
+    if not found:
+        pytest.skip(f"no free-threaded CPython {column} under {PYENV_VERSIONS} (pyenv install {column[:-1]}t)")
+    venv = tmp_path / "venv"
+    make_venv(found[-1], venv)
+    p = pip_install(venv, str(ROOT))
+    lines = [line.strip() for line in (p.stdout + p.stderr).splitlines() if "qgc-check:" in line]
+    assert p.returncode != 0 and len(lines) == 1, p.stdout + p.stderr
+    assert "is free-threaded, and no PyQt6 or PySide6 built for free-threading is installed there" in lines[0]
+
+
+def load_pytest_plugin():
+    """The plugin module from the source tree (its import of the package is
+    deferred to the hook, so it loads without a wheel)."""
+    import importlib.util
+    spec = importlib.util.spec_from_file_location(
+        "qgc_check_pytest_plugin", ROOT / "src" / "python" / "qgc_check" / "pytest_plugin.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.mark.parametrize("args, qgc_args, expected", [
+    (["tests/"], "", ["tests/"]),
+    (["-q", "--qgc-check", "tests/", "-k", "legend"], "", ["-q", "tests/", "-k", "legend"]),
+    (["--qgc-check", "--qgc-check-args", "--fail-on high", "-x"], "--fail-on high", ["-x"]),
+    (["--qgc-check-args=--junit 'a b.xml'", "--qgc-check", "t.py"], "--junit 'a b.xml'", ["t.py"]),
+    # An argument of the suite's that merely starts like the plugin's is kept.
+    (["--qgc-checkpoint", "--qgc-check"], "", ["--qgc-checkpoint"]),
+])
+def test_pytest_plugin_rerun_command(args, qgc_args, expected):
+    plugin = load_pytest_plugin()
+    argv = plugin.rerun_command("/venv/bin/qgc-check", qgc_args, args)
+    split = {"": [], "--fail-on high": ["--fail-on", "high"], "--junit 'a b.xml'": ["--junit", "a b.xml"]}
+    assert argv == ["/venv/bin/qgc-check", *split[qgc_args], "-m", "pytest", *expected]
+    env = plugin.rerun_environment({"VIRTUAL_ENV": "/elsewhere", "PATH": "/usr/bin"})
+    assert env[plugin.CHILD_ENV] == "1" and env["PATH"] == "/usr/bin"
+    assert env.get("VIRTUAL_ENV") == (sys.prefix if sys.prefix != sys.base_prefix else None)

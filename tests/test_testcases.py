@@ -69,6 +69,13 @@ def check_outcome(case, run, header):
     if "signal" in expect:
         assert report["crash"]["signal"] == expect["signal"]
         assert "@python" in report["crash"]["stacks"] and "@thread" in report["crash"]["stacks"]
+        # The interpreter's own fatal error is named, and only then.
+        fatal = report["crash"]["interpreter_fatal_error"]
+        assert fnmatch.fnmatch(fatal or "", expect["fatal"]) if "fatal" in expect else fatal is None, fatal
+        if "fatal" in expect:
+            assert "qgc-check: crash: the app died of SIGABRT after the interpreter's fatal error" in run.stderr
+            assert re.search(r"^hint: the interpreter itself aborted .*not a QObject destroyed off its thread",
+                             run.stderr, re.M), run.stderr[-2000:]
     if "script_exit" in expect:
         assert report["script_exit_status"] == int(expect["script_exit"])
     # The run ends by itself at --duration (the tool ends the event loops),

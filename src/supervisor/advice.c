@@ -21,6 +21,16 @@ add_note (struct run_result *r, const char *note)
 static void
 give_hint (struct run_result *r)
 {
+        if (r->verdict == VERDICT_CRASH && r->interpreter_fatal) {
+                r->hint = result_text_printf (
+                        r, "the interpreter itself aborted (\"Fatal Python error: %s\"): a reference-counting "
+                           "error in a C extension, most often the Qt binding (%s), not a QObject destroyed off "
+                           "its thread%s. Run the script under plain python3 to confirm, and try another "
+                           "release of the binding.",
+                        r->interpreter_fatal, r->binding && *r->binding ? r->binding : "not loaded",
+                        r->n_races ? " (the findings above are real, but did not cause this crash)" : "");
+                return;
+        }
         bool gui_collector_helps = false;
         for (size_t i = 0; i < r->n_findings; i++) {
                 const struct result_finding *f = &r->findings[i];

@@ -239,6 +239,32 @@ slot_exception (const char *fatal_text)
 
 /* A death by a signal: a crash, or the app's own error when the signal
  * is PyQt's abort on an exception escaping a slot. Whether it crashed. */
+/* CPython's own fatal error ("Fatal Python error: bool_dealloc: ...", a
+ * reference-counting error in a C extension, typically), from the app's
+ * last stderr lines: the interpreter aborted, which is not the race's
+ * crash. faulthandler (PYTHONFAULTHANDLER=1, or the app's own) prints the
+ * same prefix for a signal ("Segmentation fault", "Aborted", ...): those
+ * are the crash, not its cause, and are passed over. Malloc'd, or NULL. */
+static char *
+interpreter_fatal_error (const char *stderr_tail)
+{
+        static const char prefix[] = "Fatal Python error: ";
+        static const char *const faulthandler_signals[] = { "Segmentation fault", "Aborted", "Bus error",
+                                                            "Floating point exception",
+                                                            "Illegal instruction", NULL };
+        for (const char *p = stderr_tail; p && (p = strstr (p, prefix));) {
+                p += sizeof prefix - 1;
+                size_t n = strcspn (p, "\n");
+                bool signal = false;
+                for (int i = 0; faulthandler_signals[i]; i++)
+                        signal |= n == strlen (faulthandler_signals[i]) &&
+                                  strncmp (p, faulthandler_signals[i], n) == 0;
+                if (!signal)
+                        return strndup (p, n);
+        }
+        return NULL;
+}
+
 static bool
 read_crash (struct run_result *r, struct channel *ch, const struct supervision *sup)
 {
@@ -256,7 +282,16 @@ read_crash (struct run_result *r, struct channel *ch, const struct supervision *
         }
         char *name = signal_name (sig);
         char *reason = NULL;
-        if (fatal && name && asprintf (&reason, "%s after Qt's fatal error \"%s\"", name, fatal_text) > 0) {
+        char *interpreter = interpreter_fatal_error (sup->stderr_tail);
+        if (interpreter) {
+                r->interpreter_fatal = result_text_printf (r, "%s", interpreter);
+                free (interpreter);
+        }
+        if (r->interpreter_fatal && name &&
+            asprintf (&reason, "%s after the interpreter's fatal error \"%s\"", name, r->interpreter_fatal) > 0) {
+                free (name);
+                r->crash_reason = reason;
+        } else if (fatal && name && asprintf (&reason, "%s after Qt's fatal error \"%s\"", name, fatal_text) > 0) {
                 free (name);
                 r->crash_reason = reason;
         } else {

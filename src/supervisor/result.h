@@ -101,6 +101,8 @@ struct run_result {
         int script_status;         /* exit status of the script, -1 unknown */
         int crash_signal;          /* 0 unless crash */
         const char *crash_reason;  /* e.g. "SIGSEGV", "unhandled Python exception" */
+        const char *interpreter_fatal; /* CPython's "Fatal Python error: ..." text the
+                                        * app died of, or NULL */
         const char *dump;          /* stacks: crash, hang, or a stop (stopped) */
         bool stopped;              /* the run was stopped before it ended (interrupted,
                                     * or over the limit) and dump says where each

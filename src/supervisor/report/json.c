@@ -235,10 +235,11 @@ crash_object (const struct run_result *r)
 {
         if (!r->crash_signal)
                 return json_null ();
-        return json_pack ("{s:o, s:o, s:o, s:o, s:b, s:o}",
+        return json_pack ("{s:o, s:o, s:o, s:o, s:o, s:b, s:o}",
                           "process", process_ref (r->crash_process),
                           "signal", json_string (sigabbrev_np (r->crash_signal) ?: "?"),
                           "reason", str_or_null (r->crash_reason),
+                          "interpreter_fatal_error", str_or_null (r->interpreter_fatal),
                           "stacks", str_or_null (r->dump),
                           "in_tool", r->verdict == VERDICT_CRASH && r->tool_frame,
                           "tool_frame", str_or_null (r->verdict == VERDICT_CRASH ? r->tool_frame : NULL));
