@@ -180,3 +180,19 @@ def test_hung_child_is_the_runs_hang():
     assert "time.sleep(1000)" in report["hang"]["stacks"] or "<lambda>" in report["hang"]["stacks"]
     assert report["elapsed_s"] < 25
     assert process_group_gone(report["runner_pid"])
+
+
+def test_another_interpreter_is_listed_unchecked(tmp_path, tmp_script):
+    import sys
+    other = tmp_path / "python3-other"
+    shutil.copy(os.path.realpath("/usr/bin/python3"), other)
+    s = tmp_script(f"""
+import subprocess
+subprocess.run([{str(other)!r}, "-c", "print('other', 6 * 7)"], check=True)
+""")
+    run = run_tool("--duration", "1", s, timeout=120)
+    validate_schema(run.report)
+    assert "other 42" in run.stdout, run.stderr[-2000:]
+    (unchecked,) = [p for p in run.report["processes"] if not p["checked"]]
+    assert unchecked["argv"][0] == str(other) and "another Python interpreter" in unchecked["reason"]
+    assert f"unchecked process {unchecked['pid']}: {other}" in run.stderr

@@ -102,21 +102,21 @@ put_number (char *buf, size_t at, size_t size, uint64_t v)
 
 /* "u<pid>-<ns>" in the follow directory: system calls only. */
 static void
-record_unchecked (const char *reason, char *const argv[])
+record_unchecked (pid_t pid, pid_t ppid, const char *reason, char *const argv[])
 {
         struct timespec ts;
         clock_gettime (CLOCK_MONOTONIC, &ts);
         char path[PATH_MAX + 64];
         size_t n = put_text (path, 0, sizeof path - 1, dir);
         n = put_text (path, n, sizeof path - 1, "/u");
-        n = put_number (path, n, sizeof path - 1, (uint64_t) getpid ());
+        n = put_number (path, n, sizeof path - 1, (uint64_t) pid);
         n = put_text (path, n, sizeof path - 1, "-");
         n = put_number (path, n, sizeof path - 1, (uint64_t) ts.tv_sec * 1000000000u + (uint64_t) ts.tv_nsec);
         path[n] = '\0';
         char text[8192];
-        size_t t = put_number (text, 0, sizeof text, (uint64_t) getpid ());
+        size_t t = put_number (text, 0, sizeof text, (uint64_t) pid);
         t = put_text (text, t, sizeof text, "\n");
-        t = put_number (text, t, sizeof text, (uint64_t) getppid ());
+        t = put_number (text, t, sizeof text, (uint64_t) ppid);
         t = put_text (text, t, sizeof text, "\n");
         t = put_text (text, t, sizeof text, reason);
         t = put_text (text, t, sizeof text, "\n");
@@ -228,7 +228,7 @@ follow_execve (const char *path, char *const argv[], char *const envp[])
                 if (child_argv (path, argv, args, MAX_ARGS))
                         return real_execve (words[0], args, env);
         } else if (t == TARGET_OTHER_PYTHON) {
-                record_unchecked (FOLLOW_REASON_OTHER_PYTHON, argv);
+                record_unchecked (getpid (), getppid (), FOLLOW_REASON_OTHER_PYTHON, argv);
         }
         return real_execve (path, argv, env);
 }
@@ -246,7 +246,13 @@ follow_spawn (spawn_fn spawn, pid_t *pid, const char *path, const posix_spawn_fi
                 if (child_argv (path, argv, args, MAX_ARGS))
                         return real_posix_spawn (pid, words[0], actions, attr, args, env);
         }
-        return spawn (pid, path, actions, attr, argv, env);
+        pid_t child;
+        int error = spawn (&child, path, actions, attr, argv, env);
+        if (error == 0 && t == TARGET_OTHER_PYTHON)
+                record_unchecked (child, getpid (), FOLLOW_REASON_OTHER_PYTHON, argv);
+        if (error == 0 && pid)
+                *pid = child;
+        return error;
 }
 
 /* The first match of file on PATH, as execvp would run it, into buf;
@@ -369,7 +375,7 @@ posix_spawnp (pid_t *pid, const char *file, const posix_spawn_file_actions_t *ac
                 return real_posix_spawnp (pid, file, actions, attr, argv, envp);
         char buf[PATH_MAX];
         const char *found = search_path (file, buf, sizeof buf);
-        if (found && classify (found) == TARGET_RUN_PYTHON)
+        if (found && classify (found) != TARGET_OTHER)
                 return follow_spawn (real_posix_spawn, pid, found, actions, attr, argv, envp);
         return follow_spawn (real_posix_spawnp, pid, file, actions, attr, argv, envp);
 }
@@ -404,7 +410,7 @@ record_if_qt_program (void)
                 argv[n++] = cmdline + at;
         }
         argv[n] = NULL;
-        record_unchecked (FOLLOW_REASON_QT_PROGRAM, argv);
+        record_unchecked (getpid (), getppid (), FOLLOW_REASON_QT_PROGRAM, argv);
 }
 
 __attribute__ ((constructor)) static void

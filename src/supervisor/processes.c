@@ -147,6 +147,8 @@ read_checked (struct run_process *p, struct channel *ch)
         ch->qtcore_path[sizeof ch->qtcore_path - 1] = '\0';
         p->binding = ch->binding;
         p->running_test = channel_string (ch, atomic_load (&ch->current_test));
+        ch->error[sizeof ch->error - 1] = '\0';
+        p->error = atomic_load (&ch->error_set) == 2 ? ch->error : NULL;
         p->crash_signal = atomic_load (&ch->crash_signal);
         uint32_t outcome = atomic_load (&ch->outcome);
         p->exit_status = -1;

@@ -31,6 +31,8 @@ struct run_process {
         int crash_signal;         /* 0 unless it crashed */
         const char *binding;      /* the Qt binding it loaded, "" none */
         const char *running_test; /* the test it ran last, "" none */
+        const char *error;        /* checked: its runner's own error (a probe that
+                                   * could not load, a Qt 5 binding), or NULL */
         uint64_t objects_created, objects_destroyed, collections, collections_off_gui;
         uint64_t findings;        /* occurrences recorded in it */
         struct channel *channel;  /* its channel (checked), mapped until processes_free */

@@ -166,7 +166,7 @@ print_processes (const struct run_result *r, FILE *out)
         fputc ('\n', out);
         for (size_t i = 0; i < r->n_processes; i++) {
                 const struct run_process *p = &r->processes[i];
-                if (p->checked && r->opts->verbosity <= 0)
+                if (p->checked && !p->error && r->opts->verbosity <= 0)
                         continue;
                 fputs (p->checked ? "  checked " : "  unchecked ", out);
                 report_process_text (out, p);
@@ -175,6 +175,8 @@ print_processes (const struct run_result *r, FILE *out)
                 else
                         fprintf (out, " (%s; %llu QObjects, %llu findings)", p->outcome ? p->outcome : "?",
                                  (unsigned long long) p->objects_created, (unsigned long long) p->findings);
+                if (p->error)
+                        fprintf (out, ": %s", p->error);
                 fputc ('\n', out);
         }
 }
