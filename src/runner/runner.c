@@ -696,6 +696,37 @@ deadline_passed (void)
         return duration > 0 && app_ns && channel_now_ns () - app_ns > (int64_t) (duration * 1e9);
 }
 
+/* The script (a child's: python's command line), then, for a bug-report
+ * snippet that built its objects and returned, an event loop under
+ * stress. */
+static void
+run_script (int *outcome_out, int *status_out)
+{
+        int outcome = OUTCOME_CANNOT_RUN, status = 1;
+        PyObject *r = config->args->child
+                ? PyObject_CallMethod (bootstrap, "run_child", "zzz", child_run.command, child_run.module,
+                                       child_run.filename)
+                : PyObject_CallMethod (bootstrap, config->args->module ? "run_module" : "run_script", "s",
+                                       config->args->script);
+        if (!r || !PyArg_ParseTuple (r, "ii", &outcome, &status))
+                PyErr_Print ();
+        Py_XDECREF (r);
+
+        /* A bug-report snippet builds its objects and returns: give the
+         * timers, queued calls and deleteLater() their loop, under stress.
+         * Not a child of the run: its parent waits for it to end. */
+        if (!config->args->child && outcome == OUTCOME_RETURNED && binding_name[0] &&
+            !atomic_load (&channel->loop_ran) &&
+            config->args->duration > 0 && !deadline_passed ()) {
+                r = PyObject_CallMethod (bootstrap, "tool_loop", NULL);
+                if (!r)
+                        PyErr_Print ();
+                Py_XDECREF (r);
+        }
+        *outcome_out = outcome;
+        *status_out = status;
+}
+
 /* Who writes the channel: python's command line as this process got it. */
 static void
 identify (void)
@@ -751,26 +782,7 @@ runner_main (const struct runner_config *cfg)
                 call_bootstrap ("_virtual_gc", NULL);
 
         int outcome = OUTCOME_CANNOT_RUN, status = 1;
-        PyObject *r = cfg->args->child
-                ? PyObject_CallMethod (bootstrap, "run_child", "zzz", child_run.command, child_run.module,
-                                       child_run.filename)
-                : PyObject_CallMethod (bootstrap, cfg->args->module ? "run_module" : "run_script", "s",
-                                       cfg->args->script);
-        if (!r || !PyArg_ParseTuple (r, "ii", &outcome, &status))
-                PyErr_Print ();
-        Py_XDECREF (r);
-
-        /* A bug-report snippet builds its objects and returns: give the
-         * timers, queued calls and deleteLater() their loop, under stress.
-         * Not a child of the run: its parent waits for it to end. */
-        if (!cfg->args->child && outcome == OUTCOME_RETURNED && binding_name[0] &&
-            !atomic_load (&channel->loop_ran) &&
-            cfg->args->duration > 0 && !deadline_passed ()) {
-                r = PyObject_CallMethod (bootstrap, "tool_loop", NULL);
-                if (!r)
-                        PyErr_Print ();
-                Py_XDECREF (r);
-        }
+        run_script (&outcome, &status);
 
         /* The script's teardown (atexit) runs unstressed, and the main
          * module stays alive: no widget tree becomes garbage here. */

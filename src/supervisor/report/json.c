@@ -83,6 +83,19 @@ process_ref (const struct run_process *p)
                           p->xdist_worker && p->xdist_worker[0] ? json_string (p->xdist_worker) : json_null ());
 }
 
+/* native-stack.h lines as {function, library} objects. */
+static json_t *
+native_stack_array (const char *stack)
+{
+        json_t *native = json_array ();
+        struct native_frame fr;
+        for (const char *p = stack; native_stack_next (&p, &fr);)
+                json_array_append_new (native, json_pack ("{s:s%,s:s%}", "function", fr.function,
+                                                          (size_t) fr.function_len, "library", fr.library,
+                                                          (size_t) fr.library_len));
+        return native;
+}
+
 static json_t *
 finding_object (const struct result_finding *f)
 {
@@ -122,13 +135,7 @@ finding_object (const struct result_finding *f)
         }
         json_object_set_new (obj, "parents", parents);
         json_object_set_new (obj, "made_by", str_or_null (f->made_by));
-        json_t *native = json_array ();
-        struct native_frame fr;
-        for (const char *p = f->native_stack; native_stack_next (&p, &fr);)
-                json_array_append_new (native, json_pack ("{s:s%,s:s%}", "function", fr.function,
-                                                          (size_t) fr.function_len, "library", fr.library,
-                                                          (size_t) fr.library_len));
-        json_object_set_new (obj, "native_stack", native);
+        json_object_set_new (obj, "native_stack", native_stack_array (f->native_stack));
         json_object_set_new (obj, "destroyed_by_cpp", str_or_null (f->died_inside));
         json_object_set_new (obj, "creation_source", str_or_null (f->creation_source));
         json_object_set_new (obj, "finalization_source", str_or_null (f->finalization_source));
