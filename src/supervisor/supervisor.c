@@ -254,6 +254,10 @@ emit_new_findings (struct watch *w)
                 struct result_finding f;
                 struct run_result texts = { 0 }; /* holds the strings made valid */
                 result_finding_from_group (&f, w->ch, g);
+                /* The children's groups come in at the end of the run, named
+                 * by their process. */
+                if (f.process_index < w->sup->processes.n)
+                        f.process = &w->sup->processes.list[f.process_index];
                 result_describe (&texts, &f);
                 report_events_finding (w->config->events, &f);
                 result_free (&texts);
