@@ -77,6 +77,31 @@ def test_venv_packages_are_seen(tmp_path):
     assert plain.returncode == 3 and "ModuleNotFoundError" in plain.stderr
 
 
+def test_a_binary_installed_in_a_venv_runs_as_that_venv_without_activation(tmp_path):
+    """<venv>/bin/qgc-check runs as <venv>/bin/python does, activated or not,
+    whatever venv it was built in (a wheel from pip's cache may be)."""
+    dest = tmp_path / "dest"
+    prefix = dest / "usr" / "local"
+    subprocess.run(["/usr/bin/python3", "-m", "venv", "--system-site-packages", "--without-pip", str(prefix)],
+                   check=True)
+    subprocess.run(["/usr/bin/meson", "install", "-C", str(BUILD), "--destdir", str(dest), "--quiet"],
+                   check=True, capture_output=True)
+    (site,) = prefix.glob("lib/python3*/site-packages")
+    (site / "localpkg").mkdir()
+    (site / "localpkg" / "__init__.py").write_text("VALUE = 'from-its-own-venv'\n")
+    script = tmp_path / "app.py"
+    script.write_text("import sys, localpkg\nprint('prefix=' + sys.prefix)\nprint('value=' + localpkg.VALUE)\n")
+    p = subprocess.run([str(prefix / "bin" / "qgc-check"), str(script)], capture_output=True, text=True,
+                       env=tool_env(), timeout=120)
+    assert "value=from-its-own-venv" in p.stdout and f"prefix={prefix}" in p.stdout, p.stderr[-2000:]
+    # An activated venv still wins.
+    other = tmp_path / "other"
+    subprocess.run(["/usr/bin/python3", "-m", "venv", "--without-pip", str(other)], check=True)
+    p = subprocess.run([str(prefix / "bin" / "qgc-check"), str(script)], capture_output=True, text=True,
+                       env=tool_env(VIRTUAL_ENV=str(other)), timeout=120)
+    assert p.returncode == 3 and "ModuleNotFoundError" in p.stderr
+
+
 def test_venv_of_another_python_is_refused(tmp_path):
     venv = tmp_path / "venv"
     venv.mkdir()

@@ -47,19 +47,27 @@ check_script (const char *script)
                      strerror (errno));
 }
 
+/* The directory of the running executable, in buf. */
+static const char *
+own_dir (char *buf, size_t size)
+{
+        ssize_t n = readlink ("/proc/self/exe", buf, size - 1);
+        if (n <= 0)
+                die (EXIT_SCRIPT_ERROR, "cannot find its own executable: %s", strerror (errno));
+        buf[n] = '\0';
+        char *slash = strrchr (buf, '/');
+        if (slash)
+                *slash = '\0';
+        return buf;
+}
+
 /* The installed binary finds its runner and probe relative to itself; the
  * one in the build tree finds the ones built beside it. */
 static char *
 find_part (const char *in_build, const char *from_bindir, int mode, const char *what)
 {
         char exe[PATH_MAX];
-        ssize_t n = readlink ("/proc/self/exe", exe, sizeof exe - 1);
-        if (n <= 0)
-                die (EXIT_SCRIPT_ERROR, "cannot find its own executable: %s", strerror (errno));
-        exe[n] = '\0';
-        char *slash = strrchr (exe, '/');
-        if (slash)
-                *slash = '\0';
+        own_dir (exe, sizeof exe);
         char *path = NULL;
         if (strcmp (exe, QGC_BUILD_BINDIR) == 0)
                 path = strdup (in_build);
@@ -73,13 +81,37 @@ find_part (const char *in_build, const char *from_bindir, int mode, const char *
         return path;
 }
 
+/* The venv whose bin/ holds this executable (pip installed it there), or
+ * NULL: its python is the one to run as, as <venv>/bin/python runs as the
+ * venv without activation, whichever venv the build happened in. */
+static char *
+own_venv (void)
+{
+        char exe[PATH_MAX];
+        own_dir (exe, sizeof exe);
+        char *slash = strrchr (exe, '/');
+        if (!slash || strcmp (slash, "/bin") != 0)
+                return NULL;
+        *slash = '\0';
+        char *cfg = NULL;
+        if (asprintf (&cfg, "%s/pyvenv.cfg", exe) < 0)
+                die (EXIT_SCRIPT_ERROR, "out of memory");
+        bool found = access (cfg, R_OK) == 0;
+        free (cfg);
+        return found ? strdup (exe) : NULL;
+}
+
 /* The script sees an activated venv's packages exactly as the venv's own
- * python would: the embedded interpreter runs as that python. */
+ * python would: the embedded interpreter runs as that python. Without an
+ * activated venv, the venv qgc-check was installed into, else the
+ * interpreter it was built with. */
 static char *
 find_python (void)
 {
-        const char *venv = getenv ("VIRTUAL_ENV");
-        if (!venv || !*venv)
+        const char *active = getenv ("VIRTUAL_ENV");
+        char *own = active && *active ? NULL : own_venv ();
+        const char *venv = active && *active ? active : own;
+        if (!venv)
                 return strdup (QGC_PYTHON_EXECUTABLE);
         char *cfg = NULL, *python = NULL;
         if (asprintf (&cfg, "%s/pyvenv.cfg", venv) < 0 || asprintf (&python, "%s/bin/python3", venv) < 0)
@@ -100,10 +132,11 @@ find_python (void)
         if (version[0] && (strncmp (version, QGC_PYTHON_VERSION, want) != 0 ||
                            (version[want] != '.' && version[want] != '\0')))
                 die (EXIT_SCRIPT_ERROR, "the venv '%s' is Python %s but qgc-check embeds Python %s; "
-                                        "make the venv with %s -m venv, or build qgc-check with "
-                                        "-Dpython=<that python>", venv, version, QGC_PYTHON_VERSION,
-                     QGC_PYTHON_EXECUTABLE);
+                                        "pip install qgc-check into that venv, make the venv with %s -m venv, "
+                                        "or build qgc-check with -Dpython=<that python>", venv, version,
+                     QGC_PYTHON_VERSION, QGC_PYTHON_EXECUTABLE);
         free (cfg);
+        free (own);
         return python;
 }
 
