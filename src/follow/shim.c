@@ -140,13 +140,19 @@ record_unchecked (pid_t pid, pid_t ppid, const char *reason, char *const argv[])
 
 /* envp with QGC_FOLLOW and the shim in LD_PRELOAD, whatever the caller
  * removed (subprocess with env={...}); preload is the caller's buffer for
- * a LD_PRELOAD that lost the shim. */
-static void
+ * a LD_PRELOAD that lost the shim. An environment too large for out is
+ * passed on as it is. */
+static char *const *
 ensure_env (char *const envp[], char **out, size_t max, char *preload, size_t preload_size)
 {
+        size_t count = 0;
+        while (envp && envp[count])
+                count++;
+        if (count + 3 > max)
+                return envp;
         size_t n = 0;
         bool follow = false, has_preload = false;
-        for (size_t i = 0; envp && envp[i] && n < max - 3; i++) {
+        for (size_t i = 0; i < count; i++) {
                 const char *e = envp[i];
                 if (starts_with (e, FOLLOW_ENV "=")) {
                         out[n++] = env_follow;
@@ -172,6 +178,7 @@ ensure_env (char *const envp[], char **out, size_t max, char *preload, size_t pr
         if (!has_preload)
                 out[n++] = env_preload;
         out[n] = NULL;
+        return out;
 }
 
 /* --- which programs are followed ------------------------------------- */
@@ -219,9 +226,9 @@ child_argv (const char *path, char *const argv[], char **out, size_t max)
 static int
 follow_execve (const char *path, char *const argv[], char *const envp[])
 {
-        char *env[MAX_ENV];
+        char *env_buf[MAX_ENV];
         char preload[PATH_MAX * 3];
-        ensure_env (envp, env, MAX_ENV, preload, sizeof preload);
+        char *const *env = ensure_env (envp, env_buf, MAX_ENV, preload, sizeof preload);
         enum target t = classify (path);
         if (t == TARGET_RUN_PYTHON) {
                 char *args[MAX_ARGS];
@@ -237,9 +244,9 @@ static int
 follow_spawn (spawn_fn spawn, pid_t *pid, const char *path, const posix_spawn_file_actions_t *actions,
               const posix_spawnattr_t *attr, char *const argv[], char *const envp[])
 {
-        char *env[MAX_ENV];
+        char *env_buf[MAX_ENV];
         char preload[PATH_MAX * 3];
-        ensure_env (envp, env, MAX_ENV, preload, sizeof preload);
+        char *const *env = ensure_env (envp, env_buf, MAX_ENV, preload, sizeof preload);
         enum target t = strchr (path, '/') ? classify (path) : TARGET_OTHER;
         if (t == TARGET_RUN_PYTHON) {
                 char *args[MAX_ARGS];
@@ -310,10 +317,9 @@ execvpe (const char *file, char *const argv[], char *const envp[])
                 return follow_execve (found, argv, envp);
         if (!active)
                 return real_execvpe (file, argv, envp);
-        char *env[MAX_ENV];
+        char *env_buf[MAX_ENV];
         char preload[PATH_MAX * 3];
-        ensure_env (envp, env, MAX_ENV, preload, sizeof preload);
-        return real_execvpe (file, argv, env);
+        return real_execvpe (file, argv, ensure_env (envp, env_buf, MAX_ENV, preload, sizeof preload));
 }
 
 __attribute__ ((visibility ("default"))) int
