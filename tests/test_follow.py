@@ -136,6 +136,16 @@ def test_forkserver_pool_workers_have_their_own_channels():
     assert any("forkserver" in " ".join(p["argv"]) and p["origin"] == "exec" for p in report["processes"])
 
 
+def test_process_pool_executor_workers_are_checked():
+    run = run_tool("--duration", "2", TESTCASES / "process_pool_executor_races.py", timeout=120)
+    report = run.report
+    validate_schema(report)
+    assert report["verdict"] in ("race", "crash"), run.stderr[-3000:]
+    workers = [p for p in report["processes"] if p["origin"] in ("fork", "exec") and p["binding"]]
+    assert len(workers) >= 2 and sum(p["stats"]["findings_total"] for p in workers) == \
+        sum(f["count"] for f in report["findings"])
+
+
 def test_compare_and_repeat_cover_the_children():
     case = TESTCASES / "subprocess_child_races.py"
     run = run_tool("--compare", "--duration", "2", case, timeout=180)
