@@ -206,3 +206,27 @@ subprocess.run([{str(other)!r}, "-c", "print('other', 6 * 7)"], check=True)
     (unchecked,) = [p for p in run.report["processes"] if not p["checked"]]
     assert unchecked["argv"][0] == str(other) and "another Python interpreter" in unchecked["reason"]
     assert f"unchecked process {unchecked['pid']}: {other}" in run.stderr
+
+
+def test_every_way_to_start_the_interpreter_is_followed(tmp_script):
+    """execve (subprocess), posix_spawn, posix_spawnp, a shell's exec and a PATH search
+    (os.execvp) of the interpreter: each child is a checked process of the run."""
+    s = tmp_script("""
+import os, subprocess, sys
+os.environ["PATH"] = os.path.dirname(sys.executable) + ":" + os.environ["PATH"]
+kid = "import sys; print('kid', sys.argv[1], flush=True)"
+subprocess.run([sys.executable, "-c", kid, "subprocess"], check=True)
+for how, spawn, exe in (("spawn", os.posix_spawn, sys.executable),
+                        ("spawnp", os.posix_spawnp, os.path.basename(sys.executable))):
+    pid = os.posix_spawn(sys.executable, [exe, "-c", kid, how], os.environ) if how == "spawn" \\
+        else os.posix_spawnp(exe, [exe, "-c", kid, how], os.environ)
+    os.waitpid(pid, 0)
+subprocess.run(f"{sys.executable} -c \\"{kid}\\" shell", shell=True, check=True)
+os.execvp(os.path.basename(sys.executable), [os.path.basename(sys.executable), "-c", kid, "execvp"])
+""")
+    run = run_tool("--duration", "1", s, timeout=120)
+    validate_schema(run.report)
+    for how in ("subprocess", "spawn", "spawnp", "shell", "execvp"):
+        assert f"kid {how}" in run.stdout, (how, run.stdout, run.stderr[-2000:])
+        assert any(p["checked"] and p["origin"] == "exec" and p["argv"][-1] == how
+                   for p in run.report["processes"]), (how, run.report["processes"])

@@ -217,6 +217,39 @@ worth_listing (struct channel *ch)
                atomic_load (&ch->n_groups);
 }
 
+static void
+free_process (struct run_process *p)
+{
+        for (size_t j = 0; p->argv && p->argv[j]; j++)
+                free (p->argv[j]);
+        free (p->argv);
+        free ((char *) p->reason);
+}
+
+/* The unchecked record just read (out->list[out->n]) into the list: one
+ * process exec'd through several programs that cannot be checked (a
+ * pyenv shim script, then the interpreter it runs) is listed once, as
+ * the last of them. */
+static void
+keep_unchecked (struct run_processes *out)
+{
+        struct run_process *p = &out->list[out->n];
+        for (size_t i = 1; i < out->n; i++) {
+                struct run_process *q = &out->list[i];
+                if (q->checked || q->pid != p->pid)
+                        continue;
+                if (q->started_ns > p->started_ns) {
+                        free_process (p);
+                } else {
+                        free_process (q);
+                        *q = *p;
+                }
+                return;
+        }
+        out->n++;
+        out->n_unchecked++;
+}
+
 /* One entry of the follow directory, into the list (or not). */
 static void
 read_entry (struct run_processes *out, size_t *cap, int dir_fd, const char *name)
@@ -233,8 +266,7 @@ read_entry (struct run_processes *out, size_t *cap, int dir_fd, const char *name
                 if (!read_unchecked (p, path))
                         return;
                 p->started_ns = dash ? strtoll (dash + 1, NULL, 10) : 0;
-                out->n++;
-                out->n_unchecked++;
+                keep_unchecked (out);
                 return;
         }
         struct channel *ch = channel_open_file (path);
@@ -256,6 +288,28 @@ by_start (const void *a, const void *b)
         return (x->started_ns > y->started_ns) - (x->started_ns < y->started_ns);
 }
 
+/* An unchecked program that went on to exec the run's interpreter (a
+ * wrapper script named python3) became a checked process: not listed. */
+static void
+drop_superseded (struct run_processes *out)
+{
+        size_t kept = 1;
+        for (size_t i = 1; i < out->n; i++) {
+                struct run_process *p = &out->list[i];
+                bool superseded = false;
+                for (size_t j = 1; !p->checked && !superseded && j < out->n; j++)
+                        superseded = out->list[j].checked && out->list[j].pid == p->pid &&
+                                     out->list[j].started_ns > p->started_ns;
+                if (superseded) {
+                        free_process (p);
+                        out->n_unchecked--;
+                        continue;
+                }
+                out->list[kept++] = *p;
+        }
+        out->n = kept;
+}
+
 void
 processes_collect (struct run_processes *out, struct channel *main, const char *dir)
 {
@@ -273,6 +327,7 @@ processes_collect (struct run_processes *out, struct channel *main, const char *
         if (d)
                 closedir (d);
         qsort (out->list + 1, out->n - 1, sizeof *out->list, by_start);
+        drop_superseded (out);
         for (size_t i = 1; i < out->n; i++) {
                 struct run_process *p = &out->list[i];
                 if (p->checked)
@@ -287,10 +342,7 @@ processes_free (struct run_processes *p)
 {
         for (size_t i = 0; p->list && i < p->n; i++) {
                 struct run_process *e = &p->list[i];
-                for (size_t j = 0; e->argv && e->argv[j]; j++)
-                        free (e->argv[j]);
-                free (e->argv);
-                free ((char *) e->reason);
+                free_process (e);
                 if (i > 0)
                         channel_destroy (e->channel); /* the main one is the caller's */
         }
