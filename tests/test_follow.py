@@ -230,3 +230,36 @@ os.execvp(os.path.basename(sys.executable), [os.path.basename(sys.executable), "
         assert f"kid {how}" in run.stdout, (how, run.stdout, run.stderr[-2000:])
         assert any(p["checked"] and p["origin"] == "exec" and p["argv"][-1] == how
                    for p in run.report["processes"]), (how, run.report["processes"])
+
+
+def test_a_child_runs_as_python_would(tmp_script):
+    """The child's command line, parsed by CPython: its output, exit status and traceback
+    are python's, and the report says how each child ended."""
+    s = tmp_script("""
+import subprocess, sys
+def run(*args, stdin=None):
+    return subprocess.run([sys.executable, *args], input=stdin, capture_output=True, text=True)
+print("version", run("-V").stdout.strip() == "Python " + sys.version.split()[0])
+print("exit", run("-c", "import sys; sys.exit(3)").returncode)
+err = run("-c", "raise ValueError('x')")
+print("exception", err.returncode, err.stderr.strip().splitlines())
+print("module", run("-m", "json.tool", stdin='{"a":1}').stdout.split())
+print("stdin", run(stdin="print('from stdin', 2)").stdout.strip())
+print("os._exit", run("-c", "import os; os._exit(5)").returncode)
+print("missing", run("/nonexistent.py").returncode)
+print("path0", run("-c", "import sys; print(repr(sys.path[0]))").stdout.strip())
+print("isolated", run("-I", "-c", "import sys; print(sys.flags.isolated, sys.path[0] != '')").stdout.strip())
+""")
+    run = run_tool("--duration", "1", s, timeout=120)
+    out = run.stdout
+    assert "version True" in out and "exit 3" in out and "os._exit 5" in out and "missing 2" in out, out
+    assert ("exception 1 ['Traceback (most recent call last):', '  File \"<string>\", line 1, in <module>', "
+            "'ValueError: x']") in out, out
+    assert "module ['{', '\"a\":', '1', '}']" in out and "stdin from stdin 2" in out, out
+    assert "path0 ''" in out and "isolated 1 True" in out, out
+    outcomes = {" ".join(p["argv"][1:]): (p["outcome"], p["exit_status"]) for p in run.report["processes"][1:]}
+    assert outcomes["-V"] == ("exit", 0)
+    assert outcomes["-c import sys; sys.exit(3)"] == ("exit", 3)
+    assert outcomes["-c raise ValueError('x')"] == ("exception", 1)
+    assert outcomes["-c import os; os._exit(5)"] == ("exit", 5)
+    assert outcomes["/nonexistent.py"] == ("cannot-run", 2)

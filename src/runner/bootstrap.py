@@ -235,7 +235,8 @@ def _run_body(body):
         tb = e.__traceback__
         for _ in range(2):  # without this frame and the body's
             tb = tb.tb_next if tb.tb_next is not None else tb
-        sys.excepthook(type(e), e, tb)
+        # The hook prints the exception's own traceback, not its argument.
+        sys.excepthook(type(e), e.with_traceback(tb), tb)
         return _qgc.OUTCOME_EXCEPTION, INTERRUPTED if isinstance(e, KeyboardInterrupt) else 1
     return _qgc.OUTCOME_RETURNED, 0
 

@@ -630,8 +630,13 @@ set_child_argv (PyConfig *pc, const struct runner_args *args)
         if (PyStatus_Exception (status))
                 return status;
         status = PyConfig_Read (pc);
-        if (PyStatus_IsExit (status))
-                Py_ExitStatusException (status); /* --version, --help: done, as python */
+        if (PyStatus_IsExit (status)) {
+                /* --version, --help, a bad option: done, as python is. */
+                atomic_store (&channel->script_status, status.exitcode);
+                atomic_store (&channel->outcome, OUTCOME_EXIT);
+                atomic_store (&channel->phase, PHASE_DONE);
+                Py_ExitStatusException (status);
+        }
         if (PyStatus_Exception (status))
                 return status;
         child_run.command = utf8_of (pc->run_command);
