@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* shim.c: qgc-follow.so, preloaded into every process of a run: execs of the run's interpreter become child runners (see common/follow.h). */
+/* shim.c: qgc-follow.so, in every process of a run: its interpreter exec'd as a child runner. */
 #include "config.h"
 
 #include <dlfcn.h>

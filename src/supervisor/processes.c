@@ -152,12 +152,16 @@ read_checked (struct run_process *p, struct channel *ch)
         p->crash_signal = atomic_load (&ch->crash_signal);
         uint32_t outcome = atomic_load (&ch->outcome);
         p->exit_status = -1;
-        if (p->crash_signal)
+        if (p->crash_signal) {
                 p->outcome = "crash";
-        else if (atomic_load (&ch->phase) == PHASE_DONE || outcome != OUTCOME_NONE)
-                p->outcome = outcome_name (outcome), p->exit_status = atomic_load (&ch->script_status);
-        else
+        } else if (atomic_load (&ch->phase) == PHASE_DONE || outcome != OUTCOME_NONE) {
+                p->outcome = outcome_name (outcome);
+                p->exit_status = atomic_load (&ch->script_status);
+        } else {
+                /* Its runner never got to say: a signal that was not its
+                 * own crash (a pool's terminate(), the end of the run). */
                 p->outcome = "killed";
+        }
         p->objects_created = atomic_load (&ch->stats.objects_created);
         p->objects_destroyed = atomic_load (&ch->stats.objects_destroyed);
         p->collections = atomic_load (&ch->stats.collections);
