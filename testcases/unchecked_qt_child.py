@@ -7,7 +7,10 @@ import os
 import shutil
 import subprocess
 
-qtpaths = shutil.which("qtpaths6") or "/usr/lib/qt6/bin/qtpaths"
+# Qt's own tools link QtCore (qt6-base-dev-tools); the first one found.
+CANDIDATES = ("qtpaths6", "/usr/lib/qt6/bin/qtpaths6", "/usr/lib/qt6/bin/qtpaths", "qmake6",
+              "/usr/lib/qt6/bin/qmake")
+qtpaths = next(filter(None, map(shutil.which, CANDIDATES)))
 subprocess.run(["/bin/true"], check=True)
 subprocess.run([qtpaths, "--version"], check=True, stdout=subprocess.DEVNULL)
 print("qtpaths ran", os.path.basename(qtpaths))
