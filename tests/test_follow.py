@@ -263,3 +263,35 @@ print("isolated", run("-I", "-c", "import sys; print(sys.flags.isolated, sys.pat
     assert outcomes["-c raise ValueError('x')"] == ("exception", 1)
     assert outcomes["-c import os; os._exit(5)"] == ("exit", 5)
     assert outcomes["/nonexistent.py"] == ("cannot-run", 2)
+
+
+def test_a_stopped_run_says_where_each_child_was(tmp_path, tmp_script):
+    """Ctrl-C while a child waits: the report has the child's stacks too, not only the
+    parent's wait for it."""
+    import json
+    import signal
+    import subprocess
+    from conftest import QGC_CHECK, tool_env
+    s = tmp_script("""
+import subprocess, sys
+if sys.argv[1:] == ["child"]:
+    import time
+    def wait_here():
+        print("ready", flush=True)
+        time.sleep(100)
+    wait_here()
+else:
+    subprocess.run([sys.executable, __file__, "child"])
+""")
+    report_path = tmp_path / "r.json"
+    p = subprocess.Popen([QGC_CHECK, "--json", str(report_path), "--duration", "0", str(s)],
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=tool_env())
+    assert p.stdout.readline().strip() == "ready"
+    p.send_signal(signal.SIGINT)
+    _, stderr = p.communicate(timeout=60)
+    assert p.returncode == 130, stderr[-2000:]
+    report = json.loads(report_path.read_text())
+    validate_schema(report)
+    child = [q for q in report["processes"] if q["argv"][-1] == "child"][0]
+    assert child["stacks"] and "wait_here" in child["stacks"], child
+    assert f"stacks of process {child['pid']}" in stderr

@@ -4,6 +4,8 @@
 
 #include "supervisor/processes.h"
 #include "common/follow.h"
+#include "supervisor/diagnosis.h"
+#include "supervisor/result-text.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -128,6 +130,21 @@ occurrences (struct channel *ch)
         return total;
 }
 
+/* A child's stacks, its threads named (the main process's are the run's). */
+static void
+read_stacks (struct run_process *p, struct channel *ch)
+{
+        uint32_t len = atomic_load (&ch->dump.length);
+        if (len > CHANNEL_DUMP_SIZE)
+                len = CHANNEL_DUMP_SIZE;
+        if (!len || ch->process.origin == PROCESS_MAIN)
+                return;
+        char *raw = strndup (ch->dump.text, len);
+        p->stacks = raw ? dump_annotate (raw, ch) : NULL;
+        free (raw);
+        result_text_make_valid (&p->stacks);
+}
+
 /* What a checked process's channel says of it. */
 static void
 read_checked (struct run_process *p, struct channel *ch)
@@ -162,6 +179,7 @@ read_checked (struct run_process *p, struct channel *ch)
                  * own crash (a pool's terminate(), the end of the run). */
                 p->outcome = "killed";
         }
+        read_stacks (p, ch);
         p->objects_created = atomic_load (&ch->stats.objects_created);
         p->objects_destroyed = atomic_load (&ch->stats.objects_destroyed);
         p->collections = atomic_load (&ch->stats.collections);
@@ -224,6 +242,7 @@ worth_listing (struct channel *ch)
 static void
 free_process (struct run_process *p)
 {
+        free ((char *) p->stacks);
         for (size_t j = 0; p->argv && p->argv[j]; j++)
                 free (p->argv[j]);
         free (p->argv);

@@ -31,6 +31,9 @@ struct run_process {
         int crash_signal;         /* 0 unless it crashed */
         const char *binding;      /* the Qt binding it loaded, "" none */
         const char *running_test; /* the test it ran last, "" none */
+        const char *stacks;       /* a child's stacks (malloc'd, valid UTF-8, threads
+                                   * named): a stop asked every child for them, or it
+                                   * crashed or hung; NULL: none */
         const char *error;        /* checked: its runner's own error (a probe that
                                    * could not load, a Qt 5 binding), or NULL */
         uint64_t objects_created, objects_destroyed, collections, collections_off_gui;

@@ -58,6 +58,7 @@ struct watch {
          * their heartbeats (names: the files already seen). */
         struct channel **kids;
         char **kid_names;
+        bool *kid_asked; /* asked for its stacks by a stop */
         size_t n_kids, cap_kids;
         int64_t kids_scanned_ns;
         struct channel *dump_ch; /* whose stacks are awaited: a hung child's, else the runner's */
@@ -264,6 +265,40 @@ emit_new_findings (struct watch *w)
         }
 }
 
+static void scan_kids (struct watch *w);
+static bool running (pid_t pid);
+static bool dump_finished (struct channel *ch);
+
+/* A stop: every checked child still running is asked for its stacks too
+ * (an xdist worker shows where its test waits; the controller only that
+ * it waits for the worker). */
+static void
+ask_kids (struct watch *w)
+{
+        if (!w->follow_dir[0])
+                return;
+        scan_kids (w);
+        for (size_t i = 0; i < w->n_kids; i++) {
+                struct channel *ch = w->kids[i];
+                pid_t pid = atomic_load (&ch->runner_pid);
+                w->kid_asked[i] = pid && atomic_load (&ch->dump_ready) && atomic_load (&ch->phase) < PHASE_DONE &&
+                                  !atomic_load (&ch->crash_signal) && running (pid);
+                if (w->kid_asked[i])
+                        kill (pid, QGC_SIGNAL_DUMP);
+        }
+}
+
+/* The stacks asked of the children have come (or a child could not). */
+static bool
+kids_dumped (struct watch *w)
+{
+        for (size_t i = 0; w->stop_after_dump && i < w->n_kids; i++)
+                if (w->kid_asked[i] && !dump_finished (w->kids[i]) &&
+                    running (atomic_load (&w->kids[i]->runner_pid)))
+                        return false;
+        return true;
+}
+
 static void
 start_stopping (struct watch *w, int64_t now, int sig)
 {
@@ -295,6 +330,7 @@ stop_with_stacks (struct watch *w, int64_t now)
         w->stop_after_dump = true;
         w->dump_asked_ns = now;
         kill (w->child, QGC_SIGNAL_DUMP);
+        ask_kids (w);
 }
 
 /* Maps the children's channels that appeared since the last look. */
@@ -314,12 +350,15 @@ scan_kids (struct watch *w)
                 if (w->n_kids == w->cap_kids) {
                         size_t cap = w->cap_kids ? w->cap_kids * 2 : 16;
                         struct channel **kids = realloc (w->kids, cap * sizeof *kids);
-                        char **names = kids ? realloc (w->kid_names, cap * sizeof *names) : NULL;
                         if (kids)
                                 w->kids = kids;
-                        if (!names)
+                        char **names = kids ? realloc (w->kid_names, cap * sizeof *names) : NULL;
+                        if (names)
+                                w->kid_names = names;
+                        bool *asked = names ? realloc (w->kid_asked, cap * sizeof *asked) : NULL;
+                        if (!asked)
                                 break;
-                        w->kid_names = names;
+                        w->kid_asked = asked;
                         w->cap_kids = cap;
                 }
                 char path[4400];
@@ -331,6 +370,7 @@ scan_kids (struct watch *w)
                         continue;
                 }
                 w->kids[w->n_kids] = ch;
+                w->kid_asked[w->n_kids] = false;
                 w->kid_names[w->n_kids++] = name;
         }
         if (d)
@@ -766,7 +806,8 @@ watch_run (struct watch *w)
                 draw_progress (w, now);
                 check_progress (w, now);
                 if (w->dump_asked_ns && !w->kill_at_ns &&
-                    (dump_finished (w->dump_ch ? w->dump_ch : w->ch) || now - w->dump_asked_ns > DUMP_WAIT_NS)) {
+                    ((dump_finished (w->dump_ch ? w->dump_ch : w->ch) && kids_dumped (w)) ||
+                     now - w->dump_asked_ns > DUMP_WAIT_NS)) {
                         if (w->stop_after_dump) {
                                 start_stopping (w, now, SIGTERM);
                         } else {
@@ -834,6 +875,7 @@ release_run (struct watch *w, bool ran)
         }
         free (w->kids);
         free (w->kid_names);
+        free (w->kid_asked);
         if (w->follow_dir[0])
                 processes_remove (w->follow_dir);
         free (w->runner_argv);

@@ -166,6 +166,7 @@ processes_array (const struct run_result *r)
                 json_object_set_new (o, "checked", json_boolean (p->checked));
                 json_object_set_new (o, "reason", str_or_null (p->reason));
                 json_object_set_new (o, "error", str_or_null (p->error));
+                json_object_set_new (o, "stacks", str_or_null (p->stacks));
                 json_object_set_new (o, "origin", str_or_null (p->origin));
                 json_object_set_new (o, "outcome", str_or_null (p->outcome));
                 json_object_set_new (o, "exit_status", p->exit_status >= 0 ? json_integer (p->exit_status) : json_null ());

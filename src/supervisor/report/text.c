@@ -79,6 +79,23 @@ print_findings (const struct run_result *r, FILE *out, const struct style *s)
         }
 }
 
+/* A stopped run's children: where each one was. */
+static void
+print_children_stacks (const struct run_result *r, FILE *out, const struct style *s)
+{
+        for (size_t i = 1; i < r->n_processes; i++) {
+                const struct run_process *p = &r->processes[i];
+                if (!p->stacks || p == r->crash_process || p == r->hang_process)
+                        continue;
+                fprintf (out, "%sstacks of ", s->dim);
+                report_process_text (out, p);
+                if (p->running_test && p->running_test[0])
+                        fprintf (out, ", in test %s", p->running_test);
+                fprintf (out, ":%s\n", s->reset);
+                fputs (p->stacks, out);
+        }
+}
+
 /* A crash, a hang or a stop: whether qgc-check is to blame, what a hang's
  * threads wait for, and every thread's stacks. */
 static void
@@ -103,6 +120,7 @@ print_stacks (const struct run_result *r, FILE *out, const struct style *s)
                          r->running_test ? ", in test " : "", r->running_test ? r->running_test : "",
                          s->reset);
                 fputs (r->dump, out);
+                print_children_stacks (r, out, s);
         }
         if (r->verdict == VERDICT_HANG && r->hang_process && r->n_processes > 1) {
                 fputs ("hung: ", out);
