@@ -121,7 +121,10 @@ def test_xdist_worker_crash_is_reported_and_other_results_kept(tmp_path):
     assert crash["process"]["xdist_worker"] in ("gw0", "gw1")
     assert report["running_test"].endswith("test_crashes_worker")
     assert racy_tests(report) == ["testcases/pytest_xdist_crash/test_crash.py::test_racy_legend"]
-    assert "test_racy_legend" in junit.read_text()
+    text = junit.read_text()
+    assert "test_racy_legend" in text
+    # The crash attached to the test its worker died in, as without xdist.
+    assert 'name="test_crashes_worker"' in text and '<error type="crash" message="SIGSEGV">' in text
 
 
 def test_forkserver_pool_workers_have_their_own_channels():
