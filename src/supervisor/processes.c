@@ -3,12 +3,14 @@
 #include "config.h"
 
 #include "supervisor/processes.h"
+#include "common/dump-format.h"
 #include "common/follow.h"
 #include "supervisor/diagnosis.h"
 #include "supervisor/result-text.h"
 
 #include <dirent.h>
 #include <errno.h>
+#include <signal.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -371,4 +373,135 @@ processes_free (struct run_processes *p)
         }
         free (p->list);
         memset (p, 0, sizeof *p);
+}
+
+/* --- during the run -------------------------------------------------- */
+
+static bool
+grow_watch (struct processes_watch *w)
+{
+        size_t cap = w->cap ? w->cap * 2 : 16;
+        struct channel **channels = realloc (w->channels, cap * sizeof *channels);
+        if (channels)
+                w->channels = channels;
+        char **names = channels ? realloc (w->names, cap * sizeof *names) : NULL;
+        if (names)
+                w->names = names;
+        bool *asked = names ? realloc (w->asked, cap * sizeof *asked) : NULL;
+        if (!asked)
+                return false;
+        w->asked = asked;
+        w->cap = cap;
+        return true;
+}
+
+/* Maps the children's channels that appeared since the last look. */
+static void
+scan (struct processes_watch *w)
+{
+        DIR *d = opendir (w->dir);
+        struct dirent *e;
+        while (d && (e = readdir (d))) {
+                if (e->d_name[0] != FOLLOW_CHANNEL_PREFIX)
+                        continue;
+                bool known = false;
+                for (size_t i = 0; !known && i < w->n; i++)
+                        known = strcmp (w->names[i], e->d_name) == 0;
+                if (known || (w->n == w->cap && !grow_watch (w)))
+                        continue;
+                char path[4400];
+                snprintf (path, sizeof path, "%s/%s", w->dir, e->d_name);
+                struct channel *ch = channel_open_file (path);
+                char *name = ch ? strdup (e->d_name) : NULL;
+                if (!name) {
+                        channel_destroy (ch);
+                        continue;
+                }
+                w->channels[w->n] = ch;
+                w->asked[w->n] = false;
+                w->names[w->n++] = name;
+        }
+        if (d)
+                closedir (d);
+}
+
+/* A process that still runs (not a zombie its parent has not reaped). */
+static bool
+running (pid_t pid)
+{
+        char path[64], buf[256];
+        snprintf (path, sizeof path, "/proc/%d/stat", pid);
+        FILE *f = fopen (path, "r");
+        size_t len = f ? fread (buf, 1, sizeof buf - 1, f) : 0;
+        if (f)
+                fclose (f);
+        buf[len] = '\0';
+        const char *paren = strrchr (buf, ')');
+        return paren && paren[1] == ' ' && paren[2] != 'Z' && paren[2] != 'X';
+}
+
+pid_t
+processes_find_hang (struct processes_watch *w, int64_t now, int64_t timeout_ns, int64_t resumed_ns,
+                     struct channel **hung)
+{
+        if (!w->dir || now - w->scanned_ns < 500000000)
+                return 0;
+        w->scanned_ns = now;
+        scan (w);
+        for (size_t i = 0; i < w->n; i++) {
+                struct channel *ch = w->channels[i];
+                int64_t beat = atomic_load (&ch->heartbeat_ns);
+                pid_t pid = atomic_load (&ch->runner_pid);
+                if (beat && beat < resumed_ns)
+                        beat = resumed_ns;
+                if (!beat || !pid || atomic_load (&ch->loop_level) <= 0 ||
+                    atomic_load (&ch->phase) >= PHASE_TEARDOWN || atomic_load (&ch->crash_signal) ||
+                    now - beat <= timeout_ns || !running (pid))
+                        continue;
+                *hung = ch;
+                return pid;
+        }
+        return 0;
+}
+
+void
+processes_ask_stacks (struct processes_watch *w, int sig)
+{
+        if (!w->dir)
+                return;
+        scan (w);
+        for (size_t i = 0; i < w->n; i++) {
+                struct channel *ch = w->channels[i];
+                pid_t pid = atomic_load (&ch->runner_pid);
+                w->asked[i] = pid && atomic_load (&ch->dump_ready) && atomic_load (&ch->phase) < PHASE_DONE &&
+                              !atomic_load (&ch->crash_signal) && running (pid);
+                if (w->asked[i])
+                        kill (pid, sig);
+        }
+}
+
+bool
+processes_stacks_done (struct processes_watch *w)
+{
+        for (size_t i = 0; i < w->n; i++) {
+                struct channel *ch = w->channels[i];
+                uint32_t len = atomic_load (&ch->dump.length);
+                bool done = len > CHANNEL_DUMP_SIZE || dump_complete (ch->dump.text, len);
+                if (w->asked[i] && !done && running (atomic_load (&ch->runner_pid)))
+                        return false;
+        }
+        return true;
+}
+
+void
+processes_watch_end (struct processes_watch *w)
+{
+        for (size_t i = 0; i < w->n; i++) {
+                channel_destroy (w->channels[i]);
+                free (w->names[i]);
+        }
+        free (w->channels);
+        free (w->names);
+        free (w->asked);
+        memset (w, 0, sizeof *w);
 }

@@ -2,7 +2,8 @@
 /* processes.h: every process of a run, checked or not.
  *
  * Before the run: the follow directory (common/follow.h), private to the
- * run, on a tmpfs, with the words the exec shim needs. After it: each
+ * run, on a tmpfs, with the words the exec shim needs. During it: the
+ * children's heartbeats (a hang) and, on a stop, their stacks. After it: each
  * checked child's channel merged into the main one (common/channel.h,
  * channel_merge: exact counts, each group naming the process it was first
  * seen in) and the list of every process, with how it ended and its own
@@ -13,6 +14,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "common/channel.h"
 
@@ -57,6 +59,34 @@ bool processes_make_dir (char *dir, size_t dir_size, char *error, size_t error_s
 /* Its exec file: words[0..n) NUL-separated (common/follow.h). False with
  * a message in error, and the directory removed. */
 bool processes_write_exec (const char *dir, char *const *words, size_t n, char *error, size_t error_size);
+
+/* During the run: the checked children's channels, mapped as their files
+ * appear in dir (NULL: --no-follow, and every call does nothing). */
+struct processes_watch {
+        const char *dir;
+        struct channel **channels;
+        char **names;      /* their files, already seen */
+        bool *asked;       /* asked for their stacks by processes_ask_stacks */
+        size_t n, cap;
+        int64_t scanned_ns;
+};
+
+/* A child (looked at twice a second at most) whose GUI event loop has not
+ * turned for timeout_ns while it runs (beats before resumed_ns, when the
+ * run was continued after a stop, count from then): its pid, its channel
+ * in *hung; 0 when none. */
+pid_t processes_find_hang (struct processes_watch *w, int64_t now, int64_t timeout_ns, int64_t resumed_ns,
+                           struct channel **hung);
+
+/* A stop: every checked child still running is asked (sig) for its
+ * stacks, as the main runner is. */
+void processes_ask_stacks (struct processes_watch *w, int sig);
+
+/* The stacks asked for have all come, or their process has ended. */
+bool processes_stacks_done (struct processes_watch *w);
+
+/* Unmaps what the watch mapped. */
+void processes_watch_end (struct processes_watch *w);
 
 /* After the run, every process of it killed: the main process's entry
  * from main (its stats before the merge), each child's channel and record

@@ -54,13 +54,7 @@ struct watch {
         char **runner_env;
         char *env_strings[2]; /* QGC_FOLLOW=..., LD_PRELOAD=... (owned) */
         char follow_dir[4096]; /* the run's follow directory, "" when none */
-        /* The checked children's channels, mapped as they appear, for
-         * their heartbeats (names: the files already seen). */
-        struct channel **kids;
-        char **kid_names;
-        bool *kid_asked; /* asked for its stacks by a stop */
-        size_t n_kids, cap_kids;
-        int64_t kids_scanned_ns;
+        struct processes_watch kids; /* the checked children, for their heartbeats */
         struct channel *dump_ch; /* whose stacks are awaited: a hung child's, else the runner's */
         struct supervision *sup;
         int64_t start_ns;
@@ -265,40 +259,6 @@ emit_new_findings (struct watch *w)
         }
 }
 
-static void scan_kids (struct watch *w);
-static bool running (pid_t pid);
-static bool dump_finished (struct channel *ch);
-
-/* A stop: every checked child still running is asked for its stacks too
- * (an xdist worker shows where its test waits; the controller only that
- * it waits for the worker). */
-static void
-ask_kids (struct watch *w)
-{
-        if (!w->follow_dir[0])
-                return;
-        scan_kids (w);
-        for (size_t i = 0; i < w->n_kids; i++) {
-                struct channel *ch = w->kids[i];
-                pid_t pid = atomic_load (&ch->runner_pid);
-                w->kid_asked[i] = pid && atomic_load (&ch->dump_ready) && atomic_load (&ch->phase) < PHASE_DONE &&
-                                  !atomic_load (&ch->crash_signal) && running (pid);
-                if (w->kid_asked[i])
-                        kill (pid, QGC_SIGNAL_DUMP);
-        }
-}
-
-/* The stacks asked of the children have come (or a child could not). */
-static bool
-kids_dumped (struct watch *w)
-{
-        for (size_t i = 0; w->stop_after_dump && i < w->n_kids; i++)
-                if (w->kid_asked[i] && !dump_finished (w->kids[i]) &&
-                    running (atomic_load (&w->kids[i]->runner_pid)))
-                        return false;
-        return true;
-}
-
 static void
 start_stopping (struct watch *w, int64_t now, int sig)
 {
@@ -330,99 +290,28 @@ stop_with_stacks (struct watch *w, int64_t now)
         w->stop_after_dump = true;
         w->dump_asked_ns = now;
         kill (w->child, QGC_SIGNAL_DUMP);
-        ask_kids (w);
+        processes_ask_stacks (&w->kids, QGC_SIGNAL_DUMP);
 }
 
-/* Maps the children's channels that appeared since the last look. */
-static void
-scan_kids (struct watch *w)
-{
-        DIR *d = opendir (w->follow_dir);
-        struct dirent *e;
-        while (d && (e = readdir (d))) {
-                if (e->d_name[0] != FOLLOW_CHANNEL_PREFIX)
-                        continue;
-                bool known = false;
-                for (size_t i = 0; !known && i < w->n_kids; i++)
-                        known = strcmp (w->kid_names[i], e->d_name) == 0;
-                if (known)
-                        continue;
-                if (w->n_kids == w->cap_kids) {
-                        size_t cap = w->cap_kids ? w->cap_kids * 2 : 16;
-                        struct channel **kids = realloc (w->kids, cap * sizeof *kids);
-                        if (kids)
-                                w->kids = kids;
-                        char **names = kids ? realloc (w->kid_names, cap * sizeof *names) : NULL;
-                        if (names)
-                                w->kid_names = names;
-                        bool *asked = names ? realloc (w->kid_asked, cap * sizeof *asked) : NULL;
-                        if (!asked)
-                                break;
-                        w->kid_asked = asked;
-                        w->cap_kids = cap;
-                }
-                char path[4400];
-                snprintf (path, sizeof path, "%s/%s", w->follow_dir, e->d_name);
-                struct channel *ch = channel_open_file (path);
-                char *name = ch ? strdup (e->d_name) : NULL;
-                if (!name) {
-                        channel_destroy (ch);
-                        continue;
-                }
-                w->kids[w->n_kids] = ch;
-                w->kid_asked[w->n_kids] = false;
-                w->kid_names[w->n_kids++] = name;
-        }
-        if (d)
-                closedir (d);
-}
-
-/* A process that still runs (not a zombie its parent has not reaped). */
-static bool
-running (pid_t pid)
-{
-        char path[64], buf[256];
-        snprintf (path, sizeof path, "/proc/%d/stat", pid);
-        FILE *f = fopen (path, "r");
-        size_t len = f ? fread (buf, 1, sizeof buf - 1, f) : 0;
-        if (f)
-                fclose (f);
-        buf[len] = '\0';
-        const char *paren = strrchr (buf, ')');
-        return paren && paren[1] == ' ' && paren[2] != 'Z' && paren[2] != 'X';
-}
-
-/* A checked child whose GUI event loop stopped turning: the run's hang,
- * with that child's stacks. Looked at twice a second. */
+/* A checked child whose GUI event loop stalled: the run's hang, with that
+ * child's stacks. */
 static bool
 check_kids (struct watch *w, int64_t now)
 {
-        if (!w->follow_dir[0] || now - w->kids_scanned_ns < 500000000)
+        struct channel *hung;
+        pid_t pid = processes_find_hang (&w->kids, now, (int64_t) (w->config->opts->hang_timeout * 1e9),
+                                         w->resumed_ns, &hung);
+        if (!pid)
                 return false;
-        w->kids_scanned_ns = now;
-        scan_kids (w);
-        int64_t timeout = (int64_t) (w->config->opts->hang_timeout * 1e9);
-        for (size_t i = 0; i < w->n_kids; i++) {
-                struct channel *ch = w->kids[i];
-                int64_t beat = atomic_load (&ch->heartbeat_ns);
-                pid_t pid = atomic_load (&ch->runner_pid);
-                if (beat && beat < w->resumed_ns)
-                        beat = w->resumed_ns;
-                if (!beat || !pid || atomic_load (&ch->loop_level) <= 0 ||
-                    atomic_load (&ch->phase) >= PHASE_TEARDOWN || atomic_load (&ch->crash_signal) ||
-                    now - beat <= timeout || !running (pid))
-                        continue;
-                w->sup->hang = true;
-                w->sup->hang_pid = pid;
-                w->sup->killed_by_us = true;
-                w->dump_asked_ns = now;
-                w->dump_ch = ch;
-                kill (pid, QGC_SIGNAL_DUMP);
-                if (w->config->events)
-                        report_events_note (w->config->events, "hang", (now - beat) / 1e9);
-                return true;
-        }
-        return false;
+        w->sup->hang = true;
+        w->sup->hang_pid = pid;
+        w->sup->killed_by_us = true;
+        w->dump_asked_ns = now;
+        w->dump_ch = hung;
+        kill (pid, QGC_SIGNAL_DUMP);
+        if (w->config->events)
+                report_events_note (w->config->events, "hang", (now - atomic_load (&hung->heartbeat_ns)) / 1e9);
+        return true;
 }
 
 static void
@@ -703,6 +592,8 @@ prepare_run (struct watch *w, char *error, size_t error_size)
         if (w->config->follow_path &&
             !processes_make_dir (w->follow_dir, sizeof w->follow_dir, error, error_size))
                 return false;
+        if (w->follow_dir[0])
+                w->kids.dir = w->follow_dir;
         if (w->config->follow_path && !build_runner_env (w)) {
                 snprintf (error, error_size, "out of memory");
                 return false;
@@ -806,7 +697,8 @@ watch_run (struct watch *w)
                 draw_progress (w, now);
                 check_progress (w, now);
                 if (w->dump_asked_ns && !w->kill_at_ns &&
-                    ((dump_finished (w->dump_ch ? w->dump_ch : w->ch) && kids_dumped (w)) ||
+                    ((dump_finished (w->dump_ch ? w->dump_ch : w->ch) &&
+                      (!w->stop_after_dump || processes_stacks_done (&w->kids))) ||
                      now - w->dump_asked_ns > DUMP_WAIT_NS)) {
                         if (w->stop_after_dump) {
                                 start_stopping (w, now, SIGTERM);
@@ -869,13 +761,7 @@ release_run (struct watch *w, bool ran)
                 sigprocmask (SIG_SETMASK, &w->saved_mask, NULL);
         }
         channel_destroy (w->ch);
-        for (size_t i = 0; i < w->n_kids; i++) {
-                channel_destroy (w->kids[i]);
-                free (w->kid_names[i]);
-        }
-        free (w->kids);
-        free (w->kid_names);
-        free (w->kid_asked);
+        processes_watch_end (&w->kids);
         if (w->follow_dir[0])
                 processes_remove (w->follow_dir);
         free (w->runner_argv);
