@@ -13,7 +13,13 @@ from test_testcases import check_outcome
 
 VENVS = Path(os.environ.get("QGC_VENVS", ROOT / "build" / "venvs"))
 RUNS = int(os.environ.get("QGC_MATRIX_RUNS", "5"))
+# The latest releases, each testcase RUNS times; the releases users pin (LTS and
+# earlier), PINNED_RUNS times. tools/make-venvs says which releases, and which it
+# leaves out on which interpreter and why.
 BINDINGS = ["PyQt6", "PySide6"]
+PINNED = ["PyQt6-6.7", "PySide6-6.9", "PySide6-6.8", "PySide6-6.5"]
+PINNED_RUNS = int(os.environ.get("QGC_MATRIX_PINNED_RUNS", "2"))
+MATRIX = [(b, a) for b in BINDINGS for a in range(RUNS)] + [(b, a) for b in PINNED for a in range(PINNED_RUNS)]
 # The racy, clean and crash testcases.
 CASES = ["graphics_item_cycle", "graphics_item_cycle_gui_collector", "no_event_loop", "gil_held_while_hooks_run",
          "qobject_cycle", "refcount_thread", "futures_last_reference", "del_stops_timer",
@@ -24,25 +30,44 @@ CASES = ["graphics_item_cycle", "graphics_item_cycle_gui_collector", "no_event_l
          "subprocess_child_races", "multiprocessing_spawn_pool_races"]
 
 
+def module_of(venv_name):
+    """PySide6-6.8 -> PySide6: the binding a venv of the matrix holds."""
+    return venv_name.split("-")[0]
+
+
 def venv_env(binding):
     venv = VENVS / binding
     if not (venv / "bin" / "python3").exists():
-        pytest.skip(f"no {binding} venv in {VENVS}: run tools/make-venvs")
-    return tool_env(VIRTUAL_ENV=str(venv), QGC_TEST_BINDING=binding,
+        pytest.skip(f"no {binding} venv in {VENVS}: tools/make-venvs makes it where the interpreter "
+                    "allows that release")
+    return tool_env(VIRTUAL_ENV=str(venv), QGC_TEST_BINDING=module_of(binding),
                     PATH=f"{venv}/bin:{os.environ['PATH']}")
 
 
-@pytest.mark.parametrize("binding", BINDINGS)
+@pytest.mark.parametrize("binding, attempt", MATRIX)
 @pytest.mark.parametrize("case", CASES)
-@pytest.mark.parametrize("attempt", range(RUNS))
 def test_testcase_under_wheel(binding, case, attempt):
     env = venv_env(binding)
     path = TESTCASES / f"{case}.py"
-    header = parse_header(path, binding)
+    header = parse_header(path, module_of(binding))
     run = run_tool(*header["args"], path, env=env, timeout=180)
     check_outcome(path, run, header)
-    assert run.report["binding"].startswith(binding + " ")
+    assert run.report["binding"].startswith(module_of(binding) + " ")
     assert run.report["qtcore_library"].startswith(str(VENVS / binding))
+
+
+@pytest.mark.parametrize("binding", BINDINGS + PINNED)
+def test_each_venv_holds_its_release(binding, tmp_script):
+    """The matrix tests what it says: each venv's binding is the pinned release."""
+    env = venv_env(binding)
+    module = module_of(binding)
+    version_of = "QtCore.PYQT_VERSION_STR" if module == "PyQt6" else "__version__"
+    script = tmp_script(f"import {module}\nfrom {module} import QtCore\nprint('version=' + {module}.{version_of})\n")
+    run = run_tool("--threads", "0", script, env=env)
+    (version,) = [l[len("version="):] for l in run.stdout.splitlines() if l.startswith("version=")] or [run.stderr[-1500:]]
+    want = "6.11." if binding in BINDINGS else binding.split("-")[1] + "."
+    assert version.startswith(want), (binding, version)
+    assert run.report["binding"] == f"{module} {version}"
 
 
 @pytest.mark.parametrize("binding", BINDINGS)
