@@ -25,7 +25,9 @@ CASES = ["graphics_item_cycle", "graphics_item_cycle_gui_collector", "no_event_l
          "qobject_cycle", "refcount_thread", "futures_last_reference", "del_stops_timer",
          "segfault_after_findings", "idle_app", "graphics_timer_child", "posted_events_pending",
          "scene_item_deleted_in_worker", "widget_deleted_in_thread",
-         "event_filter_deleted_in_thread", "environment_changed_during_findings"]
+         "event_filter_deleted_in_thread", "environment_changed_during_findings",
+         # Child interpreters of the run: the venv's python, checked.
+         "subprocess_child_races", "multiprocessing_spawn_pool_races"]
 
 
 def module_of(venv_name):

@@ -47,6 +47,7 @@ def test_installed_binary_finds_its_probe(tmp_path):
                    check=True, capture_output=True)
     (binary,) = dest.rglob("bin/qgc-check")
     assert list(dest.rglob("qgc-check/qgc-probe.so")) and list(dest.rglob("man1/qgc-check.1"))
+    assert list(dest.rglob("qgc-check/qgc-follow.so"))  # the exec shim, beside the runner
     # The runner (the one program that embeds Python) beside the probe, not in bin/.
     (runner,) = dest.rglob("qgc-check/qgc-check-runner")
     assert os.access(runner, os.X_OK) and not list(dest.rglob("bin/qgc-check-runner"))
@@ -293,6 +294,7 @@ def test_pip_install_layout(pip_venv):
     v = pip_venv("3.12")
     assert os.access(v.qgc_check, os.X_OK) and os.access(v.runner, os.X_OK)
     assert (v.site / "qgc_check" / "qgc-probe.so").is_file()
+    assert (v.site / "qgc_check" / "qgc-follow.so").is_file()
     # The wheel holds the runner, which embeds this interpreter: tagged for it.
     (wheel,) = v.site.glob("qgc_check-*.dist-info/WHEEL")
     assert "Tag: cp312-cp312-linux_" in wheel.read_text()

@@ -5,6 +5,7 @@
 #include "common/channel.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -196,10 +197,20 @@ hash_key (const struct finding *f, uint32_t merged)
         return hash_bytes (key, sizeof key, 2166136261u);
 }
 
+/* Occurrences of one finding counted at once: one as it happens, or a
+ * whole group of another process's channel (channel_merge). */
+struct occurrences {
+        uint64_t count;
+        uint64_t children;
+        double first_seen_s;
+        uint32_t native_stack;
+        uint32_t process;
+};
+
 /* Counts f into its group at the given merge level; false when the group
  * does not exist and the level may not open a new one. */
 static bool
-add_at_level (struct channel *ch, const struct finding *f, uint32_t merged)
+add_at_level (struct channel *ch, const struct finding *f, uint32_t merged, const struct occurrences *o)
 {
         uint32_t h = hash_key (f, merged);
         for (uint32_t i = 0; i < CHANNEL_MAX_GROUPS; i++) {
@@ -207,8 +218,10 @@ add_at_level (struct channel *ch, const struct finding *f, uint32_t merged)
                 uint32_t state = atomic_load_explicit (&g->state, memory_order_relaxed);
                 if (state == SLOT_PUBLISHED) {
                         if (g->hash == h && g->merged == merged && same_key (&g->finding, f, merged)) {
-                                atomic_fetch_add (&g->count, 1);
-                                atomic_fetch_add (&g->children, f->children);
+                                atomic_fetch_add (&g->count, o->count);
+                                atomic_fetch_add (&g->children, o->children);
+                                if (o->process != g->process)
+                                        g->other_processes++;
                                 return true;
                         }
                         continue;
@@ -221,14 +234,29 @@ add_at_level (struct channel *ch, const struct finding *f, uint32_t merged)
                 g->hash = h;
                 g->merged = merged;
                 g->finding = *f;
-                g->first_seen_s = (channel_now_ns () - atomic_load (&ch->start_ns)) / 1e9;
-                atomic_store (&g->count, 1);
-                atomic_store (&g->children, f->children);
+                g->first_seen_s = o->first_seen_s;
+                g->process = o->process;
+                atomic_store (&g->native_stack, o->native_stack);
+                atomic_store (&g->count, o->count);
+                atomic_store (&g->children, o->children);
                 atomic_store (&ch->n_groups, n + 1);
                 atomic_store_explicit (&g->state, SLOT_PUBLISHED, memory_order_release);
                 return true;
         }
         return false;
+}
+
+/* At f's own level or a coarser one: never dropped. */
+static void
+add_occurrences (struct channel *ch, const struct finding *f, uint32_t level, const struct occurrences *o)
+{
+        if (add_at_level (ch, f, level, o))
+                return;
+        if (level == MERGE_NONE)
+                atomic_fetch_add (&ch->stats.merged, o->count);
+        if (!(level < MERGE_CLASS && add_at_level (ch, f, MERGE_CLASS, o)) &&
+            !add_at_level (ch, f, MERGE_KIND, o))
+                atomic_fetch_add (&ch->stats.dropped, o->count); /* more kinds than room: cannot happen */
 }
 
 bool
@@ -248,12 +276,13 @@ channel_has_group (struct channel *ch, const struct finding *f)
 void
 channel_add_finding (struct channel *ch, const struct finding *f)
 {
+        struct occurrences one = {
+                .count = 1,
+                .children = f->children,
+                .first_seen_s = (channel_now_ns () - atomic_load (&ch->start_ns)) / 1e9,
+        };
         pthread_mutex_lock (&writer_lock);
-        if (!add_at_level (ch, f, MERGE_NONE)) {
-                atomic_fetch_add (&ch->stats.merged, 1);
-                if (!add_at_level (ch, f, MERGE_CLASS) && !add_at_level (ch, f, MERGE_KIND))
-                        atomic_fetch_add (&ch->stats.dropped, 1); /* more kinds than room: cannot happen */
-        }
+        add_occurrences (ch, f, MERGE_NONE, &one);
         pthread_mutex_unlock (&writer_lock);
 }
 
@@ -390,4 +419,203 @@ channel_lateness_percentile (const struct channel *ch, double p)
                 }
         }
         return atomic_load (&c->stats.loop_late_max_ns) / 1e6;
+}
+
+/* --- a run of many processes: one channel file each ------------------ */
+
+static void
+channel_init (struct channel *ch)
+{
+        ch->magic = CHANNEL_MAGIC;
+        ch->size = sizeof (struct channel);
+        atomic_store (&ch->strings_used, 1); /* id 0 is "" */
+}
+
+/* A new, empty file for a channel in dir: "c<pid>-<ns>", never reused.
+ * System calls only (also called in a forked child). */
+static int
+create_channel_file (const char *dir)
+{
+        char path[4096], digits[24];
+        size_t n = 0, len = strlen (dir);
+        if (len + 64 > sizeof path)
+                return -1;
+        memcpy (path, dir, len);
+        n = len;
+        path[n++] = '/';
+        path[n++] = 'c';
+        const uint64_t parts[] = { (uint64_t) getpid (), (uint64_t) channel_now_ns () };
+        for (int p = 0; p < 2; p++) {
+                int d = 0;
+                uint64_t v = parts[p];
+                do
+                        digits[d++] = (char) ('0' + v % 10);
+                while ((v /= 10) > 0);
+                while (d > 0)
+                        path[n++] = digits[--d];
+                path[n++] = p == 0 ? '-' : '\0';
+        }
+        int fd = open (path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+        if (fd >= 0 && ftruncate (fd, sizeof (struct channel)) < 0) {
+                close (fd);
+                unlink (path);
+                return -1;
+        }
+        return fd;
+}
+
+struct channel *
+channel_create_file (const char *dir)
+{
+        int fd = create_channel_file (dir);
+        if (fd < 0)
+                return NULL;
+        struct channel *ch = mmap (NULL, sizeof (struct channel), PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+        int saved = errno;
+        close (fd);
+        if (ch == MAP_FAILED) {
+                errno = saved;
+                return NULL;
+        }
+        channel_init (ch);
+        return ch;
+}
+
+bool
+channel_fork_file (struct channel *ch, const char *dir)
+{
+        /* The parent's identity, kept: the fork runs the parent's program. */
+        static struct channel_process identity;
+        static char binding[sizeof ch->binding];
+        int fd = create_channel_file (dir);
+        if (fd < 0)
+                return false;
+        identity = ch->process;
+        memcpy (binding, ch->binding, sizeof binding);
+        void *at = mmap (ch, sizeof (struct channel), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED, fd, 0);
+        close (fd);
+        if (at == MAP_FAILED)
+                return false;
+        channel_init (ch);
+        ch->process = identity;
+        ch->process.origin = PROCESS_FORK;
+        ch->process.ppid = (int32_t) getppid ();
+        atomic_store (&ch->runner_pid, getpid ());
+        atomic_store (&ch->start_ns, channel_now_ns ());
+        atomic_store (&ch->phase, PHASE_SCRIPT);
+        /* The interned strings are the parent's: this area starts empty. */
+        if (intern_table)
+                memset (intern_table, 0, INTERN_BUCKETS * sizeof *intern_table);
+        return true;
+}
+
+struct channel *
+channel_open_file (const char *path)
+{
+        int fd = open (path, O_RDWR | O_CLOEXEC);
+        if (fd < 0)
+                return NULL;
+        return channel_attach (fd);
+}
+
+/* The strings already in ch, known to this process's intern table, so
+ * that interning one of them again gives its id. */
+static void
+reindex_strings (struct channel *ch)
+{
+        uint32_t used = atomic_load (&ch->strings_used);
+        if (used > CHANNEL_STRINGS_SIZE)
+                used = CHANNEL_STRINGS_SIZE;
+        for (uint32_t at = 1; at < used;) {
+                const char *s = ch->strings + at;
+                size_t len = strnlen (s, used - at);
+                if (len == 0 || len == used - at)
+                        break;
+                uint32_t h = hash_bytes (s, len, 2166136261u);
+                for (uint32_t i = 0; i < INTERN_BUCKETS; i++) {
+                        uint32_t *bucket = &intern_table[(h + i) & (INTERN_BUCKETS - 1)];
+                        if (*bucket == 0)
+                                *bucket = at;
+                        if (*bucket == at || strcmp (ch->strings + *bucket, s) == 0)
+                                break;
+                }
+                at += (uint32_t) len + 1;
+        }
+}
+
+/* A string of from's, as an id of into's. */
+static uint32_t
+intern_from (struct channel *into, const struct channel *from, uint32_t id)
+{
+        return id ? channel_intern (into, channel_string (from, id)) : 0;
+}
+
+/* The finding of one of from's groups, its strings ids of into's. */
+static struct finding
+translate_finding (struct channel *into, const struct channel *from, const struct finding *f)
+{
+        struct finding t = *f;
+        uint32_t *ids[] = { &t.qt_class, &t.py_class, &t.object_name, &t.owner_thread,
+                            &t.finalizing_thread, &t.message, &t.creation_stack,
+                            &t.finalization_stack, &t.test, &t.creation_test, &t.class_library,
+                            &t.parents };
+        for (size_t i = 0; i < sizeof ids / sizeof ids[0]; i++)
+                *ids[i] = intern_from (into, from, *ids[i]);
+        return t;
+}
+
+static void
+merge_stats (struct channel_stats *into, const struct channel_stats *from)
+{
+        _Atomic uint64_t *to[] = { &into->objects_created, &into->objects_destroyed, &into->collections,
+                                   &into->collections_off_gui, &into->merged, &into->deferred_by_binding,
+                                   &into->strings_dropped, &into->guarded_faults,
+                                   &into->collections_automatic, &into->collections_automatic_off_gui };
+        const _Atomic uint64_t *src[] = { &from->objects_created, &from->objects_destroyed,
+                                          &from->collections, &from->collections_off_gui, &from->merged,
+                                          &from->deferred_by_binding, &from->strings_dropped,
+                                          &from->guarded_faults, &from->collections_automatic,
+                                          &from->collections_automatic_off_gui };
+        for (size_t i = 0; i < sizeof to / sizeof to[0]; i++)
+                atomic_fetch_add (to[i], atomic_load (src[i]));
+}
+
+void
+channel_merge (struct channel *into, const struct channel *from, uint32_t process)
+{
+        pthread_mutex_lock (&writer_lock);
+        if (!intern_table)
+                intern_table = calloc (INTERN_BUCKETS, sizeof *intern_table);
+        pthread_mutex_unlock (&writer_lock);
+        if (!intern_table)
+                return;
+        /* The supervisor merges into one main channel per run; a later
+         * run's may be mapped at the same address, but started later. */
+        static const struct channel *indexed;
+        static int64_t indexed_start_ns;
+        if (indexed != into || indexed_start_ns != atomic_load (&into->start_ns)) {
+                memset (intern_table, 0, INTERN_BUCKETS * sizeof *intern_table);
+                reindex_strings (into);
+                indexed = into;
+                indexed_start_ns = atomic_load (&into->start_ns);
+        }
+        /* Times are since each runner's start: made the main one's. */
+        double shift = (atomic_load (&((struct channel *) from)->start_ns) -
+                        atomic_load (&into->start_ns)) / 1e9;
+        for (uint32_t i = 0; i < CHANNEL_MAX_GROUPS; i++) {
+                struct channel_group *g = (struct channel_group *) &from->groups[i];
+                if (atomic_load_explicit (&g->state, memory_order_acquire) != SLOT_PUBLISHED)
+                        continue;
+                struct finding f = translate_finding (into, from, &g->finding);
+                uint32_t stack = atomic_load (&g->native_stack);
+                struct occurrences o = {
+                        .count = atomic_load (&g->count),
+                        .children = atomic_load (&g->children),
+                        .first_seen_s = g->first_seen_s + shift,
+                        .native_stack = stack == UINT32_MAX ? stack : intern_from (into, from, stack),
+                        .process = process,
+                };
+                add_occurrences (into, &f, g->merged, &o);
+        }
+        merge_stats (&into->stats, &from->stats);
 }

@@ -67,6 +67,12 @@ struct channel_group {
         /* The first one's native frames, named: string id, 0 until the
          * runner names them (the one field written after publishing). */
         _Atomic uint32_t native_stack;
+        /* Set by the supervisor when it merges the channels of a run's
+         * processes (channel_merge): the index of the process where the
+         * group was first seen (0: the run's main process), and how many
+         * other processes' findings were counted into it. */
+        uint32_t process;
+        uint32_t other_processes;
 };
 
 struct channel_stats {
@@ -94,6 +100,25 @@ struct channel_thread {
         _Atomic uint64_t ident; /* threading.get_ident(); 0 = not yet written */
         int32_t tid;            /* native id */
         char name[64];
+};
+
+/* Which process of the run writes a channel (each checked process has its
+ * own): the supervisor names findings, crashes and stats by it. */
+enum channel_origin {
+        PROCESS_MAIN = 0,   /* the runner the supervisor started */
+        PROCESS_EXEC = 1,   /* a Python child the run exec'd (src/follow) */
+        PROCESS_FORK = 2,   /* forked from a checked process before it loaded Qt */
+};
+
+#define CHANNEL_ARGV_SIZE 2048
+#define CHANNEL_WORKER_SIZE 32
+
+struct channel_process {
+        int32_t ppid;
+        uint32_t origin;                  /* enum channel_origin */
+        uint32_t argv_length;             /* bytes used in argv */
+        char argv[CHANNEL_ARGV_SIZE];     /* NUL-separated, as /proc/PID/cmdline */
+        char xdist_worker[CHANNEL_WORKER_SIZE]; /* PYTEST_XDIST_WORKER, or "" */
 };
 
 /* Text the runner or its crash handler leaves for the report. */
@@ -128,6 +153,7 @@ struct channel {
         char binding[64];                 /* "PyQt6 6.4.2" */
         char qt_version[32];
         char qtcore_path[512];
+        struct channel_process process;   /* who writes it */
         struct channel_stats stats;
         struct channel_dump dump;         /* crash or hang stacks */
         _Atomic uint32_t n_threads;
@@ -150,6 +176,28 @@ struct channel *channel_create_shared (int *fd);
 /* Runner side, after exec: maps the area behind fd and closes fd. NULL
  * with errno set when fd is not a channel of this build. */
 struct channel *channel_attach (int fd);
+
+/* A checked child's own channel: a new file in dir (the run's follow
+ * directory, on a tmpfs), shared-mapped, so that it outlives the child's
+ * crash or os._exit() for the supervisor to read. NULL with errno set. */
+struct channel *channel_create_file (const char *dir);
+
+/* In a process forked from a checked one (pthread_atfork child, its only
+ * thread): ch, the parent's, is replaced in place (same address) by a new
+ * channel file in dir, with the parent's identity (process) and a fresh
+ * rest. Makes system calls only. False, ch untouched, when it cannot. */
+bool channel_fork_file (struct channel *ch, const char *dir);
+
+/* Supervisor: maps a channel file read-write (for channel_merge's
+ * source, read only); NULL when it is not a channel of this build. */
+struct channel *channel_open_file (const char *path);
+
+/* Supervisor, after the run: counts the groups and the stats of from, a
+ * process's channel, into into, the main one: its strings interned again,
+ * identical groups merged with exact counts (the coarser merge levels when
+ * into runs short), each group's process (index) kept where first seen.
+ * One thread; nothing else writes either channel then. */
+void channel_merge (struct channel *into, const struct channel *from, uint32_t process);
 
 /* Unmaps it (supervisor, once its results are no longer read). */
 void channel_destroy (struct channel *ch);

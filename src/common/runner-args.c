@@ -23,10 +23,14 @@
 #define ARG_MITIGATE "mitigate"
 #define ARG_STRICT "strict"
 #define ARG_MODULE "module"
+#define ARG_FOLLOW "follow"
+#define ARG_CHILD "child"
 
-/* The program, seven options with a value, three flags, "--", SCRIPT and
+/* The program, eight options with a value, three flags, "--", SCRIPT and
  * the final NULL: the script's arguments come on top. */
-#define FIXED_ENTRIES (1 + 7 * 2 + 3 + 1 + 1 + 1)
+#define FIXED_ENTRIES (1 + 8 * 2 + 3 + 1 + 1 + 1)
+/* The shared options: five with a value, two flags, follow, the NULL. */
+#define SHARED_ENTRIES (5 * 2 + 2 + 2 + 1)
 
 size_t
 runner_args_argv_length (const struct runner_args *args)
@@ -34,22 +38,17 @@ runner_args_argv_length (const struct runner_args *args)
         return FIXED_ENTRIES + (args->script_argc > 0 ? (size_t) args->script_argc : 0);
 }
 
-bool
-runner_args_build (const struct runner_args *args, const char *program,
-                   struct runner_args_text *text, char **argv, size_t argv_length)
+size_t
+runner_args_build_shared (const struct runner_args *args, struct runner_args_text *text,
+                          char **argv, size_t argv_length)
 {
-        if (!program || !args->probe_path || !args->python_executable || !args->script ||
-            args->script_argc < 0 || argv_length < runner_args_argv_length (args))
-                return false;
-        snprintf (text->channel_fd, sizeof text->channel_fd, "%d", args->channel_fd);
+        if (!args->probe_path || argv_length < SHARED_ENTRIES)
+                return 0;
         snprintf (text->seed, sizeof text->seed, "%u", (unsigned) args->seed);
         snprintf (text->threads, sizeof text->threads, "%u", args->threads);
         /* 17 significant digits: the runner reads back the very same double. */
         snprintf (text->duration, sizeof text->duration, "%.17g", args->duration);
         size_t n = 0;
-        argv[n++] = (char *) program;
-        argv[n++] = (char *) "--" ARG_CHANNEL_FD;
-        argv[n++] = text->channel_fd;
         argv[n++] = (char *) "--" ARG_SEED;
         argv[n++] = text->seed;
         argv[n++] = (char *) "--" ARG_THREADS;
@@ -60,12 +59,33 @@ runner_args_build (const struct runner_args *args, const char *program,
         argv[n++] = text->duration;
         argv[n++] = (char *) "--" ARG_PROBE;
         argv[n++] = (char *) args->probe_path;
-        argv[n++] = (char *) "--" ARG_PYTHON;
-        argv[n++] = (char *) args->python_executable;
         if (args->mitigate)
                 argv[n++] = (char *) "--" ARG_MITIGATE;
         if (args->strict)
                 argv[n++] = (char *) "--" ARG_STRICT;
+        if (args->follow_dir) {
+                argv[n++] = (char *) "--" ARG_FOLLOW;
+                argv[n++] = (char *) args->follow_dir;
+        }
+        argv[n] = NULL;
+        return n;
+}
+
+bool
+runner_args_build (const struct runner_args *args, const char *program,
+                   struct runner_args_text *text, char **argv, size_t argv_length)
+{
+        if (!program || !args->probe_path || !args->python_executable || !args->script ||
+            args->script_argc < 0 || argv_length < runner_args_argv_length (args))
+                return false;
+        snprintf (text->channel_fd, sizeof text->channel_fd, "%d", args->channel_fd);
+        size_t n = 0;
+        argv[n++] = (char *) program;
+        argv[n++] = (char *) "--" ARG_CHANNEL_FD;
+        argv[n++] = text->channel_fd;
+        n += runner_args_build_shared (args, text, argv + n, argv_length - n);
+        argv[n++] = (char *) "--" ARG_PYTHON;
+        argv[n++] = (char *) args->python_executable;
         if (args->module)
                 argv[n++] = (char *) "--" ARG_MODULE;
         /* SCRIPT may itself start with '-'. */
@@ -89,6 +109,8 @@ enum {
         OPT_MITIGATE,
         OPT_STRICT,
         OPT_MODULE,
+        OPT_FOLLOW,
+        OPT_CHILD,
 };
 
 static const struct option long_options[] = {
@@ -102,6 +124,8 @@ static const struct option long_options[] = {
         { ARG_MITIGATE, no_argument, NULL, OPT_MITIGATE },
         { ARG_STRICT, no_argument, NULL, OPT_STRICT },
         { ARG_MODULE, no_argument, NULL, OPT_MODULE },
+        { ARG_FOLLOW, required_argument, NULL, OPT_FOLLOW },
+        { ARG_CHILD, no_argument, NULL, OPT_CHILD },
         { NULL, 0, NULL, 0 },
 };
 
@@ -168,6 +192,8 @@ apply_option (struct runner_args *args, int c, const char *arg, char *error, siz
         case OPT_MITIGATE: args->mitigate = true; return true;
         case OPT_STRICT: args->strict = true; return true;
         case OPT_MODULE: args->module = true; return true;
+        case OPT_FOLLOW: args->follow_dir = arg; return true;
+        case OPT_CHILD: args->child = true; return true;
         default: return fail (error, size, "bad arguments");
         }
 }
@@ -187,6 +213,16 @@ runner_args_parse (struct runner_args *args, int argc, char **argv, char *error,
         while ((c = getopt_long (argc, argv, "+", long_options, NULL)) != -1)
                 if (!apply_option (args, c, optarg, error, error_size))
                         return RUNNER_ARGS_USAGE;
+        if (args->child) {
+                /* Python's own command line follows, maybe nothing. */
+                if (!args->probe_path || !args->python_executable || !args->follow_dir) {
+                        fail (error, error_size, "missing arguments");
+                        return RUNNER_ARGS_USAGE;
+                }
+                args->script_argc = argc - optind;
+                args->script_argv = argv + optind;
+                return RUNNER_ARGS_OK;
+        }
         if (args->channel_fd < 0 || !args->probe_path || !args->python_executable || optind >= argc) {
                 fail (error, error_size, "missing arguments");
                 return RUNNER_ARGS_USAGE;

@@ -5,7 +5,16 @@
  *
  *   qgc-check-runner --channel-fd N --seed N --threads N --stress MODE
  *                    --duration S --probe PATH --python PATH
- *                    [--mitigate] [--strict] [--module] -- SCRIPT [ARGS...]
+ *                    [--mitigate] [--strict] [--follow DIR] [--module]
+ *                    -- SCRIPT [ARGS...]
+ *
+ * A Python child of the run (src/follow rewrites its exec) runs as
+ *
+ *   qgc-check-runner SHARED-OPTIONS --child --python PATH -- [PYTHON-ARGS...]
+ *
+ * where SHARED-OPTIONS are the words runner_args_build_shared writes (the
+ * run's settings, --follow DIR included) and PYTHON-ARGS are what followed
+ * the interpreter's own argv[0]: CPython parses them itself.
  *
  * It is not a user interface: the runner is started by qgc-check only.
  */
@@ -31,7 +40,11 @@ struct runner_args {
         bool mitigate;                 /* install the GUI-thread collector first */
         bool strict;                   /* at-risk cycles in every collection */
         bool module;                   /* script names a module, run as python -m does */
-        const char *script;            /* the script path, or the module */
+        const char *follow_dir;        /* every process of the run checked: their
+                                        * channels and records go there; NULL: --no-follow */
+        bool child;                    /* a Python child of the run: no channel_fd, no
+                                        * script; script_argv is python's command line */
+        const char *script;            /* the script path, or the module; NULL for a child */
         int script_argc;               /* the script's own arguments, passed on untouched */
         char **script_argv;
 };
@@ -44,6 +57,13 @@ struct runner_args_text {
         char threads[16];
         char duration[32];
 };
+
+/* The options every runner of the run shares (seed, threads, stress,
+ * duration, probe, mitigate, strict, follow): into argv (argv_length
+ * entries, NULL-terminated), with text holding their numbers. Returns how
+ * many words it wrote, 0 when argv is too short or the probe is missing. */
+size_t runner_args_build_shared (const struct runner_args *args, struct runner_args_text *text,
+                                 char **argv, size_t argv_length);
 
 /* How many entries of argv runner_args_build fills, the final NULL
  * included. */
@@ -63,7 +83,8 @@ enum runner_args_status {
 
 /* Reads a command line that runner_args_build wrote (getopt_long, which
  * keeps its state in globals: one caller at a time). Options end at "--"
- * or SCRIPT; what follows is the script's, whatever it looks like. On
+ * or SCRIPT; what follows is the script's, whatever it looks like (with
+ * --child: python's arguments, maybe none). On
  * RUNNER_ARGS_USAGE, error holds a one-line message without the program
  * prefix. */
 enum runner_args_status runner_args_parse (struct runner_args *args, int argc, char **argv,

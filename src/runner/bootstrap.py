@@ -137,6 +137,8 @@ def _watch_current_test():
         putenv(name, value)
         if os.fsdecode(name) == key:
             _qgc.set_current_test(os.fsdecode(value))
+        elif os.fsdecode(name) == "PYTEST_XDIST_WORKER":
+            _qgc.set_worker(os.fsdecode(value))
 
     def _unsetenv(name):
         unsetenv(name)
@@ -146,11 +148,29 @@ def _watch_current_test():
     os.putenv, os.unsetenv = _putenv, _unsetenv
 
 
-def run_script(path):
-    """Returns (outcome, status) with outcome one of the _qgc.OUTCOME_*."""
+def _watch_processes():
+    """A process forked before Qt was loaded is checked on its own
+    (_qgc.forked); os._exit() leaves its status for the report."""
+    os.register_at_fork(after_in_child=_qgc.forked)
+    original = os._exit
+
+    def _exit(n):
+        _qgc.record_exit(n)
+        original(n)
+
+    os._exit = _exit
+
+
+def _prepare():
     sys.meta_path.insert(0, _QtCoreWatcher)
     _name_threads()
     _watch_current_test()
+    _watch_processes()
+
+
+def run_script(path):
+    """Returns (outcome, status) with outcome one of the _qgc.OUTCOME_*."""
+    _prepare()
     abspath = os.path.abspath(path)
     sys.path.insert(0, os.path.dirname(os.path.realpath(path)))
     main = sys.modules["__main__"]
@@ -191,9 +211,7 @@ def run_module(name):
     """As `python3 -m NAME ARGS`: sys.argv[0] the module's path, __main__,
     sys.path[0] the working directory."""
     import runpy
-    sys.meta_path.insert(0, _QtCoreWatcher)
-    _name_threads()
-    _watch_current_test()
+    _prepare()
     sys.path.insert(0, os.getcwd())
     _qgc.set_phase(_qgc.PHASE_SCRIPT)
     try:
@@ -204,6 +222,69 @@ def run_module(name):
         sys.excepthook(type(e), e, e.__traceback__.tb_next)
         return _qgc.OUTCOME_EXCEPTION, INTERRUPTED if isinstance(e, KeyboardInterrupt) else 1
     return _qgc.OUTCOME_RETURNED, 0
+
+
+def _run_body(body):
+    """Runs body() as python runs __main__: (outcome, status)."""
+    _qgc.set_phase(_qgc.PHASE_SCRIPT)
+    try:
+        body()
+    except SystemExit as e:
+        return _qgc.OUTCOME_EXIT, _exit_status(e.code)
+    except BaseException as e:
+        tb = e.__traceback__
+        for _ in range(2):  # without this frame and the body's
+            tb = tb.tb_next if tb.tb_next is not None else tb
+        # The hook prints the exception's own traceback, not its argument.
+        sys.excepthook(type(e), e.with_traceback(tb), tb)
+        return _qgc.OUTCOME_EXCEPTION, INTERRUPTED if isinstance(e, KeyboardInterrupt) else 1
+    return _qgc.OUTCOME_RETURNED, 0
+
+
+def run_child(command, module, filename):
+    """A Python child of the run (its command line parsed by CPython): -c
+    COMMAND, -m MODULE, a file, or standard input, as python runs them,
+    sys.path[0] included unless -P or -I said otherwise."""
+    _prepare()
+    test = os.environ.get("PYTEST_CURRENT_TEST")
+    if test:
+        _qgc.set_current_test(test)  # the test that started this process
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if worker:
+        _qgc.set_worker(worker)
+    if module is not None:
+        import runpy
+        if not sys.flags.safe_path:
+            sys.path.insert(0, os.getcwd())
+        return _run_body(lambda: runpy._run_module_as_main(module, alter_argv=True))
+    d = sys.modules["__main__"].__dict__
+    d["__builtins__"] = builtins
+    if command is not None:
+        if not sys.flags.safe_path:
+            sys.path.insert(0, "")
+        code = compile(command, "<string>", "exec")
+        return _run_body(lambda: exec(code, d))
+    if filename is None:
+        source, name = sys.stdin.read(), "<stdin>"
+    else:
+        if not sys.flags.safe_path:
+            sys.path.insert(0, os.path.dirname(os.path.realpath(filename)))
+        try:
+            with open(filename, "rb") as f:
+                source = f.read()
+        except OSError as e:
+            print(f"{sys.executable}: can't open file {filename!r}: [Errno {e.errno}] {e.strerror}",
+                  file=sys.stderr)
+            return _qgc.OUTCOME_CANNOT_RUN, 2
+        name = os.path.abspath(filename)
+        d.update(__file__=name, __cached__=None,
+                 __loader__=importlib.machinery.SourceFileLoader("__main__", name))
+    try:
+        code = compile(source, name, "exec", dont_inherit=True)
+    except (SyntaxError, ValueError) as e:
+        traceback.print_exception(type(e), e, None)
+        return _qgc.OUTCOME_CANNOT_RUN, 1
+    return _run_body(lambda: exec(code, d))
 
 
 def tool_loop():

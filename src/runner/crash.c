@@ -592,3 +592,10 @@ crash_install (struct channel *ch)
         sigaction (QGC_SIGNAL_THREAD, &dump, NULL);
         atomic_store (&ch->dump_ready, 1);
 }
+
+void
+crash_forked_checked (void)
+{
+        atomic_store (&forked, false);
+        crash_install (channel);
+}

@@ -47,3 +47,8 @@ void crash_guard_reads (sigjmp_buf *guard);
  * dump), for the dump and thread signals the default action.
  * Async-signal-safe (for a pthread_atfork child handler). */
 void crash_forked_child (void);
+
+/* In that child, once it has a channel of its own (a fork of a checked
+ * process that had not loaded Qt: channel_fork_file): its crashes are
+ * reported again, into the same channel address. */
+void crash_forked_checked (void);

@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "common/channel.h"
 #include "common/runner-args.h"
@@ -25,7 +26,27 @@ main (int argc, char **argv)
                 fprintf (stderr, "qgc-check-runner: %s; it is started by qgc-check, not by hand\n", error);
                 return 2;
         }
-        struct runner_config rc = { .args = &args, .channel = channel_attach (args.channel_fd) };
+        /* A child exec'd by a relative path: sys.executable is absolute,
+         * as python makes it, so that the child's own children find it. */
+        char cwd[4096], absolute[8192];
+        const char *relative = args.python_executable;
+        while (relative[0] == '.' && relative[1] == '/')
+                relative += 2;
+        if (args.child && relative[0] != '/' && getcwd (cwd, sizeof cwd) &&
+            (size_t) snprintf (absolute, sizeof absolute, "%s/%s", cwd, relative) < sizeof absolute)
+                args.python_executable = absolute;
+        /* A child of the run has its own channel, a file the supervisor
+         * finds in the run's follow directory. */
+        struct runner_config rc = {
+                .args = &args,
+                .channel = args.child ? channel_create_file (args.follow_dir) : channel_attach (args.channel_fd),
+        };
+        if (!rc.channel && args.child) {
+                fprintf (stderr, "qgc-check-runner: cannot make the findings channel of a child process in "
+                                 "'%s': %s; the run's directory is gone or full\n",
+                         args.follow_dir, strerror (errno));
+                return 127;
+        }
         if (!rc.channel) {
                 fprintf (stderr, "qgc-check-runner: cannot map the findings channel (descriptor %d): %s; "
                                  "reinstall qgc-check (its two programs must come from one build)\n",

@@ -22,6 +22,7 @@
 #include "bootstrap.h"
 #include "runner/crash.h"
 #include "common/probe.h"
+#include "runner/process.h"
 #include "runner/pyhost.h"
 #include "runner/stress.h"
 #include "runner/symbols.h"
@@ -498,7 +499,52 @@ qgc_set_phase (PyObject *self, PyObject *arg)
         Py_RETURN_NONE;
 }
 
+static PyObject *
+qgc_set_worker (PyObject *self, PyObject *arg)
+{
+        const char *worker = PyUnicode_AsUTF8 (arg);
+        if (!worker)
+                return NULL;
+        if (!detached)
+                process_set_worker (channel, worker);
+        Py_RETURN_NONE;
+}
+
+/* os._exit(n) in a process of the run: its status, for the report (the
+ * main runner's is its exit status, which the supervisor reaps). */
+static PyObject *
+qgc_record_exit (PyObject *self, PyObject *arg)
+{
+        long status = PyLong_AsLong (arg);
+        if (status == -1 && PyErr_Occurred ())
+                return NULL;
+        if (!detached && channel->process.origin != PROCESS_MAIN) {
+                atomic_store (&channel->script_status, (int32_t) (status & 0xFF));
+                atomic_store (&channel->outcome, OUTCOME_EXIT);
+        }
+        Py_RETURN_NONE;
+}
+
+/* os.fork() returned in the child (Python's after_in_child): a process
+ * forked before Qt was loaded (a forkserver's or a pool's worker) gets a
+ * channel of its own and is checked; one forked after stays detached, as
+ * nothing it does is the run's (its Qt is a copy of the parent's). */
+static PyObject *
+qgc_forked (PyObject *self, PyObject *unused)
+{
+        if (!detached || !config->args->follow_dir || binding_name[0] ||
+            !channel_fork_file (channel, config->args->follow_dir))
+                Py_RETURN_NONE;
+        detached = false;
+        crash_forked_checked ();
+        channel_add_thread (channel, (uint64_t) pthread_self (), (int32_t) syscall (SYS_gettid), "MainThread");
+        Py_RETURN_NONE;
+}
+
 static PyMethodDef qgc_methods[] = {
+        { "set_worker", qgc_set_worker, METH_O, NULL },
+        { "record_exit", qgc_record_exit, METH_O, NULL },
+        { "forked", qgc_forked, METH_NOARGS, NULL },
         { "binding_loaded", qgc_binding_loaded, METH_O, NULL },
         { "binding", qgc_binding, METH_NOARGS, NULL },
         { "set_phase", qgc_set_phase, METH_O, NULL },
@@ -534,6 +580,71 @@ qgc_init (void)
 
 /* --- start-up and the script ------------------------------------------ */
 
+/* What a child's python command line asks to run, as PyConfig_Read
+ * parsed it (UTF-8, or NULL): -c COMMAND, -m MODULE, or a file; none of
+ * them: standard input. */
+static struct {
+        char *command, *module, *filename;
+} child_run;
+
+static char *
+utf8_of (const wchar_t *text)
+{
+        return text ? Py_EncodeLocale (text, NULL) : NULL;
+}
+
+/* The main runner's argv for python: SCRIPT or -m, then the script's
+ * arguments; runpy sets the module's path. */
+static PyStatus
+set_script_argv (PyConfig *pc, const struct runner_args *args)
+{
+        pc->parse_argv = 0;
+        pc->safe_path = 1; /* sys.path[0] is set to the script's directory by bootstrap.py */
+        int argc = args->script_argc + 1;
+        char **argv = calloc ((size_t) argc + 1, sizeof *argv);
+        if (!argv)
+                fail_now ("out of memory");
+        argv[0] = (char *) (args->module ? "-m" : args->script);
+        for (int i = 0; i < args->script_argc; i++)
+                argv[i + 1] = args->script_argv[i];
+        PyStatus status = PyConfig_SetBytesArgv (pc, argc, argv);
+        free (argv);
+        return status;
+}
+
+/* A child's: python's own command line, parsed by CPython as python
+ * would (-c, -m, -B, -s, -u, -E, -I, -X, -W, ...). */
+static PyStatus
+set_child_argv (PyConfig *pc, const struct runner_args *args)
+{
+        pc->parse_argv = 1;
+        int argc = args->script_argc + 1;
+        char **argv = calloc ((size_t) argc + 1, sizeof *argv);
+        if (!argv)
+                fail_now ("out of memory");
+        argv[0] = (char *) args->python_executable;
+        for (int i = 0; i < args->script_argc; i++)
+                argv[i + 1] = args->script_argv[i];
+        PyStatus status = PyConfig_SetBytesArgv (pc, argc, argv);
+        free (argv);
+        if (PyStatus_Exception (status))
+                return status;
+        status = PyConfig_Read (pc);
+        if (PyStatus_IsExit (status)) {
+                /* --version, --help, a bad option: done, as python is. */
+                atomic_store (&channel->script_status, status.exitcode);
+                atomic_store (&channel->outcome, OUTCOME_EXIT);
+                atomic_store (&channel->phase, PHASE_DONE);
+                Py_ExitStatusException (status);
+        }
+        if (PyStatus_Exception (status))
+                return status;
+        child_run.command = utf8_of (pc->run_command);
+        child_run.module = utf8_of (pc->run_module);
+        child_run.filename = utf8_of (pc->run_filename);
+        return status;
+}
+
 static void
 start_interpreter (void)
 {
@@ -541,8 +652,6 @@ start_interpreter (void)
         PyStatus status;
         PyConfig pc;
         PyConfig_InitPythonConfig (&pc);
-        pc.parse_argv = 0;
-        pc.safe_path = 1; /* sys.path[0] is set to the script's directory below */
         pc.install_signal_handlers = 1;
 
         /* With the venv's interpreter as program name and executable, the
@@ -554,16 +663,7 @@ start_interpreter (void)
         status = PyConfig_SetBytesString (&pc, &pc.executable, args->python_executable);
         if (PyStatus_Exception (status))
                 goto fail;
-
-        int argc = args->script_argc + 1;
-        char **argv = calloc ((size_t) argc + 1, sizeof *argv);
-        if (!argv)
-                fail_now ("out of memory");
-        argv[0] = (char *) (args->module ? "-m" : args->script); /* runpy sets the path */
-        for (int i = 0; i < args->script_argc; i++)
-                argv[i + 1] = args->script_argv[i];
-        status = PyConfig_SetBytesArgv (&pc, argc, argv);
-        free (argv);
+        status = args->child ? set_child_argv (&pc, args) : set_script_argv (&pc, args);
         if (PyStatus_Exception (status))
                 goto fail;
 
@@ -601,6 +701,54 @@ deadline_passed (void)
         return duration > 0 && app_ns && channel_now_ns () - app_ns > (int64_t) (duration * 1e9);
 }
 
+/* The script (a child's: python's command line), then, for a bug-report
+ * snippet that built its objects and returned, an event loop under
+ * stress. */
+static void
+run_script (int *outcome_out, int *status_out)
+{
+        int outcome = OUTCOME_CANNOT_RUN, status = 1;
+        PyObject *r = config->args->child
+                ? PyObject_CallMethod (bootstrap, "run_child", "zzz", child_run.command, child_run.module,
+                                       child_run.filename)
+                : PyObject_CallMethod (bootstrap, config->args->module ? "run_module" : "run_script", "s",
+                                       config->args->script);
+        if (!r || !PyArg_ParseTuple (r, "ii", &outcome, &status))
+                PyErr_Print ();
+        Py_XDECREF (r);
+
+        /* A bug-report snippet builds its objects and returns: give the
+         * timers, queued calls and deleteLater() their loop, under stress.
+         * Not a child of the run: its parent waits for it to end. */
+        if (!config->args->child && outcome == OUTCOME_RETURNED && binding_name[0] &&
+            !atomic_load (&channel->loop_ran) &&
+            config->args->duration > 0 && !deadline_passed ()) {
+                r = PyObject_CallMethod (bootstrap, "tool_loop", NULL);
+                if (!r)
+                        PyErr_Print ();
+                Py_XDECREF (r);
+        }
+        *outcome_out = outcome;
+        *status_out = status;
+}
+
+/* Who writes the channel: python's command line as this process got it. */
+static void
+identify (void)
+{
+        const struct runner_args *args = config->args;
+        if (args->child) {
+                process_identify (channel, PROCESS_EXEC, args->python_executable, args->script_argc,
+                                  args->script_argv);
+                return;
+        }
+        char *head[] = { (char *) "-m", (char *) args->script };
+        process_identify (channel, PROCESS_MAIN, args->python_executable, args->module ? 2 : 1,
+                          args->module ? head : head + 1);
+        for (int i = 0; i < args->script_argc; i++)
+                process_identify_append (channel, args->script_argv[i]);
+}
+
 _Noreturn void
 runner_main (const struct runner_config *cfg)
 {
@@ -608,8 +756,11 @@ runner_main (const struct runner_config *cfg)
         channel = cfg->channel;
         host.duration_s = cfg->args->duration;
         /* Only a test run of the program itself names tests: not one that
-         * started qgc-check (our own suite does). */
-        unsetenv ("PYTEST_CURRENT_TEST");
+         * started qgc-check (our own suite does). A child of the run keeps
+         * the test that started it. */
+        if (!cfg->args->child)
+                unsetenv ("PYTEST_CURRENT_TEST");
+        identify ();
         atomic_store (&channel->runner_pid, getpid ());
         atomic_store (&channel->start_ns, channel_now_ns ());
         /* The GUI thread's name in stack dumps (its comm stays the program's). */
@@ -636,21 +787,7 @@ runner_main (const struct runner_config *cfg)
                 call_bootstrap ("_virtual_gc", NULL);
 
         int outcome = OUTCOME_CANNOT_RUN, status = 1;
-        PyObject *r = PyObject_CallMethod (bootstrap, cfg->args->module ? "run_module" : "run_script",
-                                           "s", cfg->args->script);
-        if (!r || !PyArg_ParseTuple (r, "ii", &outcome, &status))
-                PyErr_Print ();
-        Py_XDECREF (r);
-
-        /* A bug-report snippet builds its objects and returns: give the
-         * timers, queued calls and deleteLater() their loop, under stress. */
-        if (outcome == OUTCOME_RETURNED && binding_name[0] && !atomic_load (&channel->loop_ran) &&
-            cfg->args->duration > 0 && !deadline_passed ()) {
-                r = PyObject_CallMethod (bootstrap, "tool_loop", NULL);
-                if (!r)
-                        PyErr_Print ();
-                Py_XDECREF (r);
-        }
+        run_script (&outcome, &status);
 
         /* The script's teardown (atexit) runs unstressed, and the main
          * module stays alive: no widget tree becomes garbage here. */

@@ -154,6 +154,7 @@ struct session {
         char *probe;
         char *runner;
         char *python;
+        char *follow; /* the exec shim, NULL with --no-follow */
         struct report_events *events;
         struct suppressions suppressions;
         bool progress;
@@ -167,7 +168,8 @@ run_once (const struct options *opts, uint32_t seed, struct session *s, struct r
         char error[1024];
         struct supervisor_config sc = {
                 .opts = opts, .seed = seed, .probe_path = s->probe, .runner_path = s->runner,
-                .python_executable = s->python, .events = s->events, .progress = s->progress,
+                .python_executable = s->python, .follow_path = s->follow, .events = s->events,
+                .progress = s->progress,
         };
         struct supervision sup;
         if (!supervisor_run (&sc, ch, &sup, error, sizeof error))
@@ -230,6 +232,8 @@ session_open (struct session *s, const struct options *opts)
         s->probe = find_part (QGC_BUILD_PROBE, QGC_PROBE_FROM_BINDIR, R_OK, "Qt probe");
         s->runner = find_part (QGC_BUILD_RUNNER, QGC_RUNNER_FROM_BINDIR, X_OK, "runner");
         s->python = find_python ();
+        if (!opts->no_follow)
+                s->follow = find_part (QGC_BUILD_FOLLOW, QGC_FOLLOW_FROM_BINDIR, R_OK, "exec shim");
         if (opts->events_path &&
             !(s->events = report_events_open (opts->events_path, error, sizeof error)))
                 die (EXIT_USAGE, "%s", error);
@@ -343,5 +347,6 @@ main (int argc, char **argv)
         free (session.probe);
         free (session.runner);
         free (session.python);
+        free (session.follow);
         return status;
 }

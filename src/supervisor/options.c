@@ -32,6 +32,7 @@ enum {
         OPT_FAIL_ON,
         OPT_SUPPRESSIONS,
         OPT_GEN_SUPPRESSIONS,
+        OPT_NO_FOLLOW,
 };
 
 static const struct option long_options[] = {
@@ -51,6 +52,7 @@ static const struct option long_options[] = {
         { "gen-suppressions", required_argument, NULL, OPT_GEN_SUPPRESSIONS },
         { "repeat", required_argument, NULL, OPT_REPEAT },
         { "stress", required_argument, NULL, OPT_STRESS },
+        { "no-follow", no_argument, NULL, OPT_NO_FOLLOW },
         { "quiet", no_argument, NULL, 'q' },
         { "verbose", no_argument, NULL, 'v' },
         { "help", no_argument, NULL, 'h' },
@@ -94,6 +96,9 @@ static const char help_text[] =
         "                           write a ready-to-review entry for each finding\n"
         "      --repeat N           run up to N times with fresh seeds, stop at the\n"
         "                           first race and print its seed\n"
+        "      --no-follow          check the main process only: child interpreters\n"
+        "                           (subprocess, multiprocessing, xdist workers) run\n"
+        "                           unchecked (they are checked and reported by default)\n"
         "      --hang-timeout SECONDS\n"
         "                           GUI event loop stalled this long = hang (default 10)\n"
         "      --json FILE          write the JSON report to FILE (- = stdout)\n"
@@ -294,6 +299,13 @@ set_strict (struct options *opts, const char *arg, char *error, size_t size)
 }
 
 static bool
+set_no_follow (struct options *opts, const char *arg, char *error, size_t size)
+{
+        opts->no_follow = true;
+        return true;
+}
+
+static bool
 set_quiet (struct options *opts, const char *arg, char *error, size_t size)
 {
         opts->verbosity = -1;
@@ -328,6 +340,7 @@ static const struct option_action {
         { OPT_MITIGATE, set_mitigate },
         { OPT_COMPARE, set_compare },
         { OPT_STRICT, set_strict },
+        { OPT_NO_FOLLOW, set_no_follow },
         { 'q', set_quiet },
         { 'v', add_verbose },
 };

@@ -26,6 +26,7 @@ struct options {
         bool compare;         /* run without and with --mitigate */
         bool strict;          /* at-risk cycles count as races */
         bool fail_on_high;    /* --fail-on high: only hazards make a race */
+        bool no_follow;       /* check the main process only, not its children */
         unsigned repeat;      /* runs with fresh seeds until the first race */
         const char *json_path;   /* NULL, a path, or "-" */
         const char *events_path; /* JSON Lines as things happen */

@@ -49,6 +49,8 @@ result_finding_from_group (struct result_finding *out, const struct channel *ch,
                 .merged = g->merged == MERGE_CLASS  ? "class"
                           : g->merged == MERGE_KIND ? "kind"
                                                     : NULL,
+                .process_index = g->process,
+                .other_processes = g->other_processes,
         };
 }
 
@@ -76,6 +78,22 @@ read_channel (struct run_result *r, struct channel *ch)
         r->deferred_by_binding = atomic_load (&ch->stats.deferred_by_binding);
         r->strings_dropped = atomic_load (&ch->stats.strings_dropped);
         r->guarded_faults = atomic_load (&ch->stats.guarded_faults);
+}
+
+/* A run whose main process never loaded Qt (a launcher, a pool's
+ * parent, pytest's xdist controller) names the binding of the first
+ * child that did. */
+static void
+read_child_binding (struct run_result *r)
+{
+        for (size_t i = 1; !r->binding[0] && i < r->n_processes; i++) {
+                const struct channel *ch = r->processes[i].channel;
+                if (r->processes[i].checked && ch->binding[0]) {
+                        r->binding = ch->binding;
+                        r->qt_version = ch->qt_version;
+                        r->qtcore_path = ch->qtcore_path;
+                }
+        }
 }
 
 /* Each group's role for the verdict (verdict_role), counted. */
@@ -117,8 +135,11 @@ read_findings (struct run_result *r, struct channel *ch, struct suppressions *su
         struct channel_group **groups = calloc (CHANNEL_MAX_GROUPS, sizeof *groups);
         size_t n = groups ? channel_groups (ch, groups, CHANNEL_MAX_GROUPS) : 0;
         r->findings = calloc (n ? n : 1, sizeof *r->findings);
-        for (size_t i = 0; r->findings && i < n; i++)
+        for (size_t i = 0; r->findings && i < n; i++) {
                 result_finding_from_group (&r->findings[i], ch, groups[i]);
+                uint32_t p = r->findings[i].process_index;
+                r->findings[i].process = p < r->n_processes ? &r->processes[p] : NULL;
+        }
         r->n_findings = r->findings ? n : 0;
         free (groups);
         r->suppressions = suppressions;
@@ -279,6 +300,65 @@ read_crash (struct run_result *r, struct channel *ch, const struct supervision *
         return true;
 }
 
+/* A crash of a child of the run, when the main process did not crash:
+ * its signal, its stacks and the test it was in are the run's crash. */
+static bool
+read_child_crash (struct run_result *r, const struct supervision *sup)
+{
+        size_t i = sup->processes.first_crash;
+        if (!i || i >= r->n_processes)
+                return false;
+        const struct run_process *p = &r->processes[i];
+        /* Its own death is in its channel: the supervisor did not reap it. */
+        const struct supervision its = { .exited = true };
+        bool crash = read_crash (r, p->channel, &its);
+        if (!r->crash_signal)
+                return false;
+        r->crash_process = p;
+        if (!r->dump)
+                read_dump (r, p->channel);
+        if (p->running_test[0])
+                r->running_test = p->running_test;
+        return crash;
+}
+
+/* The process that hung, and the channel with its stacks: a child's
+ * (the supervisor asked it for them), or the main one's. */
+static struct channel *
+read_hang_process (struct run_result *r, struct channel *ch, const struct supervision *sup)
+{
+        if (!sup->hang)
+                return ch;
+        for (size_t i = 0; i < r->n_processes; i++) {
+                const struct run_process *p = &r->processes[i];
+                if (!p->checked || p->pid != sup->hang_pid)
+                        continue;
+                r->hang_process = p;
+                if (i == 0)
+                        return ch;
+                if (!r->dump)
+                        read_dump (r, p->channel);
+                if (p->running_test[0])
+                        r->running_test = p->running_test;
+                return p->channel;
+        }
+        return ch;
+}
+
+/* The main process's entry of the list: how it ended, as read above. */
+static void
+complete_main_process (struct run_result *r)
+{
+        if (!r->n_processes)
+                return;
+        struct run_process *main = (struct run_process *) &r->processes[0];
+        main->outcome = r->crash_signal && !r->crash_process ? "crash" : r->outcome;
+        main->exit_status = r->script_status;
+        main->crash_signal = r->crash_process ? 0 : r->crash_signal;
+        if (main->crash_signal)
+                r->crash_process = main;
+}
+
 /* Where the threads were: what a hang's threads wait for, whether a stop
  * has every thread's stacks, and qgc-check's own frame when it is to
  * blame. */
@@ -305,17 +385,22 @@ diagnose (struct run_result *r, struct channel *ch, const struct supervision *su
 static void
 decide (struct run_result *r, struct channel *ch, const struct supervision *sup, bool crash)
 {
+        bool binding_named = ch->binding[0] != '\0', binding_loaded = atomic_load (&ch->binding_loaded) != 0;
+        for (size_t i = 1; i < r->n_processes; i++)
+                if (r->processes[i].checked && r->processes[i].binding[0])
+                        binding_named = binding_loaded = true;
         struct verdict_facts facts = {
                 .hang = sup->hang,
                 .crash = crash,
+                .unchecked_processes = r->n_unchecked,
                 .races = r->n_races,
                 .known_error = r->error,
                 .runner_error = atomic_load (&ch->error_set) ? ch->error : NULL,
                 .outcome = atomic_load (&ch->outcome),
                 .finished = atomic_load (&ch->phase) == PHASE_DONE,
                 .script_status = r->script_status,
-                .binding_named = ch->binding[0] != '\0',
-                .binding_loaded = atomic_load (&ch->binding_loaded) != 0,
+                .binding_named = binding_named,
+                .binding_loaded = binding_loaded,
                 .objects_created = r->objects_created,
                 .over_limit = sup->over_limit,
                 .stop_signal = sup->stop_signal,
@@ -358,12 +443,19 @@ result_build (struct run_result *r, const struct options *opts, uint32_t seed,
         r->opts = opts;
         r->seed = seed;
         r->sup = *sup;
+        r->processes = sup->processes.list;
+        r->n_processes = sup->processes.n;
+        r->n_unchecked = sup->processes.n_unchecked;
         read_channel (r, ch);
+        read_child_binding (r);
         read_findings (r, ch, suppressions);
         read_dump (r, ch);
         read_outcome (r, ch, sup);
         bool crash = read_crash (r, ch, sup);
-        diagnose (r, ch, sup, crash);
+        if (!r->crash_signal)
+                crash = read_child_crash (r, sup);
+        complete_main_process (r);
+        diagnose (r, read_hang_process (r, ch, sup), sup, crash);
         decide (r, ch, sup, crash);
         for (size_t i = 0; i < r->n_findings; i++)
                 result_describe (r, &r->findings[i]);
@@ -376,6 +468,7 @@ void
 result_free (struct run_result *r)
 {
         free ((char *) r->sup.stderr_tail);
+        processes_free (&r->sup.processes);
         for (size_t i = 0; i < r->n_texts; i++)
                 free (r->texts[i]);
         free (r->texts);

@@ -15,6 +15,7 @@
 #include "common/channel.h"
 #include "common/native-stack.h"
 #include "supervisor/options.h"
+#include "supervisor/processes.h"
 #include "supervisor/verdict.h"
 /* For those who describe a finding outside a run (live events). */
 #include "supervisor/describe.h"
@@ -62,6 +63,9 @@ struct result_finding {
         uint64_t count;
         uint64_t children;  /* child QObjects destroyed with them */
         double first_seen_s;
+        uint32_t process_index;   /* the run's process where it was first seen (0: main) */
+        uint32_t other_processes; /* other processes whose findings were counted in */
+        const struct run_process *process; /* that process, once result_build resolved it */
 };
 
 /* What the supervisor saw of the child, beside the channel. */
@@ -72,6 +76,7 @@ struct supervision {
         int term_signal;        /* if killed by a signal */
         bool killed_by_us;      /* the signal came from the supervisor */
         bool hang;              /* the GUI heartbeat stopped */
+        int hang_pid;           /* in this process: the runner, or a child of the run */
         bool over_limit;        /* stopped after duration + grace */
         int stop_signal;        /* SIGTTIN/SIGTTOU that stopped the runner for
                                  * good (it needed a terminal it could not
@@ -80,6 +85,8 @@ struct supervision {
         double elapsed_s;
         const char *stderr_tail; /* last lines the app wrote to stderr (malloc'd;
                                   * result_build takes it over) */
+        struct run_processes processes; /* every process of the run, [0] the main one
+                                         * (result_build takes it over) */
 };
 
 struct run_result {
@@ -136,6 +143,11 @@ struct run_result {
         const char **argv;              /* opts->script_argv, valid UTF-8 */
         char **texts;                   /* owned: the strings made valid or built here */
         size_t n_texts, texts_cap;
+        const struct run_process *processes; /* every process of the run, [0] the main one */
+        size_t n_processes;
+        size_t n_unchecked;             /* of them: processes qgc-check could not check */
+        const struct run_process *crash_process; /* the process that crashed, or NULL */
+        const struct run_process *hang_process;  /* the process that hung, or NULL */
         bool compared;                  /* --compare: the mitigated run's outcome */
         const char *mitigated_verdict;
         uint64_t mitigated_findings;

@@ -23,6 +23,8 @@
 #include <unistd.h>
 
 #include "supervisor/options.h"
+#include "common/follow.h"
+#include "supervisor/processes.h"
 
 #define TICK_MS 50
 #define STDERR_TAIL_SIZE 4096
@@ -45,9 +47,15 @@ struct watch {
         bool ttou_ignored;    /* SIGTTOU, while the runner's group holds the terminal:
                                * given back by finish_run */
         struct sigaction saved_ttou;
-        /* The runner's command line, built before fork: the child only execs. */
+        /* The runner's command line and environment, built before fork:
+         * the child only execs. */
         char **runner_argv;
         struct runner_args_text runner_text;
+        char **runner_env;
+        char *env_strings[2]; /* QGC_FOLLOW=..., LD_PRELOAD=... (owned) */
+        char follow_dir[4096]; /* the run's follow directory, "" when none */
+        struct processes_watch kids; /* the checked children, for their heartbeats */
+        struct channel *dump_ch; /* whose stacks are awaited: a hung child's, else the runner's */
         struct supervision *sup;
         int64_t start_ns;
         int64_t kill_at_ns;   /* SIGKILL the group at this time, 0 = not yet */
@@ -241,6 +249,10 @@ emit_new_findings (struct watch *w)
                 struct result_finding f;
                 struct run_result texts = { 0 }; /* holds the strings made valid */
                 result_finding_from_group (&f, w->ch, g);
+                /* The children's groups come in at the end of the run, named
+                 * by their process. */
+                if (f.process_index < w->sup->processes.n)
+                        f.process = &w->sup->processes.list[f.process_index];
                 result_describe (&texts, &f);
                 report_events_finding (w->config->events, &f);
                 result_free (&texts);
@@ -278,6 +290,28 @@ stop_with_stacks (struct watch *w, int64_t now)
         w->stop_after_dump = true;
         w->dump_asked_ns = now;
         kill (w->child, QGC_SIGNAL_DUMP);
+        processes_ask_stacks (&w->kids, QGC_SIGNAL_DUMP);
+}
+
+/* A checked child whose GUI event loop stalled: the run's hang, with that
+ * child's stacks. */
+static bool
+check_kids (struct watch *w, int64_t now)
+{
+        struct channel *hung;
+        pid_t pid = processes_find_hang (&w->kids, now, (int64_t) (w->config->opts->hang_timeout * 1e9),
+                                         w->resumed_ns, &hung);
+        if (!pid)
+                return false;
+        w->sup->hang = true;
+        w->sup->hang_pid = pid;
+        w->sup->killed_by_us = true;
+        w->dump_asked_ns = now;
+        w->dump_ch = hung;
+        kill (pid, QGC_SIGNAL_DUMP);
+        if (w->config->events)
+                report_events_note (w->config->events, "hang", (now - atomic_load (&hung->heartbeat_ns)) / 1e9);
+        return true;
 }
 
 static void
@@ -299,6 +333,7 @@ check_progress (struct watch *w, int64_t now)
             atomic_load (&ch->phase) < PHASE_TEARDOWN &&
             now - beat > (int64_t) (opts->hang_timeout * 1e9)) {
                 w->sup->hang = true;
+                w->sup->hang_pid = w->child;
                 w->sup->killed_by_us = true;
                 w->dump_asked_ns = now;
                 kill (w->child, QGC_SIGNAL_DUMP);
@@ -306,6 +341,8 @@ check_progress (struct watch *w, int64_t now)
                         report_events_note (w->config->events, "hang", (now - beat) / 1e9);
                 return;
         }
+        if (!w->stopped_ns && check_kids (w, now))
+                return;
 
         /* The script outlived its duration plus grace without ending
          * (e.g. it blocks in Python with no event loop): stop it. Time
@@ -436,6 +473,47 @@ reap (struct watch *w, int64_t now)
         return runner_done;
 }
 
+/* The follow directory's exec file: the runner, the interpreter it
+ * stands in for, and the options every runner of the run shares. */
+static bool
+write_follow_exec (struct watch *w, const struct runner_args *args)
+{
+        struct runner_args_text text;
+        char *words[64] = { (char *) w->config->runner_path, (char *) w->config->python_executable };
+        size_t n = runner_args_build_shared (args, &text, words + 2, 62);
+        char error[512];
+        return n > 0 && processes_write_exec (w->follow_dir, words, n + 2, error, sizeof error);
+}
+
+/* The runner's environment: ours, with the shim preloaded (before what
+ * the user preloads) and the follow directory named. */
+static bool
+build_runner_env (struct watch *w)
+{
+        extern char **environ;
+        const char *preload = getenv ("LD_PRELOAD");
+        if (asprintf (&w->env_strings[0], "%s=%s", FOLLOW_ENV, w->follow_dir) < 0 ||
+            asprintf (&w->env_strings[1], "LD_PRELOAD=%s%s%s", w->config->follow_path,
+                      preload && *preload ? " " : "", preload ? preload : "") < 0) {
+                w->env_strings[0] = w->env_strings[1] = NULL;
+                return false;
+        }
+        size_t n = 0;
+        while (environ[n])
+                n++;
+        w->runner_env = calloc (n + 3, sizeof *w->runner_env);
+        if (!w->runner_env)
+                return false;
+        size_t k = 0;
+        for (size_t i = 0; i < n; i++)
+                if (strncmp (environ[i], FOLLOW_ENV "=", strlen (FOLLOW_ENV) + 1) != 0 &&
+                    strncmp (environ[i], "LD_PRELOAD=", 11) != 0)
+                        w->runner_env[k++] = environ[i];
+        w->runner_env[k++] = w->env_strings[0];
+        w->runner_env[k++] = w->env_strings[1];
+        return true;
+}
+
 /* The runner's private command line (common/runner-args.h), into storage
  * of the watch's: built before fork, so that the child allocates nothing. */
 static bool
@@ -449,7 +527,10 @@ build_runner_argv (struct watch *w)
                 .probe_path = config->probe_path, .python_executable = config->python_executable,
                 .mitigate = o->mitigate, .strict = o->strict, .module = o->module,
                 .script = o->script, .script_argc = o->script_argc, .script_argv = o->script_argv,
+                .follow_dir = w->follow_dir[0] ? w->follow_dir : NULL,
         };
+        if (args.follow_dir && !write_follow_exec (w, &args))
+                return false;
         size_t length = runner_args_argv_length (&args);
         w->runner_argv = calloc (length, sizeof *w->runner_argv);
         /* Its full path: the loader names the main program by argv[0], and
@@ -463,7 +544,10 @@ exec_runner (const struct watch *w)
 {
         /* The one descriptor of ours the runner gets; it maps and closes it. */
         fcntl (w->channel_fd, F_SETFD, 0);
-        execv (w->config->runner_path, w->runner_argv);
+        if (w->runner_env)
+                execve (w->config->runner_path, w->runner_argv, w->runner_env);
+        else
+                execv (w->config->runner_path, w->runner_argv);
         char msg[CHANNEL_TEXT_SIZE];
         snprintf (msg, sizeof msg, "cannot start its runner '%s': %s; reinstall qgc-check",
                   w->config->runner_path, strerror (errno));
@@ -505,8 +589,18 @@ prepare_run (struct watch *w, char *error, size_t error_size)
                           strerror (errno));
                 return false;
         }
-        if (!build_runner_argv (w)) {
+        if (w->config->follow_path &&
+            !processes_make_dir (w->follow_dir, sizeof w->follow_dir, error, error_size))
+                return false;
+        if (w->follow_dir[0])
+                w->kids.dir = w->follow_dir;
+        if (w->config->follow_path && !build_runner_env (w)) {
                 snprintf (error, error_size, "out of memory");
+                return false;
+        }
+        if (!build_runner_argv (w)) {
+                snprintf (error, error_size, "out of memory, or cannot write the run's directory '%s'",
+                          w->follow_dir);
                 return false;
         }
         int pipefd[2];
@@ -603,7 +697,9 @@ watch_run (struct watch *w)
                 draw_progress (w, now);
                 check_progress (w, now);
                 if (w->dump_asked_ns && !w->kill_at_ns &&
-                    (dump_finished (w->ch) || now - w->dump_asked_ns > DUMP_WAIT_NS)) {
+                    ((dump_finished (w->dump_ch ? w->dump_ch : w->ch) &&
+                      (!w->stop_after_dump || processes_stacks_done (&w->kids))) ||
+                     now - w->dump_asked_ns > DUMP_WAIT_NS)) {
                         if (w->stop_after_dump) {
                                 start_stopping (w, now, SIGTERM);
                         } else {
@@ -640,6 +736,9 @@ finish_run (struct watch *w)
                 close (w->stderr_fd);
                 w->stderr_fd = -1;
         }
+        /* Every process of the run has ended: their channels and records
+         * are complete, and the children's findings are counted in. */
+        processes_collect (&w->sup->processes, w->ch, w->follow_dir[0] ? w->follow_dir : NULL);
         emit_new_findings (w);
         w->sup->elapsed_s = (channel_now_ns () - w->start_ns) / 1e9;
         w->sup->stderr_tail = strndup (w->tail, w->tail_len);
@@ -662,7 +761,13 @@ release_run (struct watch *w, bool ran)
                 sigprocmask (SIG_SETMASK, &w->saved_mask, NULL);
         }
         channel_destroy (w->ch);
+        processes_watch_end (&w->kids);
+        if (w->follow_dir[0])
+                processes_remove (w->follow_dir);
         free (w->runner_argv);
+        free (w->runner_env);
+        free (w->env_strings[0]);
+        free (w->env_strings[1]);
         free (w);
 }
 

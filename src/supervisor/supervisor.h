@@ -4,8 +4,11 @@
  * The supervisor is C only: it links neither Python nor Qt. It creates the
  * findings channel, forks the runner into its own process group, relays
  * the app's stderr (keeping its last lines), streams findings as live
- * events, watches the GUI heartbeat for hangs and the duration limit,
+ * events, watches the GUI heartbeat for hangs (the runner's and, unless
+ * --no-follow, every checked child's: processes.h) and the duration limit,
  * forwards Ctrl-C and SIGTERM, and leaves no process of the run behind.
+ * The runner's environment preloads the exec shim (src/follow) and names
+ * the run's follow directory, so that its Python children are checked.
  */
 #pragma once
 
@@ -22,13 +25,15 @@ struct supervisor_config {
         const char *probe_path;
         const char *runner_path;       /* the qgc-check-runner executable */
         const char *python_executable;
+        const char *follow_path;      /* the exec shim (qgc-follow.so); NULL: --no-follow */
         struct report_events *events; /* NULL: no live events */
         bool progress;                /* redraw one progress line on stderr */
 };
 
 /* Runs the script to its end. On success returns true with the channel
- * (to be read by result_build, then channel_destroy) and what happened to
- * the child; SIGINT, SIGTERM, SIGHUP and SIGCHLD stay blocked and SIGPIPE
+ * (to be read by result_build, then channel_destroy; the children's
+ * findings counted in) and what happened to the child and every other
+ * process of the run (sup->processes); SIGINT, SIGTERM, SIGHUP and SIGCHLD stay blocked and SIGPIPE
  * ignored, so that an interrupt after the run waits for the next one
  * rather than killing qgc-check before it writes its reports. On failure
  * returns false with a one-line message in error, no channel and no

@@ -41,7 +41,7 @@ error_reason (const struct verdict_facts *f)
         if (f->outcome == OUTCOME_EXCEPTION)
                 return "the script raised an uncaught exception (traceback above)";
         if (!f->binding_loaded && !f->binding_named && !f->crash && !f->hang && !f->interrupt_signal &&
-            !f->over_limit && !f->stop_signal)
+            !f->over_limit && !f->stop_signal && !f->unchecked_processes)
                 return "nothing was checked: the script never loaded a Qt binding (PyQt6 or PySide6)";
         return NULL;
 }
@@ -67,6 +67,10 @@ incomplete_reason (const struct verdict_facts *f)
                 return "the script ended with an uncaught KeyboardInterrupt (as by Ctrl-C)";
         if (f->interrupt_signal)
                 return "interrupted before the app ended: its teardown was not checked";
+        if (f->unchecked_processes && f->objects_created == 0)
+                return "nothing was checked: the Qt work ran in processes qgc-check cannot check (listed "
+                       "as unchecked: another Python interpreter than the run's, or a program that is not "
+                       "Python); run that Python code with the run's interpreter";
         if (f->binding_named && !f->binding_loaded)
                 return "nothing was checked: the Qt probe never started";
         if (f->binding_loaded && f->objects_created == 0)

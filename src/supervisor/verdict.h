@@ -46,7 +46,9 @@ enum finding_role {
 struct verdict_facts {
         bool hang;                 /* the GUI heartbeat stopped */
         bool crash;                /* died of a signal: not the user's interrupt,
-                                    * not an exception escaping a slot */
+                                    * not an exception escaping a slot (the main
+                                    * process or any checked child) */
+        size_t unchecked_processes; /* processes of the run qgc-check could not check */
         size_t races;              /* finding groups of ROLE_RACE */
         const char *known_error;   /* an error already named (an exception that
                                     * escaped a slot), or NULL */
@@ -54,9 +56,9 @@ struct verdict_facts {
         uint32_t outcome;          /* enum script_outcome (common/channel.h) */
         bool finished;             /* the runner reached PHASE_DONE */
         int script_status;         /* the script's exit status, -1 unknown */
-        bool binding_named;        /* the runner named a Qt binding */
+        bool binding_named;        /* a runner of the run named a Qt binding */
         bool binding_loaded;       /* ... and the probe hooked it */
-        uint64_t objects_created;  /* QObjects the probe saw created */
+        uint64_t objects_created;  /* QObjects the probe saw created, in every process */
         bool over_limit;           /* stopped after --duration + grace */
         int stop_signal;           /* SIGTTIN/SIGTTOU that stopped the app, or 0 */
         int interrupt_signal;      /* SIGINT/SIGTERM to qgc-check, or 0 */

@@ -9,7 +9,10 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <dirent.h>
 #include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -129,10 +132,84 @@ dump_is_bounded (void **state)
         assert_true (atomic_load (&ch->dump.length) >= CHANNEL_DUMP_SIZE);
 }
 
+/* A finding of the hundred children's test: its strings interned in the
+ * order given, so that each process's ids differ. */
+static struct finding
+child_finding (struct channel *ch, bool other_order)
+{
+        if (other_order)
+                channel_intern (ch, "something else first");
+        struct finding f = { .kind = FINDING_OFF_THREAD_FINALIZATION, .cause = CAUSE_REFCOUNT,
+                             .gc_generation = -1 };
+        f.finalizing_thread = channel_intern (ch, "dropper");
+        f.qt_class = channel_intern (ch, "QGraphicsTextItem");
+        f.owner_thread = channel_intern (ch, "MainThread");
+        return f;
+}
+
+/* A hundred processes, each with its own channel file, counted into the
+ * main channel: one group, its count the exact sum, first seen in the
+ * main process; the stats summed. */
+static void
+merges_processes_exactly (void **state)
+{
+        char dir[] = "/tmp/qgc-test-channel-XXXXXX";
+        assert_non_null (mkdtemp (dir));
+        struct channel *main_ch = channel_create ();
+        atomic_store (&main_ch->start_ns, channel_now_ns ());
+        struct finding f = child_finding (main_ch, false);
+        channel_add_finding (main_ch, &f);
+        channel_add_finding (main_ch, &f);
+        for (int i = 0; i < 100; i++) {
+                pid_t pid = fork ();
+                if (pid == 0) {
+                        struct channel *ch = channel_create_file (dir);
+                        if (!ch)
+                                _exit (1);
+                        atomic_store (&ch->start_ns, channel_now_ns ());
+                        struct finding g = child_finding (ch, i % 2);
+                        for (int k = 0; k < 3; k++)
+                                channel_add_finding (ch, &g);
+                        atomic_fetch_add (&ch->stats.objects_created, 6);
+                        _exit (0); /* no unmapping: the file keeps what was written */
+                }
+                int status;
+                waitpid (pid, &status, 0);
+                assert_true (WIFEXITED (status) && WEXITSTATUS (status) == 0);
+        }
+        DIR *d = opendir (dir);
+        struct dirent *e;
+        uint32_t process = 0;
+        while ((e = readdir (d))) {
+                char path[512];
+                if (e->d_name[0] == '.')
+                        continue;
+                snprintf (path, sizeof path, "%s/%s", dir, e->d_name);
+                struct channel *ch = channel_open_file (path);
+                assert_non_null (ch);
+                channel_merge (main_ch, ch, ++process);
+                channel_destroy (ch);
+                unlink (path);
+        }
+        closedir (d);
+        rmdir (dir);
+        assert_int_equal (process, 100);
+        struct channel_group *groups[4];
+        assert_int_equal (channel_groups (main_ch, groups, 4), 1);
+        assert_int_equal (atomic_load (&groups[0]->count), 302);
+        assert_int_equal (groups[0]->process, 0);
+        assert_int_equal (groups[0]->other_processes, 100);
+        assert_string_equal (channel_string (main_ch, groups[0]->finding.qt_class), "QGraphicsTextItem");
+        assert_int_equal (atomic_load (&main_ch->stats.objects_created), 600);
+        assert_int_equal (atomic_load (&main_ch->stats.merged), 0);
+        channel_destroy (main_ch);
+}
+
 int
 main (void)
 {
         const struct CMUnitTest tests[] = {
+                cmocka_unit_test (merges_processes_exactly),
                 cmocka_unit_test (interning),
                 cmocka_unit_test (grouping),
                 cmocka_unit_test (never_drops_a_finding),

@@ -12,6 +12,7 @@
 
 #include <jansson.h>
 #include <stdio.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -482,10 +483,81 @@ junit_carries_the_text_of_each_finding (void **state)
         channel_destroy (ch);
 }
 
+/* A child's channel file in dir, as a child runner leaves it: its
+ * identity, one finding of an xdist test, and a crash. */
+static void
+write_child (const char *dir)
+{
+        struct channel *ch = channel_create_file (dir);
+        assert_non_null (ch);
+        atomic_store (&ch->runner_pid, 4321);
+        atomic_store (&ch->start_ns, channel_now_ns ());
+        ch->process.origin = PROCESS_EXEC;
+        static const char argv[] = "/usr/bin/python3\0-c\0pass\0";
+        memcpy (ch->process.argv, argv, sizeof argv - 1);
+        ch->process.argv_length = sizeof argv - 1;
+        snprintf (ch->process.xdist_worker, sizeof ch->process.xdist_worker, "gw1");
+        snprintf (ch->binding, sizeof ch->binding, "PyQt6 6.4.2");
+        struct finding f = off_thread (ch, "/t.py:3: in test_x", CAUSE_CYCLIC_GC, 0);
+        f.test = channel_intern (ch, "t.py::test_x");
+        channel_add_finding (ch, &f);
+        atomic_store (&ch->current_test, channel_intern (ch, "t.py::test_crash"));
+        atomic_store (&ch->crash_signal, SIGSEGV);
+        channel_destroy (ch);
+        char path[512];
+        snprintf (path, sizeof path, "%s/u4242-1", dir);
+        FILE *u = fopen (path, "w");
+        fputs ("4242\n1\na program that is not Python and loads Qt\n", u);
+        fwrite ("/usr/bin/qtpaths6\0--version\0", 1, 28, u);
+        fclose (u);
+}
+
+/* Every report names a child's finding, crash and test by its process, and
+ * lists the process that could not be checked. */
+static void
+children_are_named_by_their_process (void **state)
+{
+        const char *argv[] = { "qgc-check", "launcher.py" };
+        struct options opts = parse (2, argv);
+        char dir[] = "/tmp/qgc-test-reports-dir-XXXXXX";
+        assert_non_null (mkdtemp (dir));
+        write_child (dir);
+        struct channel *ch = new_channel ();
+        atomic_store (&ch->runner_pid, 1);
+        atomic_store (&ch->start_ns, channel_now_ns ());
+        struct supervision sup = ended ();
+        processes_collect (&sup.processes, ch, dir);
+        processes_remove (dir);
+        assert_int_equal (sup.processes.n, 3);
+        struct run_result r;
+        result_build (&r, &opts, 1, ch, &sup, NULL);
+        assert_int_equal (r.verdict, VERDICT_CRASH);
+        assert_int_equal (r.n_findings, 1);
+        assert_int_equal (r.findings[0].process->pid, 4321);
+        assert_string_equal (r.running_test, "t.py::test_crash");
+        char *text = text_of (&r);
+        assert_non_null (strstr (text, "  in process 4321 (xdist worker gw1): /usr/bin/python3 -c pass\n"));
+        assert_non_null (strstr (text, "crashed: process 4321 (xdist worker gw1): /usr/bin/python3 -c pass, in test "
+                                       "t.py::test_crash\n"));
+        assert_non_null (strstr (text, "  unchecked process 4242: /usr/bin/qtpaths6 --version (a program that is "
+                                       "not Python and loads Qt)\n"));
+        char *json = file_of (&r, report_write_json);
+        assert_non_null (strstr (json, "\"xdist_worker\": \"gw1\""));
+        assert_non_null (strstr (json, "\"reason\": \"a program that is not Python and loads Qt\""));
+        char *junit = file_of (&r, report_write_junit);
+        assert_non_null (strstr (junit, "name=\"test_x\""));
+        free (junit);
+        free (json);
+        free (text);
+        result_free (&r);
+        channel_destroy (ch);
+}
+
 int
 main (void)
 {
         const struct CMUnitTest tests[] = {
+                cmocka_unit_test (children_are_named_by_their_process),
                 cmocka_unit_test (reports_agree_with_the_verdict),
                 cmocka_unit_test (fail_on_high_says_what_it_saw),
                 cmocka_unit_test (look_alike_groups_differ),

@@ -35,6 +35,9 @@ assert_same (const struct runner_args *a, const struct runner_args *b)
         assert_int_equal (a->mitigate, b->mitigate);
         assert_int_equal (a->strict, b->strict);
         assert_int_equal (a->module, b->module);
+        if (a->follow_dir || b->follow_dir)
+                assert_string_equal (a->follow_dir, b->follow_dir);
+        assert_int_equal (a->child, b->child);
         assert_string_equal (a->script, b->script);
         assert_int_equal (a->script_argc, b->script_argc);
         for (int i = 0; i < a->script_argc; i++)
@@ -256,11 +259,52 @@ stress_mode_names (void **state)
         }
 }
 
+/* A child's command line, as the exec shim writes it: the shared words,
+ * then --child --python PATH -- and python's own arguments, maybe none. */
+static void
+child_command_line (void **state)
+{
+        struct runner_args in = { .seed = 7, .threads = 2, .stress_mode = STRESS_BURST, .duration = 2.5,
+                                  .probe_path = "/p/qgc-probe.so", .strict = true,
+                                  .follow_dir = "/dev/shm/qgc-check-abc" };
+        struct runner_args_text text;
+        char *argv[64] = { "/usr/lib/qgc-check/qgc-check-runner" };
+        size_t n = 1 + runner_args_build_shared (&in, &text, argv + 1, 40);
+        assert_true (n > 1);
+        const char *tail[] = { "--child", "--python", "/usr/bin/python3", "--", "-B", "-c", "pass",
+                               "--multiprocessing-fork" };
+        for (size_t i = 0; i < 8; i++)
+                argv[n++] = (char *) tail[i];
+        struct runner_args out;
+        char error[256];
+        assert_int_equal (runner_args_parse (&out, (int) n, argv, error, sizeof error), RUNNER_ARGS_OK);
+        assert_true (out.child);
+        assert_int_equal (out.seed, 7);
+        assert_int_equal (out.stress_mode, STRESS_BURST);
+        assert_true (out.strict);
+        assert_string_equal (out.follow_dir, "/dev/shm/qgc-check-abc");
+        assert_string_equal (out.python_executable, "/usr/bin/python3");
+        assert_null (out.script);
+        assert_int_equal (out.script_argc, 4);
+        assert_string_equal (out.script_argv[0], "-B");
+        assert_string_equal (out.script_argv[3], "--multiprocessing-fork");
+        /* python with no argument at all: standard input. */
+        assert_int_equal (runner_args_parse (&out, (int) n - 4, argv, error, sizeof error), RUNNER_ARGS_OK);
+        assert_int_equal (out.script_argc, 0);
+        /* A child needs the run's directory. */
+        in.follow_dir = NULL;
+        n = 1 + runner_args_build_shared (&in, &text, argv + 1, 40);
+        for (size_t i = 0; i < 4; i++)
+                argv[n++] = (char *) tail[i];
+        assert_int_equal (runner_args_parse (&out, (int) n, argv, error, sizeof error), RUNNER_ARGS_USAGE);
+}
+
 int
 main (void)
 {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test (round_trip),
+                cmocka_unit_test (child_command_line),
                 cmocka_unit_test (every_tricky_argument),
                 cmocka_unit_test (build_refuses),
                 cmocka_unit_test (rejects_bad_values),

@@ -162,6 +162,31 @@ print_finalization_site (FILE *out, const struct result_finding *f)
 }
 
 void
+report_process_text (FILE *out, const struct run_process *p)
+{
+        fprintf (out, "process %d", p->pid);
+        if (p->xdist_worker && p->xdist_worker[0])
+                fprintf (out, " (xdist worker %s)", p->xdist_worker);
+        fputc (':', out);
+        for (size_t i = 0; p->argv && p->argv[i]; i++)
+                fprintf (out, " %s", p->argv[i]);
+}
+
+/* Which process of the run it happened in, when there were several. */
+static void
+print_process (FILE *out, const struct result_finding *f)
+{
+        if (!f->process || (f->process_index == 0 && !f->other_processes))
+                return;
+        fputs ("  in ", out);
+        report_process_text (out, f->process);
+        if (f->other_processes)
+                fprintf (out, " (and %u other process%s)", f->other_processes,
+                         f->other_processes == 1 ? "" : "es");
+        fputc ('\n', out);
+}
+
+void
 report_finding_text (FILE *out, const struct result_finding *f, bool stacks, const char *bold,
                      const char *reset)
 {
@@ -170,6 +195,7 @@ report_finding_text (FILE *out, const struct result_finding *f, bool stacks, con
                 return;
         }
         print_title_line (out, f, bold, reset);
+        print_process (out, f);
         if (*f->test)
                 fprintf (out, "  died during test %s\n", f->test);
         if (*f->creation_test && strcmp (f->creation_test, f->test) != 0)

@@ -19,3 +19,7 @@
  * shown relative to it. */
 void report_finding_text (FILE *out, const struct result_finding *f, bool stacks, const char *bold,
                           const char *reset);
+
+/* "process PID (xdist worker W): ARGV": how every text names a process of
+ * the run, without a newline. */
+void report_process_text (FILE *out, const struct run_process *p);

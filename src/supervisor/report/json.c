@@ -62,6 +62,40 @@ frame_or_null (const char *line)
         return frame ? frame : json_null ();
 }
 
+/* A word of a command line: need not be UTF-8, which jansson refuses. */
+static json_t *
+word_string (const char *word)
+{
+        json_t *s = json_string (word);
+        return s ? s : json_stringn_nocheck (word, strlen (word));
+}
+
+/* A process of the run as a finding or the crash names it. */
+static json_t *
+process_ref (const struct run_process *p)
+{
+        if (!p)
+                return json_null ();
+        json_t *argv = json_array ();
+        for (size_t i = 0; p->argv && p->argv[i]; i++)
+                json_array_append_new (argv, word_string (p->argv[i]));
+        return json_pack ("{s:i, s:o, s:o}", "pid", p->pid, "argv", argv, "xdist_worker",
+                          p->xdist_worker && p->xdist_worker[0] ? json_string (p->xdist_worker) : json_null ());
+}
+
+/* native-stack.h lines as {function, library} objects. */
+static json_t *
+native_stack_array (const char *stack)
+{
+        json_t *native = json_array ();
+        struct native_frame fr;
+        for (const char *p = stack; native_stack_next (&p, &fr);)
+                json_array_append_new (native, json_pack ("{s:s%,s:s%}", "function", fr.function,
+                                                          (size_t) fr.function_len, "library", fr.library,
+                                                          (size_t) fr.library_len));
+        return native;
+}
+
 static json_t *
 finding_object (const struct result_finding *f)
 {
@@ -101,13 +135,7 @@ finding_object (const struct result_finding *f)
         }
         json_object_set_new (obj, "parents", parents);
         json_object_set_new (obj, "made_by", str_or_null (f->made_by));
-        json_t *native = json_array ();
-        struct native_frame fr;
-        for (const char *p = f->native_stack; native_stack_next (&p, &fr);)
-                json_array_append_new (native, json_pack ("{s:s%,s:s%}", "function", fr.function,
-                                                          (size_t) fr.function_len, "library", fr.library,
-                                                          (size_t) fr.library_len));
-        json_object_set_new (obj, "native_stack", native);
+        json_object_set_new (obj, "native_stack", native_stack_array (f->native_stack));
         json_object_set_new (obj, "destroyed_by_cpp", str_or_null (f->died_inside));
         json_object_set_new (obj, "creation_source", str_or_null (f->creation_source));
         json_object_set_new (obj, "finalization_source", str_or_null (f->finalization_source));
@@ -121,7 +149,40 @@ finding_object (const struct result_finding *f)
         json_object_set_new (obj, "name", str_or_null (f->name));
         json_object_set_new (obj, "differs_at", frame_or_null (f->differs_at));
         json_object_set_new (obj, "fix", str_or_null (f->fix));
+        json_object_set_new (obj, "process", process_ref (f->process));
+        json_object_set_new (obj, "other_processes", json_integer (f->other_processes));
         return obj;
+}
+
+/* Every process of the run, with how it ended and its own stats. */
+static json_t *
+processes_array (const struct run_result *r)
+{
+        json_t *a = json_array ();
+        for (size_t i = 0; i < r->n_processes; i++) {
+                const struct run_process *p = &r->processes[i];
+                json_t *o = process_ref (p);
+                json_object_set_new (o, "ppid", json_integer (p->ppid));
+                json_object_set_new (o, "checked", json_boolean (p->checked));
+                json_object_set_new (o, "reason", str_or_null (p->reason));
+                json_object_set_new (o, "error", str_or_null (p->error));
+                json_object_set_new (o, "stacks", str_or_null (p->stacks));
+                json_object_set_new (o, "origin", str_or_null (p->origin));
+                json_object_set_new (o, "outcome", str_or_null (p->outcome));
+                json_object_set_new (o, "exit_status", p->exit_status >= 0 ? json_integer (p->exit_status) : json_null ());
+                json_object_set_new (o, "crash_signal", p->crash_signal
+                                     ? json_string (sigabbrev_np (p->crash_signal) ?: "?") : json_null ());
+                json_object_set_new (o, "binding", str_or_null (p->binding && p->binding[0] ? p->binding : NULL));
+                json_object_set_new (o, "stats", !p->checked ? json_null ()
+                                     : json_pack ("{s:I, s:I, s:I, s:I, s:I}",
+                                                  "objects_created", (json_int_t) p->objects_created,
+                                                  "objects_destroyed", (json_int_t) p->objects_destroyed,
+                                                  "collections", (json_int_t) p->collections,
+                                                  "collections_off_gui_thread", (json_int_t) p->collections_off_gui,
+                                                  "findings_total", (json_int_t) p->findings));
+                json_array_append_new (a, o);
+        }
+        return a;
 }
 
 static json_t *
@@ -183,7 +244,8 @@ crash_object (const struct run_result *r)
 {
         if (!r->crash_signal)
                 return json_null ();
-        return json_pack ("{s:o, s:o, s:o, s:o, s:b, s:o}",
+        return json_pack ("{s:o, s:o, s:o, s:o, s:o, s:b, s:o}",
+                          "process", process_ref (r->crash_process),
                           "signal", json_string (sigabbrev_np (r->crash_signal) ?: "?"),
                           "reason", str_or_null (r->crash_reason),
                           "interpreter_fatal_error", str_or_null (r->interpreter_fatal),
@@ -197,7 +259,8 @@ hang_object (const struct run_result *r)
 {
         if (!r->sup.hang)
                 return json_null ();
-        return json_pack ("{s:f, s:o, s:o, s:o, s:o, s:b, s:o}",
+        return json_pack ("{s:o, s:f, s:o, s:o, s:o, s:o, s:b, s:o}",
+                          "process", process_ref (r->hang_process),
                           "timeout_s", r->opts->hang_timeout,
                           "gil_holder", str_or_null (r->gil_holder),
                           "gui_thread_waiting_for", str_or_null (r->gui_waiting),
@@ -307,6 +370,7 @@ result_object (const struct run_result *r)
                 return NULL;
         json_object_set_new (doc, "incomplete_reason", str_or_null (r->incomplete));
         json_object_set_new (doc, "running_test", str_or_null (r->running_test));
+        json_object_set_new (doc, "processes", processes_array (r));
         json_object_set_new (doc, "stopped", stopped_object (r));
         json_object_set_new (doc, "notes", string_array (r->notes, r->n_notes));
         json_object_set_new (doc, "hint", str_or_null (r->hint));

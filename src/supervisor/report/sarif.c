@@ -117,11 +117,17 @@ result_of (const struct result_finding *f, const char *cwd)
                 json_object_set_new (res, "suppressions",
                                      json_pack ("[{s:s, s:s}]", "kind", "external", "justification",
                                                 f->suppressed_by));
-        json_object_set_new (res, "properties",
-                             json_pack ("{s:s, s:s, s:s, s:I, s:s}", "qtClass", f->qt_class,
+        json_t *properties = json_pack ("{s:s, s:s, s:s, s:I, s:s}", "qtClass", f->qt_class,
                                         "ownerThread", f->owner_thread, "finalizingThread",
                                         f->finalizing_thread, "count", (json_int_t) f->count,
-                                        "name", f->name));
+                                        "name", f->name);
+        /* A finding of a child process of the run: which one. */
+        if (f->process && f->process_index > 0) {
+                json_object_set_new (properties, "processId", json_integer (f->process->pid));
+                if (f->process->xdist_worker[0])
+                        json_object_set_new (properties, "xdistWorker", json_string (f->process->xdist_worker));
+        }
+        json_object_set_new (res, "properties", properties);
         return res;
 }
 

@@ -47,7 +47,9 @@ print_verdict (const struct run_result *r, FILE *out, const struct style *s)
                 fprintf (out, ": %s", r->error ? r->error : "the script failed");
                 break;
         case VERDICT_CRASH:
-                fprintf (out, ": the app died of %s", r->crash_reason ? r->crash_reason : "a signal");
+                fprintf (out, ": %s died of %s",
+                         r->crash_process && r->crash_process != r->processes ? "a child process" : "the app",
+                         r->crash_reason ? r->crash_reason : "a signal");
                 break;
         case VERDICT_HANG:
                 fprintf (out, ": the GUI event loop made no progress for %.3g s", r->opts->hang_timeout);
@@ -77,6 +79,23 @@ print_findings (const struct run_result *r, FILE *out, const struct style *s)
         }
 }
 
+/* A stopped run's children: where each one was. */
+static void
+print_children_stacks (const struct run_result *r, FILE *out, const struct style *s)
+{
+        for (size_t i = 1; i < r->n_processes; i++) {
+                const struct run_process *p = &r->processes[i];
+                if (!p->stacks || p == r->crash_process || p == r->hang_process)
+                        continue;
+                fprintf (out, "%sstacks of ", s->dim);
+                report_process_text (out, p);
+                if (p->running_test && p->running_test[0])
+                        fprintf (out, ", in test %s", p->running_test);
+                fprintf (out, ":%s\n", s->reset);
+                fputs (p->stacks, out);
+        }
+}
+
 /* A crash, a hang or a stop: whether qgc-check is to blame, what a hang's
  * threads wait for, and every thread's stacks. */
 static void
@@ -101,6 +120,21 @@ print_stacks (const struct run_result *r, FILE *out, const struct style *s)
                          r->running_test ? ", in test " : "", r->running_test ? r->running_test : "",
                          s->reset);
                 fputs (r->dump, out);
+                print_children_stacks (r, out, s);
+        }
+        if (r->verdict == VERDICT_HANG && r->hang_process && r->n_processes > 1) {
+                fputs ("hung: ", out);
+                report_process_text (out, r->hang_process);
+                if (r->running_test)
+                        fprintf (out, ", in test %s", r->running_test);
+                fputc ('\n', out);
+        }
+        if (r->crash_process && r->n_processes > 1) {
+                fputs ("crashed: ", out);
+                report_process_text (out, r->crash_process);
+                if (r->running_test)
+                        fprintf (out, ", in test %s", r->running_test);
+                fputc ('\n', out);
         }
         if ((r->verdict == VERDICT_CRASH || r->verdict == VERDICT_HANG) && r->dump) {
                 if (r->opts->verbosity > 0 || r->verdict == VERDICT_HANG || r->verdict == VERDICT_CRASH) {
@@ -134,6 +168,35 @@ print_set_aside (const struct run_result *r, FILE *out)
         if (r->sup.over_limit)
                 fprintf (out, "note: the script did not end within --duration + %.3g s; it was stopped\n",
                          r->opts->hang_timeout + 5.0);
+}
+
+/* The processes of the run beyond the main one: those that could not be
+ * checked always, every one with -v. */
+static void
+print_processes (const struct run_result *r, FILE *out)
+{
+        if (r->n_processes <= 1)
+                return;
+        fprintf (out, "note: %zu processes in the run, %zu of them checked", r->n_processes,
+                 r->n_processes - r->n_unchecked);
+        if (r->n_unchecked)
+                fprintf (out, "; %zu could not be checked", r->n_unchecked);
+        fputc ('\n', out);
+        for (size_t i = 0; i < r->n_processes; i++) {
+                const struct run_process *p = &r->processes[i];
+                if (p->checked && !p->error && r->opts->verbosity <= 0)
+                        continue;
+                fputs (p->checked ? "  checked " : "  unchecked ", out);
+                report_process_text (out, p);
+                if (!p->checked)
+                        fprintf (out, " (%s)", p->reason);
+                else
+                        fprintf (out, " (%s; %llu QObjects, %llu findings)", p->outcome ? p->outcome : "?",
+                                 (unsigned long long) p->objects_created, (unsigned long long) p->findings);
+                if (p->error)
+                        fprintf (out, ": %s", p->error);
+                fputc ('\n', out);
+        }
 }
 
 /* The binding, and with -v what the run measured. */
@@ -194,6 +257,7 @@ report_write_text (const struct run_result *r, FILE *out, bool color)
         print_findings (r, out, &s);
         print_stacks (r, out, &s);
         print_set_aside (r, out);
+        print_processes (r, out);
         print_environment (r, out, &s);
         print_advice (r, out);
 }
