@@ -26,7 +26,7 @@ creation_record (PerThread &me, QObject *obj)
         host->capture_creation (&info.creation_stack, &info.created_at);
         std::lock_guard<std::mutex> guard (lock);
         objects.insert (obj, info);
-        names_pending_add (me.tid, obj, info.created_at.frame != nullptr);
+        names_pending_add (me, obj, info.created_at.frame != nullptr);
 }
 
 uint32_t

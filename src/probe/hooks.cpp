@@ -97,7 +97,7 @@ on_add (QObject *obj)
                 prev_add (obj);
         if (forked)
                 return;
-        PerThread &me = per_thread;
+        PerThread &me = this_thread ();
         ProbeGuard guard (me);
         if (guard.entered ())
                 creation_record (me, obj);
@@ -114,7 +114,7 @@ on_remove (QObject *obj)
         if (forked)
                 return;
         DyingObject dying = destruction_forget (obj);
-        PerThread &me = per_thread;
+        PerThread &me = this_thread ();
         ProbeGuard guard (me);
         if (guard.entered ())
                 destruction_analyse (me, obj, dying);

@@ -29,7 +29,21 @@
 
 namespace qgc::probe {
 
+/* Objects not named yet whose creation point is known (they were made
+ * by Python code) can be named by any thread holding the GIL once that
+ * call has returned; the others only by their creator. Under the lock,
+ * per creating thread. */
+struct PendingNames {
+        std::vector<QObject *> python;
+        std::vector<QObject *> native;
+};
+
 namespace {
+
+/* Entries are never removed (a thread id reused later finds its lists
+ * again), so a creating thread keeps a pointer to its own
+ * (PerThread::pending_names). */
+std::unordered_map<pid_t, PendingNames> pending;
 
 constexpr int max_meta_depth = 32;
 
@@ -110,15 +124,6 @@ meta_chain (QObject *obj, const QMetaObject **chain)
         return n;
 }
 
-/* Objects not named yet whose creation point is known (they were made
- * by Python code) can be named by any thread holding the GIL once that
- * call has returned; the others only by their creator. Under the lock,
- * per creating thread. */
-struct Pending {
-        std::vector<QObject *> python;
-        std::vector<QObject *> native;
-};
-std::unordered_map<pid_t, Pending> pending;
 
 bool
 same_point (const probe_frame_point &a, const probe_frame_point &b)
@@ -158,9 +163,11 @@ classify_vtable (const void *vptr)
 } // namespace
 
 void
-names_pending_add (pid_t creator, QObject *obj, bool by_python)
+names_pending_add (PerThread &me, QObject *obj, bool by_python)
 {
-        Pending &p = pending[creator];
+        if (!me.pending_names)
+                me.pending_names = &pending[me.tid];
+        PendingNames &p = *me.pending_names;
         std::vector<QObject *> &list = by_python ? p.python : p.native;
         /* A thread that never reaches a point where it names its native
          * objects (a C++ worker thread) only adds to its list: drop the
@@ -347,7 +354,7 @@ name_object (QObject *obj, pid_t tid, bool at_event_loop, const QMetaObject *gra
         auto origin = vtable_origin.find (vptr_of (obj));
         if (!known || first_static < 0 || origin == vtable_origin.end ()) {
                 /* A meta-object or vtable seen for the first time: next time. */
-                Pending &p = pending[info->creator];
+                PendingNames &p = pending[info->creator];
                 (info->created_at.frame ? p.python : p.native).push_back (obj);
                 return;
         }
@@ -378,7 +385,7 @@ name_object (QObject *obj, pid_t tid, bool at_event_loop, const QMetaObject *gra
 void
 names_resolve (bool at_event_loop)
 {
-        PerThread &me = per_thread;
+        PerThread &me = this_thread ();
         if (!me.tid)
                 me.tid = current_tid ();
         std::vector<QObject *> todo;
