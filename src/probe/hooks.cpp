@@ -20,7 +20,6 @@
 
 #include <cstdio>
 #include <mutex>
-#include <new>
 
 #include <dlfcn.h>
 #include <pthread.h>
@@ -47,7 +46,7 @@ QT_END_NAMESPACE
 namespace qgc::probe {
 
 const probe_host *host;
-std::mutex lock;
+ProbeLock lock;
 qgc::ObjectTable<QObject, ObjectInfo> objects;
 bool forked;
 
@@ -70,12 +69,12 @@ ObjectHook prev_remove;
 StartupHook prev_startup;
 
 /* In a forked child a lock another thread of the parent held at fork()
- * would never be released: the child gets a fresh one. */
+ * would never be released: the child gets a free one. */
 void
 forked_child ()
 {
         forked = true;
-        new (&lock) std::mutex ();
+        lock.reset ();
 }
 
 /* Qt calls this from QCoreApplication's constructor. */

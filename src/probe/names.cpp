@@ -207,7 +207,7 @@ using PythonMade = std::vector<std::pair<pid_t, std::vector<QObject *>>>;
 void
 take_pending (pid_t tid, bool at_event_loop, std::vector<QObject *> &todo, PythonMade &python_made)
 {
-        std::lock_guard<std::mutex> guard (lock);
+        std::lock_guard<ProbeLock> guard (lock);
         for (auto &p : pending) {
                 if (p.first == tid && at_event_loop) {
                         todo.insert (todo.end (), p.second.native.begin (), p.second.native.end ());
@@ -230,7 +230,7 @@ sort_python_made (PythonMade &python_made, std::vector<QObject *> &todo, std::ve
         std::vector<probe_frame_point> stack (256);
         for (auto &o : python_made) {
                 size_t n = host->stack_points (o.first, stack.data (), stack.size ());
-                std::lock_guard<std::mutex> guard (lock);
+                std::lock_guard<ProbeLock> guard (lock);
                 for (QObject *obj : o.second) {
                         ObjectInfo *info = objects.find (obj);
                         if (!info || info->qt_class)
@@ -268,7 +268,7 @@ Unclassified
 requeue_and_find_new (const std::vector<QObject *> &wait, const std::vector<QObject *> &todo)
 {
         Unclassified unknown;
-        std::lock_guard<std::mutex> guard (lock);
+        std::lock_guard<ProbeLock> guard (lock);
         for (QObject *obj : wait) {
                 ObjectInfo *info = objects.find (obj);
                 if (info && !info->qt_class)
@@ -398,7 +398,7 @@ names_resolve (bool at_event_loop)
         sort_python_made (python_made, todo, wait);
         Classified classified = classify (requeue_and_find_new (wait, todo));
         const QMetaObject *graphics = scenes_graphics_object_meta ();
-        std::lock_guard<std::mutex> guard (lock);
+        std::lock_guard<ProbeLock> guard (lock);
         remember (classified);
         for (QObject *obj : todo)
                 name_object (obj, me.tid, at_event_loop, graphics);

@@ -121,7 +121,7 @@ threads_register (PerThread &me, QThread *thread)
                 if (!name.isEmpty ())
                         info.name = host->intern (name.toUtf8 ().constData ());
         }
-        std::lock_guard<std::mutex> guard (lock);
+        std::lock_guard<ProbeLock> guard (lock);
         threads[thread] = ThreadInfo { info.name, me.tid, false };
         unsigned bit = filter_bit (thread);
         thread_filter[bit / 64] |= 1ull << (bit % 64);
@@ -142,7 +142,7 @@ ThreadExit::~ThreadExit ()
         PerThread &me = this_thread ();
         if (!me.registered || !host)
                 return;
-        std::lock_guard<std::mutex> guard (lock);
+        std::lock_guard<ProbeLock> guard (lock);
         auto it = threads.find (me.self);
         if (it != threads.end () && it->second.tid == me.tid)
                 it->second.ended = true;
@@ -164,7 +164,7 @@ threads_is_current (PerThread &me, QThread *owner)
         if (me.self)
                 return me.self == owner;
         {
-                std::lock_guard<std::mutex> guard (lock);
+                std::lock_guard<ProbeLock> guard (lock);
                 auto it = threads.find (owner);
                 if (it != threads.end () && !it->second.ended)
                         return it->second.tid == me.tid;
@@ -181,7 +181,7 @@ bool
 threads_owner_finished (QThread *owner)
 {
         {
-                std::lock_guard<std::mutex> guard (lock);
+                std::lock_guard<ProbeLock> guard (lock);
                 auto it = threads.find (owner);
                 if (it != threads.end () && it->second.ended)
                         return true;
@@ -195,7 +195,7 @@ threads_owner_finished (QThread *owner)
 uint32_t
 threads_name (const QThread *thread)
 {
-        std::lock_guard<std::mutex> guard (lock);
+        std::lock_guard<ProbeLock> guard (lock);
         auto it = threads.find (thread);
         if (it == threads.end ())
                 return host->intern ("thread-unknown");
@@ -208,13 +208,13 @@ threads_name_unnamed ()
 {
         std::vector<std::pair<const QThread *, pid_t>> unnamed;
         {
-                std::lock_guard<std::mutex> guard (lock);
+                std::lock_guard<ProbeLock> guard (lock);
                 for (auto &t : threads)
                         if (!t.second.name && !t.second.ended && t.first)
                                 unnamed.emplace_back (t.first, t.second.tid);
         }
         for (auto &u : unnamed) {
-                std::lock_guard<std::mutex> guard (lock);
+                std::lock_guard<ProbeLock> guard (lock);
                 /* Still registered (a dying QThread leaves under this lock)
                  * and owned by this thread: nobody else destroys it now. */
                 auto it = threads.find (u.first);
