@@ -24,15 +24,15 @@ creation_record (PerThread &me, QObject *obj)
         ObjectInfo info { nullptr, 0, 0, host->current_test (), me.tid, { nullptr, nullptr, 0 }, nullptr,
                           ORIGIN_UNKNOWN, 0 };
         host->capture_creation (&info.creation_stack, &info.created_at);
-        std::lock_guard<std::mutex> guard (lock);
+        std::lock_guard<ProbeLock> guard (lock);
         objects.insert (obj, info);
-        names_pending_add (me.tid, obj, info.created_at.frame != nullptr);
+        names_pending_add (me, obj, info.created_at.frame != nullptr);
 }
 
 uint32_t
 creation_stack_of (QObject *obj, const char **qt_class)
 {
-        std::lock_guard<std::mutex> guard (lock);
+        std::lock_guard<ProbeLock> guard (lock);
         ObjectInfo *info = objects.find (obj);
         if (!info)
                 return 0;

@@ -119,7 +119,7 @@ off_thread (PerThread &me, QObject *obj, QThread *owner, const DyingObject &dyin
         uint32_t parents = 0;
         if (parent) {
                 evidence |= EVIDENCE_LIVE_PARENT;
-                std::lock_guard<std::mutex> guard (lock);
+                std::lock_guard<ProbeLock> guard (lock);
                 parents = parents_of (obj);
         }
         report_off_thread (obj, owner, dying.info, own.children, evidence, parents);
@@ -131,7 +131,7 @@ DyingObject
 destruction_forget (QObject *obj)
 {
         DyingObject dying {};
-        std::lock_guard<std::mutex> guard (lock);
+        std::lock_guard<ProbeLock> guard (lock);
         objects.take (obj, &dying.info);
         threads_forget (obj);
         dying.in_live_scene = scenes_forget (obj);
@@ -160,7 +160,7 @@ destruction_analyse (PerThread &me, QObject *obj, const DyingObject &dying)
 void
 destruction_event_filter (QObject *watched, QObject *filter, bool installed)
 {
-        std::lock_guard<std::mutex> guard (lock);
+        std::lock_guard<ProbeLock> guard (lock);
         ObjectInfo *info = objects.find (filter);
         if (!info)
                 return;

@@ -20,7 +20,6 @@
 
 #include <cstdio>
 #include <mutex>
-#include <new>
 
 #include <dlfcn.h>
 #include <pthread.h>
@@ -47,7 +46,7 @@ QT_END_NAMESPACE
 namespace qgc::probe {
 
 const probe_host *host;
-std::mutex lock;
+ProbeLock lock;
 qgc::ObjectTable<QObject, ObjectInfo> objects;
 bool forked;
 
@@ -70,12 +69,12 @@ ObjectHook prev_remove;
 StartupHook prev_startup;
 
 /* In a forked child a lock another thread of the parent held at fork()
- * would never be released: the child gets a fresh one. */
+ * would never be released: the child gets a free one. */
 void
 forked_child ()
 {
         forked = true;
-        new (&lock) std::mutex ();
+        lock.reset ();
 }
 
 /* Qt calls this from QCoreApplication's constructor. */
@@ -97,7 +96,7 @@ on_add (QObject *obj)
                 prev_add (obj);
         if (forked)
                 return;
-        PerThread &me = per_thread;
+        PerThread &me = this_thread ();
         ProbeGuard guard (me);
         if (guard.entered ())
                 creation_record (me, obj);
@@ -114,7 +113,7 @@ on_remove (QObject *obj)
         if (forked)
                 return;
         DyingObject dying = destruction_forget (obj);
-        PerThread &me = per_thread;
+        PerThread &me = this_thread ();
         ProbeGuard guard (me);
         if (guard.entered ())
                 destruction_analyse (me, obj, dying);

@@ -70,7 +70,7 @@ record_message (PerThread &me, QtMsgType type, const QString &msg)
 void
 on_message (QtMsgType type, const QMessageLogContext &context, const QString &msg)
 {
-        PerThread &me = per_thread;
+        PerThread &me = this_thread ();
         if (!forked) {
                 ProbeGuard guard (me);
                 if (guard.entered ())

@@ -11,6 +11,7 @@
 #include <QtCore/QMetaObject>
 #include <QtCore/QObject>
 
+#include <cerrno>
 #include <cstring>
 #include <mutex>
 #include <unordered_map>
@@ -29,7 +30,21 @@
 
 namespace qgc::probe {
 
+/* Objects not named yet whose creation point is known (they were made
+ * by Python code) can be named by any thread holding the GIL once that
+ * call has returned; the others only by their creator. Under the lock,
+ * per creating thread. */
+struct PendingNames {
+        std::vector<QObject *> python;
+        std::vector<QObject *> native;
+};
+
 namespace {
+
+/* Entries are never removed (a thread id reused later finds its lists
+ * again), so a creating thread keeps a pointer to its own
+ * (PerThread::pending_names). */
+std::unordered_map<pid_t, PendingNames> pending;
 
 constexpr int max_meta_depth = 32;
 
@@ -110,15 +125,6 @@ meta_chain (QObject *obj, const QMetaObject **chain)
         return n;
 }
 
-/* Objects not named yet whose creation point is known (they were made
- * by Python code) can be named by any thread holding the GIL once that
- * call has returned; the others only by their creator. Under the lock,
- * per creating thread. */
-struct Pending {
-        std::vector<QObject *> python;
-        std::vector<QObject *> native;
-};
-std::unordered_map<pid_t, Pending> pending;
 
 bool
 same_point (const probe_frame_point &a, const probe_frame_point &b)
@@ -141,14 +147,39 @@ struct Origin {
 };
 std::unordered_map<const void *, Origin> vtable_origin;
 
-/* Not under the lock (dladdr takes the loader's). */
+/* Whether addr lies in a loaded object (the program or a library), and
+ * its file name, as dladdr() says them. glibc 2.35's _dl_find_object()
+ * answers without dladdr()'s search for the nearest symbol, a linear scan
+ * of the object's symbol table (about 230,000 instructions for an address
+ * in QtCore): once per class met. */
+bool
+loaded_object (const void *addr, const char **path)
+{
+#if defined(__GLIBC__) && __GLIBC_PREREQ(2, 35)
+        struct dl_find_object found;
+        if (_dl_find_object (const_cast<void *> (addr), &found) != 0)
+                return false;
+        *path = found.dlfo_link_map->l_name;
+        /* dladdr() names the program by its argv[0]. */
+        if (!**path)
+                *path = program_invocation_name;
+        return true;
+#else
+        Dl_info dl;
+        if (!dladdr (addr, &dl))
+                return false;
+        *path = dl.dli_fname;
+        return true;
+#endif
+}
+
+/* Not under the lock (dladdr, where it is used, takes the loader's). */
 Origin
 classify_vtable (const void *vptr)
 {
-        Dl_info dl;
-        if (!dladdr (vptr, &dl) || !dl.dli_fname)
+        const char *path = nullptr;
+        if (!loaded_object (vptr, &path) || !path)
                 return { ORIGIN_UNKNOWN, 0 };
-        const char *path = dl.dli_fname;
         if (strstr (path, "/PyQt6/") || strstr (path, "/PySide6/") || strstr (path, "shiboken6"))
                 return { ORIGIN_PYTHON, 0 };
         const char *base = strrchr (path, '/');
@@ -158,9 +189,11 @@ classify_vtable (const void *vptr)
 } // namespace
 
 void
-names_pending_add (pid_t creator, QObject *obj, bool by_python)
+names_pending_add (PerThread &me, QObject *obj, bool by_python)
 {
-        Pending &p = pending[creator];
+        if (!me.pending_names)
+                me.pending_names = &pending[me.tid];
+        PendingNames &p = *me.pending_names;
         std::vector<QObject *> &list = by_python ? p.python : p.native;
         /* A thread that never reaches a point where it names its native
          * objects (a C++ worker thread) only adds to its list: drop the
@@ -200,7 +233,7 @@ using PythonMade = std::vector<std::pair<pid_t, std::vector<QObject *>>>;
 void
 take_pending (pid_t tid, bool at_event_loop, std::vector<QObject *> &todo, PythonMade &python_made)
 {
-        std::lock_guard<std::mutex> guard (lock);
+        std::lock_guard<ProbeLock> guard (lock);
         for (auto &p : pending) {
                 if (p.first == tid && at_event_loop) {
                         todo.insert (todo.end (), p.second.native.begin (), p.second.native.end ());
@@ -223,7 +256,7 @@ sort_python_made (PythonMade &python_made, std::vector<QObject *> &todo, std::ve
         std::vector<probe_frame_point> stack (256);
         for (auto &o : python_made) {
                 size_t n = host->stack_points (o.first, stack.data (), stack.size ());
-                std::lock_guard<std::mutex> guard (lock);
+                std::lock_guard<ProbeLock> guard (lock);
                 for (QObject *obj : o.second) {
                         ObjectInfo *info = objects.find (obj);
                         if (!info || info->qt_class)
@@ -261,7 +294,7 @@ Unclassified
 requeue_and_find_new (const std::vector<QObject *> &wait, const std::vector<QObject *> &todo)
 {
         Unclassified unknown;
-        std::lock_guard<std::mutex> guard (lock);
+        std::lock_guard<ProbeLock> guard (lock);
         for (QObject *obj : wait) {
                 ObjectInfo *info = objects.find (obj);
                 if (info && !info->qt_class)
@@ -287,15 +320,15 @@ struct Classified {
         std::vector<std::pair<const void *, Origin>> vtables;
 };
 
-/* Not under the lock (dladdr takes the loader's): a meta-object inside a
- * loaded library is static. */
+/* Not under the lock (dladdr, where it is used, takes the loader's): a
+ * meta-object inside a loaded library is static. */
 Classified
 classify (const Unclassified &unknown)
 {
         Classified classified;
         for (const QMetaObject *m : unknown.metas) {
-                Dl_info dl;
-                classified.metas.emplace_back (m, dladdr (m, &dl) != 0);
+                const char *path;
+                classified.metas.emplace_back (m, loaded_object (m, &path));
         }
         for (const void *v : unknown.vtables)
                 classified.vtables.emplace_back (v, classify_vtable (v));
@@ -347,7 +380,7 @@ name_object (QObject *obj, pid_t tid, bool at_event_loop, const QMetaObject *gra
         auto origin = vtable_origin.find (vptr_of (obj));
         if (!known || first_static < 0 || origin == vtable_origin.end ()) {
                 /* A meta-object or vtable seen for the first time: next time. */
-                Pending &p = pending[info->creator];
+                PendingNames &p = pending[info->creator];
                 (info->created_at.frame ? p.python : p.native).push_back (obj);
                 return;
         }
@@ -378,7 +411,7 @@ name_object (QObject *obj, pid_t tid, bool at_event_loop, const QMetaObject *gra
 void
 names_resolve (bool at_event_loop)
 {
-        PerThread &me = per_thread;
+        PerThread &me = this_thread ();
         if (!me.tid)
                 me.tid = current_tid ();
         std::vector<QObject *> todo;
@@ -391,7 +424,7 @@ names_resolve (bool at_event_loop)
         sort_python_made (python_made, todo, wait);
         Classified classified = classify (requeue_and_find_new (wait, todo));
         const QMetaObject *graphics = scenes_graphics_object_meta ();
-        std::lock_guard<std::mutex> guard (lock);
+        std::lock_guard<ProbeLock> guard (lock);
         remember (classified);
         for (QObject *obj : todo)
                 name_object (obj, me.tid, at_event_loop, graphics);

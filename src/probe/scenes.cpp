@@ -114,7 +114,7 @@ scenes_watch (QObject *obj)
 void
 scenes_look ()
 {
-        std::lock_guard<std::mutex> guard (lock);
+        std::lock_guard<ProbeLock> guard (lock);
         if (item_scene.empty ())
                 return;
         size_t n = graphics_slots.size ();

@@ -25,6 +25,13 @@ thread_local PerThread per_thread;
 
 namespace {
 
+/* Made in a thread as it registers (threads_register); its destructor
+ * runs as the OS thread exits, while the thread's per_thread block is
+ * still there. */
+struct ThreadExit {
+        ~ThreadExit ();
+};
+
 struct ThreadInfo {
         uint32_t name; /* string id, 0 until known */
         pid_t tid;
@@ -71,7 +78,7 @@ threads_bind_qtcore (void *qtcore)
 void
 threads_register_gui ()
 {
-        PerThread &me = per_thread;
+        PerThread &me = this_thread ();
         ProbeGuard guard (me);
         me.tid = current_tid ();
         gui_thread = QThread::currentThread ();
@@ -100,6 +107,11 @@ threads_register (PerThread &me, QThread *thread)
                 return;
         me.registered = true;
         me.self = thread;
+        /* Local to this function, so that no other thread-local needs an
+         * initialisation call: this one is made (and its destructor
+         * registered) the first time a thread gets here. */
+        static thread_local ThreadExit thread_exit;
+        (void) &thread_exit;
         probe_thread_info info {};
         host->describe_thread (&info, false);
         if (!info.name && thread != gui_thread) {
@@ -109,7 +121,7 @@ threads_register (PerThread &me, QThread *thread)
                 if (!name.isEmpty ())
                         info.name = host->intern (name.toUtf8 ().constData ());
         }
-        std::lock_guard<std::mutex> guard (lock);
+        std::lock_guard<ProbeLock> guard (lock);
         threads[thread] = ThreadInfo { info.name, me.tid, false };
         unsigned bit = filter_bit (thread);
         thread_filter[bit / 64] |= 1ull << (bit % 64);
@@ -123,19 +135,20 @@ threads_forget (QObject *obj)
                 threads.erase (reinterpret_cast<QThread *> (obj));
 }
 
-PerThread::~PerThread ()
+ThreadExit::~ThreadExit ()
 {
         /* The OS thread is exiting: objects it still owns can no longer
          * race with it. */
-        if (!registered || !host)
+        PerThread &me = this_thread ();
+        if (!me.registered || !host)
                 return;
-        std::lock_guard<std::mutex> guard (lock);
-        auto it = threads.find (self);
-        if (it != threads.end () && it->second.tid == tid)
+        std::lock_guard<ProbeLock> guard (lock);
+        auto it = threads.find (me.self);
+        if (it != threads.end () && it->second.tid == me.tid)
                 it->second.ended = true;
-        names_thread_ended (tid);
-        delete collateral;
-        collateral = nullptr;
+        names_thread_ended (me.tid);
+        delete me.collateral;
+        me.collateral = nullptr;
 }
 
 /* Qt 6.8's isCurrentThread() answers without side effects. Before it, the
@@ -151,7 +164,7 @@ threads_is_current (PerThread &me, QThread *owner)
         if (me.self)
                 return me.self == owner;
         {
-                std::lock_guard<std::mutex> guard (lock);
+                std::lock_guard<ProbeLock> guard (lock);
                 auto it = threads.find (owner);
                 if (it != threads.end () && !it->second.ended)
                         return it->second.tid == me.tid;
@@ -168,7 +181,7 @@ bool
 threads_owner_finished (QThread *owner)
 {
         {
-                std::lock_guard<std::mutex> guard (lock);
+                std::lock_guard<ProbeLock> guard (lock);
                 auto it = threads.find (owner);
                 if (it != threads.end () && it->second.ended)
                         return true;
@@ -182,7 +195,7 @@ threads_owner_finished (QThread *owner)
 uint32_t
 threads_name (const QThread *thread)
 {
-        std::lock_guard<std::mutex> guard (lock);
+        std::lock_guard<ProbeLock> guard (lock);
         auto it = threads.find (thread);
         if (it == threads.end ())
                 return host->intern ("thread-unknown");
@@ -195,13 +208,13 @@ threads_name_unnamed ()
 {
         std::vector<std::pair<const QThread *, pid_t>> unnamed;
         {
-                std::lock_guard<std::mutex> guard (lock);
+                std::lock_guard<ProbeLock> guard (lock);
                 for (auto &t : threads)
                         if (!t.second.name && !t.second.ended && t.first)
                                 unnamed.emplace_back (t.first, t.second.tid);
         }
         for (auto &u : unnamed) {
-                std::lock_guard<std::mutex> guard (lock);
+                std::lock_guard<ProbeLock> guard (lock);
                 /* Still registered (a dying QThread leaves under this lock)
                  * and owned by this thread: nobody else destroys it now. */
                 auto it = threads.find (u.first);
@@ -234,7 +247,7 @@ threads_finding_here (uint32_t kind)
                                         : CAUSE_NATIVE;
         f.gc_generation = ti.gc_generation;
         f.gc_trigger = ti.gc_trigger;
-        PerThread &me = per_thread;
+        PerThread &me = this_thread ();
         if (!me.tid)
                 me.tid = current_tid ();
         f.finalizing_thread = ti.name   ? ti.name

@@ -21,8 +21,13 @@ struct Collateral {
         uint32_t evidence;
 };
 
+struct PendingNames;
+
 /* Everything the hooks keep per thread, in one thread-local block: the
- * probe is a dlopened module, where every thread-local access is a call. */
+ * probe is a dlopened module, where every thread-local access is a call.
+ * Zero-initialised and trivially destructible, so that the access is
+ * only that call: what must happen as the thread exits is done by a
+ * separate thread-local object, made once the thread registers. */
 struct PerThread {
         bool in_hook; /* set and put back only by ProbeGuard (guard.h) */
         bool initialised;
@@ -38,10 +43,24 @@ struct PerThread {
          * own hook fires: they are counted into the parent's finding
          * rather than reported one by one. Parent -> children so far. */
         std::unordered_map<QObject *, Collateral> *collateral;
-        /* The OS thread is exiting: marks it ended in the registry. */
-        ~PerThread ();
+        /* This thread's objects waiting to be named (names.cpp), once it
+         * made one: found once, not per object. */
+        PendingNames *pending_names;
 };
 extern thread_local PerThread per_thread;
+
+/* The calling thread's block, to be looked up once per hook and passed
+ * on. The empty asm hides where the address came from: once the
+ * functions a hook calls are inlined into it, the compiler would
+ * otherwise look the thread-local up again (a call) after every call the
+ * hook makes. */
+inline PerThread &
+this_thread ()
+{
+        PerThread *me = &per_thread;
+        asm ("" : "+r"(me));
+        return *me;
+}
 
 /* qgc_probe_start, with the QtCore in use (dlopened, RTLD_NOLOAD): looks
  * up QThread::isCurrentThread() (Qt 6.8+). */

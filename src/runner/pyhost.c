@@ -183,6 +183,99 @@ struct stack_key {
         } frames[MAX_FRAMES];
 };
 
+/* Frames are read where the interpreter keeps them: on CPython 3.11, from
+ * its own frame records (internal/pycore_frame.h, the layout of that one
+ * version), which reads them without making a frame object for each (an
+ * allocation per frame, freed as the call returns) and so without
+ * allocating at all. The frames and offsets are those of
+ * PyEval_GetFrame(), PyFrame_GetBack() and PyFrame_GetLasti(): incomplete
+ * frames (a call still setting up) are skipped, as those do. Other
+ * versions go through the public frame objects. */
+#if PY_VERSION_HEX >= 0x030B0000 && PY_VERSION_HEX < 0x030C0000
+#define PYHOST_RAW_FRAMES 1
+#define Py_BUILD_CORE 1
+#include <internal/pycore_frame.h>
+#undef Py_BUILD_CORE
+
+static _PyInterpreterFrame *
+complete_frame (_PyInterpreterFrame *f)
+{
+        while (f && _PyFrame_IsIncomplete (f))
+                f = f->previous;
+        return f;
+}
+
+/* The innermost complete frame of a thread; GIL held. */
+static _PyInterpreterFrame *
+innermost_frame (PyThreadState *ts)
+{
+        return ts ? complete_frame (ts->cframe->current_frame) : NULL;
+}
+
+static _PyInterpreterFrame *
+outer_frame (_PyInterpreterFrame *f)
+{
+        return complete_frame (f->previous);
+}
+
+static PyCodeObject *
+frame_code (_PyInterpreterFrame *f)
+{
+        return f->f_code;
+}
+
+static int
+frame_lasti (_PyInterpreterFrame *f)
+{
+        int lasti = _PyInterpreterFrame_LASTI (f);
+        return lasti < 0 ? -1 : lasti * (int) sizeof (_Py_CODEUNIT);
+}
+
+/* Reads a thread's frames (GIL held) into key, the innermost one into
+ * *innermost if not null. Borrowed code pointers: the frames keep them
+ * alive while the caller looks. Allocates nothing. */
+static void
+read_stack (PyThreadState *ts, struct stack_key *key, const void **innermost)
+{
+        _PyInterpreterFrame *f = innermost_frame (ts);
+        if (innermost)
+                *innermost = f;
+        int depth = 0;
+        for (; f && depth < MAX_FRAMES; f = outer_frame (f), depth++) {
+                key->frames[depth].code = frame_code (f);
+                key->frames[depth].lasti = frame_lasti (f);
+        }
+        key->depth = depth;
+}
+#else
+/* Reads the calling thread's frames (GIL held). Borrowed code pointers:
+ * the frames keep them alive while the caller looks. Materialises frame
+ * objects: called with automatic collection held off. */
+static void
+read_stack (PyThreadState *ts, struct stack_key *key, const void **innermost)
+{
+        (void) ts;
+        key->depth = 0;
+        PyFrameObject *frame = PyEval_GetFrame ();
+        if (innermost)
+                *innermost = frame;
+        Py_XINCREF (frame);
+        while (frame && key->depth < MAX_FRAMES) {
+                PyCodeObject *code = PyFrame_GetCode (frame);
+                key->frames[key->depth].code = code;
+                /* The instruction offset, not the line: computing a line
+                 * scans the line table, and only distinct stacks need it. */
+                key->frames[key->depth].lasti = PyFrame_GetLasti (frame);
+                key->depth++;
+                Py_DECREF (code);
+                PyFrameObject *back = PyFrame_GetBack (frame);
+                Py_DECREF (frame);
+                frame = back;
+        }
+        Py_XDECREF (frame);
+}
+#endif
+
 struct stack_entry {
         struct stack_key key;
         uint32_t text;
@@ -216,74 +309,12 @@ same_stack (const struct stack_key *a, const struct stack_key *b)
         return true;
 }
 
-/* Reads the calling thread's frames (GIL held). Borrowed code pointers:
- * the frames keep them alive while the caller looks. */
-static void
-read_stack (struct stack_key *key)
-{
-        key->depth = 0;
-        PyFrameObject *frame = PyEval_GetFrame ();
-        Py_XINCREF (frame);
-        while (frame && key->depth < MAX_FRAMES) {
-                PyCodeObject *code = PyFrame_GetCode (frame);
-                key->frames[key->depth].code = code;
-                /* The instruction offset, not the line: computing a line
-                 * scans the line table, and only distinct stacks need it. */
-                key->frames[key->depth].lasti = PyFrame_GetLasti (frame);
-                key->depth++;
-                Py_DECREF (code);
-                PyFrameObject *back = PyFrame_GetBack (frame);
-                Py_DECREF (frame);
-                frame = back;
-        }
-        Py_XDECREF (frame);
-}
-
-/* The interned text of the calling thread's Python stack, or 0. */
-static uint32_t
-stack_text (void)
-{
-        struct stack_key key;
-        read_stack (&key);
-        if (key.depth == 0)
-                return 0;
-        if (!stack_cache)
-                stack_cache = calloc (STACK_BUCKETS, sizeof *stack_cache);
-        struct stack_entry *e = NULL;
-        if (stack_cache) {
-                uint32_t h = hash_key (&key);
-                for (uint32_t i = 0; i < 64; i++) {
-                        struct stack_entry *c = &stack_cache[(h + i) & (STACK_BUCKETS - 1)];
-                        if (!c->used || same_stack (&c->key, &key)) {
-                                e = c;
-                                break;
-                        }
-                }
-                if (e && e->used)
-                        return e->text;
-        }
-        char text[4096];
-        size_t used = 0;
-        text[0] = '\0';
-        for (int i = 0; i < key.depth; i++)
-                format_frame (key.frames[i].code, PyCode_Addr2Line (key.frames[i].code, key.frames[i].lasti),
-                              text, sizeof text, &used);
-        uint32_t id = channel_intern (channel, text);
-        if (e) {
-                for (int i = 0; i < key.depth; i++)
-                        Py_INCREF (key.frames[i].code);
-                e->key = key;
-                e->text = id;
-                e->used = true;
-        }
-        return id;
-}
-
-/* Reading frames materialises frame objects, which are tracked by the
- * collector: inside a Qt hook an allocation must not start a collection
- * (its destructions would run inside the hook, unreported). Automatic
- * collection is held off while the calling thread, holding the GIL, reads
- * its own state: no other thread can observe the switch. */
+/* Reading frames may materialise frame objects, and formatting a stack
+ * reads Python strings (which may allocate): inside a Qt hook an
+ * allocation must not start a collection (its destructions would run
+ * inside the hook, unreported). Automatic collection is held off while
+ * the calling thread, holding the GIL, reads its own state: no other
+ * thread can observe the switch. */
 struct quiet {
         int gc_was_enabled;
         PyObject *et, *ev, *tb;
@@ -304,15 +335,100 @@ quiet_end (struct quiet *q)
                 PyGC_Enable ();
 }
 
+/* The interned text of a stack read by read_stack, or 0: cached, so that
+ * only a stack not seen before is formatted (automatic collection held
+ * off meanwhile). Its cache entry in *entry if it has one (entries stay
+ * where they are for the life of the process). */
 static uint32_t
-stack_text_without_collecting (void)
+stack_id (const struct stack_key *key, const struct stack_entry **entry)
 {
+        *entry = NULL;
+        if (key->depth == 0)
+                return 0;
+        if (!stack_cache)
+                stack_cache = calloc (STACK_BUCKETS, sizeof *stack_cache);
+        struct stack_entry *e = NULL;
+        if (stack_cache) {
+                uint32_t h = hash_key (key);
+                for (uint32_t i = 0; i < 64; i++) {
+                        struct stack_entry *c = &stack_cache[(h + i) & (STACK_BUCKETS - 1)];
+                        if (!c->used || same_stack (&c->key, key)) {
+                                e = c;
+                                break;
+                        }
+                }
+                if (e && e->used) {
+                        *entry = e;
+                        return e->text;
+                }
+        }
         struct quiet q;
         quiet_begin (&q);
-        uint32_t id = stack_text ();
+        char text[4096];
+        size_t used = 0;
+        text[0] = '\0';
+        for (int i = 0; i < key->depth; i++)
+                format_frame (key->frames[i].code, PyCode_Addr2Line (key->frames[i].code, key->frames[i].lasti),
+                              text, sizeof text, &used);
+        uint32_t id = channel_intern (channel, text);
+        if (e) {
+                for (int i = 0; i < key->depth; i++)
+                        Py_INCREF (key->frames[i].code);
+                e->key = *key;
+                e->text = id;
+                e->used = true;
+                *entry = e;
+        }
         quiet_end (&q);
         return id;
 }
+
+/* The interned text of the calling thread's Python stack, or 0 (GIL
+ * held). */
+static uint32_t
+stack_text (void)
+{
+        struct stack_key key;
+#ifdef PYHOST_RAW_FRAMES
+        read_stack (_PyThreadState_UncheckedGet (), &key, NULL);
+#else
+        struct quiet q;
+        quiet_begin (&q);
+        read_stack (NULL, &key, NULL);
+        quiet_end (&q);
+#endif
+        const struct stack_entry *e;
+        return stack_id (&key, &e);
+}
+
+#ifdef PYHOST_RAW_FRAMES
+/* Creation sites, by innermost frame (code object, instruction offset):
+ * the stack cache entry last seen there. An object made at the same site
+ * from the same callers (the common case: a loop) is matched frame by
+ * frame against that entry, without building and hashing a key. Only
+ * touched with the GIL held. */
+#define SITE_BUCKETS 4096u
+static const struct stack_entry *site_cache[SITE_BUCKETS];
+
+static uint32_t
+site_hash (const PyCodeObject *code, int lasti)
+{
+        uint64_t h = ((uintptr_t) code >> 4) ^ ((uint64_t) (unsigned) lasti << 32);
+        return (uint32_t) ((h * 0x9e3779b97f4a7c15ull) >> 52) & (SITE_BUCKETS - 1);
+}
+
+/* Are the frames from f outwards the stack of e's key (as read_stack would
+ * read them: at most MAX_FRAMES)? */
+static bool
+same_frames (const struct stack_entry *e, _PyInterpreterFrame *f)
+{
+        const struct stack_key *k = &e->key;
+        for (int i = 0; i < k->depth; i++, f = outer_frame (f))
+                if (!f || frame_code (f) != k->frames[i].code || frame_lasti (f) != k->frames[i].lasti)
+                        return false;
+        return k->depth == MAX_FRAMES || f == NULL;
+}
+#endif
 
 void
 pyhost_capture_creation (uint32_t *stack, struct probe_frame_point *at)
@@ -325,17 +441,40 @@ pyhost_capture_creation (uint32_t *stack, struct probe_frame_point *at)
          * a hook never waits for it. */
         if (atomic_load (&finalizing) || !PyGILState_Check ())
                 return;
-        *stack = stack_text_without_collecting ();
-        /* Materialised by the walk above: the frame object lives as long
-         * as the frame runs. */
-        PyFrameObject *frame = PyEval_GetFrame ();
-        if (frame) {
-                PyCodeObject *code = PyFrame_GetCode (frame);
-                at->frame = frame;
-                at->code = code;
-                at->lasti = PyFrame_GetLasti (frame);
-                Py_DECREF (code); /* the running frame keeps it */
+        struct stack_key key;
+        const struct stack_entry *e;
+#ifdef PYHOST_RAW_FRAMES
+        PyThreadState *ts = _PyThreadState_UncheckedGet ();
+        _PyInterpreterFrame *innermost = innermost_frame (ts);
+        if (!innermost)
+                return;
+        at->frame = innermost;
+        at->code = frame_code (innermost);
+        at->lasti = frame_lasti (innermost);
+        const struct stack_entry **site = &site_cache[site_hash (at->code, at->lasti)];
+        if (*site && same_frames (*site, innermost)) {
+                *stack = (*site)->text;
+                return;
         }
+        read_stack (ts, &key, NULL);
+        *stack = stack_id (&key, &e);
+        if (e)
+                *site = e;
+#else
+        const void *innermost;
+        struct quiet q;
+        quiet_begin (&q);
+        /* The frame objects it materialises live as long as their frames
+         * run. */
+        read_stack (NULL, &key, &innermost);
+        quiet_end (&q);
+        *stack = stack_id (&key, &e);
+        if (innermost) {
+                at->frame = innermost;
+                at->code = key.frames[0].code;
+                at->lasti = key.frames[0].lasti;
+        }
+#endif
 }
 
 size_t
@@ -350,9 +489,16 @@ pyhost_stack_points (pid_t tid, struct probe_frame_point *out, size_t max)
                 return probe_thread_gone;
         /* Another thread's frames, read as sys._current_frames() does: it
          * holds no GIL, so it cannot change them now. */
+        size_t n = 0;
+#ifdef PYHOST_RAW_FRAMES
+        for (_PyInterpreterFrame *f = innermost_frame (ts); f && n < max; f = outer_frame (f), n++) {
+                out[n].frame = f;
+                out[n].code = frame_code (f);
+                out[n].lasti = frame_lasti (f);
+        }
+#else
         struct quiet q;
         quiet_begin (&q);
-        size_t n = 0;
         PyFrameObject *frame = PyThreadState_GetFrame (ts);
         while (frame && n < max) {
                 PyCodeObject *code = PyFrame_GetCode (frame);
@@ -367,6 +513,7 @@ pyhost_stack_points (pid_t tid, struct probe_frame_point *out, size_t max)
         }
         Py_XDECREF (frame);
         quiet_end (&q);
+#endif
         return n;
 }
 
@@ -407,7 +554,7 @@ pyhost_describe_thread (struct probe_thread_info *info, bool want_stack)
         if (!want_stack)
                 return;
         if (PyGILState_Check ())
-                info->stack = stack_text_without_collecting ();
+                info->stack = stack_text ();
         else if (gc_generation >= 0)
                 /* A binding that releases the GIL around C++ destructors
                  * (PySide6): the stack has not changed since the
