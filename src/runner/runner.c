@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <wchar.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
@@ -581,16 +582,28 @@ qgc_init (void)
 /* --- start-up and the script ------------------------------------------ */
 
 /* What a child's python command line asks to run, as PyConfig_Read
- * parsed it (UTF-8, or NULL): -c COMMAND, -m MODULE, or a file; none of
- * them: standard input. */
+ * parsed it (or NULL): -c COMMAND, -m MODULE, or a file; none of them:
+ * standard input. Kept as wide strings until the interpreter runs: no
+ * conversion function of CPython's may be called before it is
+ * initialised (Py_EncodeLocale faults there on CPython 3.13). */
 static struct {
-        char *command, *module, *filename;
+        wchar_t *command, *module, *filename;
 } child_run;
 
-static char *
-utf8_of (const wchar_t *text)
+static wchar_t *
+copy_of (const wchar_t *text)
 {
-        return text ? Py_EncodeLocale (text, NULL) : NULL;
+        wchar_t *copy = text ? wcsdup (text) : NULL;
+        if (text && !copy)
+                fail_now ("out of memory");
+        return copy;
+}
+
+/* A Python str of a wide string, or None (a new reference). */
+static PyObject *
+str_or_none (const wchar_t *text)
+{
+        return text ? PyUnicode_FromWideChar (text, -1) : Py_NewRef (Py_None);
 }
 
 /* The main runner's argv for python: SCRIPT or -m, then the script's
@@ -639,9 +652,9 @@ set_child_argv (PyConfig *pc, const struct runner_args *args)
         }
         if (PyStatus_Exception (status))
                 return status;
-        child_run.command = utf8_of (pc->run_command);
-        child_run.module = utf8_of (pc->run_module);
-        child_run.filename = utf8_of (pc->run_filename);
+        child_run.command = copy_of (pc->run_command);
+        child_run.module = copy_of (pc->run_module);
+        child_run.filename = copy_of (pc->run_filename);
         return status;
 }
 
@@ -708,11 +721,20 @@ static void
 run_script (int *outcome_out, int *status_out)
 {
         int outcome = OUTCOME_CANNOT_RUN, status = 1;
-        PyObject *r = config->args->child
-                ? PyObject_CallMethod (bootstrap, "run_child", "zzz", child_run.command, child_run.module,
-                                       child_run.filename)
-                : PyObject_CallMethod (bootstrap, config->args->module ? "run_module" : "run_script", "s",
-                                       config->args->script);
+        PyObject *r;
+        if (config->args->child) {
+                PyObject *command = str_or_none (child_run.command), *module = str_or_none (child_run.module),
+                         *filename = str_or_none (child_run.filename);
+                r = command && module && filename
+                            ? PyObject_CallMethod (bootstrap, "run_child", "OOO", command, module, filename)
+                            : NULL;
+                Py_XDECREF (command);
+                Py_XDECREF (module);
+                Py_XDECREF (filename);
+        } else {
+                r = PyObject_CallMethod (bootstrap, config->args->module ? "run_module" : "run_script", "s",
+                                         config->args->script);
+        }
         if (!r || !PyArg_ParseTuple (r, "ii", &outcome, &status))
                 PyErr_Print ();
         Py_XDECREF (r);
