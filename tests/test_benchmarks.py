@@ -59,3 +59,11 @@ def test_long_run_counts_every_finding():
     assert re.search(r"^qgc-check runner +[\d.]+", out, re.M)
     m = re.search(r"findings_total (\d+), sum of counts (\d+) \((\w+)\), findings_dropped (\d+)", out)
     assert m and int(m.group(1)) > 1000 and m.group(3) == "exact" and m.group(4) == "0", out
+
+
+def test_hooks_counts_the_probes_own_instructions():
+    out = bench("bench-hooks", "--rounds", 100, "--qobjects", timeout=900)
+    per = {m.group(1): int(m.group(2)) for m in re.finditer(r"^(on_add|on_remove|total) +[\d.]+ M +(\d+) per QObject",
+                                                            out, re.M)}
+    assert per.keys() == {"on_add", "on_remove", "total"}, out
+    assert 0 < per["on_remove"] < per["total"] and 0 < per["on_add"] < per["total"], out
