@@ -45,6 +45,19 @@ enum script_outcome {
         OUTCOME_CANNOT_RUN = 4, /* unreadable, not Python, syntax error */
 };
 
+/* The outcome's name in every report, NULL for none. */
+static inline const char *
+script_outcome_name (uint32_t outcome)
+{
+        switch (outcome) {
+        case OUTCOME_RETURNED: return "returned";
+        case OUTCOME_EXIT: return "exit";
+        case OUTCOME_EXCEPTION: return "exception";
+        case OUTCOME_CANNOT_RUN: return "cannot-run";
+        default: return NULL;
+        }
+}
+
 enum slot_state { SLOT_EMPTY = 0, SLOT_WRITING = 1, SLOT_PUBLISHED = 2 };
 
 /* A finding is never dropped: when the groups run short, new kinds of

@@ -110,18 +110,6 @@ split_words (const char *text, size_t len)
         return argv;
 }
 
-static const char *
-outcome_name (uint32_t outcome)
-{
-        switch (outcome) {
-        case OUTCOME_RETURNED: return "returned";
-        case OUTCOME_EXIT: return "exit";
-        case OUTCOME_EXCEPTION: return "exception";
-        case OUTCOME_CANNOT_RUN: return "cannot-run";
-        default: return NULL;
-        }
-}
-
 static uint64_t
 occurrences (struct channel *ch)
 {
@@ -174,7 +162,7 @@ read_checked (struct run_process *p, struct channel *ch)
         if (p->crash_signal) {
                 p->outcome = "crash";
         } else if (atomic_load (&ch->phase) == PHASE_DONE || outcome != OUTCOME_NONE) {
-                p->outcome = outcome_name (outcome);
+                p->outcome = script_outcome_name (outcome);
                 p->exit_status = atomic_load (&ch->script_status);
         } else {
                 /* Its runner never got to say: a signal that was not its

@@ -163,18 +163,6 @@ read_dump (struct run_result *r, struct channel *ch)
         }
 }
 
-static const char *
-outcome_name (uint32_t outcome)
-{
-        switch (outcome) {
-        case OUTCOME_RETURNED: return "returned";
-        case OUTCOME_EXIT: return "exit";
-        case OUTCOME_EXCEPTION: return "exception";
-        case OUTCOME_CANNOT_RUN: return "cannot-run";
-        default: return NULL;
-        }
-}
-
 /* The script's fate: how it ended and its exit status. */
 static void
 read_outcome (struct run_result *r, struct channel *ch, const struct supervision *sup)
@@ -183,7 +171,7 @@ read_outcome (struct run_result *r, struct channel *ch, const struct supervision
         uint32_t phase = atomic_load (&ch->phase);
         r->script_status = -1;
         if (phase == PHASE_DONE || outcome != OUTCOME_NONE) {
-                r->outcome = outcome_name (outcome);
+                r->outcome = script_outcome_name (outcome);
                 r->script_status = atomic_load (&ch->script_status);
         } else if (sup->exited) {
                 /* Ended without the runner's epilogue: os._exit(n). */
