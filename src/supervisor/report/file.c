@@ -112,3 +112,22 @@ report_file_commit (FILE *f, const char *path, char *tmp_path, char *error, size
         free (tmp_path);
         return ok;
 }
+
+bool
+report_file_write_json (json_t *doc, const char *what, const char *path, char *error, size_t size)
+{
+        if (!doc) {
+                snprintf (error, size, "cannot build the %s report", what);
+                return false;
+        }
+        char *tmp;
+        FILE *f = report_file_begin (path, &tmp, error, size);
+        if (!f) {
+                json_decref (doc);
+                return false;
+        }
+        json_dumpf (doc, f, JSON_INDENT (2) | JSON_ENSURE_ASCII);
+        fputc ('\n', f);
+        json_decref (doc);
+        return report_file_commit (f, path, tmp, error, size);
+}

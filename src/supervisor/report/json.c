@@ -380,21 +380,7 @@ result_object (const struct run_result *r)
 bool
 report_write_json (const struct run_result *r, const char *path, char *error, size_t size)
 {
-        json_t *root = result_object (r);
-        if (!root) {
-                snprintf (error, size, "cannot build the JSON report");
-                return false;
-        }
-        char *tmp;
-        FILE *f = report_file_begin (path, &tmp, error, size);
-        if (!f) {
-                json_decref (root);
-                return false;
-        }
-        json_dumpf (root, f, JSON_INDENT (2) | JSON_ENSURE_ASCII);
-        fputc ('\n', f);
-        json_decref (root);
-        return report_file_commit (f, path, tmp, error, size);
+        return report_file_write_json (result_object (r), "JSON", path, error, size);
 }
 
 /* --- live events ------------------------------------------------------- */

@@ -164,18 +164,5 @@ report_write_sarif (const struct run_result *r, const char *path, char *error, s
                 "invocations", "executionSuccessful",
                 r->verdict == VERDICT_CLEAN || r->verdict == VERDICT_RACE, "exitCode", r->exit_code);
         free (root);
-        if (!doc) {
-                snprintf (error, size, "cannot build the SARIF report");
-                return false;
-        }
-        char *tmp;
-        FILE *f = report_file_begin (path, &tmp, error, size);
-        if (!f) {
-                json_decref (doc);
-                return false;
-        }
-        json_dumpf (doc, f, JSON_INDENT (2) | JSON_ENSURE_ASCII);
-        fputc ('\n', f);
-        json_decref (doc);
-        return report_file_commit (f, path, tmp, error, size);
+        return report_file_write_json (doc, "SARIF", path, error, size);
 }
