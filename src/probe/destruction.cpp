@@ -43,7 +43,7 @@ state_evidence (QObject *obj, const DyingObject &dying)
         uint32_t evidence = 0;
         if (ObjectData::was_widget (obj))
                 evidence |= EVIDENCE_WIDGET;
-        if (obj->isWindowType ())
+        if (ObjectData::was_window (obj))
                 evidence |= EVIDENCE_WINDOW;
         if (ObjectData::posted_events (obj) > 0)
                 evidence |= EVIDENCE_POSTED_EVENTS;
