@@ -28,6 +28,8 @@ def matching_findings(report, expect):
         found = [f for f in found if f["risk"] == expect["risk"]]
     if "evidence" in expect:
         found = [f for f in found if expect["evidence"] in f["evidence"]]
+    if "teardown" in expect:
+        found = [f for f in found if f["during_teardown"] is (expect["teardown"] == "yes")]
     return found
 
 

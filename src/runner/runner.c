@@ -63,6 +63,10 @@ call_bootstrap (const char *function, PyObject *arg)
  * does is not the run's. It keeps the Qt hooks (they are in Qt's memory)
  * but nothing it records reaches the supervisor. */
 static bool detached;
+/* The script's body (and the tool's event loop after it) has ended: what
+ * happens from here on is the interpreter's teardown (its threads joined,
+ * atexit, Py_FinalizeEx), marked in each finding. */
+static atomic_bool script_ended;
 
 bool
 runner_detached (void)
@@ -137,6 +141,7 @@ host_add_finding (const struct finding *f)
                 return;
         struct finding copy = *f;
         copy.test = atomic_load (&channel->current_test);
+        copy.during_teardown = f->kind != FINDING_AT_RISK_CYCLE && atomic_load (&script_ended);
         /* The C++ calls that destroyed the object (or made Qt warn): raw
          * return addresses only, named later outside the hook; only for
          * the first finding of a group, whose details the report shows. */
@@ -810,6 +815,7 @@ runner_main (const struct runner_config *cfg)
 
         int outcome = OUTCOME_CANNOT_RUN, status = 1;
         run_script (&outcome, &status);
+        atomic_store (&script_ended, true);
 
         /* The script's teardown (atexit) runs unstressed, and the main
          * module stays alive: no widget tree becomes garbage here. */
