@@ -95,6 +95,16 @@ report_off_thread (QObject *obj, QThread *owner, const ObjectInfo &info, uint32_
         f.origin = info.qt_class ? info.origin : (uint32_t) ORIGIN_UNKNOWN;
         f.class_library = info.class_library;
         f.parents = parents;
+        /* No wrapper was ever freed for an object C++ code made: in a
+         * Python thread that released the GIL for a call (waitForDone()),
+         * with no collection running, C++ code destroyed it, not a
+         * dropped reference. */
+        if (f.cause == CAUSE_REFCOUNT && f.origin == ORIGIN_NATIVE) {
+                probe_thread_info ti {};
+                host->describe_thread (&ti, false);
+                if (!ti.holds_gil)
+                        f.cause = CAUSE_NATIVE;
+        }
         host->add_finding (&f);
 }
 

@@ -180,9 +180,13 @@ classify_vtable (const void *vptr)
         const char *path = nullptr;
         if (!loaded_object (vptr, &path) || !path)
                 return { ORIGIN_UNKNOWN, 0 };
-        if (strstr (path, "/PyQt6/") || strstr (path, "/PySide6/") || strstr (path, "shiboken6"))
-                return { ORIGIN_PYTHON, 0 };
         const char *base = strrchr (path, '/');
+        /* A wheel brings its Qt inside the binding's directory
+         * (PySide6/Qt/lib/libQt6Core.so.6): Qt's own libraries are not
+         * the binding's modules. */
+        bool qt_library = strncmp (base ? base + 1 : path, "libQt6", 6) == 0;
+        if (!qt_library && (strstr (path, "/PyQt6/") || strstr (path, "/PySide6/") || strstr (path, "shiboken6")))
+                return { ORIGIN_PYTHON, 0 };
         return { ORIGIN_NATIVE, host->intern (base ? base + 1 : path) };
 }
 
@@ -370,14 +374,16 @@ name_object (QObject *obj, pid_t tid, bool at_event_loop, const QMetaObject *gra
                 else if (k->second)
                         first_static = i;
         }
-        /* Made by Python code, yet no Python subclass: under PySide6 that
-         * is also what a subclass says once its wrapper is released, its
-         * C++ object about to be deleted. */
+        auto origin = vtable_origin.find (vptr_of (obj));
+        /* Made through the binding (its vtable is the binding's), yet no
+         * Python subclass: under PySide6 that is also what a subclass says
+         * once its wrapper is released, its C++ object about to be
+         * deleted. An object C++ code made has no wrapper to release. */
         bool released = known && first_static == 0 && info->created_at.frame &&
+                        origin != vtable_origin.end () && origin->second.origin == ORIGIN_PYTHON &&
                         !wrapper_present (obj);
         if (released)
                 return; /* left unnamed: it is going */
-        auto origin = vtable_origin.find (vptr_of (obj));
         if (!known || first_static < 0 || origin == vtable_origin.end ()) {
                 /* A meta-object or vtable seen for the first time: next time. */
                 PendingNames &p = pending[info->creator];
