@@ -64,7 +64,11 @@ find_shiboken (struct dl_phdr_info *info, size_t, void *)
                 return 0;
         if (void *lib = dlopen (info->dlpi_name, RTLD_NOW | RTLD_NOLOAD)) {
                 shiboken_instance = (BindingInstanceFn) dlsym (lib, "_ZN8Shiboken14BindingManager8instanceEv");
+                /* const since 6.10; 6.9 and earlier (6.5.3, 6.8.3, 6.9.3
+                 * measured) export it without: the same call. */
                 shiboken_retrieve = (RetrieveWrapperFn) dlsym (lib, "_ZNK8Shiboken14BindingManager15retrieveWrapperEPKv");
+                if (!shiboken_retrieve)
+                        shiboken_retrieve = (RetrieveWrapperFn) dlsym (lib, "_ZN8Shiboken14BindingManager15retrieveWrapperEPKv");
                 dlclose (lib); /* stays loaded: the binding holds it */
         }
         return 1;
@@ -101,7 +105,7 @@ wrapper_present (const QObject *obj)
  * ~QObject has begun, or the object's vtable changed while we looked, as
  * it does at each base class's destructor. Left unnamed then. */
 int
-meta_chain (QObject *obj, const QMetaObject **chain)
+meta_chain (QObject *obj, const QMetaObject **chain, const void **vptr = nullptr)
 {
         /* About to be deleted: a binding then answers for the C++ class
          * alone (its wrapper, which knew the Python subclass, is gone). */
@@ -122,6 +126,8 @@ meta_chain (QObject *obj, const QMetaObject **chain)
         host->guard_reads (nullptr);
         if (vptr_of (obj) != before || ObjectData::dying (obj))
                 return 0;
+        if (vptr)
+                *vptr = before; /* the class the chain was read for */
         return n;
 }
 
@@ -364,7 +370,8 @@ name_object (QObject *obj, pid_t tid, bool at_event_loop, const QMetaObject *gra
         if ((info->creator != tid || !at_event_loop) && info->created_at.frame == nullptr)
                 return; /* a native object, not named from here */
         const QMetaObject *chain[max_meta_depth];
-        int n = meta_chain (obj, chain);
+        const void *vptr = nullptr;
+        int n = meta_chain (obj, chain, &vptr);
         int first_static = -1;
         bool known = true;
         for (int i = 0; i < n && first_static < 0; i++) {
@@ -374,7 +381,9 @@ name_object (QObject *obj, pid_t tid, bool at_event_loop, const QMetaObject *gra
                 else if (k->second)
                         first_static = i;
         }
-        auto origin = vtable_origin.find (vptr_of (obj));
+        /* The vtable the chain was read with: another thread destroying
+         * the object may have changed it since. */
+        auto origin = vtable_origin.find (vptr);
         /* Made through the binding (its vtable is the binding's), yet no
          * Python subclass: under PySide6 that is also what a subclass says
          * once its wrapper is released, its C++ object about to be
