@@ -1,4 +1,4 @@
-# qgc-check-expect: verdict=race class=QGraphicsTextItem teardown=yes
+# qgc-check-expect: verdict=race class=QGraphicsTextItem cause=refcount thread=dropper teardown=yes
 # qgc-check-args: --duration 2
 # qgc-check-stdout: ^destroyed in dropper: 0 before the script ended, [1-9][0-9]* after$
 # Findings made during the interpreter's teardown are marked so. The script ends (its event

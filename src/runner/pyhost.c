@@ -560,8 +560,12 @@ pyhost_describe_thread (struct probe_thread_info *info, bool want_stack)
         /* While the interpreter is finalized (daemon threads still run
          * until they next need the GIL), what the thread was before. */
         if (atomic_load (&finalizing)) {
-                info->has_python = known_python;
-                info->name = cached_thread_name;
+                /* A thread Python started recorded its name in the channel
+                 * as it started (read without Python): it runs Python,
+                 * even if no hook saw it before (a daemon thread dropping
+                 * references while atexit handlers run). */
+                info->name = python_thread_name ();
+                info->has_python = known_python || info->name != 0;
                 return;
         }
         info->has_python = PyGILState_GetThisThreadState () != NULL;
