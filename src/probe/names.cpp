@@ -261,10 +261,18 @@ take_pending (pid_t tid, bool at_event_loop, std::vector<QObject *> &todo, Pytho
  * others to wait. The stacks are read without the lock (reading Python
  * state allocates); the table is read under it, a thread at a time. */
 void
-sort_python_made (PythonMade &python_made, std::vector<QObject *> &todo, std::vector<QObject *> &wait)
+sort_python_made (pid_t tid, bool at_event_loop, PythonMade &python_made, std::vector<QObject *> &todo,
+                  std::vector<QObject *> &wait)
 {
         std::vector<probe_frame_point> stack (256);
         for (auto &o : python_made) {
+                /* At its own event loop a thread is inside no constructor:
+                 * all it made is complete, also what C++ made while a
+                 * call that released the GIL (exec()) is still running. */
+                if (o.first == tid && at_event_loop) {
+                        todo.insert (todo.end (), o.second.begin (), o.second.end ());
+                        continue;
+                }
                 size_t n = host->stack_points (o.first, stack.data (), stack.size ());
                 std::lock_guard<ProbeLock> guard (lock);
                 for (QObject *obj : o.second) {
@@ -436,7 +444,7 @@ names_resolve (bool at_event_loop)
          * still there is asked below, under it. */
         look_for_shiboken ();
         std::vector<QObject *> wait;
-        sort_python_made (python_made, todo, wait);
+        sort_python_made (me.tid, at_event_loop, python_made, todo, wait);
         Classified classified = classify (requeue_and_find_new (wait, todo));
         const QMetaObject *graphics = scenes_graphics_object_meta ();
         std::lock_guard<ProbeLock> guard (lock);
