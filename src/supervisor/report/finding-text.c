@@ -161,9 +161,8 @@ print_evidence (FILE *out, uint32_t evidence)
         fputc (')', out);
 }
 
-/* Its objectName: the group's, or the first one's when they had others. */
-static void
-print_object_name (FILE *out, const struct result_finding *f)
+void
+report_object_name_text (FILE *out, const struct result_finding *f)
 {
         if (!*f->object_name)
                 return;
@@ -185,7 +184,7 @@ print_title_line (FILE *out, const struct result_finding *f, const char *bold, c
                  f->kind == FINDING_THREAD_WARNING ? "thread-warning: " : "");
         put (out, f->title);
         fputs (reset, out);
-        print_object_name (out, f);
+        report_object_name_text (out, f);
         fprintf (out, " (");
         if (f->gc_generation >= 0)
                 fprintf (out, "generation %d, %s collection, ", f->gc_generation,

@@ -27,3 +27,8 @@ void report_process_text (FILE *out, const struct run_process *p);
 /* path relative to the working directory when it is under it, as a
  * compiler shows it; else path. */
 const char *report_relative_path (const char *path);
+
+/* " 'name'", the group's objectName, or " e.g. 'name'" when its objects
+ * had other names too (quoted and escaped as data when it needs it);
+ * nothing without one. */
+void report_object_name_text (FILE *out, const struct result_finding *f);

@@ -259,6 +259,10 @@ print_site (FILE *out, const struct result_finding *head, const struct result_fi
                 result_text_write_escaped (out, g->differs, false);
                 fputc (')', out);
         }
+        if (*g->object_name && (strcmp (head->object_name, g->object_name) != 0 || g->object_names_vary)) {
+                fputs (", objectName", out);
+                report_object_name_text (out, g);
+        }
         if (strcmp (head->test, g->test) != 0) {
                 fputs (*g->test ? ", died during test " : ", outside any test", out);
                 result_text_write_escaped (out, g->test, false);
