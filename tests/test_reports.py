@@ -239,11 +239,17 @@ def test_thousands_of_sites_fit_a_screen(tmp_path):
     keeps every group, -v prints every one."""
     app = write_app(tmp_path, "sites.py", SITES_APP)
     truth = tmp_path / "truth.txt"
-    run = run_tool("--threads", "0", "--duration", "0", app, "2000", truth, timeout=300)
+    junit, sarif = tmp_path / "r.xml", tmp_path / "r.sarif"
+    run = run_tool("--threads", "0", "--duration", "0", "--junit", junit, "--sarif", sarif, app, "2000", truth,
+                   timeout=300)
     sites, objects, first = map(int, truth.read_text().split())
     assert (sites, objects, first) == (2001, 2005, 5)
     findings = run.report["findings"]
     assert len(findings) == sites and sum(f["count"] for f in findings) == objects
+    # The machine formats keep one entry per group.
+    failures = ET.parse(junit).getroot().findall("testsuite/testcase/failure")
+    assert len(failures) == sites
+    assert len(json.loads(sarif.read_text())["runs"][0]["results"]) == sites
     lines = report_lines(run.stderr)
     assert len(lines) <= 100, "\n".join(lines)
     titles = {f["title"] for f in findings}

@@ -18,9 +18,11 @@
 #include <unistd.h>
 
 #include "common/channel.h"
+#include "common/pyframe.h"
 #include "supervisor/options.h"
 #include "supervisor/report/finding-text.h"
 #include "supervisor/report/report.h"
+#include "supervisor/result-text.h"
 #include "supervisor/result.h"
 
 static struct options
@@ -553,6 +555,125 @@ children_are_named_by_their_process (void **state)
         channel_destroy (ch);
 }
 
+/* A stack of 16 frames: the capture's limit. */
+static const char *
+deep_stack (void)
+{
+        static char stack[2048];
+        size_t used = 0;
+        for (int i = 0; i < PYFRAME_STACK_DEPTH; i++)
+                used += (size_t) snprintf (stack + used, sizeof stack - used, "%s/a.py:%d: in f%d", i ? "\n" : "",
+                                           10 + i, i);
+        return stack;
+}
+
+/* Groups whose creation stacks are the same 16 frames (cut there), one
+ * per test of a parametrized test: neither is said to end there; each
+ * says its stack was cut and which test it died in. */
+static void
+look_alike_groups_cut_at_the_depth_limit (void **state)
+{
+        const char *argv[] = { "qgc-check", "app.py" };
+        struct options opts = parse (2, argv);
+        struct channel *ch = new_channel ();
+        struct finding a = off_thread (ch, deep_stack (), CAUSE_REFCOUNT, 0);
+        struct finding b = a;
+        a.test = channel_intern (ch, "t.py::test_p[1]");
+        b.test = channel_intern (ch, "t.py::test_p[2]");
+        channel_add_finding (ch, &a);
+        channel_add_finding (ch, &b);
+        struct supervision sup = ended ();
+        struct run_result r;
+        result_build (&r, &opts, 1, ch, &sup, NULL);
+        assert_int_equal (r.n_findings, 2);
+        char *text = text_of (&r);
+        assert_null (strstr (text, "ends there"));
+        assert_non_null (strstr (text, "cut at 16 frames"));
+        assert_non_null (strstr (text, "died during test t.py::test_p[2]"));
+        assert_string_not_equal (r.findings[0].name, r.findings[1].name);
+        assert_null (strstr (r.findings[1].name, "#2"));
+        assert_non_null (strstr (r.findings[1].name, "test_p[2]"));
+        free (text);
+        result_free (&r);
+        channel_destroy (ch);
+}
+
+/* An at-risk object on no cycle of its own: the runner says "Class ->
+ * ...", which the title turns into words. */
+static void
+at_risk_off_any_cycle_is_said (void **state)
+{
+        const char *argv[] = { "qgc-check", "--threads", "0", "app.py" };
+        struct options opts = parse (4, argv);
+        struct channel *ch = new_channel ();
+        struct finding w = at_risk (ch);
+        w.qt_class = channel_intern (ch, "QGridLayout");
+        w.message = channel_intern (ch, "QGridLayout -> ...");
+        channel_add_finding (ch, &w);
+        struct supervision sup = ended ();
+        struct run_result r;
+        result_build (&r, &opts, 1, ch, &sup, NULL);
+        assert_int_equal (r.n_findings, 1);
+        assert_null (strstr (r.findings[0].title, "-> ..."));
+        assert_non_null (strstr (r.findings[0].title, "on no reference cycle itself"));
+        result_free (&r);
+        channel_destroy (ch);
+}
+
+static char *
+written (void (*write) (FILE *, const char *), const char *s)
+{
+        char *text = NULL;
+        size_t size = 0;
+        FILE *out = open_memstream (&text, &size);
+        write (out, s);
+        fclose (out);
+        return text;
+}
+
+static void
+escaped (FILE *out, const char *s)
+{
+        result_text_write_escaped (out, s, false);
+}
+
+static void
+quoted (FILE *out, const char *s)
+{
+        result_text_write_escaped (out, s, true);
+}
+
+/* Names as data: control characters, a bidirectional override and a
+ * byte that is not UTF-8 escaped; printable text, any script, kept. */
+static void
+text_is_escaped_for_a_terminal (void **state)
+{
+        const struct {
+                void (*write) (FILE *, const char *);
+                const char *in, *out;
+        } cases[] = {
+                { escaped, "w\xc3\xb6rker", "w\xc3\xb6rker" },
+                { escaped, "a\nb\tc\x1b[31m", "a\\nb\\tc\\x1b[31m" },
+                { escaped, "x\xe2\x80\xaey", "x\\u202ey" },
+                { escaped, "bad \xff", "bad \\xff" },
+                { escaped, "\xc2\x85", "\\u0085" },
+                { quoted, "w\xc3\xb6rker\n\"quoted\"", "\"w\xc3\xb6rker\\n\\\"quoted\\\"\"" },
+                { result_text_write_shell_word, "app.py", "app.py" },
+                { result_text_write_shell_word, "dir/r\xc3\xa9 gress.py", "'dir/r\xc3\xa9 gress.py'" },
+                { result_text_write_shell_word, "it's", "'it'\\''s'" },
+                { result_text_write_shell_word, "", "''" },
+                { result_text_write_shell_word, "$HOME;`x`", "'$HOME;`x`'" },
+                { result_text_write_shell_word, "a\x1b" "b", "'a'\"$(printf '\\033')\"'b'" },
+        };
+        for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+                char *text = written (cases[i].write, cases[i].in);
+                assert_string_equal (text, cases[i].out);
+                free (text);
+        }
+        assert_false (result_text_needs_escape ("w\xc3\xb6rker"));
+        assert_true (result_text_needs_escape ("a\nb"));
+}
+
 int
 main (void)
 {
@@ -567,6 +688,9 @@ main (void)
                 cmocka_unit_test (source_lines_are_read_from_the_script),
                 cmocka_unit_test (native_stacks_name_the_cpp_that_destroyed_it),
                 cmocka_unit_test (junit_carries_the_text_of_each_finding),
+                cmocka_unit_test (look_alike_groups_cut_at_the_depth_limit),
+                cmocka_unit_test (at_risk_off_any_cycle_is_said),
+                cmocka_unit_test (text_is_escaped_for_a_terminal),
         };
         return cmocka_run_group_tests (tests, NULL, NULL);
 }

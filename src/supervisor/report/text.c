@@ -263,7 +263,7 @@ print_site (FILE *out, const struct result_finding *head, const struct result_fi
                 fputs (", objectName", out);
                 report_object_name_text (out, g);
         }
-        if (strcmp (head->test, g->test) != 0) {
+        if (!g->differs && strcmp (head->test, g->test) != 0) {
                 fputs (*g->test ? ", died during test " : ", outside any test", out);
                 result_text_write_escaped (out, g->test, false);
         }
