@@ -78,9 +78,9 @@ print_all_findings (const struct run_result *r, FILE *out, const struct style *s
         for (size_t i = 0; i < r->n_findings; i++) {
                 const struct result_finding *f = &r->findings[i];
                 if (f->suppressed_by) {
-                        fputs ("suppressed by ", out);
-                        result_text_write_escaped (out, f->suppressed_by, true);
-                        fputs (": ", out);
+                        fputs ("suppressed by '", out);
+                        result_text_write_escaped (out, f->suppressed_by, false);
+                        fputs ("': ", out);
                 }
                 report_finding_text (out, f, true, s->bold, s->reset);
         }
@@ -470,9 +470,9 @@ print_set_aside (const struct run_result *r, FILE *out)
         for (size_t i = 0; r->suppressions && i < r->suppressions->n; i++) {
                 const struct suppression *e = &r->suppressions->items[i];
                 if (!e->matched) {
-                        fputs ("note: suppression ", out);
-                        result_text_write_escaped (out, e->name, true);
-                        fputs (" (", out);
+                        fputs ("note: suppression '", out);
+                        result_text_write_escaped (out, e->name, false);
+                        fputs ("' (", out);
                         result_text_write_escaped (out, e->source, false);
                         fprintf (out, ":%d) matched nothing: remove it if it is stale\n", e->line);
                 }
