@@ -403,3 +403,45 @@ def test_thread_warning_reads_as_a_warning(tmp_path):
         block.append(l)
     assert "(refcount)" not in lines[at] and not any("finalized" in l for l in block), block
     assert block[0].startswith("  warned at ") and block[0].endswith(f"names.py:{line}: in drop"), block
+
+
+def test_at_risk_objects_off_any_cycle_share_a_heading(tmp_path):
+    """Graphics items held by a cycle but on none themselves, made at 60 sites: one
+    heading, whose title says so in words (the runner's "QGraphicsRectItem -> ..." path
+    says nothing), the rest counted."""
+    app = write_app(tmp_path, "held.py", """\
+import gc, sys
+from _qt import QApplication, QGraphicsRectItem, QGraphicsTextItem, QTimer
+
+app = QApplication(sys.argv)
+
+
+class Holder:
+    def __init__(self, item):
+        self.me = self  # the cycle
+        self.item = item  # held by it, on no cycle itself
+
+
+def entry():
+    item = QGraphicsRectItem(0, 0, 20, 10)
+    QGraphicsTextItem("x", item)
+    return item
+
+
+src = "".join(f"def make_{i}():\\n    return entry()\\n" for i in range(60))
+ns = {"entry": entry}
+exec(compile(src, "generated.py", "exec"), ns)
+for i in range(60):
+    Holder(ns[f"make_{i}"]())
+QTimer.singleShot(300, app.quit)
+app.exec()
+""")
+    run = run_tool("--threads", "0", "--duration", "0", app)
+    risky = [f for f in run.report["findings"] if f["kind"] == "at-risk-cycle"]
+    assert len(risky) == 60 and all(f["message"] == "QGraphicsRectItem -> ..." for f in risky), risky[:1]
+    lines = report_lines(run.stderr)
+    heads = [l for l in lines if l.startswith("warning: at-risk-cycle: ")]
+    assert len(heads) == 1 and "-> ..." not in heads[0] and "on no reference cycle itself" in heads[0], heads
+    also = [l for l in lines if l.startswith("  also ")]
+    (more,) = [l for l in lines if l.startswith("  ... and ")]
+    assert more.startswith(f"  ... and {60 - 1 - len(also)} more sites")

@@ -308,8 +308,11 @@ print_heading_line (const struct run_result *r, FILE *out, const struct heading 
 {
         const struct result_finding *head = &r->findings[h->members[0]];
         char a[32];
-        fprintf (out, "%s%s%s", s->bold, head->role == ROLE_WARNING ? "warning: " : "", s->reset);
+        fprintf (out, "%s%s%s%s", s->bold, head->role == ROLE_WARNING ? "warning: " : "",
+                 head->kind == FINDING_OFF_THREAD_FINALIZATION ? "" : finding_kind_name (head->kind),
+                 head->kind == FINDING_OFF_THREAD_FINALIZATION ? "" : ": ");
         result_text_write_escaped (out, head->title, false);
+        fputs (s->reset, out);
         fprintf (out, " (x%s", thousands (h->count, a));
         if (h->n > 1)
                 fprintf (out, " in %zu groups", h->n);
@@ -509,8 +512,10 @@ print_processes (const struct run_result *r, FILE *out)
                 else
                         fprintf (out, " (%s; %llu QObjects, %llu findings)", p->outcome ? p->outcome : "?",
                                  (unsigned long long) p->objects_created, (unsigned long long) p->findings);
-                if (p->error)
-                        fprintf (out, ": %s", p->error);
+                if (p->error) {
+                        fputs (": ", out);
+                        result_text_write_escaped (out, p->error, false);
+                }
                 fputc ('\n', out);
         }
 }
