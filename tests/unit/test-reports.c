@@ -674,6 +674,44 @@ text_is_escaped_for_a_terminal (void **state)
         assert_true (result_text_needs_escape ("a\nb"));
 }
 
+/* A group keeps its first objectName: an example once another name (or
+ * none) was counted into it, also through a child's channel merged in. */
+static void
+object_name_is_an_example_when_names_vary (void **state)
+{
+        const char *argv[] = { "qgc-check", "app.py" };
+        struct options opts = parse (2, argv);
+        struct channel *ch = new_channel ();
+        struct finding a = off_thread (ch, "/a.py:3: in f", CAUSE_REFCOUNT, 0);
+        a.object_name = channel_intern (ch, "probe-1");
+        struct finding same = off_thread (ch, "/a.py:9: in g", CAUSE_REFCOUNT, 0);
+        same.object_name = channel_intern (ch, "same");
+        channel_add_finding (ch, &a);
+        channel_add_finding (ch, &same);
+        channel_add_finding (ch, &same);
+        struct channel *child = new_channel ();
+        struct finding b = off_thread (child, "/a.py:3: in f", CAUSE_REFCOUNT, 0);
+        b.object_name = channel_intern (child, "probe-2");
+        channel_add_finding (child, &b);
+        channel_merge (ch, child, 1);
+        struct supervision sup = ended ();
+        struct run_result r;
+        result_build (&r, &opts, 1, ch, &sup, NULL);
+        assert_int_equal (r.n_findings, 2);
+        for (size_t i = 0; i < 2; i++) {
+                const struct result_finding *f = &r.findings[i];
+                assert_int_equal (f->count, 2);
+                assert_int_equal (f->object_names_vary, strcmp (f->object_name, "same") != 0);
+        }
+        char *text = text_of (&r);
+        assert_non_null (strstr (text, " e.g. 'probe-1' (x2)"));
+        assert_null (strstr (text, "e.g. 'same'"));
+        free (text);
+        result_free (&r);
+        channel_destroy (child);
+        channel_destroy (ch);
+}
+
 int
 main (void)
 {
@@ -691,6 +729,7 @@ main (void)
                 cmocka_unit_test (look_alike_groups_cut_at_the_depth_limit),
                 cmocka_unit_test (at_risk_off_any_cycle_is_said),
                 cmocka_unit_test (text_is_escaped_for_a_terminal),
+                cmocka_unit_test (object_name_is_an_example_when_names_vary),
         };
         return cmocka_run_group_tests (tests, NULL, NULL);
 }
