@@ -342,6 +342,8 @@ def test_names_and_paths_are_data(tmp_path):
     write_app(tmp_path, "dir/ré gress.py", NAMES_APP.replace("THREAD", repr(thread)))
     args = ["--duration", "0", "dir/ré gress.py", "it's here", "$HOME"]
     run = run_tool(*args, cwd=tmp_path, timeout=180)
+    from conftest import validate_schema
+    validate_schema(run.report)
     assert {f["finalizing_thread"] for f in run.report["findings"]} == {thread}
     lines = report_lines(run.stderr)
     assert not any("\x1b" in l for l in lines), lines

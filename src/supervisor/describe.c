@@ -286,14 +286,12 @@ other_difference (struct run_result *r, const struct result_finding *f, const st
 }
 
 /* How f differs from its look-alike g (the same title and first creation
- * frame): the frame where f's creation stack parts from g's, else in
- * words. Returns the frames they share + 1 (how close g is). */
-static size_t
-differ_from (struct run_result *r, const struct result_finding *f, const struct result_finding *g,
-             const char **frame, const char **words)
+ * frame), their stacks parting at a and b after depth frames: the frame
+ * of f's there, else in words. */
+static void
+describe_difference (struct run_result *r, const struct result_finding *f, const struct result_finding *g,
+                     const char *a, const char *b, size_t depth, const char **frame, const char **words)
 {
-        const char *a, *b;
-        size_t depth = common_frames (f->creation_stack, g->creation_stack, &a, &b);
         *frame = NULL;
         *words = NULL;
         if (*a) {
@@ -310,7 +308,6 @@ differ_from (struct run_result *r, const struct result_finding *f, const struct 
                                             : "the same creation stack as a look-alike group";
                 *words = other ? result_text_printf (r, "%s; %s", stack, other) : stack;
         }
-        return depth + 1;
 }
 
 void
@@ -326,12 +323,11 @@ result_distinguish (struct run_result *r)
                         size_t la = first_line_length (f->creation_stack), lb = first_line_length (g->creation_stack);
                         if (la != lb || memcmp (f->creation_stack, g->creation_stack, la) != 0)
                                 continue; /* the first frame already differs */
-                        const char *frame, *words;
-                        size_t close = differ_from (r, f, g, &frame, &words);
-                        if (close > best) {
-                                best = close;
-                                f->differs_at = frame;
-                                f->differs = words;
+                        const char *a, *b;
+                        size_t depth = common_frames (f->creation_stack, g->creation_stack, &a, &b);
+                        if (depth + 1 > best) {
+                                best = depth + 1;
+                                describe_difference (r, f, g, a, b, depth, &f->differs_at, &f->differs);
                         }
                 }
                 if (f->differs_at)
