@@ -447,3 +447,15 @@ app.exec()
     also = [l for l in lines if l.startswith("  also ")]
     (more,) = [l for l in lines if l.startswith("  ... and ")]
     assert more.startswith(f"  ... and {60 - 1 - len(also)} more sites")
+
+
+def test_repeat_prints_the_command_that_reproduces_the_run(tmp_path):
+    """--repeat's last line gives the whole command, quoted for a shell, like the replay
+    line of the report."""
+    import shlex
+    write_app(tmp_path, "dir/ré gress.py", NAMES_APP.replace("THREAD", repr("dropper")))
+    run = run_tool("--repeat", "2", "--duration", "0", "dir/ré gress.py", "it's", cwd=tmp_path, timeout=180)
+    seed = run.report["seed"]
+    (line,) = [l for l in run.stderr.splitlines() if "reproduce it with --seed" in l]
+    command = line.split(f"reproduce it with --seed {seed}: ", 1)[1]
+    assert shlex.split(command) == ["qgc-check", "--seed", str(seed), "--duration", "0", "dir/ré gress.py", "it's"]
