@@ -459,3 +459,51 @@ def test_repeat_prints_the_command_that_reproduces_the_run(tmp_path):
     (line,) = [l for l in run.stderr.splitlines() if "reproduce it with --seed" in l]
     command = line.split(f"reproduce it with --seed {seed}: ", 1)[1]
     assert shlex.split(command) == ["qgc-check", "--seed", str(seed), "--duration", "0", "dir/ré gress.py", "it's"]
+
+
+PARAMETRIZED = """\
+import threading
+
+import pytest
+from _qt import QApplication, QGraphicsRectItem, QGraphicsTextItem, delete
+
+app = QApplication.instance() or QApplication([])
+
+
+def make():
+    item = QGraphicsRectItem(0, 0, 20, 10)
+    QGraphicsTextItem("x", item)
+    return item
+
+
+@pytest.mark.parametrize("n", [1, 2, 3])
+def test_drop(n):
+    item = make()  # the same line in every test: the stacks differ only past pytest's frames
+    t = threading.Thread(target=delete, args=(item,), name="dropper")
+    t.start()
+    t.join()
+"""
+
+
+def test_parametrized_groups_say_how_they_differ(tmp_path):
+    """One test, three parameters, objects made on one line: pytest's frames are deeper than
+    the 16 the capture keeps, so the three groups' creation stacks are the same as
+    captured. Each says so, and that the test it died in differs; none claims its stack
+    ends there."""
+    (tmp_path / "test_p.py").write_text(PARAMETRIZED)
+    shutil.copy(TESTCASES / "_qt.py", tmp_path)
+    run = run_tool("--threads", "0", "-v", "-m", "pytest", "-q", "-p", "no:cacheprovider", "test_p.py",
+                   cwd=tmp_path, timeout=300)
+    found = [f for f in run.report["findings"] if f["finalizing_thread"] == "dropper"]
+    assert sorted(f["test"] for f in found) == [f"test_p.py::test_drop[{n}]" for n in (1, 2, 3)], run.stderr[-3000:]
+    assert all(len(f["creation_stack"]) == 16 for f in found)
+    assert "ends there" not in run.stderr
+    for f in found:
+        assert f["differs_at"] is None and "cut at 16 frames" in f["differs"] and f["test"] in f["differs"]
+        assert f["name"].endswith(f"died during test {f['test']})")
+    assert run.stderr.count("creation stack cut at 16 frames (the capture's limit)") == 3
+    # Without -v, one heading: the first group in full, the others by their test.
+    short = run_tool("--threads", "0", "-m", "pytest", "-q", "-p", "no:cacheprovider", "test_p.py", cwd=tmp_path,
+                     timeout=300, json_report=False)
+    also = sorted(l for l in short.stderr.splitlines() if l.startswith("  also "))
+    assert len(also) == 2 and all(l.startswith("  also died during test test_p.py::test_drop[") for l in also), also

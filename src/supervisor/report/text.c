@@ -255,9 +255,12 @@ print_site (FILE *out, const struct result_finding *head, const struct result_fi
                 fputs (" via ", out);
                 result_text_write_escaped (out, report_relative_path (g->differs_at), false);
         } else if (g->differs) {
-                fputs (" (", out);
-                result_text_write_escaped (out, g->differs, false);
-                fputc (')', out);
+                /* "STACK; OTHER": the heading's first group said how the
+                 * stacks compare; the line says what else differs. */
+                const char *other = strstr (g->differs, "; ");
+                fputs (other ? " " : " (", out);
+                result_text_write_escaped (out, other ? other + 2 : g->differs, false);
+                fputs (other ? "" : ")", out);
         }
         if (*g->object_name && (strcmp (head->object_name, g->object_name) != 0 || g->object_names_vary)) {
                 fputs (", objectName", out);
