@@ -197,15 +197,15 @@ finding_title (struct run_result *r, const struct result_finding *f)
         const char *qt_class = result_text_name (r, f->qt_class), *py_class = result_text_name (r, f->py_class);
         const char *owner = result_text_name (r, f->owner_thread);
         const char *thread = result_text_name (r, f->finalizing_thread);
+        const char *message = result_text_name (r, f->message); /* quoted when escaped */
         const char *title;
         switch (f->kind) {
         case FINDING_THREAD_WARNING:
                 /* Nothing died: a call from the wrong thread, in a
                  * finalizer a collection ran, or in the thread's code. */
-                title = result_text_printf (r, "Qt warned %s in %s%s%s%s", result_text_name (r, f->message) == f->message
-                                                      ? result_text_printf (r, "\"%s\"", f->message)
-                                                      : result_text_name (r, f->message),
-                                            thread, *f->qt_class ? ", about a " : "", *f->qt_class ? qt_class : "",
+                title = result_text_printf (r, "Qt warned %s%s%s in %s%s%s%s", message == f->message ? "\"" : "",
+                                            message, message == f->message ? "\"" : "", thread,
+                                            *f->qt_class ? ", about a " : "", *f->qt_class ? qt_class : "",
                                             strcmp (f->cause, "cyclic-gc") == 0 ? ", during a garbage collection" : "");
                 break;
         case FINDING_AT_RISK_CYCLE:
@@ -262,8 +262,10 @@ common_frames (const char *a, const char *b, const char **a_rest, const char **b
 static const char *
 other_difference (struct run_result *r, const struct result_finding *f, const struct result_finding *g)
 {
+        const char *verb = f->kind == FINDING_THREAD_WARNING ? "warned" : "died";
         if (strcmp (f->test, g->test) != 0)
-                return *f->test ? result_text_printf (r, "died during test %s", f->test) : "died outside any test";
+                return *f->test ? result_text_printf (r, "%s during test %s", verb, f->test)
+                                : result_text_printf (r, "%s outside any test", verb);
         if (strcmp (f->creation_test, g->creation_test) != 0)
                 return *f->creation_test ? result_text_printf (r, "created during test %s", f->creation_test)
                                          : "created outside any test";
