@@ -186,8 +186,12 @@ dump_native_thread (const char *crashed, const siginfo_t *info, const void *ucon
                                        .main = tid == main_tid,
                                        .crashed = crashed,
                                        .name = comm,
-                                       .has_fault_addr = info && (info->si_signo == SIGSEGV ||
-                                                                  info->si_signo == SIGBUS),
+                                       /* Sent by the kernel: a handler that
+                                        * raised it again (faulthandler) gives
+                                        * a sender's pid there, not an address. */
+                                       .has_fault_addr = info && info->si_code > 0 &&
+                                                         (info->si_signo == SIGSEGV ||
+                                                          info->si_signo == SIGBUS),
                                        .fault_addr = info ? (uintptr_t) info->si_addr : 0,
                                });
 

@@ -21,9 +21,11 @@
 #if __ELF_NATIVE_CLASS == 64
 #define ELF_CLASS ELFCLASS64
 #define ELF_ST_TYPE ELF64_ST_TYPE
+#define ELF_ST_BIND ELF64_ST_BIND
 #else
 #define ELF_CLASS ELFCLASS32
 #define ELF_ST_TYPE ELF32_ST_TYPE
+#define ELF_ST_BIND ELF32_ST_BIND
 #endif
 
 void
@@ -131,6 +133,19 @@ elf_open (struct symbols *e, const char *path)
         return e->map != NULL;
 }
 
+/* Of the names of one address (a debug file's .symtab holds glibc's
+ * internal aliases: __GI_raise, __free), the one callers know: global
+ * before weak before local, then the fewest leading underscores. */
+static int
+alias_rank (const ElfW (Sym) *sym, const char *strings)
+{
+        unsigned bind = ELF_ST_BIND (sym->st_info);
+        int rank = bind == STB_GLOBAL ? 0 : bind == STB_WEAK ? 100 : 200;
+        for (const char *p = strings + sym->st_name; *p == '_'; p++)
+                rank++;
+        return rank;
+}
+
 /* The function of one symbol table that contains addr (module-relative
  * for a shared object, absolute for a non-PIE executable): its value at
  * or below addr and addr within its size. */
@@ -141,6 +156,7 @@ table_function (const unsigned char *map, size_t size, const ElfW (Shdr) *table,
         if (table->sh_offset + table->sh_size > size || str->sh_offset + str->sh_size > size)
                 return NULL;
         const ElfW (Sym) *sym = (const void *) (map + table->sh_offset), *best = NULL;
+        const char *strings = (const char *) map + str->sh_offset;
         size_t n = table->sh_size / sizeof *sym;
         for (size_t k = 0; k < n; k++) {
                 unsigned type = ELF_ST_TYPE (sym[k].st_info);
@@ -148,7 +164,9 @@ table_function (const unsigned char *map, size_t size, const ElfW (Shdr) *table,
                     sym[k].st_value > addr || addr - sym[k].st_value >= sym[k].st_size ||
                     sym[k].st_name >= str->sh_size)
                         continue;
-                if (!best || sym[k].st_value > best->st_value)
+                if (!best || sym[k].st_value > best->st_value ||
+                    (sym[k].st_value == best->st_value &&
+                     alias_rank (&sym[k], strings) < alias_rank (best, strings)))
                         best = &sym[k];
         }
         return best;
