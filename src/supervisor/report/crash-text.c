@@ -183,14 +183,15 @@ print_python_frames (FILE *out, const struct thread_view *t, bool verbose)
                 fprintf (out, "  ... %d more Python frames (-v or --json for all)\n", total - shown);
 }
 
-/* "NAME (native thread COMM, tid N, holds the GIL)". */
+/* "NAME (native name COMM, tid N, holds the GIL)". */
 static void
 print_thread_name (FILE *out, const struct dump_header *h)
 {
         fprintf (out, "%s (", h->name);
         if (h->python_named && strcmp (h->name, h->comm) != 0)
                 fprintf (out, "native name %s, ", h->comm);
-        fprintf (out, "tid %lu%s)", h->tid, h->gil ? ", holds the GIL" : "");
+        fprintf (out, "tid %lu%s%s)", h->tid, h->gil ? ", holds the GIL" : "",
+                 strncmp (h->comm, "qgc-stress-", 11) == 0 ? ", qgc-check's stress thread" : "");
 }
 
 /* The header: "crash: SIGSEGV at address 0x0 (a null pointer) in
@@ -205,7 +206,7 @@ print_header (FILE *out, const struct run_result *r, const struct thread_view *t
                 fputs (r->crash_reason ? r->crash_reason : "a signal", out);
         if (t && t->h.has_fault_addr)
                 fprintf (out, " at address 0x%llx%s", t->h.fault_addr,
-                         t->h.fault_addr < 4096 ? " (a null pointer)" : "");
+                         t->h.fault_addr == 0 ? " (a null pointer)" : t->h.fault_addr < 4096 ? " (near null)" : "");
         if (t && strcmp (t->h.crashed, "handler") == 0) {
                 fputs (" in qgc-check's crash handler, in thread ", out);
                 print_thread_name (out, &t->h);
