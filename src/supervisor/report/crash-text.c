@@ -96,23 +96,49 @@ crashed_thread (const struct thread_view *v, size_t n)
         return NULL;
 }
 
-/* The thread's own native frames: from the one the signal interrupted
- * (those before it are the handler's), all of them when none is marked.
- * Calls each (numbered from 0) until it returns false. */
-static void
-each_native_frame (const struct thread_view *t, bool (*fn) (void *, int, const struct dump_frame *), void *arg)
+/* Where the thread's own native frames start: at the one the signal
+ * interrupted (those before it are the handler's), all of them when none
+ * is marked. A handler that ran before ours and raised the signal again
+ * (faulthandler) leaves its frames on top of the fault: the handler's
+ * return into the signal trampoline (the frame just before the marked
+ * one) shows up again below them, and the fault is the frame after it. */
+static const char *
+own_frames_start (const struct thread_view *t)
 {
-        bool marked = memmem (t->sec.body, (size_t) (t->sec.end - t->sec.body), " [signal]\n", 10) != NULL;
-        bool started = !marked;
+        const char *line, *p = t->sec.body, *start = t->sec.body;
+        size_t n;
+        struct dump_frame f, before = { 0 };
+        bool marked = false;
+        while (next_line (&p, t->sec.end, &line, &n)) {
+                if (!dump_parse_frame (line, n, &f))
+                        continue;
+                if (!marked && f.interrupted) {
+                        marked = true;
+                        start = line;
+                } else if (!marked) {
+                        before = f;
+                } else if (before.has_module_offset && f.has_module_offset &&
+                           f.module_offset == before.module_offset && f.module_len == before.module_len &&
+                           memcmp (f.module, before.module, f.module_len) == 0) {
+                        return p; /* the frame after the second trampoline */
+                }
+        }
+        return start;
+}
+
+/* The thread's own native frames (own_frames_start), or with all the
+ * signal handlers' too, numbered from 0: calls fn for each until it
+ * returns false. */
+static void
+each_native_frame (const struct thread_view *t, bool all, bool (*fn) (void *, int, const struct dump_frame *),
+                   void *arg)
+{
         int index = 0;
-        const char *line, *p = t->sec.body;
+        const char *line, *p = all ? t->sec.body : own_frames_start (t);
         size_t n;
         while (next_line (&p, t->sec.end, &line, &n)) {
                 struct dump_frame f;
-                if (!dump_parse_frame (line, n, &f))
-                        continue;
-                started |= f.interrupted;
-                if (started && !fn (arg, index++, &f))
+                if (dump_parse_frame (line, n, &f) && !fn (arg, index++, &f))
                         return;
         }
 }
@@ -151,8 +177,11 @@ print_frame_cb (void *arg, int index, const struct dump_frame *f)
 {
         struct frame_printer *p = arg;
         p->total++;
-        if (p->max < 0 || index < p->max)
-                print_native_frame (p->out, index, f);
+        if (p->max >= 0 && index >= p->max)
+                return true;
+        if (f->interrupted && index > 0)
+                fputs ("  <signal handler called>\n", p->out); /* as gdb says it */
+        print_native_frame (p->out, index, f);
         return true;
 }
 
@@ -160,7 +189,7 @@ static void
 print_native_frames (FILE *out, const struct thread_view *t, bool verbose)
 {
         struct frame_printer p = { out, verbose ? -1 : NATIVE_FRAMES, 0 };
-        each_native_frame (t, print_frame_cb, &p);
+        each_native_frame (t, verbose, print_frame_cb, &p);
         if (p.max >= 0 && p.total > p.max)
                 fprintf (out, "  ... %d more native frames (-v or --json for all)\n", p.total - p.max);
 }
@@ -276,7 +305,7 @@ print_findings_in_crash (FILE *out, const struct run_result *r, const struct thr
                 const char *cls = f->qt_class && *f->qt_class ? f->qt_class : NULL;
                 struct class_search s = { .cls = cls, .index = -1 };
                 if (cls && t)
-                        each_native_frame (t, search_class_cb, &s);
+                        each_native_frame (t, false, search_class_cb, &s);
                 if (s.index >= 0) {
                         fprintf (out, "a class destroyed off its thread above was in use in the crashing "
                                       "thread: frame #%d, %.*s\n", s.index, (int) s.found.name_len, s.found.name);
