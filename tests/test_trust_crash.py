@@ -5,13 +5,16 @@ itself is named as such (the classifier's cases: tests/unit/test-dump.c)."""
 import os
 import re
 import subprocess
+from pathlib import Path
+
+import pytest
 
 from conftest import TESTCASES, parse_header, run_tool, tool_env
 
 
-def run_case(name, *extra):
+def run_case(name, *extra, env=None):
     case = TESTCASES / f"{name}.py"
-    return run_tool(*parse_header(case)["args"], *extra, case, timeout=120)
+    return run_tool(*parse_header(case)["args"], *extra, case, timeout=120, env=env)
 
 
 def thread_sections(stacks):
@@ -61,6 +64,27 @@ def test_forked_children_crashing_are_not_the_runs_crash():
 
 
 # --- the text report of a crash: in words, the crashing thread first, fits a screen ------------
+
+VENVS = Path(os.environ.get("QGC_VENVS", Path(__file__).resolve().parent.parent / "build" / "venvs"))
+BINDINGS = ["debian", "PyQt6", "PySide6"]  # Debian's PyQt6, then the wheels' venvs
+
+
+def binding_env(binding):
+    if binding == "debian":
+        return tool_env()
+    venv = VENVS / binding
+    if not (venv / "bin" / "python3").exists():
+        pytest.skip(f"no {binding} venv in {VENVS}")
+    return tool_env(VIRTUAL_ENV=str(venv), QGC_TEST_BINDING=binding, PATH=f"{venv}/bin:{os.environ['PATH']}")
+
+
+def assert_binding(run, binding):
+    assert run.report["binding"].startswith("PyQt6" if binding == "debian" else binding), run.report["binding"]
+
+
+# The binding the script imports: the one the environment names.
+QT_IMPORT = ("import importlib, os\n"
+             "QtCore = importlib.import_module(os.environ.get('QGC_TEST_BINDING', 'PyQt6') + '.QtCore')\n")
 
 NATIVE_FRAME = re.compile(r"^  #(\d+) +0x([0-9a-f]{16}) in (?:\?\? \((\S+)\+0x([0-9a-f]+)\)|(.*) \(\) from (\S+))$")
 PY_FRAME = re.compile(r'^  File "(.*)", line (\d+) in (\S+)$')
@@ -118,10 +142,10 @@ def test_crash_in_a_pytest_test_names_the_test_in_words(tmp_path):
     assert_no_dump_markers(run.stderr)
 
 
-def test_crash_in_a_worker_thread_names_that_thread_and_prints_it_first(tmp_script):
-    script = tmp_script("import ctypes, sys, threading\n"
-                        "from PyQt6.QtCore import QCoreApplication\n"
-                        "app = QCoreApplication(sys.argv)\n"
+@pytest.mark.parametrize("binding", BINDINGS)
+def test_crash_in_a_worker_thread_names_that_thread_and_prints_it_first(tmp_script, binding):
+    script = tmp_script("import ctypes, sys, threading\n" + QT_IMPORT +
+                        "app = QtCore.QCoreApplication(sys.argv)\n"
                         "ready = threading.Event()\n\n\n"
                         "def crash_here():\n"
                         "    ready.wait()\n"
@@ -131,8 +155,9 @@ def test_crash_in_a_worker_thread_names_that_thread_and_prints_it_first(tmp_scri
                         "ready.set()\n"
                         "worker.join()\n")
     crash_line = next(i for i, line in enumerate(script.read_text().splitlines(), 1) if "# CRASH" in line)
-    run = run_tool("--threads", "0", script)
+    run = run_tool("--threads", "0", script, env=binding_env(binding))
     assert run.report["verdict"] == "crash" and run.returncode == 4, run.stderr[-3000:]
+    assert_binding(run, binding)
     section = crash_text(run.stderr)
     assert section[0].startswith("crash: SIGSEGV at address 0x0 (a null pointer) in crasher ("), section[0]
     assert "during test" not in section[0]
@@ -176,9 +201,11 @@ def symbol_ranges(path):
     return ranges
 
 
-def test_crash_inside_libc_names_no_neighbour():
-    run = run_case("crash_inside_malloc")
+@pytest.mark.parametrize("binding", BINDINGS)
+def test_crash_inside_libc_names_no_neighbour(binding):
+    run = run_case("crash_inside_malloc", env=binding_env(binding))
     assert run.report["verdict"] == "crash", run.stderr[-3000:]
+    assert_binding(run, binding)
     section = crash_text(run.stderr)
     assert section[0].startswith("crash: SIGABRT in MainThread ("), section[0]
     # The module offset of each frame, from the JSON report's dump (by address).
@@ -205,10 +232,10 @@ def test_crash_inside_libc_names_no_neighbour():
     assert_no_dump_markers(run.stderr)
 
 
-def test_crash_among_40_threads_fits_a_screen(tmp_script):
-    script = tmp_script("import ctypes, sys, threading\n"
-                        "from PyQt6.QtCore import QCoreApplication\n"
-                        "app = QCoreApplication(sys.argv)\n"
+@pytest.mark.parametrize("binding", BINDINGS)
+def test_crash_among_40_threads_fits_a_screen(tmp_script, binding):
+    script = tmp_script("import ctypes, sys, threading\n" + QT_IMPORT +
+                        "app = QtCore.QCoreApplication(sys.argv)\n"
                         "stop = threading.Event()\n"
                         "started = threading.Barrier(41)\n\n\n"
                         "def idle():\n"
@@ -219,8 +246,9 @@ def test_crash_among_40_threads_fits_a_screen(tmp_script):
                         "    t.start()\n"
                         "started.wait()\n"
                         "ctypes.string_at(0)\n")
-    run = run_tool("--threads", "0", script)
+    run = run_tool("--threads", "0", script, env=binding_env(binding))
     assert run.report["verdict"] == "crash", run.stderr[-3000:]
+    assert_binding(run, binding)
     # Every thread is in the JSON report's dump.
     assert run.report["crash"]["stacks"].count("@thread ") >= 41
     section = crash_text(run.stderr)
@@ -230,6 +258,6 @@ def test_crash_among_40_threads_fits_a_screen(tmp_script):
     assert any(re.match(r"  \.\.\. and \d+ more such threads", line) for line in section), section
     assert_no_dump_markers(run.stderr)
     # -v prints every thread and frame.
-    verbose = run_tool("-v", "--threads", "0", script)
+    verbose = run_tool("-v", "--threads", "0", script, env=binding_env(binding))
     names = set(re.findall(r"^thread (idle-\d+) \(", verbose.stderr, re.M))
     assert names == {f"idle-{i}" for i in range(40)}, verbose.stderr[-3000:]
