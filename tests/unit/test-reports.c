@@ -557,7 +557,7 @@ children_are_named_by_their_process (void **state)
  * the crashing thread's native frames, read from the dump, never its
  * markers. */
 static char *
-crash_text_with (const char *frames)
+crash_text_with (const char *frames, const char *python)
 {
         const char *argv[] = { "qgc-check", "app.py" };
         struct options opts = parse (2, argv);
@@ -574,9 +574,10 @@ crash_text_with (const char *frames)
                   "%s"
                   "@python\n"
                   "Current thread 0x00007f00 (most recent call first):\n"
+                  "%s"
                   "  File \"/a.py\", line 9 in tick\n\n"
                   "@end\n",
-                  frames);
+                  frames, python);
         channel_dump_append (ch, dump, strlen (dump));
         struct supervision sup = ended ();
         struct run_result r;
@@ -598,7 +599,7 @@ static void
 crash_says_whether_a_findings_class_was_in_use (void **state)
 {
         char *text = crash_text_with ("#1 0x7f0040 _ZN6QTimerD2Ev+0x40 in libQt6Core.so.6+0x2c3b1 [signal]\n"
-                                      "#2 0x7f0080 ?? in libQt6Core.so.6+0x2c400\n");
+                                      "#2 0x7f0080 ?? in libQt6Core.so.6+0x2c400\n", "");
         /* The handler's frame is left out: the thread's own start at [signal]. */
         assert_non_null (strstr (text, "  #0  0x00000000007f0040 in QTimer::~QTimer() () from libQt6Core.so.6\n"
                                        "  #1  0x00000000007f0080 in ?? (libQt6Core.so.6+0x2c400)\n"));
@@ -606,11 +607,18 @@ crash_says_whether_a_findings_class_was_in_use (void **state)
         assert_non_null (strstr (text, "a class destroyed off its thread above was in use in the crashing thread: "
                                        "frame #0, QTimer::~QTimer()\n"));
         free (text);
-        text = crash_text_with ("#1 0x7f0040 _ZN7QObjectD2Ev+0x40 in libQt6Core.so.6+0x2c3b1 [signal]\n");
-        assert_non_null (strstr (text, "the classes destroyed off their thread above (QTimer) do not appear in the "
-                                       "crashing thread's native frames\n"));
+        text = crash_text_with ("#1 0x7f0040 _ZN7QObjectD2Ev+0x40 in libQt6Core.so.6+0x2c3b1 [signal]\n", "");
+        assert_non_null (strstr (text, "the objects destroyed off their thread above (QTimer) are not seen in use in "
+                                       "the crashing thread: neither their classes in its native frames nor the "
+                                       "code that made or finalized them in its Python frames\n"));
         /* The other thread: no Python frame, no GIL: only counted. */
         assert_non_null (strstr (text, "1 other thread without Python frames"));
+        free (text);
+        /* The finding's objects were made in make() (its creation stack), and the crash is in it. */
+        text = crash_text_with ("#1 0x7f0040 _ZN7QObjectD2Ev+0x40 in libQt6Core.so.6+0x2c3b1 [signal]\n",
+                                "  File \"/a.py\", line 4 in make\n");
+        assert_non_null (strstr (text, "the crashing thread was running code that created objects of a finding "
+                                       "above (QTimer):\n  File \"/a.py\", line 4 in make\n"));
         free (text);
 }
 

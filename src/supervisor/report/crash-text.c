@@ -5,6 +5,7 @@
 #include "supervisor/report/crash-text.h"
 #include "supervisor/report/finding-text.h"
 #include "common/dump-format.h"
+#include "common/pyframe.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -288,9 +289,65 @@ search_class_cb (void *arg, int index, const struct dump_frame *f)
         return false;
 }
 
-/* Whether the classes of the findings above appear in the crashing
- * thread's native frames: the code of such objects was running when it
- * crashed. Or that no QObject was seen destroyed off its thread. */
+/* The crashing thread's Python frame (faulthandler's line) that runs the
+ * function of a frame of stack (pyframe lines: same file, same function
+ * name, the qualname's last part), or NULL. */
+static const char *
+python_frame_in (const struct thread_view *t, const char *stack, size_t *len)
+{
+        struct pyframe want;
+        for (const char *c = stack; c && pyframe_next (&c, &want);) {
+                const char *dot = strrchr (want.function, '.');
+                const char *fn = dot ? dot + 1 : want.function;
+                const char *line, *p = t->py;
+                size_t n;
+                while (p && next_line (&p, t->py_end, &line, &n)) {
+                        char file[1024], func[256];
+                        long lineno;
+                        char text[1400];
+                        snprintf (text, sizeof text, "%.*s", (int) n, line);
+                        if (sscanf (text, "  File \"%1023[^\"]\", line %ld in %255s", file, &lineno, func) == 3 &&
+                            strcmp (file, want.file) == 0 && strcmp (func, fn) == 0) {
+                                *len = n;
+                                return line;
+                        }
+                }
+        }
+        return NULL;
+}
+
+/* A finding's object in use in the crashing frames: its class in a native
+ * frame, or the Python code that created or finalized it in a Python
+ * frame. True when it said so. */
+static bool
+print_finding_in_use (FILE *out, const struct result_finding *f, const struct thread_view *t)
+{
+        const char *cls = f->qt_class && *f->qt_class ? f->qt_class : NULL;
+        struct class_search s = { .cls = cls, .index = -1 };
+        if (cls)
+                each_native_frame (t, false, search_class_cb, &s);
+        if (s.index >= 0) {
+                fprintf (out, "a class destroyed off its thread above was in use in the crashing thread: "
+                              "frame #%d, %.*s\n", s.index, (int) s.found.name_len, s.found.name);
+                return true;
+        }
+        const char *what[] = { "created", "finalized" };
+        const char *stacks[] = { f->creation_stack, f->finalization_stack };
+        for (int i = 0; i < 2; i++) {
+                size_t n = 0;
+                const char *line = t->py ? python_frame_in (t, stacks[i], &n) : NULL;
+                if (line) {
+                        fprintf (out, "the crashing thread was running code that %s objects of a finding above "
+                                      "(%s):\n%.*s\n", what[i], cls ? cls : "unresolved class", (int) n, line);
+                        return true;
+                }
+        }
+        return false;
+}
+
+/* Whether the objects of the findings above were in use in the crashing
+ * thread's frames (print_finding_in_use), or that no QObject was seen
+ * destroyed off its thread. */
 static void
 print_findings_in_crash (FILE *out, const struct run_result *r, const struct thread_view *t)
 {
@@ -302,15 +359,9 @@ print_findings_in_crash (FILE *out, const struct run_result *r, const struct thr
                 if (f->kind != FINDING_OFF_THREAD_FINALIZATION || f->suppressed_by)
                         continue;
                 destroyed++;
-                const char *cls = f->qt_class && *f->qt_class ? f->qt_class : NULL;
-                struct class_search s = { .cls = cls, .index = -1 };
-                if (cls && t)
-                        each_native_frame (t, false, search_class_cb, &s);
-                if (s.index >= 0) {
-                        fprintf (out, "a class destroyed off its thread above was in use in the crashing "
-                                      "thread: frame #%d, %.*s\n", s.index, (int) s.found.name_len, s.found.name);
+                if (t && print_finding_in_use (out, f, t))
                         return;
-                }
+                const char *cls = f->qt_class && *f->qt_class ? f->qt_class : NULL;
                 if (cls && !strstr (classes, cls) && used + strlen (cls) + 3 < sizeof classes)
                         used += (size_t) snprintf (classes + used, sizeof classes - used, "%s%s",
                                                    used ? ", " : "", cls);
@@ -318,8 +369,9 @@ print_findings_in_crash (FILE *out, const struct run_result *r, const struct thr
         if (!destroyed)
                 fputs ("no QObject was seen destroyed off its thread before the crash\n", out);
         else
-                fprintf (out, "the classes destroyed off their thread above (%s) do not appear in the "
-                              "crashing thread's native frames\n", classes);
+                fprintf (out, "the objects destroyed off their thread above (%s) are not seen in use in the "
+                              "crashing thread: neither their classes in its native frames nor the code that "
+                              "made or finalized them in its Python frames\n", classes);
 }
 
 /* The other threads: with -v every one in full; else one line for each
