@@ -52,7 +52,9 @@ find_python_frames (const char *dump, struct thread_view *t)
                 if (!hex || strtoull (hex, NULL, 16) != ident)
                         continue;
                 t->py = p;
-                while (next_line (&p, end, &line, &n) && n > 2 && line[0] == ' ')
+                /* Its frame lines; faulthandler's "  <no Python frame>" is none. */
+                while (next_line (&p, end, &line, &n) && n > 2 && line[0] == ' ' &&
+                       strncmp (line, "  <no Python frame>", 19) != 0)
                         t->py_end = p;
                 if (!t->py_end)
                         t->py = NULL;
