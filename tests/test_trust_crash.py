@@ -261,3 +261,15 @@ def test_crash_among_40_threads_fits_a_screen(tmp_script, binding):
     verbose = run_tool("-v", "--threads", "0", script, env=binding_env(binding))
     names = set(re.findall(r"^thread (idle-\d+) \(", verbose.stderr, re.M))
     assert names == {f"idle-{i}" for i in range(40)}, verbose.stderr[-3000:]
+
+
+def test_crash_without_stacks_says_why(tmp_script):
+    script = tmp_script("import os, signal, sys\n"
+                        "from PyQt6.QtCore import QCoreApplication, QTimer\n"
+                        "app = QCoreApplication(sys.argv)\n"
+                        "QTimer.singleShot(300, lambda: os.kill(os.getpid(), signal.SIGKILL))\n"
+                        "app.exec()\n")
+    run = run_tool("--threads", "0", script)
+    assert run.report["verdict"] == "crash" and run.report["crash"]["stacks"] is None, run.stderr[-3000:]
+    section = crash_text(run.stderr)
+    assert section[:2] == ["crash: SIGKILL", "(no stacks: a SIGKILL cannot be caught, nothing could record them)"]

@@ -7,6 +7,7 @@
 #include "common/dump-format.h"
 #include "common/pyframe.h"
 
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -439,7 +440,9 @@ report_crash_text (FILE *out, const struct run_result *r, bool verbose, const ch
         } else if (r->dump) {
                 fputs ("(no thread of the dump is marked as the crashed one)\n", out);
         } else {
-                fputs ("(no stacks: the crash handler left no dump)\n", out);
+                fputs (r->crash_signal == SIGKILL ? "(no stacks: a SIGKILL cannot be caught, nothing could record them)\n"
+                                                  : "(no stacks: the crash handler left none)\n",
+                       out);
         }
         print_findings_in_crash (out, r, t);
         print_other_threads (out, v, n, t, verbose);
