@@ -377,49 +377,124 @@ print_findings_in_crash (FILE *out, const struct run_result *r, const struct thr
                               "made or finalized them in its Python frames\n", classes);
 }
 
-/* The other threads: with -v every one in full; else one line for each
- * that ran Python or held the GIL (its innermost Python frame), and a
+/* Whether a faulthandler line is Python's own code: its standard library
+ * (lib/python3.X/ outside site-packages and dist-packages), a frozen
+ * module, or qgc-check's bootstrap. */
+static bool
+python_own_frame (const char *line, size_t n)
+{
+        char text[1200];
+        snprintf (text, sizeof text, "%.*s", (int) n, line);
+        return strstr (text, "File \"<frozen ") || strstr (text, "File \"<qgc-check bootstrap>\"") ||
+               (strstr (text, "/lib/python3.") && !strstr (text, "-packages/"));
+}
+
+/* Where a thread is, in one line: its innermost Python frame outside
+ * Python's own code, else its innermost one; NULL without any. */
+static const char *
+where_line (const struct thread_view *t, size_t *len)
+{
+        const char *line, *p = t->py, *first = NULL;
+        size_t n, first_n = 0;
+        while (p && next_line (&p, t->py_end, &line, &n)) {
+                if (!first) {
+                        first = line;
+                        first_n = n;
+                }
+                if (!python_own_frame (line, n)) {
+                        *len = n;
+                        return line;
+                }
+        }
+        *len = first_n;
+        return first;
+}
+
+/* Every other thread in full (-v). */
+static void
+print_all_threads (FILE *out, const struct thread_view *v, size_t n, const struct thread_view *crashed)
+{
+        for (size_t i = 0; i < n; i++) {
+                if (&v[i] == crashed)
+                        continue;
+                fputs ("thread ", out);
+                print_thread_name (out, &v[i].h);
+                fputs (":\n", out);
+                print_python_frames (out, &v[i], true);
+                print_native_frames (out, &v[i], true);
+        }
+}
+
+/* One group of threads at the same line: the first few names. */
+static void
+print_group (FILE *out, const struct thread_view *v, const size_t *members, size_t count, const char *line,
+             size_t len)
+{
+        fputs ("  ", out);
+        if (count == 1) {
+                print_thread_name (out, &v[members[0]].h);
+        } else {
+                fprintf (out, "%zu threads (", count);
+                for (size_t k = 0; k < count && k < 3; k++)
+                        fprintf (out, "%s%s", k ? ", " : "", v[members[k]].h.name);
+                if (count > 3)
+                        fprintf (out, " and %zu more", count - 3);
+                bool stress = true;
+                for (size_t k = 0; k < count; k++)
+                        stress &= strncmp (v[members[k]].h.comm, "qgc-stress-", 11) == 0;
+                fputs (stress ? ": qgc-check's stress threads)" : ")", out);
+        }
+        if (line)
+                fprintf (out, ":%.*s\n", (int) len - 1, line + 1);
+        else
+                fputs (": no Python frame\n", out);
+}
+
+/* The other threads that ran Python or held the GIL, one line per place
+ * (threads at the same line together, the GIL's holder alone), then a
  * count of the rest. */
 static void
-print_other_threads (FILE *out, const struct thread_view *v, size_t n, const struct thread_view *crashed,
-                     bool verbose)
+print_other_threads (FILE *out, const struct thread_view *v, size_t n, const struct thread_view *crashed)
 {
-        size_t listed = 0, rest = 0, more = 0;
-        for (size_t i = 0; i < n; i++) {
-                const struct thread_view *t = &v[i];
-                if (t == crashed)
+        size_t *members = calloc (n ? n : 1, sizeof *members);
+        bool *done = calloc (n ? n : 1, sizeof *done);
+        size_t groups = 0, more = 0, rest = 0;
+        for (size_t i = 0; members && done && i < n; i++) {
+                if (&v[i] == crashed || done[i])
                         continue;
-                if (verbose) {
-                        fputs ("thread ", out);
-                        print_thread_name (out, &t->h);
-                        fputs (":\n", out);
-                        print_python_frames (out, t, true);
-                        print_native_frames (out, t, true);
-                        continue;
-                }
-                if (!t->py && !t->h.gil) {
+                if (!v[i].py && !v[i].h.gil) {
                         rest++;
                         continue;
                 }
-                if (listed == OTHER_THREADS) {
-                        more++;
+                size_t len, count = 0;
+                const char *line = where_line (&v[i], &len);
+                for (size_t k = i; k < n; k++) {
+                        size_t klen;
+                        const char *kline = &v[k] == crashed || done[k] ? NULL : where_line (&v[k], &klen);
+                        bool same = k == i || (!v[i].h.gil && !v[k].h.gil && line && kline && klen == len &&
+                                               memcmp (kline, line, len) == 0);
+                        if (same) {
+                                members[count++] = k;
+                                done[k] = true;
+                        }
+                }
+                if (groups++ == OTHER_THREADS) {
+                        more += count;
+                        groups--;
                         continue;
                 }
-                if (!listed++)
-                        fputs ("other threads that ran Python or held the GIL (innermost Python frame):\n", out);
-                fputs ("  ", out);
-                print_thread_name (out, &t->h);
-                const char *eol = t->py ? memchr (t->py, '\n', (size_t) (t->py_end - t->py)) : NULL;
-                if (t->py)
-                        fprintf (out, ":%.*s\n", (int) ((eol ? eol : t->py_end) - t->py - 1), t->py + 1);
-                else
-                        fputs (": no Python frame\n", out);
+                if (groups == 1)
+                        fputs ("other threads that ran Python or held the GIL, at their innermost frame "
+                               "outside Python's standard library:\n", out);
+                print_group (out, v, members, count, line, len);
         }
         if (more)
                 fprintf (out, "  ... and %zu more such threads\n", more);
         if (rest)
                 fprintf (out, "%zu other thread%s without Python frames (-v or --json shows every thread)\n",
                          rest, rest == 1 ? "" : "s");
+        free (members);
+        free (done);
 }
 
 void
@@ -445,6 +520,9 @@ report_crash_text (FILE *out, const struct run_result *r, bool verbose, const ch
                        out);
         }
         print_findings_in_crash (out, r, t);
-        print_other_threads (out, v, n, t, verbose);
+        if (verbose)
+                print_all_threads (out, v, n, t);
+        else
+                print_other_threads (out, v, n, t);
         free (v);
 }
