@@ -180,11 +180,11 @@ describe_native (const uint64_t *frames, size_t n)
         FILE *out = open_memstream (&text, &size);
         bool past_tool = false;
         for (size_t i = 0; out && i < n; i++) {
-                const char *name, *module;
-                uintptr_t offset;
+                struct symbol sym;
                 /* A return address: the call is the byte before it. */
-                if (!symbols_lookup (&sy, (uintptr_t) frames[i] - 1, true, &name, &offset, &module))
+                if (!symbols_lookup (&sy, (uintptr_t) frames[i] - 1, &sym))
                         continue;
+                const char *name = sym.name, *module = sym.module;
                 bool tool = tool_module (module, runner);
                 if (!past_tool) {
                         past_tool = !tool;

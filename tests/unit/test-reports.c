@@ -539,8 +539,8 @@ children_are_named_by_their_process (void **state)
         assert_string_equal (r.running_test, "t.py::test_crash");
         char *text = text_of (&r);
         assert_non_null (strstr (text, "  in process 4321 (xdist worker gw1): /usr/bin/python3 -c pass\n"));
-        assert_non_null (strstr (text, "crashed: process 4321 (xdist worker gw1): /usr/bin/python3 -c pass, in test "
-                                       "t.py::test_crash\n"));
+        assert_non_null (strstr (text, "crash: SIGSEGV, in process 4321 (xdist worker gw1): /usr/bin/python3 -c pass, "
+                                       "during test t.py::test_crash\n"));
         assert_non_null (strstr (text, "  unchecked process 4242: /usr/bin/qtpaths6 --version (a program that is "
                                        "not Python and loads Qt)\n"));
         char *json = file_of (&r, report_write_json);
@@ -553,6 +553,75 @@ children_are_named_by_their_process (void **state)
         free (text);
         result_free (&r);
         channel_destroy (ch);
+}
+
+/* A crash after findings: the text says whether a finding's class is in
+ * the crashing thread's native frames, read from the dump, never its
+ * markers. */
+static char *
+crash_text_with (const char *frames, const char *python)
+{
+        const char *argv[] = { "qgc-check", "app.py" };
+        struct options opts = parse (2, argv);
+        struct channel *ch = new_channel ();
+        struct finding f = off_thread (ch, "/a.py:3: in make", CAUSE_CYCLIC_GC, 0);
+        channel_add_finding (ch, &f);
+        atomic_store (&ch->crash_signal, SIGSEGV);
+        char dump[2048];
+        snprintf (dump, sizeof dump,
+                  "@thread 7 0x7f01 gil=no main=no crashed=no name=qgc-stress-1\n"
+                  "#0 0x7f10 ?? in libc.so.6+0x8aeec [signal]\n"
+                  "@thread 5 0x7f00 gil=yes main=yes crashed=yes addr=0x18 name=qgc-check-runne\n"
+                  "#0 0x5501f crash_handler+0x1f in qgc-check-runner+0x501f\n"
+                  "%s"
+                  "@python\n"
+                  "Current thread 0x00007f00 (most recent call first):\n"
+                  "%s"
+                  "  File \"/a.py\", line 9 in tick\n\n"
+                  "@end\n",
+                  frames, python);
+        channel_dump_append (ch, dump, strlen (dump));
+        struct supervision sup = ended ();
+        struct run_result r;
+        result_build (&r, &opts, 1, ch, &sup, NULL);
+        assert_int_equal (r.verdict, VERDICT_CRASH);
+        char *text = text_of (&r);
+        assert_null (strstr (text, "@thread"));
+        assert_null (strstr (text, "@python"));
+        assert_null (strstr (text, "@end"));
+        assert_non_null (strstr (text, "crash: SIGSEGV at address 0x18 (near null) in qgc-check-runne (tid 5, "
+                                       "holds the GIL)\n"));
+        assert_non_null (strstr (text, "  File \"/a.py\", line 9 in tick\n"));
+        result_free (&r);
+        channel_destroy (ch);
+        return text;
+}
+
+static void
+crash_says_whether_a_findings_class_was_in_use (void **state)
+{
+        char *text = crash_text_with ("#1 0x7f0040 _ZN6QTimerD2Ev+0x40 in libQt6Core.so.6+0x2c3b1 [signal]\n"
+                                      "#2 0x7f0080 ?? in libQt6Core.so.6+0x2c400\n", "");
+        /* The handler's frame is left out: the thread's own start at [signal]. */
+        assert_non_null (strstr (text, "  #0  0x00000000007f0040 in QTimer::~QTimer() () from libQt6Core.so.6\n"
+                                       "  #1  0x00000000007f0080 in ?? (libQt6Core.so.6+0x2c400)\n"));
+        assert_null (strstr (text, "crash_handler"));
+        assert_non_null (strstr (text, "a class destroyed off its thread above was in use in the crashing thread: "
+                                       "frame #0, QTimer::~QTimer()\n"));
+        free (text);
+        text = crash_text_with ("#1 0x7f0040 _ZN7QObjectD2Ev+0x40 in libQt6Core.so.6+0x2c3b1 [signal]\n", "");
+        assert_non_null (strstr (text, "the objects destroyed off their thread above (QTimer) are not seen in use in "
+                                       "the crashing thread: neither their classes in its native frames nor the "
+                                       "code that made or finalized them in its Python frames\n"));
+        /* The other thread: no Python frame, no GIL: only counted. */
+        assert_non_null (strstr (text, "1 other thread without Python frames"));
+        free (text);
+        /* The finding's objects were made in make() (its creation stack), and the crash is in it. */
+        text = crash_text_with ("#1 0x7f0040 _ZN7QObjectD2Ev+0x40 in libQt6Core.so.6+0x2c3b1 [signal]\n",
+                                "  File \"/a.py\", line 4 in make\n");
+        assert_non_null (strstr (text, "the crashing thread was running code that created objects of a finding "
+                                       "above (QTimer):\n  File \"/a.py\", line 4 in make\n"));
+        free (text);
 }
 
 /* A stack of 16 frames: the capture's limit. */
@@ -717,6 +786,7 @@ main (void)
 {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test (children_are_named_by_their_process),
+                cmocka_unit_test (crash_says_whether_a_findings_class_was_in_use),
                 cmocka_unit_test (reports_agree_with_the_verdict),
                 cmocka_unit_test (fail_on_high_says_what_it_saw),
                 cmocka_unit_test (look_alike_groups_differ),

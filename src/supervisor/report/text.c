@@ -4,6 +4,7 @@
 
 #include "supervisor/report/report.h"
 #include "supervisor/report/finding-text.h"
+#include "supervisor/report/crash-text.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -447,19 +448,11 @@ print_stacks (const struct run_result *r, FILE *out, const struct style *s)
                         fprintf (out, ", in test %s", r->running_test);
                 fputc ('\n', out);
         }
-        if (r->crash_process && r->n_processes > 1) {
-                fputs ("crashed: ", out);
-                report_process_text (out, r->crash_process);
-                if (r->running_test)
-                        fprintf (out, ", in test %s", r->running_test);
-                fputc ('\n', out);
-        }
-        if ((r->verdict == VERDICT_CRASH || r->verdict == VERDICT_HANG) && r->dump) {
-                if (r->opts->verbosity > 0 || r->verdict == VERDICT_HANG || r->verdict == VERDICT_CRASH) {
-                        fprintf (out, "%sstacks at the %s:%s\n", s->dim,
-                                 r->verdict == VERDICT_HANG ? "hang" : "crash", s->reset);
-                        fputs (r->dump, out);
-                }
+        if (r->verdict == VERDICT_CRASH)
+                report_crash_text (out, r, r->opts->verbosity > 0, s->dim, s->reset);
+        if (r->verdict == VERDICT_HANG && r->dump) {
+                fprintf (out, "%sstacks at the hang:%s\n", s->dim, s->reset);
+                fputs (r->dump, out);
         }
 }
 
