@@ -205,6 +205,8 @@ struct occurrences {
         double first_seen_s;
         uint32_t native_stack;
         uint32_t process;
+        uint32_t object_name; /* the (first) objectName among them */
+        bool names_vary;      /* they had other names too */
 };
 
 /* Counts f into its group at the given merge level; false when the group
@@ -220,6 +222,8 @@ add_at_level (struct channel *ch, const struct finding *f, uint32_t merged, cons
                         if (g->hash == h && g->merged == merged && same_key (&g->finding, f, merged)) {
                                 atomic_fetch_add (&g->count, o->count);
                                 atomic_fetch_add (&g->children, o->children);
+                                if (o->names_vary || o->object_name != g->finding.object_name)
+                                        atomic_store (&g->names_vary, 1);
                                 if (o->process != g->process)
                                         g->other_processes++;
                                 return true;
@@ -239,6 +243,7 @@ add_at_level (struct channel *ch, const struct finding *f, uint32_t merged, cons
                 atomic_store (&g->native_stack, o->native_stack);
                 atomic_store (&g->count, o->count);
                 atomic_store (&g->children, o->children);
+                atomic_store (&g->names_vary, o->names_vary);
                 atomic_store (&ch->n_groups, n + 1);
                 atomic_store_explicit (&g->state, SLOT_PUBLISHED, memory_order_release);
                 return true;
@@ -280,6 +285,7 @@ channel_add_finding (struct channel *ch, const struct finding *f)
                 .count = 1,
                 .children = f->children,
                 .first_seen_s = (channel_now_ns () - atomic_load (&ch->start_ns)) / 1e9,
+                .object_name = f->object_name,
         };
         pthread_mutex_lock (&writer_lock);
         add_occurrences (ch, f, MERGE_NONE, &one);
@@ -614,6 +620,8 @@ channel_merge (struct channel *into, const struct channel *from, uint32_t proces
                         .first_seen_s = g->first_seen_s + shift,
                         .native_stack = stack == UINT32_MAX ? stack : intern_from (into, from, stack),
                         .process = process,
+                        .object_name = f.object_name,
+                        .names_vary = atomic_load (&g->names_vary) != 0,
                 };
                 add_occurrences (into, &f, g->merged, &o);
         }

@@ -77,6 +77,9 @@ struct channel_group {
         double first_seen_s;     /* since the runner started */
         _Atomic uint64_t count;
         _Atomic uint64_t children; /* child QObjects destroyed with them */
+        /* Set once an occurrence had another objectName than the first
+         * one's (which the group keeps): the name is an example. */
+        _Atomic uint32_t names_vary;
         /* The first one's native frames, named: string id, 0 until the
          * runner names them (the one field written after publishing). */
         _Atomic uint32_t native_stack;

@@ -16,7 +16,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#define MAX_FRAMES 16
+#define MAX_FRAMES PYFRAME_STACK_DEPTH
 #define STACK_BUCKETS (1u << 15)
 
 static struct channel *channel;

@@ -14,6 +14,7 @@
 
 #include "supervisor/options.h"
 #include "supervisor/report/report.h"
+#include "supervisor/result-text.h"
 #include "supervisor/result.h"
 #include "supervisor/supervisor.h"
 #include "supervisor/suppressions.h"
@@ -284,10 +285,13 @@ run_repeated (const struct options *opts, uint32_t seed, struct session *s, stru
                 run_once (opts, seed, s, r, ch);
                 if (i == opts->repeat || r->verdict != VERDICT_CLEAN || r->sup.interrupt_signal) {
                         report_write_text (r, stderr, s->color);
-                        if (opts->repeat > 1 && r->verdict != VERDICT_CLEAN)
+                        if (opts->repeat > 1 && r->verdict != VERDICT_CLEAN) {
                                 fprintf (stderr, "qgc-check: run %u of %u gave %s with seed %u; "
-                                                 "reproduce it with --seed %u\n",
+                                                 "reproduce it with --seed %u: ",
                                          i, opts->repeat, verdict_name (r->verdict), seed, seed);
+                                result_text_write_command (stderr, opts, &seed);
+                                fputc ('\n', stderr);
+                        }
                         else if (opts->repeat > 1)
                                 fprintf (stderr, "qgc-check: %u runs, all clean\n", opts->repeat);
                         return;

@@ -30,6 +30,8 @@ struct result_finding {
         const char *qt_class;
         const char *py_class;   /* "" when unknown */
         const char *object_name;
+        bool object_names_vary; /* the group's objects had other names too
+                                 * (object_name is the first one's) */
         const char *owner_thread;
         const char *finalizing_thread;
         const char *message;
@@ -59,6 +61,9 @@ struct result_finding {
         const char *name;       /* title, unique among the run's groups */
         const char *differs_at; /* groups of one title and creation site: the first
                                  * creation frame where this one differs, or NULL */
+        const char *differs;    /* look-alike groups (the same title and first
+                                 * creation frame) that no frame tells apart:
+                                 * how this one differs, in words, or NULL */
         const char *fix;        /* what fixes this finding */
         uint64_t count;
         uint64_t children;  /* child QObjects destroyed with them */

@@ -148,6 +148,8 @@ finding_object (const struct result_finding *f)
         json_object_set_new (obj, "title", str_or_null (f->title));
         json_object_set_new (obj, "name", str_or_null (f->name));
         json_object_set_new (obj, "differs_at", frame_or_null (f->differs_at));
+        json_object_set_new (obj, "differs", str_or_null (f->differs));
+        json_object_set_new (obj, "object_names_vary", json_boolean (f->object_names_vary));
         json_object_set_new (obj, "fix", str_or_null (f->fix));
         json_object_set_new (obj, "process", process_ref (f->process));
         json_object_set_new (obj, "other_processes", json_integer (f->other_processes));
