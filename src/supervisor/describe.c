@@ -223,14 +223,16 @@ finding_title (struct run_result *r, const struct result_finding *f)
 void
 result_describe (struct run_result *r, struct result_finding *f)
 {
+        if (!f->creation_site || !*f->creation_site)
+                f->creation_site = f->creation_stack; /* its first line */
         const char **texts[] = { &f->qt_class, &f->py_class, &f->object_name, &f->owner_thread,
                                  &f->finalizing_thread, &f->message, &f->creation_stack,
-                                 &f->finalization_stack, &f->test, &f->creation_test, &f->suppressed_by,
+                                 &f->creation_site, &f->finalization_stack, &f->test, &f->creation_test, &f->suppressed_by,
                                  &f->class_library, &f->parents, &f->native_stack };
         for (size_t i = 0; i < sizeof texts / sizeof texts[0]; i++)
                 *texts[i] = result_text (r, *texts[i]);
         f->died_inside = native_culprit (r, f);
-        f->creation_source = frame_source (r, f->creation_stack);
+        f->creation_source = frame_source (r, f->creation_site);
         f->finalization_source = frame_source (r, f->finalization_stack);
         f->made_by = made_by (r, f);
         f->title = finding_title (r, f);

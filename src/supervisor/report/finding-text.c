@@ -108,7 +108,7 @@ print_native_stack (FILE *out, const char *stack)
 static void
 print_creation_site (FILE *out, const struct result_finding *f)
 {
-        print_first_line (out, "  ", "created at ", f->creation_stack);
+        print_first_line (out, "  ", "created at ", f->creation_site);
         print_source (out, f->creation_source);
         if (f->differs_at) {
                 fputs ("  via ", out);

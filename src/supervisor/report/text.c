@@ -243,10 +243,10 @@ first_line (const char *s)
 static void
 print_site (FILE *out, const struct result_finding *head, const struct result_finding *g)
 {
-        size_t lh = first_line (head->creation_stack), lg = first_line (g->creation_stack);
+        size_t lh = first_line (head->creation_site), lg = first_line (g->creation_site);
         fputs ("  also", out);
-        if (lh != lg || memcmp (head->creation_stack, g->creation_stack, lg) != 0) {
-                char *site = strndup (g->creation_stack, lg);
+        if (lh != lg || memcmp (head->creation_site, g->creation_site, lg) != 0) {
+                char *site = strndup (g->creation_site, lg);
                 fputs (" created at ", out);
                 result_text_write_escaped (out, site && *site ? report_relative_path (site) : "(no Python frame)",
                                            false);
