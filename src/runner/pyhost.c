@@ -155,12 +155,37 @@ is_user_file (const char *file)
         return true;
 }
 
+/* A function's name as tracebacks give it: its qualified name from
+ * CPython 3.11 on ("Class.method"); CPython 3.10's code objects know only
+ * the bare name. */
+static PyObject *
+code_name (PyCodeObject *code)
+{
+#if PY_VERSION_HEX >= 0x030B0000
+        return code->co_qualname;
+#else
+        return code->co_name;
+#endif
+}
+
+/* A frame's last instruction as a byte offset, as PyFrame_GetLasti gives
+ * it from CPython 3.11 on (3.10 keeps it in code units). */
+static inline int
+frame_object_lasti (PyFrameObject *frame)
+{
+#if PY_VERSION_HEX >= 0x030B0000
+        return PyFrame_GetLasti (frame);
+#else
+        return frame->f_lasti < 0 ? -1 : frame->f_lasti * (int) sizeof (_Py_CODEUNIT);
+#endif
+}
+
 /* Appends the line (common/pyframe.h) of one frame of the user's code. */
 static void
 format_frame (PyCodeObject *code, int line, char *buf, size_t size, size_t *used)
 {
         const char *file = PyUnicode_AsUTF8 (code->co_filename);
-        const char *name = PyUnicode_AsUTF8 (code->co_qualname);
+        const char *name = PyUnicode_AsUTF8 (code_name (code));
         if (!file || !name) {
                 PyErr_Clear ();
                 return;
@@ -265,7 +290,7 @@ read_stack (PyThreadState *ts, struct stack_key *key, const void **innermost)
                 key->frames[key->depth].code = code;
                 /* The instruction offset, not the line: computing a line
                  * scans the line table, and only distinct stacks need it. */
-                key->frames[key->depth].lasti = PyFrame_GetLasti (frame);
+                key->frames[key->depth].lasti = frame_object_lasti (frame);
                 key->depth++;
                 Py_DECREF (code);
                 PyFrameObject *back = PyFrame_GetBack (frame);
@@ -477,14 +502,38 @@ pyhost_capture_creation (uint32_t *stack, struct probe_frame_point *at)
 #endif
 }
 
+/* The thread state of a native thread id: CPython 3.11 keeps the id in it;
+ * on 3.10, the Python threads the run recorded (bootstrap.py) map it to
+ * threading.get_ident(), which the thread state keeps. */
+static PyThreadState *
+thread_state_of (pid_t tid)
+{
+#if PY_VERSION_HEX >= 0x030B0000
+        uint64_t want = (uint64_t) tid;
+#define THREAD_STATE_KEY(ts) ((uint64_t) (ts)->native_thread_id)
+#else
+        uint64_t want = 0;
+        uint32_t n = atomic_load (&channel->n_threads);
+        for (uint32_t i = 0; i < n && i < CHANNEL_MAX_THREADS && !want; i++)
+                if (channel->threads[i].tid == tid)
+                        want = atomic_load (&channel->threads[i].ident);
+        if (!want)
+                return NULL;
+#define THREAD_STATE_KEY(ts) ((uint64_t) (ts)->thread_id)
+#endif
+        PyThreadState *ts = PyInterpreterState_ThreadHead (PyInterpreterState_Get ());
+        while (ts && THREAD_STATE_KEY (ts) != want)
+                ts = PyThreadState_Next (ts);
+#undef THREAD_STATE_KEY
+        return ts;
+}
+
 size_t
 pyhost_stack_points (pid_t tid, struct probe_frame_point *out, size_t max)
 {
         if (atomic_load (&finalizing))
                 return probe_thread_gone;
-        PyThreadState *ts = PyInterpreterState_ThreadHead (PyInterpreterState_Get ());
-        while (ts && (pid_t) ts->native_thread_id != tid)
-                ts = PyThreadState_Next (ts);
+        PyThreadState *ts = thread_state_of (tid);
         if (!ts)
                 return probe_thread_gone;
         /* Another thread's frames, read as sys._current_frames() does: it
@@ -504,7 +553,7 @@ pyhost_stack_points (pid_t tid, struct probe_frame_point *out, size_t max)
                 PyCodeObject *code = PyFrame_GetCode (frame);
                 out[n].frame = frame;
                 out[n].code = code;
-                out[n].lasti = PyFrame_GetLasti (frame);
+                out[n].lasti = frame_object_lasti (frame);
                 Py_DECREF (code);
                 n++;
                 PyFrameObject *back = PyFrame_GetBack (frame);
