@@ -347,7 +347,7 @@ def test_testcase_under_each_interpreter(pip_venv, column, case, tmp_path):
     p = v.run(v.qgc_check, "--json", report, *header["args"], case, timeout=240, QGC_TEST_BINDING="PyQt6")
     run = Run(p.returncode, p.stdout, p.stderr, json.loads(report.read_text()) if report.exists() else None)
     check_outcome(case, run, header)
-    assert run.report["binding"].startswith("PyQt6 ") or not run.report["binding"], run.report["binding"]
+    assert (run.report["binding"] or "PyQt6 ").startswith("PyQt6 "), run.report["binding"]
 
 
 def test_pip_install_layout(pip_venv):
