@@ -348,6 +348,8 @@ def test_testcase_under_each_interpreter(pip_venv, column, case, tmp_path):
     run = Run(p.returncode, p.stdout, p.stderr, json.loads(report.read_text()) if report.exists() else None)
     check_outcome(case, run, header)
     assert (run.report["binding"] or "PyQt6 ").startswith("PyQt6 "), run.report["binding"]
+    # The script ran as the venv's python, in the runner of its version.
+    assert run.report["python"] == {"version": v.version, "executable": str(v.venv / "bin" / "python3")}
 
 
 def test_pip_install_layout(pip_venv):

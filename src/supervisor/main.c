@@ -167,6 +167,7 @@ struct session {
         char *probe;
         char *runner;
         char *python;
+        const struct interpreter *interpreter; /* the runner's */
         char *follow; /* the exec shim, NULL with --no-follow */
         struct report_events *events;
         struct suppressions suppressions;
@@ -181,7 +182,8 @@ run_once (const struct options *opts, uint32_t seed, struct session *s, struct r
         char error[1024];
         struct supervisor_config sc = {
                 .opts = opts, .seed = seed, .probe_path = s->probe, .runner_path = s->runner,
-                .python_executable = s->python, .follow_path = s->follow, .events = s->events,
+                .python_executable = s->python, .python_version = s->interpreter->version,
+                .follow_path = s->follow, .events = s->events,
                 .progress = s->progress,
         };
         struct supervision sup;
@@ -243,7 +245,7 @@ session_open (struct session *s, const struct options *opts)
                 setenv ("QT_QPA_PLATFORM", "offscreen", 1);
 
         s->probe = find_part (QGC_BUILD_PROBE, QGC_PROBE_FROM_BINDIR, R_OK, "Qt probe");
-        const struct interpreter *in = find_python (&s->python);
+        const struct interpreter *in = s->interpreter = find_python (&s->python);
         char in_build[PATH_MAX], from_bindir[PATH_MAX];
         snprintf (in_build, sizeof in_build, "%s/%s", QGC_BUILD_RUNNERS, in->runner);
         snprintf (from_bindir, sizeof from_bindir, "%s/%s", QGC_RUNNERS_FROM_BINDIR, in->runner);
