@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 
 from conftest import QGC_CHECK, ROOT, TESTCASES, Run, list_testcases, parse_header, run_tool, tool_env
+from test_bindings import CASES as BINDINGS_CASES
 from test_testcases import check_outcome
 
 BUILD = Path(QGC_CHECK).resolve().parent.parent
@@ -350,6 +351,69 @@ def test_testcase_under_each_interpreter(pip_venv, column, case, tmp_path):
     assert (run.report["binding"] or "PyQt6 ").startswith("PyQt6 "), run.report["binding"]
     # The script ran as the venv's python, in the runner of its version.
     assert run.report["python"] == {"version": v.version, "executable": str(v.venv / "bin" / "python3")}
+
+
+# The binding matrix on each interpreter: the releases users pin, each in a
+# venv of its own beside the column's (PyQt6 latest), with qgc-check from a
+# wheel of the checkout built once per interpreter. PySide6 6.5 requires
+# Python < 3.12; 6.9 and 6.12 are covered on Debian's interpreter
+# (tests/test_bindings.py, tools/make-venvs says why 6.12 is left out).
+BINDING_PINS = {"PySide6": ["PySide6-Essentials==6.11.0"], "PyQt6-6.7": ["PyQt6==6.7.1", "PyQt6-Qt6==6.7.3"],
+                "PySide6-6.8": ["PySide6-Essentials==6.8.3"], "PySide6-6.5": ["PySide6-Essentials==6.5.3"]}
+
+
+@pytest.fixture(scope="module")
+def binding_venv(pip_venv, tmp_path_factory):
+    wheels, made = {}, {}
+
+    def get(column, binding):
+        v = pip_venv(column)
+        if binding == "PySide6-6.5" and v.version not in ("3.10", "3.11"):
+            pytest.skip(f"PySide6 6.5 requires Python < 3.12 (this is {v.version})")
+        key = (column, binding)
+        if key not in made:
+            try:
+                if column not in wheels:
+                    out = tmp_path_factory.mktemp(f"wheel-{column}")
+                    setup_args = [f"--config-settings=setup-args={a}" for a in COLUMNS[column]]
+                    p = subprocess.run([str(v.venv / "bin" / "python"), "-m", "pip", "wheel", "--no-deps",
+                                        "-w", str(out), *setup_args, str(ROOT)],
+                                       capture_output=True, text=True, timeout=900, env=pip_env())
+                    assert p.returncode == 0, p.stdout[-3000:] + p.stderr[-3000:]
+                    (wheels[column],) = out.glob("qgc_check-*.whl")
+                venv = tmp_path_factory.mktemp(f"pip-{column}-{binding}") / "venv"
+                make_venv(v.python, venv)
+                p = pip_install(venv, str(wheels[column]), *BINDING_PINS[binding])
+                assert p.returncode == 0, p.stdout[-3000:] + p.stderr[-3000:]
+                made[key] = PipVenv(column, venv, v.python)
+            except Exception as e:  # one failure, not one rebuild per test
+                made[key] = e
+        if isinstance(made[key], Exception):
+            raise made[key]
+        return made[key]
+    yield get
+    for v in made.values():
+        if isinstance(v, PipVenv):
+            shutil.rmtree(v.venv, ignore_errors=True)
+
+
+BINDING_CASES = [(c, b, case) for c in ("3.10", "3.12", "3.13") for b in BINDING_PINS for case in BINDINGS_CASES]
+
+
+@pytest.mark.parametrize("column, binding, case", BINDING_CASES,
+                         ids=[f"{c}-{b}-{case}" for c, b, case in BINDING_CASES])
+def test_binding_matrix_under_each_interpreter(binding_venv, column, binding, case, tmp_path):
+    v = binding_venv(column, binding)
+    module = binding.split("-")[0]
+    path = TESTCASES / f"{case}.py"
+    header = parse_header(path, module)
+    report = tmp_path / "report.json"
+    p = v.run(v.qgc_check, "--json", report, *header["args"], path, timeout=240, QGC_TEST_BINDING=module)
+    run = Run(p.returncode, p.stdout, p.stderr, json.loads(report.read_text()) if report.exists() else None)
+    check_outcome(path, run, header)
+    want = BINDING_PINS[binding][0].split("==")[1]
+    assert run.report["binding"] == f"{module} {want}", run.report["binding"]
+    assert run.report["python"]["version"] == v.version
 
 
 def test_pip_install_layout(pip_venv):
