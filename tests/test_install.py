@@ -416,6 +416,32 @@ def test_binding_matrix_under_each_interpreter(binding_venv, column, binding, ca
     assert run.report["python"]["version"] == v.version
 
 
+def test_pip_install_from_an_sdist_and_a_git_url(tmp_path):
+    """The other two ways the README gives: an sdist (built by `python -m build`,
+    meson-python's `meson dist` of the committed tree) and a git URL."""
+    python = column_python("3.12") or Path("/usr/bin/python3")
+    if not (ROOT / ".git").exists():
+        pytest.skip("the checkout is not a git repository")
+    tools = tmp_path / "tools"
+    make_venv(python, tools)
+    p = pip_install(tools, "build")
+    assert p.returncode == 0, p.stderr[-2000:]
+    p = subprocess.run([str(tools / "bin" / "python"), "-m", "build", "--sdist", "--outdir", str(tmp_path / "dist"),
+                        str(ROOT)], capture_output=True, text=True, timeout=600, env=pip_env())
+    assert p.returncode == 0, p.stdout[-3000:] + p.stderr[-3000:]
+    (sdist,) = (tmp_path / "dist").glob("qgc_check-*.tar.gz")
+    version = subprocess.run([QGC_CHECK, "--version"], capture_output=True, text=True).stdout.split()[1]
+    for name, source in (("sdist", str(sdist)), ("git", f"git+file://{ROOT}")):
+        venv = tmp_path / name
+        make_venv(python, venv)
+        p = pip_install(venv, source)
+        assert p.returncode == 0, (name, p.stdout[-3000:], p.stderr[-3000:])
+        out = subprocess.run([str(venv / "bin" / "qgc-check"), "--version"], capture_output=True, text=True)
+        assert out.returncode == 0 and out.stdout.startswith(f"qgc-check {version}\n"), (name, out.stdout)
+        assert f": {python}" in out.stdout or f": {venv}" in out.stdout, (name, out.stdout)
+        shutil.rmtree(venv, ignore_errors=True)
+
+
 def test_pip_install_layout(pip_venv):
     v = pip_venv("3.12")
     assert os.access(v.qgc_check, os.X_OK) and os.access(v.runner, os.X_OK)
