@@ -24,7 +24,7 @@ sites = {}
 def mark(obj, frame, name):
     """Names obj and records the call that made it: the frame's current line."""
     obj.setObjectName(name)
-    sites[name] = [frame.f_code.co_filename, frame.f_lineno, frame.f_code.co_qualname]
+    sites[name] = [frame.f_code.co_filename, frame.f_lineno, getattr(frame.f_code, "co_qualname", frame.f_code.co_name)]  # 3.10: no qualname
     return obj
 
 

@@ -39,7 +39,7 @@ sites = {}
 
 def mark(obj, frame, name):
     obj.setObjectName(name)
-    sites[name] = [frame.f_code.co_filename, frame.f_lineno, frame.f_code.co_qualname]
+    sites[name] = [frame.f_code.co_filename, frame.f_lineno, getattr(frame.f_code, "co_qualname", frame.f_code.co_name)]  # 3.10: no qualname
     return obj
 
 

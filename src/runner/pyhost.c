@@ -158,12 +158,37 @@ is_user_file (const char *file)
         return true;
 }
 
+/* A function's name as tracebacks give it: its qualified name from
+ * CPython 3.11 on ("Class.method"); CPython 3.10's code objects know only
+ * the bare name. */
+static PyObject *
+code_qualname (PyCodeObject *code)
+{
+#if PY_VERSION_HEX >= 0x030B0000
+        return code->co_qualname;
+#else
+        return code->co_name;
+#endif
+}
+
+/* A frame's last instruction as a byte offset, as PyFrame_GetLasti gives
+ * it from CPython 3.11 on (3.10 keeps it in code units). */
+static inline int
+frame_object_lasti (PyFrameObject *frame)
+{
+#if PY_VERSION_HEX >= 0x030B0000
+        return PyFrame_GetLasti (frame);
+#else
+        return frame->f_lasti < 0 ? -1 : frame->f_lasti * (int) sizeof (_Py_CODEUNIT);
+#endif
+}
+
 /* Appends the line (common/pyframe.h) of one frame of the user's code. */
 static void
 format_frame (PyCodeObject *code, int line, char *buf, size_t size, size_t *used)
 {
         const char *file = PyUnicode_AsUTF8 (code->co_filename);
-        const char *name = PyUnicode_AsUTF8 (code->co_qualname);
+        const char *name = PyUnicode_AsUTF8 (code_qualname (code));
         if (!file || !name) {
                 PyErr_Clear ();
                 return;
@@ -268,7 +293,7 @@ read_stack (PyThreadState *ts, struct stack_key *key, const void **innermost)
                 key->frames[key->depth].code = code;
                 /* The instruction offset, not the line: computing a line
                  * scans the line table, and only distinct stacks need it. */
-                key->frames[key->depth].lasti = PyFrame_GetLasti (frame);
+                key->frames[key->depth].lasti = frame_object_lasti (frame);
                 key->depth++;
                 Py_DECREF (code);
                 PyFrameObject *back = PyFrame_GetBack (frame);
@@ -448,6 +473,7 @@ same_frames (const struct stack_entry *e, _PyInterpreterFrame *f)
  * site itself. Worked out once per distinct stack (the cache's entry);
  * the site is a kept string linked to the stack's (kept.h). */
 
+#if PY_VERSION_HEX >= 0x030B0000
 /* The name of co_names[i], or NULL. */
 static PyObject *
 code_name (PyCodeObject *code, unsigned i)
@@ -502,7 +528,9 @@ calls_init (PyCodeObject *code, int lasti)
         bool init = false;
         for (int i = lasti / 2 - 1; i >= 0; i--) {
                 int l, c, el, ec;
-                if (units[2 * i] == CACHE || units[2 * i] == EXTENDED_ARG ||
+                /* CPython 3.13 pushes the call's NULL after the callable,
+                 * with the callable's positions. */
+                if (units[2 * i] == CACHE || units[2 * i] == EXTENDED_ARG || units[2 * i] == PUSH_NULL ||
                     !PyCode_Addr2Location (code, 2 * i, &l, &c, &el, &ec) || l < 0 || c < 0)
                         continue;
                 if (l < line || (l == line && c < col))
@@ -515,13 +543,25 @@ calls_init (PyCodeObject *code, int lasti)
         Py_DECREF (bytes);
         return init;
 }
+#else
+/* CPython 3.10 keeps no source positions of instructions: the innermost
+ * frame is the site (its name alone cannot tell `super().__init__()` from
+ * `self.label = QLabel()` in another object's __init__). */
+static bool
+calls_init (PyCodeObject *code, int lasti)
+{
+        (void) code;
+        (void) lasti;
+        return false;
+}
+#endif
 
 /* Is it a frame of the user's code, one that format_frame writes? */
 static bool
 is_user_code (PyCodeObject *code)
 {
         const char *file = PyUnicode_AsUTF8 (code->co_filename);
-        bool user = file && PyUnicode_AsUTF8 (code->co_qualname) && is_user_file (file);
+        bool user = file && PyUnicode_AsUTF8 (code_qualname (code)) && is_user_file (file);
         PyErr_Clear ();
         return user;
 }
@@ -587,7 +627,7 @@ creation_site (void)
         for (; frame && depth < MAX_FRAMES; depth++) {
                 PyCodeObject *code = PyFrame_GetCode (frame);
                 if (depth == 0)
-                        self = calls_init (code, PyFrame_GetLasti (frame)) ? first_argument (frame, code) : NULL;
+                        self = calls_init (code, frame_object_lasti (frame)) ? first_argument (frame, code) : NULL;
                 bool constructing = self && first_argument (frame, code) == self;
                 lines += constructing && is_user_code (code);
                 Py_DECREF (code);
@@ -675,14 +715,38 @@ pyhost_capture_creation (uint32_t *stack, struct probe_frame_point *at)
 #endif
 }
 
+/* The thread state of a native thread id: CPython 3.11 keeps the id in it;
+ * on 3.10, the Python threads the run recorded (bootstrap.py) map it to
+ * threading.get_ident(), which the thread state keeps. */
+static PyThreadState *
+thread_state_of (pid_t tid)
+{
+#if PY_VERSION_HEX >= 0x030B0000
+        uint64_t want = (uint64_t) tid;
+#define THREAD_STATE_KEY(ts) ((uint64_t) (ts)->native_thread_id)
+#else
+        uint64_t want = 0;
+        uint32_t n = atomic_load (&channel->n_threads);
+        for (uint32_t i = 0; i < n && i < CHANNEL_MAX_THREADS && !want; i++)
+                if (channel->threads[i].tid == tid)
+                        want = atomic_load (&channel->threads[i].ident);
+        if (!want)
+                return NULL;
+#define THREAD_STATE_KEY(ts) ((uint64_t) (ts)->thread_id)
+#endif
+        PyThreadState *ts = PyInterpreterState_ThreadHead (PyInterpreterState_Get ());
+        while (ts && THREAD_STATE_KEY (ts) != want)
+                ts = PyThreadState_Next (ts);
+#undef THREAD_STATE_KEY
+        return ts;
+}
+
 size_t
 pyhost_stack_points (pid_t tid, struct probe_frame_point *out, size_t max)
 {
         if (atomic_load (&finalizing))
                 return probe_thread_gone;
-        PyThreadState *ts = PyInterpreterState_ThreadHead (PyInterpreterState_Get ());
-        while (ts && (pid_t) ts->native_thread_id != tid)
-                ts = PyThreadState_Next (ts);
+        PyThreadState *ts = thread_state_of (tid);
         if (!ts)
                 return probe_thread_gone;
         /* Another thread's frames, read as sys._current_frames() does: it
@@ -702,7 +766,7 @@ pyhost_stack_points (pid_t tid, struct probe_frame_point *out, size_t max)
                 PyCodeObject *code = PyFrame_GetCode (frame);
                 out[n].frame = frame;
                 out[n].code = code;
-                out[n].lasti = PyFrame_GetLasti (frame);
+                out[n].lasti = frame_object_lasti (frame);
                 Py_DECREF (code);
                 n++;
                 PyFrameObject *back = PyFrame_GetBack (frame);

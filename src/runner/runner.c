@@ -635,7 +635,11 @@ static PyStatus
 set_script_argv (PyConfig *pc, const struct runner_args *args)
 {
         pc->parse_argv = 0;
-        pc->safe_path = 1; /* sys.path[0] is set to the script's directory by bootstrap.py */
+        /* sys.path[0] is set to the script's directory by bootstrap.py
+         * (CPython 3.10's initialisation never sets it: only its main does). */
+#if PY_VERSION_HEX >= 0x030B0000
+        pc->safe_path = 1;
+#endif
         int argc = args->script_argc + 1;
         char **argv = calloc ((size_t) argc + 1, sizeof *argv);
         if (!argv)

@@ -90,6 +90,8 @@ struct supervision {
                                  * have), or 0 */
         int interrupt_signal;   /* SIGINT/SIGTERM to qgc-check, or 0 */
         double elapsed_s;
+        const char *python_executable; /* the interpreter the script ran as */
+        const char *python_version;    /* its minor version, the runner's ("3.12") */
         const char *stderr_tail; /* last lines the app wrote to stderr (malloc'd;
                                   * result_build takes it over) */
         struct run_processes processes; /* every process of the run, [0] the main one

@@ -371,6 +371,10 @@ result_object (const struct run_result *r)
         if (!doc)
                 return NULL;
         json_object_set_new (doc, "incomplete_reason", str_or_null (r->incomplete));
+        json_object_set_new (doc, "python", r->sup.python_version
+                                                    ? json_pack ("{s:s, s:s}", "version", r->sup.python_version,
+                                                                 "executable", r->sup.python_executable)
+                                                    : json_null ());
         json_object_set_new (doc, "running_test", str_or_null (r->running_test));
         json_object_set_new (doc, "processes", processes_array (r));
         json_object_set_new (doc, "stopped", stopped_object (r));

@@ -520,9 +520,12 @@ print_processes (const struct run_result *r, FILE *out)
 static void
 print_environment (const struct run_result *r, FILE *out, const struct style *s)
 {
-        if (r->binding && *r->binding)
-                fprintf (out, "%sbinding %s, Qt %s (%s)%s\n", s->dim, r->binding, r->qt_version,
-                         r->qtcore_path, s->reset);
+        if (r->binding && *r->binding) {
+                fprintf (out, "%sbinding %s, Qt %s (%s)", s->dim, r->binding, r->qt_version, r->qtcore_path);
+                if (r->sup.python_version)
+                        fprintf (out, ", Python %s (%s)", r->sup.python_version, r->sup.python_executable);
+                fprintf (out, "%s\n", s->reset);
+        }
         if (r->opts->verbosity <= 0)
                 return;
         fprintf (out, "%sstats: %llu QObjects created, %llu destroyed; %llu of %llu automatic "
