@@ -211,19 +211,29 @@ struct stack_key {
         } frames[MAX_FRAMES];
 };
 
-/* Frames are read where the interpreter keeps them: on CPython 3.11, from
- * its own frame records (internal/pycore_frame.h, the layout of that one
- * version), which reads them without making a frame object for each (an
- * allocation per frame, freed as the call returns) and so without
- * allocating at all. The frames and offsets are those of
- * PyEval_GetFrame(), PyFrame_GetBack() and PyFrame_GetLasti(): incomplete
- * frames (a call still setting up) are skipped, as those do. Other
- * versions go through the public frame objects. */
-#if PY_VERSION_HEX >= 0x030B0000 && PY_VERSION_HEX < 0x030C0000
+/* Frames are read where the interpreter keeps them: on CPython 3.11 to
+ * 3.13, from its own frame records (internal/pycore_frame.h, whose layout
+ * each of these versions names as below), which reads them without making
+ * a frame object for each (an allocation per frame, freed as the call
+ * returns) and so without allocating at all. The frames and offsets are
+ * those of PyEval_GetFrame(), PyFrame_GetBack() and PyFrame_GetLasti():
+ * incomplete frames (a call still setting up, 3.12's and 3.13's shim
+ * frames) are skipped, as those do. Other versions (3.10, and any later
+ * one until its layout is checked) go through the public frame objects. */
+#if PY_VERSION_HEX >= 0x030B0000 && PY_VERSION_HEX < 0x030E0000
 #define PYHOST_RAW_FRAMES 1
 #define Py_BUILD_CORE 1
 #include <internal/pycore_frame.h>
 #undef Py_BUILD_CORE
+#if PY_VERSION_HEX >= 0x030D0000
+#define CURRENT_FRAME(ts) ((ts)->current_frame)
+#define FRAME_CODE(f) ((PyCodeObject *) (f)->f_executable)
+#define UNCHECKED_THREAD_STATE() PyThreadState_GetUnchecked ()
+#else
+#define CURRENT_FRAME(ts) ((ts)->cframe->current_frame)
+#define FRAME_CODE(f) ((f)->f_code)
+#define UNCHECKED_THREAD_STATE() _PyThreadState_UncheckedGet ()
+#endif
 
 static _PyInterpreterFrame *
 complete_frame (_PyInterpreterFrame *f)
@@ -237,7 +247,7 @@ complete_frame (_PyInterpreterFrame *f)
 static _PyInterpreterFrame *
 innermost_frame (PyThreadState *ts)
 {
-        return ts ? complete_frame (ts->cframe->current_frame) : NULL;
+        return ts ? complete_frame (CURRENT_FRAME (ts)) : NULL;
 }
 
 static _PyInterpreterFrame *
@@ -249,7 +259,7 @@ outer_frame (_PyInterpreterFrame *f)
 static PyCodeObject *
 frame_code (_PyInterpreterFrame *f)
 {
-        return f->f_code;
+        return FRAME_CODE (f);
 }
 
 static int
@@ -419,7 +429,7 @@ stack_text (void)
 {
         struct stack_key key;
 #ifdef PYHOST_RAW_FRAMES
-        read_stack (_PyThreadState_UncheckedGet (), &key, NULL);
+        read_stack (UNCHECKED_THREAD_STATE (), &key, NULL);
 #else
         struct quiet q;
         quiet_begin (&q);
@@ -669,7 +679,7 @@ pyhost_capture_creation (uint32_t *stack, struct probe_frame_point *at)
         struct stack_key key;
         struct stack_entry *e;
 #ifdef PYHOST_RAW_FRAMES
-        PyThreadState *ts = _PyThreadState_UncheckedGet ();
+        PyThreadState *ts = UNCHECKED_THREAD_STATE ();
         _PyInterpreterFrame *innermost = innermost_frame (ts);
         if (!innermost)
                 return;
