@@ -15,7 +15,9 @@ from pathlib import Path
 
 import pytest
 
-from conftest import QGC_CHECK, ROOT, TESTCASES, run_tool, tool_env
+from conftest import QGC_CHECK, ROOT, TESTCASES, Run, list_testcases, parse_header, run_tool, tool_env
+from test_bindings import CASES as BINDINGS_CASES
+from test_testcases import check_outcome
 
 BUILD = Path(QGC_CHECK).resolve().parent.parent
 
@@ -271,9 +273,7 @@ def install_column(column, python, tmp):
     return PipVenv(column, venv, python)
 
 
-@pytest.mark.parametrize("column", [pytest.param(c, marks=pytest.mark.xfail(
-    strict=True, reason="the runner uses CPython 3.11's frame and thread-state API")) if c == "3.10" else c
-    for c in COLUMNS])
+@pytest.mark.parametrize("column", COLUMNS)
 def test_pip_installed_qgc_check_runs_as_the_venvs_python(pip_venv, column, tmp_path):
     v = pip_venv(column)
     # On the venv's PATH, the race reported (or a crash after racing).
@@ -288,6 +288,158 @@ def test_pip_installed_qgc_check_runs_as_the_venvs_python(pip_venv, column, tmp_
         p = v.run(v.qgc_check, "-q", "--threads", "0", script, activated=activated)
         assert p.returncode == 0, p.stderr
         assert f"version={v.version}" in p.stdout and f"prefix={v.venv}" in p.stdout, (activated, p.stdout)
+
+
+def test_one_build_serves_several_interpreters(tmp_path):
+    """-Dpython= a list: a runner per interpreter; --version lists them; a venv
+    runs in the runner of its own minor version, anything else is refused."""
+    debian = subprocess.run(["/usr/bin/python3", "-c", "import sys; print('%d.%d' % sys.version_info[:2])"],
+                            capture_output=True, text=True, check=True).stdout.strip()
+    # Meson before 1.2 (Debian 12's) reads an interpreter through distutils,
+    # which 3.12 dropped: 3.10 suits every Meson.
+    other = next((p for p in map(column_python, ("3.10", "3.12", "3.13")) if p and not str(p).endswith(debian)), None)
+    if other is None:
+        pytest.skip(f"no CPython under {PYENV_VERSIONS} other than Debian's {debian}")
+    other_version = re.search(r"python(3\.\d+)$", str(other)).group(1)
+    build = tmp_path / "build"
+    p = subprocess.run(["/usr/bin/meson", "setup", f"-Dpython=/usr/bin/python3,{other}", "-Dtests=false",
+                        str(build)], cwd=ROOT, capture_output=True, text=True)
+    assert p.returncode == 0, p.stdout[-3000:] + p.stderr[-3000:]
+    p = subprocess.run(["/usr/bin/meson", "compile", "-C", str(build)], capture_output=True, text=True)
+    assert p.returncode == 0, p.stdout[-3000:] + p.stderr[-3000:]
+    tool = build / "src" / "qgc-check"
+    assert (build / "src" / f"qgc-check-runner-{other_version}").is_file()
+    version = subprocess.run([tool, "--version"], capture_output=True, text=True, check=True).stdout.splitlines()
+    assert version[1:] == [f"Python {debian}: /usr/bin/python3 (the default, outside a venv)",
+                           f"Python {other_version}: {other}"], version
+    script = tmp_path / "which.py"
+    script.write_text("import sys\nprint('version=%d.%d' % sys.version_info[:2], 'prefix=' + sys.prefix)\n")
+    venv = tmp_path / "venv"
+    make_venv(other, venv)
+    for env, want in ((tool_env(), f"version={debian} prefix=/usr"),
+                      (tool_env(VIRTUAL_ENV=str(venv)), f"version={other_version} prefix={venv}")):
+        p = subprocess.run([tool, "--threads", "0", script], capture_output=True, text=True, env=env,
+                           timeout=60)
+        # The script ran, in that interpreter (it loads no Qt: exit 3, said so).
+        assert want in p.stdout, (want, p.stdout, p.stderr)
+        assert p.returncode == 3 and "never loaded a Qt binding" in p.stderr, p.stderr
+    # A venv of a version the build does not serve: one line naming the ones it does.
+    unserved = next((p for p in map(column_python, ("3.10", "3.12", "3.13"))
+                     if p and not str(p).endswith((debian, other_version))), None)
+    if unserved:
+        make_venv(unserved, tmp_path / "unserved")
+        p = subprocess.run([tool, script], capture_output=True, text=True, timeout=60,
+                           env=tool_env(VIRTUAL_ENV=str(tmp_path / "unserved")))
+        assert p.returncode == 3 and p.stderr.count("\n") == 1, p.stderr
+        assert f"but this qgc-check serves Python {debian} and {other_version};" in p.stderr
+
+
+# The whole testcase suite, once each, under every pyenv interpreter, as pip
+# installed it, with the PyQt6 wheel: each case's declared outcome holds.
+INTERPRETER_CASES = [(c, case) for c in ("3.10", "3.12", "3.13") for case in list_testcases()]
+
+
+@pytest.mark.parametrize("column, case", INTERPRETER_CASES,
+                         ids=[f"{c}-{case.stem}" for c, case in INTERPRETER_CASES])
+def test_testcase_under_each_interpreter(pip_venv, column, case, tmp_path):
+    v = pip_venv(column)
+    header = parse_header(case, "PyQt6")
+    report = tmp_path / "report.json"
+    p = v.run(v.qgc_check, "--json", report, *header["args"], case, timeout=240, QGC_TEST_BINDING="PyQt6")
+    run = Run(p.returncode, p.stdout, p.stderr, json.loads(report.read_text()) if report.exists() else None)
+    check_outcome(case, run, header)
+    assert (run.report["binding"] or "PyQt6 ").startswith("PyQt6 "), run.report["binding"]
+    # The script ran as the venv's python, in the runner of its version.
+    assert run.report["python"] == {"version": v.version, "executable": str(v.venv / "bin" / "python3")}
+
+
+# The binding matrix on each interpreter: the releases users pin, each in a
+# venv of its own beside the column's (PyQt6 latest), with qgc-check from a
+# wheel of the checkout built once per interpreter. PySide6 6.5 requires
+# Python < 3.12; 6.9 and 6.12 are covered on Debian's interpreter
+# (tests/test_bindings.py, tools/make-venvs says why 6.12 is left out).
+BINDING_PINS = {"PySide6": ["PySide6-Essentials==6.11.0"], "PyQt6-6.7": ["PyQt6==6.7.1", "PyQt6-Qt6==6.7.3"],
+                "PySide6-6.8": ["PySide6-Essentials==6.8.3"], "PySide6-6.5": ["PySide6-Essentials==6.5.3"]}
+
+
+@pytest.fixture(scope="module")
+def binding_venv(pip_venv, tmp_path_factory):
+    wheels, made = {}, {}
+
+    def get(column, binding):
+        v = pip_venv(column)
+        if binding == "PySide6-6.5" and v.version not in ("3.10", "3.11"):
+            pytest.skip(f"PySide6 6.5 requires Python < 3.12 (this is {v.version})")
+        key = (column, binding)
+        if key not in made:
+            try:
+                if column not in wheels:
+                    out = tmp_path_factory.mktemp(f"wheel-{column}")
+                    setup_args = [f"--config-settings=setup-args={a}" for a in COLUMNS[column]]
+                    p = subprocess.run([str(v.venv / "bin" / "python"), "-m", "pip", "wheel", "--no-deps",
+                                        "-w", str(out), *setup_args, str(ROOT)],
+                                       capture_output=True, text=True, timeout=900, env=pip_env())
+                    assert p.returncode == 0, p.stdout[-3000:] + p.stderr[-3000:]
+                    (wheels[column],) = out.glob("qgc_check-*.whl")
+                venv = tmp_path_factory.mktemp(f"pip-{column}-{binding}") / "venv"
+                make_venv(v.python, venv)
+                p = pip_install(venv, str(wheels[column]), *BINDING_PINS[binding])
+                assert p.returncode == 0, p.stdout[-3000:] + p.stderr[-3000:]
+                made[key] = PipVenv(column, venv, v.python)
+            except Exception as e:  # one failure, not one rebuild per test
+                made[key] = e
+        if isinstance(made[key], Exception):
+            raise made[key]
+        return made[key]
+    yield get
+    for v in made.values():
+        if isinstance(v, PipVenv):
+            shutil.rmtree(v.venv, ignore_errors=True)
+
+
+BINDING_CASES = [(c, b, case) for c in ("3.10", "3.12", "3.13") for b in BINDING_PINS for case in BINDINGS_CASES]
+
+
+@pytest.mark.parametrize("column, binding, case", BINDING_CASES,
+                         ids=[f"{c}-{b}-{case}" for c, b, case in BINDING_CASES])
+def test_binding_matrix_under_each_interpreter(binding_venv, column, binding, case, tmp_path):
+    v = binding_venv(column, binding)
+    module = binding.split("-")[0]
+    path = TESTCASES / f"{case}.py"
+    header = parse_header(path, module)
+    report = tmp_path / "report.json"
+    p = v.run(v.qgc_check, "--json", report, *header["args"], path, timeout=240, QGC_TEST_BINDING=module)
+    run = Run(p.returncode, p.stdout, p.stderr, json.loads(report.read_text()) if report.exists() else None)
+    check_outcome(path, run, header)
+    want = BINDING_PINS[binding][0].split("==")[1]
+    assert run.report["binding"] == f"{module} {want}", run.report["binding"]
+    assert run.report["python"]["version"] == v.version
+
+
+def test_pip_install_from_an_sdist_and_a_git_url(tmp_path):
+    """The other two ways the README gives: an sdist (built by `python -m build`,
+    meson-python's `meson dist` of the committed tree) and a git URL."""
+    python = column_python("3.12") or Path("/usr/bin/python3")
+    if not (ROOT / ".git").exists():
+        pytest.skip("the checkout is not a git repository")
+    tools = tmp_path / "tools"
+    make_venv(python, tools)
+    p = pip_install(tools, "build")
+    assert p.returncode == 0, p.stderr[-2000:]
+    p = subprocess.run([str(tools / "bin" / "python"), "-m", "build", "--sdist", "--outdir", str(tmp_path / "dist"),
+                        str(ROOT)], capture_output=True, text=True, timeout=600, env=pip_env())
+    assert p.returncode == 0, p.stdout[-3000:] + p.stderr[-3000:]
+    (sdist,) = (tmp_path / "dist").glob("qgc_check-*.tar.gz")
+    version = subprocess.run([QGC_CHECK, "--version"], capture_output=True, text=True).stdout.split()[1]
+    for name, source in (("sdist", str(sdist)), ("git", f"git+file://{ROOT}")):
+        venv = tmp_path / name
+        make_venv(python, venv)
+        p = pip_install(venv, source)
+        assert p.returncode == 0, (name, p.stdout[-3000:], p.stderr[-3000:])
+        out = subprocess.run([str(venv / "bin" / "qgc-check"), "--version"], capture_output=True, text=True)
+        assert out.returncode == 0 and out.stdout.startswith(f"qgc-check {version}\n"), (name, out.stdout)
+        assert f": {python}" in out.stdout or f": {venv}" in out.stdout, (name, out.stdout)
+        shutil.rmtree(venv, ignore_errors=True)
 
 
 def test_pip_install_layout(pip_venv):

@@ -54,6 +54,10 @@ dump_write_thread (struct dump_writer *w, const struct dump_thread *t)
         dump_put (w, t->main ? " main=yes" : " main=no");
         dump_put (w, " crashed=");
         dump_put (w, t->crashed);
+        if (t->has_fault_addr) {
+                dump_put (w, " addr=");
+                dump_put_num (w, (unsigned long long) t->fault_addr, 16);
+        }
         dump_put (w, " name=");
         dump_put (w, t->name);
         dump_put (w, "\n");
@@ -61,11 +65,13 @@ dump_write_thread (struct dump_writer *w, const struct dump_thread *t)
 
 /* Signal-safe. */
 void
-dump_write_frame (struct dump_writer *w, int index, const char *name, uintptr_t offset,
-                  const char *module, bool interrupted)
+dump_write_frame (struct dump_writer *w, int index, uintptr_t pc, const char *name, uintptr_t offset,
+                  const char *module, uintptr_t module_offset, bool interrupted)
 {
         dump_put (w, "#");
         dump_put_num (w, (unsigned long long) index, 10);
+        dump_put (w, " ");
+        dump_put_num (w, (unsigned long long) pc, 16);
         dump_put (w, " ");
         if (name) {
                 dump_put (w, name);
@@ -78,6 +84,8 @@ dump_write_frame (struct dump_writer *w, int index, const char *name, uintptr_t 
                 const char *base = strrchr (module, '/');
                 dump_put (w, " in ");
                 dump_put (w, base ? base + 1 : module);
+                dump_put (w, "+");
+                dump_put_num (w, (unsigned long long) module_offset, 16);
         }
         if (interrupted)
                 dump_put (w, " [signal]");
@@ -168,9 +176,39 @@ dump_parse_header (const struct dump_section *s, struct dump_header *h)
         snprintf (line, sizeof line, "%.*s", (int) s->header_len, s->header);
         sscanf (line, DUMP_THREAD "%lu %31s", &h->tid, h->ident);
         h->main = dump_section_has (s, " main=yes");
-        if (!header_value (s, DUMP_PYTHON_NAME, h->name, sizeof h->name) &&
-            !header_value (s, " name=", h->name, sizeof h->name))
-                snprintf (h->name, sizeof h->name, "?");
+        h->gil = dump_section_has (s, " gil=yes");
+        if (!header_value (s, " crashed=", h->crashed, sizeof h->crashed))
+                snprintf (h->crashed, sizeof h->crashed, "no");
+        char addr[32];
+        if (header_value (s, " addr=", addr, sizeof addr)) {
+                h->has_fault_addr = true;
+                h->fault_addr = strtoull (addr, NULL, 16);
+        }
+        /* The kernel's name is cut at the supervisor's " python=". */
+        if (header_value (s, " name=", h->comm, sizeof h->comm)) {
+                char *py = strstr (h->comm, DUMP_PYTHON_NAME);
+                if (py)
+                        *py = '\0';
+        }
+        h->python_named = header_value (s, DUMP_PYTHON_NAME, h->name, sizeof h->name);
+        if (!h->python_named)
+                snprintf (h->name, sizeof h->name, "%s", h->comm[0] ? h->comm : "?");
+}
+
+/* A "0x..." number at p (before end), its value in *v; where it ends. */
+static const char *
+hex_at (const char *p, const char *end, unsigned long long *v)
+{
+        if (end - p < 3 || p[0] != '0' || p[1] != 'x')
+                return NULL;
+        const char *q = p + 2;
+        unsigned long long n = 0;
+        for (; q < end && ((*q >= '0' && *q <= '9') || (*q >= 'a' && *q <= 'f')); q++)
+                n = n * 16 + (unsigned) (*q <= '9' ? *q - '0' : *q - 'a' + 10);
+        if (q == p + 2)
+                return NULL;
+        *v = n;
+        return q;
 }
 
 bool
@@ -187,6 +225,11 @@ dump_parse_frame (const char *line, size_t n, struct dump_frame *f)
         if (f->interrupted)
                 end -= 9;
         f->name = sp + 1;
+        const char *after_pc = hex_at (f->name, end, &f->pc);
+        if (after_pc && after_pc < end && *after_pc == ' ') {
+                f->has_pc = true;
+                f->name = after_pc + 1;
+        }
         /* Demangled C++ names hold spaces: the module is after the last " in ". */
         const char *in = NULL;
         for (const char *p = f->name; p + 4 <= end; p++)
@@ -195,12 +238,22 @@ dump_parse_frame (const char *line, size_t n, struct dump_frame *f)
         if (in) {
                 f->module = in + 4;
                 f->module_len = (size_t) (end - f->module);
+                for (const char *p = end - 1; p > f->module; p--) {
+                        if (*p != '+')
+                                continue;
+                        if (hex_at (p + 1, end, &f->module_offset) == end) {
+                                f->has_module_offset = true;
+                                f->module_len = (size_t) (p - f->module);
+                        }
+                        break;
+                }
                 end = in;
         }
         const char *plus = NULL;
         for (const char *p = f->name; p + 3 <= end; p++)
                 if (memcmp (p, "+0x", 3) == 0)
                         plus = p;
+        f->has_offset = plus && hex_at (plus + 1, end, &f->offset) == end;
         f->name_len = (size_t) ((plus ? plus : end) - f->name);
         return true;
 }

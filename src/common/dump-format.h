@@ -5,8 +5,8 @@
  * The runner's signal handlers write one section per thread, then
  * faulthandler's Python tracebacks, then an end marker:
  *
- *   @thread TID 0xIDENT gil=yes|no main=yes|no crashed=yes|no|handler name=COMM
- *   #N function+0xOFFSET in module [signal]
+ *   @thread TID 0xIDENT gil=yes|no main=yes|no crashed=yes|no|handler[ addr=0xFAULT] name=COMM
+ *   #N 0xPC function+0xOFFSET in module+0xMODULE_OFFSET [signal]
  *   ...
  *   @python
  *   Current thread 0x... (most recent call first):
@@ -15,7 +15,10 @@
  *
  * Frames are innermost first; "[signal]" marks the frame the signal
  * interrupted (where the thread faulted or stood): the frames before it
- * are the handler's own, those from it on the thread's. "crashed=handler"
+ * are the handler's own, those from it on the thread's. A function is named
+ * only when the address lies within its symbol's size, else "??"; the
+ * module offset says where it is either way. "addr=" is the faulting
+ * address of a SIGSEGV or SIGBUS (the crashed thread's). "crashed=handler"
  * is a fault inside the handlers themselves. The supervisor may append
  * " python=NAME" to a header (the thread's Python name, from the channel).
  */
@@ -43,6 +46,8 @@ struct dump_thread {
         bool gil, main;
         const char *crashed; /* "yes", "no" or "handler" */
         const char *name;    /* the kernel's name of the thread */
+        bool has_fault_addr;
+        uintptr_t fault_addr;
 };
 
 void dump_put (struct dump_writer *w, const char *s);
@@ -51,9 +56,10 @@ void dump_put_num (struct dump_writer *w, unsigned long long v, int base);
 /* A section's header line. */
 void dump_write_thread (struct dump_writer *w, const struct dump_thread *t);
 
-/* One frame line: name NULL gives "??", module NULL leaves " in" out. */
-void dump_write_frame (struct dump_writer *w, int index, const char *name, uintptr_t offset,
-                       const char *module, bool interrupted);
+/* One frame line: name NULL gives "??", module NULL leaves " in" out;
+ * module_offset is pc's offset in the module. */
+void dump_write_frame (struct dump_writer *w, int index, uintptr_t pc, const char *name, uintptr_t offset,
+                       const char *module, uintptr_t module_offset, bool interrupted);
 
 /* Reader side, for the supervisor. One thread's section. */
 struct dump_section {
@@ -78,8 +84,13 @@ bool dump_find_thread (const char *dump, unsigned long tid, struct dump_section 
 struct dump_header {
         unsigned long tid;
         char ident[32];
-        bool main;
+        bool main, gil;
+        char crashed[16]; /* "yes", "no" or "handler" */
         char name[128]; /* the Python name the supervisor added, else the kernel's */
+        char comm[32];  /* the kernel's name */
+        bool python_named; /* name is the Python one */
+        bool has_fault_addr;
+        unsigned long long fault_addr;
 };
 
 void dump_parse_header (const struct dump_section *s, struct dump_header *h);
@@ -93,6 +104,8 @@ struct dump_frame {
         const char *module; /* base name, or NULL */
         size_t module_len;
         bool interrupted;
+        bool has_pc, has_offset, has_module_offset; /* older dumps have none of them */
+        unsigned long long pc, offset, module_offset;
 };
 
 bool dump_parse_frame (const char *line, size_t n, struct dump_frame *f);

@@ -11,6 +11,11 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+/* The most frames the runner captures of a stack, innermost first: a
+ * stack of this many frames may have been cut. */
+#define PYFRAME_STACK_DEPTH 16
+#define PYFRAME_DEPTH_TEXT "16"
+
 struct pyframe {
         char file[1024];
         long line;

@@ -241,6 +241,12 @@ def _run_body(body):
     return _qgc.OUTCOME_RETURNED, 0
 
 
+def _safe_path():
+    """Whether python was told not to put a directory first on sys.path
+    (-P from CPython 3.11 on; -I on every version)."""
+    return getattr(sys.flags, "safe_path", False) or bool(sys.flags.isolated)
+
+
 def run_child(command, module, filename):
     """A Python child of the run (its command line parsed by CPython): -c
     COMMAND, -m MODULE, a file, or standard input, as python runs them,
@@ -254,20 +260,20 @@ def run_child(command, module, filename):
         _qgc.set_worker(worker)
     if module is not None:
         import runpy
-        if not sys.flags.safe_path:
+        if not _safe_path():
             sys.path.insert(0, os.getcwd())
         return _run_body(lambda: runpy._run_module_as_main(module, alter_argv=True))
     d = sys.modules["__main__"].__dict__
     d["__builtins__"] = builtins
     if command is not None:
-        if not sys.flags.safe_path:
+        if not _safe_path():
             sys.path.insert(0, "")
         code = compile(command, "<string>", "exec")
         return _run_body(lambda: exec(code, d))
     if filename is None:
         source, name = sys.stdin.read(), "<stdin>"
     else:
-        if not sys.flags.safe_path:
+        if not _safe_path():
             sys.path.insert(0, os.path.dirname(os.path.realpath(filename)))
         try:
             with open(filename, "rb") as f:

@@ -163,18 +163,16 @@ put_frame (struct dump_writer *o, struct symbols *elf, int i, unw_word_t ip, boo
         /* A return address may lie past the end of its call's function
          * (a call to a noreturn one). */
         uintptr_t lookup = interrupted || i == 0 ? ip : ip - 1;
-        const char *name = NULL, *module = NULL;
-        uintptr_t off = 0;
-        bool found = symbols_lookup (elf, lookup, false, &name, &off, &module);
-        if (name)
-                off += ip - lookup;
-        dump_write_frame (o, i, name, off, found ? module : NULL, interrupted);
+        struct symbol sym;
+        bool found = symbols_lookup (elf, lookup, &sym);
+        dump_write_frame (o, i, ip, sym.name, sym.offset + (ip - lookup), found ? sym.module : NULL,
+                          sym.module_offset + (ip - lookup), interrupted);
 }
 
 /* Signal-safe (libunwind with a cache per thread, symbols.h). One section
  * per thread (the format is in common/dump-format.h). */
 static void
-dump_native_thread (const char *crashed, const void *ucontext)
+dump_native_thread (const char *crashed, const siginfo_t *info, const void *ucontext)
 {
         char buf[8192];
         struct dump_writer o = { buf, sizeof buf, 0 };
@@ -188,6 +186,13 @@ dump_native_thread (const char *crashed, const void *ucontext)
                                        .main = tid == main_tid,
                                        .crashed = crashed,
                                        .name = comm,
+                                       /* Sent by the kernel: a handler that
+                                        * raised it again (faulthandler) gives
+                                        * a sender's pid there, not an address. */
+                                       .has_fault_addr = info && info->si_code > 0 &&
+                                                         (info->si_signo == SIGSEGV ||
+                                                          info->si_signo == SIGBUS),
+                                       .fault_addr = info ? (uintptr_t) info->si_addr : 0,
                                });
 
         uintptr_t pc = interrupted_pc (ucontext);
@@ -216,7 +221,7 @@ thread_handler (int sig, siginfo_t *info, void *ucontext)
 {
         int saved = errno;
         in_handler = true;
-        dump_native_thread ("no", ucontext);
+        dump_native_thread ("no", NULL, ucontext);
         atomic_fetch_add (&threads_dumped, 1);
         wait_for (&released, 2000, 1);
         in_handler = false;
@@ -277,9 +282,9 @@ park_other_threads (void)
 
 /* Signal-safe. */
 static void
-dump_everything (bool crashed, const void *ucontext)
+dump_everything (bool crashed, const siginfo_t *info, const void *ucontext)
 {
-        dump_native_thread (crashed ? "yes" : "no", ucontext);
+        dump_native_thread (crashed ? "yes" : "no", info, ucontext);
         park_other_threads ();
         dump_python_threads ();
         channel_dump_append (channel, DUMP_END, strlen (DUMP_END));
@@ -294,7 +299,7 @@ dump_handler (int sig, siginfo_t *info, void *ucontext)
         int saved = errno;
         in_handler = true;
         if (!atomic_exchange (&dumping, true))
-                dump_everything (false, ucontext);
+                dump_everything (false, NULL, ucontext);
         in_handler = false;
         errno = saved;
 }
@@ -328,7 +333,7 @@ resume_at_guard (int sig)
  * writes it finish. False for a fault in our own handlers: nothing more
  * may run on top of them, not even the previous handler. */
 static bool
-report_crash (int sig, const void *ucontext)
+report_crash (int sig, const siginfo_t *info, const void *ucontext)
 {
         if (in_handler) {
                 /* A fault in our own handler (SA_NODEFER lets it in): the
@@ -337,7 +342,7 @@ report_crash (int sig, const void *ucontext)
                 atomic_compare_exchange_strong (&channel->crash_signal, &none, sig);
                 if (!atomic_exchange (&handler_fault_reported, true)) {
                         channel_dump_append (channel, "\n", 1);
-                        dump_native_thread ("handler", ucontext);
+                        dump_native_thread ("handler", info, ucontext);
                         channel_dump_append (channel, DUMP_END, strlen (DUMP_END));
                 }
                 return false;
@@ -345,7 +350,7 @@ report_crash (int sig, const void *ucontext)
         if (!atomic_exchange (&dumping, true)) {
                 in_handler = true;
                 atomic_store (&channel->crash_signal, sig);
-                dump_everything (true, ucontext);
+                dump_everything (true, info, ucontext);
                 /* The dump is complete: a fault from here on is in the
                  * previous handler, the app's, not in ours. */
                 in_handler = false;
@@ -439,7 +444,7 @@ crash_handler (int sig, siginfo_t *info, void *ucontext)
         resume_at_guard (sig);
         bool chain = true;
         if (!atomic_load (&forked))
-                chain = report_crash (sig, ucontext);
+                chain = report_crash (sig, info, ucontext);
         die_of (sig, chain);
 }
 

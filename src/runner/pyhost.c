@@ -8,7 +8,10 @@
 #include <stdatomic.h>
 
 #include "runner/pyhost.h"
+#include "runner/kept.h"
 #include "common/pyframe.h"
+
+#include <opcode.h>
 
 #include <pthread.h>
 #include <stdlib.h>
@@ -16,7 +19,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#define MAX_FRAMES 16
+#define MAX_FRAMES PYFRAME_STACK_DEPTH
 #define STACK_BUCKETS (1u << 15)
 
 static struct channel *channel;
@@ -155,12 +158,37 @@ is_user_file (const char *file)
         return true;
 }
 
+/* A function's name as tracebacks give it: its qualified name from
+ * CPython 3.11 on ("Class.method"); CPython 3.10's code objects know only
+ * the bare name. */
+static PyObject *
+code_qualname (PyCodeObject *code)
+{
+#if PY_VERSION_HEX >= 0x030B0000
+        return code->co_qualname;
+#else
+        return code->co_name;
+#endif
+}
+
+/* A frame's last instruction as a byte offset, as PyFrame_GetLasti gives
+ * it from CPython 3.11 on (3.10 keeps it in code units). */
+static inline int
+frame_object_lasti (PyFrameObject *frame)
+{
+#if PY_VERSION_HEX >= 0x030B0000
+        return PyFrame_GetLasti (frame);
+#else
+        return frame->f_lasti < 0 ? -1 : frame->f_lasti * (int) sizeof (_Py_CODEUNIT);
+#endif
+}
+
 /* Appends the line (common/pyframe.h) of one frame of the user's code. */
 static void
 format_frame (PyCodeObject *code, int line, char *buf, size_t size, size_t *used)
 {
         const char *file = PyUnicode_AsUTF8 (code->co_filename);
-        const char *name = PyUnicode_AsUTF8 (code->co_qualname);
+        const char *name = PyUnicode_AsUTF8 (code_qualname (code));
         if (!file || !name) {
                 PyErr_Clear ();
                 return;
@@ -183,19 +211,29 @@ struct stack_key {
         } frames[MAX_FRAMES];
 };
 
-/* Frames are read where the interpreter keeps them: on CPython 3.11, from
- * its own frame records (internal/pycore_frame.h, the layout of that one
- * version), which reads them without making a frame object for each (an
- * allocation per frame, freed as the call returns) and so without
- * allocating at all. The frames and offsets are those of
- * PyEval_GetFrame(), PyFrame_GetBack() and PyFrame_GetLasti(): incomplete
- * frames (a call still setting up) are skipped, as those do. Other
- * versions go through the public frame objects. */
-#if PY_VERSION_HEX >= 0x030B0000 && PY_VERSION_HEX < 0x030C0000
+/* Frames are read where the interpreter keeps them: on CPython 3.11 to
+ * 3.13, from its own frame records (internal/pycore_frame.h, whose layout
+ * each of these versions names as below), which reads them without making
+ * a frame object for each (an allocation per frame, freed as the call
+ * returns) and so without allocating at all. The frames and offsets are
+ * those of PyEval_GetFrame(), PyFrame_GetBack() and PyFrame_GetLasti():
+ * incomplete frames (a call still setting up, 3.12's and 3.13's shim
+ * frames) are skipped, as those do. Other versions (3.10, and any later
+ * one until its layout is checked) go through the public frame objects. */
+#if PY_VERSION_HEX >= 0x030B0000 && PY_VERSION_HEX < 0x030E0000
 #define PYHOST_RAW_FRAMES 1
 #define Py_BUILD_CORE 1
 #include <internal/pycore_frame.h>
 #undef Py_BUILD_CORE
+#if PY_VERSION_HEX >= 0x030D0000
+#define CURRENT_FRAME(ts) ((ts)->current_frame)
+#define FRAME_CODE(f) ((PyCodeObject *) (f)->f_executable)
+#define UNCHECKED_THREAD_STATE() PyThreadState_GetUnchecked ()
+#else
+#define CURRENT_FRAME(ts) ((ts)->cframe->current_frame)
+#define FRAME_CODE(f) ((f)->f_code)
+#define UNCHECKED_THREAD_STATE() _PyThreadState_UncheckedGet ()
+#endif
 
 static _PyInterpreterFrame *
 complete_frame (_PyInterpreterFrame *f)
@@ -209,7 +247,7 @@ complete_frame (_PyInterpreterFrame *f)
 static _PyInterpreterFrame *
 innermost_frame (PyThreadState *ts)
 {
-        return ts ? complete_frame (ts->cframe->current_frame) : NULL;
+        return ts ? complete_frame (CURRENT_FRAME (ts)) : NULL;
 }
 
 static _PyInterpreterFrame *
@@ -221,7 +259,7 @@ outer_frame (_PyInterpreterFrame *f)
 static PyCodeObject *
 frame_code (_PyInterpreterFrame *f)
 {
-        return f->f_code;
+        return FRAME_CODE (f);
 }
 
 static int
@@ -265,7 +303,7 @@ read_stack (PyThreadState *ts, struct stack_key *key, const void **innermost)
                 key->frames[key->depth].code = code;
                 /* The instruction offset, not the line: computing a line
                  * scans the line table, and only distinct stacks need it. */
-                key->frames[key->depth].lasti = PyFrame_GetLasti (frame);
+                key->frames[key->depth].lasti = frame_object_lasti (frame);
                 key->depth++;
                 Py_DECREF (code);
                 PyFrameObject *back = PyFrame_GetBack (frame);
@@ -278,13 +316,14 @@ read_stack (PyThreadState *ts, struct stack_key *key, const void **innermost)
 
 struct stack_entry {
         struct stack_key key;
-        uint32_t text;
+        uint32_t text; /* kept.h handle: the channel gets it with a finding */
         bool used;
+        bool site_known; /* the text's link, the creation site, is set */
 };
 
 /* Distinct creation stacks are few; objects are many: the text of each
- * distinct stack is formatted and interned once. Only touched with the
- * GIL held. */
+ * distinct stack is formatted and kept (kept.h) once. Only touched with
+ * the GIL held. */
 static struct stack_entry *stack_cache;
 
 static uint32_t
@@ -335,12 +374,12 @@ quiet_end (struct quiet *q)
                 PyGC_Enable ();
 }
 
-/* The interned text of a stack read by read_stack, or 0: cached, so that
+/* The kept text of a stack read by read_stack, or 0: cached, so that
  * only a stack not seen before is formatted (automatic collection held
  * off meanwhile). Its cache entry in *entry if it has one (entries stay
  * where they are for the life of the process). */
 static uint32_t
-stack_id (const struct stack_key *key, const struct stack_entry **entry)
+stack_id (const struct stack_key *key, struct stack_entry **entry)
 {
         *entry = NULL;
         if (key->depth == 0)
@@ -370,34 +409,34 @@ stack_id (const struct stack_key *key, const struct stack_entry **entry)
         for (int i = 0; i < key->depth; i++)
                 format_frame (key->frames[i].code, PyCode_Addr2Line (key->frames[i].code, key->frames[i].lasti),
                               text, sizeof text, &used);
-        uint32_t id = channel_intern (channel, text);
+        uint32_t id = kept_add (text);
         if (e) {
                 for (int i = 0; i < key->depth; i++)
                         Py_INCREF (key->frames[i].code);
                 e->key = *key;
                 e->text = id;
                 e->used = true;
+                e->site_known = false;
                 *entry = e;
         }
         quiet_end (&q);
         return id;
 }
 
-/* The interned text of the calling thread's Python stack, or 0 (GIL
- * held). */
+/* The kept text of the calling thread's Python stack, or 0 (GIL held). */
 static uint32_t
 stack_text (void)
 {
         struct stack_key key;
 #ifdef PYHOST_RAW_FRAMES
-        read_stack (_PyThreadState_UncheckedGet (), &key, NULL);
+        read_stack (UNCHECKED_THREAD_STATE (), &key, NULL);
 #else
         struct quiet q;
         quiet_begin (&q);
         read_stack (NULL, &key, NULL);
         quiet_end (&q);
 #endif
-        const struct stack_entry *e;
+        struct stack_entry *e;
         return stack_id (&key, &e);
 }
 
@@ -430,6 +469,202 @@ same_frames (const struct stack_entry *e, _PyInterpreterFrame *f)
 }
 #endif
 
+
+/* --- creation sites ---------------------------------------------------
+ *
+ * The site of an object is the call that made it: the innermost frame
+ * outside the object's own construction. `return Probe(n)` runs
+ * Probe.__init__, whose `super().__init__()` builds the QObject: the
+ * frames from the innermost one calling an `__init__` outwards, as long
+ * as their first argument is that frame's (the object: its subclasses'
+ * __init__ through super(), mixins, helpers they call on it), are its
+ * construction; the next frame is the site. An innermost frame calling
+ * anything else (`QTimer()`, also in another object's __init__) is the
+ * site itself. Worked out once per distinct stack (the cache's entry);
+ * the site is a kept string linked to the stack's (kept.h). */
+
+#if PY_VERSION_HEX >= 0x030B0000
+/* The name of co_names[i], or NULL. */
+static PyObject *
+code_name (PyCodeObject *code, unsigned i)
+{
+        return i < (unsigned) PyTuple_GET_SIZE (code->co_names) ? PyTuple_GET_ITEM (code->co_names, i) : NULL;
+}
+
+/* Does the instruction at unit i (bytecode as PyCode_GetCode gives it:
+ * opcode and argument bytes, no specialisation) load an attribute
+ * `__init__`? */
+static bool
+loads_init (PyCodeObject *code, const unsigned char *units, int i)
+{
+        unsigned op = units[2 * i], arg = units[2 * i + 1];
+        for (int j = i - 1, shift = 8; j >= 0 && units[2 * j] == EXTENDED_ARG; j--, shift += 8)
+                arg |= (unsigned) units[2 * j + 1] << shift;
+        PyObject *name = NULL;
+#ifdef LOAD_METHOD
+        if (op == LOAD_METHOD)
+                name = code_name (code, arg);
+#endif
+#if PY_VERSION_HEX >= 0x030C0000
+        if (op == LOAD_ATTR)
+                name = code_name (code, arg >> 1);
+        if (op == LOAD_SUPER_ATTR) /* super().__init__ from 3.12 */
+                name = code_name (code, arg >> 2);
+#else
+        if (op == LOAD_ATTR)
+                name = code_name (code, arg);
+#endif
+        return name && PyUnicode_Check (name) && PyUnicode_CompareWithASCIIString (name, "__init__") == 0;
+}
+
+/* Is the call at byte offset lasti a call of an `__init__` (super()'s,
+ * a base class's)? Told from the source positions of the instructions
+ * (3.11+): the callable is the expression that starts where the call
+ * starts and ends before it does; its last instruction is the first such
+ * one before the call. False when positions are off (-X
+ * no_debug_ranges): the innermost frame is the site then. */
+static bool
+calls_init (PyCodeObject *code, int lasti)
+{
+        int line, col, end_line, end_col;
+        if (lasti < 0 || !PyCode_Addr2Location (code, lasti, &line, &col, &end_line, &end_col) || col < 0)
+                return false;
+        PyObject *bytes = PyCode_GetCode (code);
+        if (!bytes) {
+                PyErr_Clear ();
+                return false;
+        }
+        const unsigned char *units = (const unsigned char *) PyBytes_AS_STRING (bytes);
+        bool init = false;
+        for (int i = lasti / 2 - 1; i >= 0; i--) {
+                int l, c, el, ec;
+                /* CPython 3.13 pushes the call's NULL after the callable,
+                 * with the callable's positions. */
+                if (units[2 * i] == CACHE || units[2 * i] == EXTENDED_ARG || units[2 * i] == PUSH_NULL ||
+                    !PyCode_Addr2Location (code, 2 * i, &l, &c, &el, &ec) || l < 0 || c < 0)
+                        continue;
+                if (l < line || (l == line && c < col))
+                        break; /* before the call's expression */
+                if (l != line || c != col || el > end_line || (el == end_line && ec >= end_col))
+                        continue; /* an argument, or the call itself */
+                init = loads_init (code, units, i);
+                break;
+        }
+        Py_DECREF (bytes);
+        return init;
+}
+#else
+/* CPython 3.10 keeps no source positions of instructions: the innermost
+ * frame is the site (its name alone cannot tell `super().__init__()` from
+ * `self.label = QLabel()` in another object's __init__). */
+static bool
+calls_init (PyCodeObject *code, int lasti)
+{
+        (void) code;
+        (void) lasti;
+        return false;
+}
+#endif
+
+/* Is it a frame of the user's code, one that format_frame writes? */
+static bool
+is_user_code (PyCodeObject *code)
+{
+        const char *file = PyUnicode_AsUTF8 (code->co_filename);
+        bool user = file && PyUnicode_AsUTF8 (code_qualname (code)) && is_user_file (file);
+        PyErr_Clear ();
+        return user;
+}
+
+#ifdef PYHOST_RAW_FRAMES
+/* A frame's first argument (self), through its cell if a closure uses
+ * it; NULL if it has none. Borrowed. */
+static PyObject *
+first_argument (_PyInterpreterFrame *f)
+{
+        PyCodeObject *code = frame_code (f);
+        if (code->co_argcount < 1)
+                return NULL;
+        PyObject *v = f->localsplus[0];
+        if (v && (PyBytes_AS_STRING (code->co_localspluskinds)[0] & 0x40 /* CO_FAST_CELL */) && PyCell_Check (v))
+                v = PyCell_GET (v);
+        return v;
+}
+
+/* The creation site of the object whose constructor runs under the
+ * innermost frame: the number of lines of its stack's text before the
+ * site's, -1 if its stack has none. GIL held, automatic collection held
+ * off. */
+static int
+creation_site (_PyInterpreterFrame *innermost)
+{
+        _PyInterpreterFrame *f = innermost;
+        PyObject *self = calls_init (frame_code (f), frame_lasti (f)) ? first_argument (f) : NULL;
+        int depth = 0, lines = 0;
+        for (; self && f && depth < MAX_FRAMES && first_argument (f) == self; f = outer_frame (f), depth++)
+                lines += is_user_code (frame_code (f));
+        return f && depth < MAX_FRAMES ? lines : -1;
+}
+#else
+/* The same through frame objects: the first argument's value needs
+ * PyFrame_GetVar (3.12); earlier versions keep the innermost frame. */
+static PyObject *
+first_argument (PyFrameObject *frame, PyCodeObject *code)
+{
+#if PY_VERSION_HEX >= 0x030C0000
+        if (code->co_argcount < 1)
+                return NULL;
+        PyObject *names = PyCode_GetVarnames (code);
+        PyObject *v = names && PyTuple_GET_SIZE (names) ? PyFrame_GetVar (frame, PyTuple_GET_ITEM (names, 0)) : NULL;
+        Py_XDECREF (names);
+        Py_XDECREF (v); /* the frame's local keeps it alive */
+        PyErr_Clear ();
+        return v;
+#else
+        (void) frame;
+        (void) code;
+        return NULL;
+#endif
+}
+
+static int
+creation_site (void)
+{
+        PyFrameObject *frame = PyEval_GetFrame ();
+        Py_XINCREF (frame);
+        PyObject *self = NULL;
+        int depth = 0, lines = 0;
+        for (; frame && depth < MAX_FRAMES; depth++) {
+                PyCodeObject *code = PyFrame_GetCode (frame);
+                if (depth == 0)
+                        self = calls_init (code, frame_object_lasti (frame)) ? first_argument (frame, code) : NULL;
+                bool constructing = self && first_argument (frame, code) == self;
+                lines += constructing && is_user_code (code);
+                Py_DECREF (code);
+                if (!constructing)
+                        break;
+                PyFrameObject *back = PyFrame_GetBack (frame);
+                Py_DECREF (frame);
+                frame = back;
+        }
+        bool found = frame && depth < MAX_FRAMES;
+        Py_XDECREF (frame);
+        PyErr_Clear ();
+        return found ? lines : -1;
+}
+#endif
+
+/* The stack (kept) made an object whose creation site is its line
+ * number `site` (-1: none). */
+static void
+link_site (uint32_t stack, struct stack_entry *e, int site)
+{
+        if (site >= 0)
+                kept_set_site (stack, (unsigned) site);
+        if (e)
+                e->site_known = true;
+}
+
 void
 pyhost_capture_creation (uint32_t *stack, struct probe_frame_point *at)
 {
@@ -460,9 +695,9 @@ pyhost_capture_creation (uint32_t *stack, struct probe_frame_point *at)
                 return;
         }
         struct stack_key key;
-        const struct stack_entry *e;
+        struct stack_entry *e;
 #ifdef PYHOST_RAW_FRAMES
-        PyThreadState *ts = _PyThreadState_UncheckedGet ();
+        PyThreadState *ts = UNCHECKED_THREAD_STATE ();
         _PyInterpreterFrame *innermost = innermost_frame (ts);
         if (!innermost)
                 return;
@@ -476,6 +711,13 @@ pyhost_capture_creation (uint32_t *stack, struct probe_frame_point *at)
         }
         read_stack (ts, &key, NULL);
         *stack = stack_id (&key, &e);
+        if (!e || !e->site_known) {
+                struct quiet q;
+                quiet_begin (&q);
+                int site_line = creation_site (innermost);
+                quiet_end (&q);
+                link_site (*stack, e, site_line);
+        }
         if (e)
                 *site = e;
 #else
@@ -487,6 +729,12 @@ pyhost_capture_creation (uint32_t *stack, struct probe_frame_point *at)
         read_stack (NULL, &key, &innermost);
         quiet_end (&q);
         *stack = stack_id (&key, &e);
+        if (!e || !e->site_known) {
+                quiet_begin (&q);
+                int site = creation_site ();
+                quiet_end (&q);
+                link_site (*stack, e, site);
+        }
         if (innermost) {
                 at->frame = innermost;
                 at->code = key.frames[0].code;
@@ -495,14 +743,38 @@ pyhost_capture_creation (uint32_t *stack, struct probe_frame_point *at)
 #endif
 }
 
+/* The thread state of a native thread id: CPython 3.11 keeps the id in it;
+ * on 3.10, the Python threads the run recorded (bootstrap.py) map it to
+ * threading.get_ident(), which the thread state keeps. */
+static PyThreadState *
+thread_state_of (pid_t tid)
+{
+#if PY_VERSION_HEX >= 0x030B0000
+        uint64_t want = (uint64_t) tid;
+#define THREAD_STATE_KEY(ts) ((uint64_t) (ts)->native_thread_id)
+#else
+        uint64_t want = 0;
+        uint32_t n = atomic_load (&channel->n_threads);
+        for (uint32_t i = 0; i < n && i < CHANNEL_MAX_THREADS && !want; i++)
+                if (channel->threads[i].tid == tid)
+                        want = atomic_load (&channel->threads[i].ident);
+        if (!want)
+                return NULL;
+#define THREAD_STATE_KEY(ts) ((uint64_t) (ts)->thread_id)
+#endif
+        PyThreadState *ts = PyInterpreterState_ThreadHead (PyInterpreterState_Get ());
+        while (ts && THREAD_STATE_KEY (ts) != want)
+                ts = PyThreadState_Next (ts);
+#undef THREAD_STATE_KEY
+        return ts;
+}
+
 size_t
 pyhost_stack_points (pid_t tid, struct probe_frame_point *out, size_t max)
 {
         if (atomic_load (&finalizing))
                 return probe_thread_gone;
-        PyThreadState *ts = PyInterpreterState_ThreadHead (PyInterpreterState_Get ());
-        while (ts && (pid_t) ts->native_thread_id != tid)
-                ts = PyThreadState_Next (ts);
+        PyThreadState *ts = thread_state_of (tid);
         if (!ts)
                 return probe_thread_gone;
         /* Another thread's frames, read as sys._current_frames() does: it
@@ -522,7 +794,7 @@ pyhost_stack_points (pid_t tid, struct probe_frame_point *out, size_t max)
                 PyCodeObject *code = PyFrame_GetCode (frame);
                 out[n].frame = frame;
                 out[n].code = code;
-                out[n].lasti = PyFrame_GetLasti (frame);
+                out[n].lasti = frame_object_lasti (frame);
                 Py_DECREF (code);
                 n++;
                 PyFrameObject *back = PyFrame_GetBack (frame);

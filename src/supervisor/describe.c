@@ -176,28 +176,45 @@ made_by (struct run_result *r, const struct result_finding *f)
         return "made by C++ code inside that call (not through Python): no Python object owns it";
 }
 
-/* What happened, in one line. */
+/* The cycle an at-risk object hangs from: the reference path back to
+ * it, or, for an object on no cycle of its own ("Class -> ...": garbage
+ * only because a cycle holds it), that. */
+static const char *
+at_risk_path (struct run_result *r, const struct result_finding *f)
+{
+        size_t len = strlen (f->message);
+        if (len >= 7 && strcmp (f->message + len - 7, " -> ...") == 0)
+                return "that holds it (it is on no reference cycle itself: garbage kept only by one)";
+        return result_text_name (r, f->message);
+}
+
+/* What happened, in one line. The app's names are data: quoted and
+ * escaped when they would not show as they are (result_text_name). */
 static const char *
 finding_title (struct run_result *r, const struct result_finding *f)
 {
         const char *py_open = *f->py_class ? " (Python class " : "", *py_close = *f->py_class ? ")" : "";
+        const char *qt_class = result_text_name (r, f->qt_class), *py_class = result_text_name (r, f->py_class);
+        const char *owner = result_text_name (r, f->owner_thread);
+        const char *thread = result_text_name (r, f->finalizing_thread);
+        const char *message = result_text_name (r, f->message); /* quoted when escaped */
         const char *title;
         switch (f->kind) {
         case FINDING_THREAD_WARNING:
-                /* A warning has a cause only when a collection was running. */
-                title = strcmp (f->cause, "none") == 0
-                        ? result_text_printf (r, "Qt warned \"%s\" in %s", f->message, f->finalizing_thread)
-                        : result_text_printf (r, "Qt warned \"%s\" in %s (%s)", f->message, f->finalizing_thread,
-                                              f->cause);
+                /* Nothing died: a call from the wrong thread, in a
+                 * finalizer a collection ran, or in the thread's code. */
+                title = result_text_printf (r, "Qt warned %s%s%s in %s%s%s%s", message == f->message ? "\"" : "",
+                                            message, message == f->message ? "\"" : "", thread,
+                                            *f->qt_class ? ", about a " : "", *f->qt_class ? qt_class : "",
+                                            strcmp (f->cause, "cyclic-gc") == 0 ? ", during a garbage collection" : "");
                 break;
         case FINDING_AT_RISK_CYCLE:
                 title = result_text_printf (r, "%s%s%s%s would die in whichever thread collects the cycle %s",
-                                            f->qt_class, py_open, f->py_class, py_close, f->message);
+                                            qt_class, py_open, py_class, py_close, at_risk_path (r, f));
                 break;
         default:
-                title = result_text_printf (r, "%s%s%s%s owned by %s, destroyed in %s (%s)", f->qt_class,
-                                            py_open, f->py_class, py_close, f->owner_thread,
-                                            f->finalizing_thread, f->cause);
+                title = result_text_printf (r, "%s%s%s%s owned by %s, destroyed in %s (%s)", qt_class, py_open,
+                                            py_class, py_close, owner, thread, f->cause);
                 break;
         }
         return title ? title : finding_kind_name (f->kind);
@@ -206,19 +223,95 @@ finding_title (struct run_result *r, const struct result_finding *f)
 void
 result_describe (struct run_result *r, struct result_finding *f)
 {
+        if (!f->creation_site || !*f->creation_site)
+                f->creation_site = f->creation_stack; /* its first line */
         const char **texts[] = { &f->qt_class, &f->py_class, &f->object_name, &f->owner_thread,
                                  &f->finalizing_thread, &f->message, &f->creation_stack,
-                                 &f->finalization_stack, &f->test, &f->creation_test, &f->suppressed_by,
+                                 &f->creation_site, &f->finalization_stack, &f->test, &f->creation_test, &f->suppressed_by,
                                  &f->class_library, &f->parents, &f->native_stack };
         for (size_t i = 0; i < sizeof texts / sizeof texts[0]; i++)
                 *texts[i] = result_text (r, *texts[i]);
         f->died_inside = native_culprit (r, f);
-        f->creation_source = frame_source (r, f->creation_stack);
+        f->creation_source = frame_source (r, f->creation_site);
         f->finalization_source = frame_source (r, f->finalization_stack);
         f->made_by = made_by (r, f);
         f->title = finding_title (r, f);
         f->name = f->title;
         f->fix = finding_fix (r, f);
+}
+
+/* Frames a and b share from the innermost one; *a_rest and *b_rest are
+ * where they part (at the end of a stack: ""). */
+static size_t
+common_frames (const char *a, const char *b, const char **a_rest, const char **b_rest)
+{
+        size_t depth = 0;
+        while (*a && *b) {
+                size_t la = first_line_length (a), lb = first_line_length (b);
+                if (la != lb || memcmp (a, b, la) != 0)
+                        break;
+                a += la + (a[la] == '\n');
+                b += lb + (b[lb] == '\n');
+                depth++;
+        }
+        *a_rest = a;
+        *b_rest = b;
+        return depth;
+}
+
+/* What tells f from g, whose creation stacks are the same as captured,
+ * in words; NULL when none of what a group keeps does. */
+static const char *
+other_difference (struct run_result *r, const struct result_finding *f, const struct result_finding *g)
+{
+        const char *verb = f->kind == FINDING_THREAD_WARNING ? "warned" : "died";
+        if (strcmp (f->test, g->test) != 0)
+                return *f->test ? result_text_printf (r, "%s during test %s", verb, f->test)
+                                : result_text_printf (r, "%s outside any test", verb);
+        if (strcmp (f->creation_test, g->creation_test) != 0)
+                return *f->creation_test ? result_text_printf (r, "created during test %s", f->creation_test)
+                                         : "created outside any test";
+        if (f->evidence != g->evidence) {
+                char list[256] = "";
+                size_t used = 0;
+                for (uint32_t bit = 1; bit < EVIDENCE_MAX; bit <<= 1)
+                        if ((f->evidence & bit) && used < sizeof list)
+                                used += (size_t) snprintf (list + used, sizeof list - used, "%s%s", used ? ", " : "",
+                                                           finding_evidence_name (bit));
+                return used ? result_text_printf (r, "evidence %s", list) : "no evidence";
+        }
+        if ((f->origin == NULL) != (g->origin == NULL) || (f->origin && strcmp (f->origin, g->origin) != 0))
+                return f->origin ? result_text_printf (r, "made by %s code",
+                                                       strcmp (f->origin, "native") == 0 ? "C++" : "Python")
+                                 : "its maker unknown";
+        if (strcmp (f->class_library, g->class_library) != 0)
+                return result_text_printf (r, "its class from %s", *f->class_library ? f->class_library : "no library");
+        return NULL;
+}
+
+/* How f differs from its look-alike g (the same title and first creation
+ * frame), their stacks parting at a and b after depth frames: the frame
+ * of f's there, else in words. */
+static void
+describe_difference (struct run_result *r, const struct result_finding *f, const struct result_finding *g,
+                     const char *a, const char *b, size_t depth, const char **frame, const char **words)
+{
+        *frame = NULL;
+        *words = NULL;
+        if (*a) {
+                *frame = result_text_printf (r, "%.*s", (int) first_line_length (a), a);
+        } else if (*b) {
+                *words = "its creation stack ends there; a look-alike group's goes on";
+        } else {
+                /* The same stacks as captured: cut at the capture's limit,
+                 * or the groups differ by something else. */
+                const char *other = other_difference (r, f, g);
+                const char *stack = depth >= PYFRAME_STACK_DEPTH
+                                            ? "creation stack cut at " PYFRAME_DEPTH_TEXT " frames (the capture's "
+                                              "limit), the same as a look-alike group's up to there"
+                                            : "the same creation stack as a look-alike group";
+                *words = other ? result_text_printf (r, "%s; %s", stack, other) : stack;
+        }
 }
 
 void
@@ -231,28 +324,20 @@ result_distinguish (struct run_result *r)
                         const struct result_finding *g = &r->findings[j];
                         if (j == i || strcmp (f->title, g->title) != 0)
                                 continue;
-                        const char *a = f->creation_stack, *b = g->creation_stack;
-                        size_t la = first_line_length (a), lb = first_line_length (b);
-                        if (la != lb || memcmp (a, b, la) != 0)
+                        size_t la = first_line_length (f->creation_stack), lb = first_line_length (g->creation_stack);
+                        if (la != lb || memcmp (f->creation_stack, g->creation_stack, la) != 0)
                                 continue; /* the first frame already differs */
-                        size_t depth = 0;
-                        while (*a && *b) {
-                                la = first_line_length (a);
-                                lb = first_line_length (b);
-                                if (la != lb || memcmp (a, b, la) != 0)
-                                        break;
-                                a += la + (a[la] == '\n');
-                                b += lb + (b[lb] == '\n');
-                                depth++;
-                        }
+                        const char *a, *b;
+                        size_t depth = common_frames (f->creation_stack, g->creation_stack, &a, &b);
                         if (depth + 1 > best) {
                                 best = depth + 1;
-                                f->differs_at = *a ? result_text_printf (r, "%.*s", (int) first_line_length (a), a)
-                                                   : "(its creation stack ends there)";
+                                describe_difference (r, f, g, a, b, depth, &f->differs_at, &f->differs);
                         }
                 }
                 if (f->differs_at)
                         f->name = result_text_printf (r, "%s via %s", f->title, f->differs_at) ?: f->title;
+                else if (f->differs)
+                        f->name = result_text_printf (r, "%s (%s)", f->title, f->differs) ?: f->title;
         }
         for (size_t i = 0; i < r->n_findings; i++) {
                 unsigned same = 1;

@@ -191,11 +191,12 @@ dump_tool_frame (const char *dump, bool hang)
                 dump_parse_header (&sec, &h);
                 char *s = NULL;
                 if (f.line) {
-                        const char *text = memchr (f.line, ' ', f.line_len);
-                        size_t tn = f.line_len - (size_t) (text + 1 - f.line);
+                        /* The frame without its number and address. */
+                        const char *text = f.name;
+                        size_t tn = f.line_len - (size_t) (text - f.line);
                         if (f.interrupted)
                                 tn -= 9;
-                        if (asprintf (&s, "%.*s (thread %s)", (int) tn, text + 1, h.name) < 0)
+                        if (asprintf (&s, "%.*s (thread %s)", (int) tn, text, h.name) < 0)
                                 s = NULL;
                 } else if (asprintf (&s, "the crash handler (thread %s)", h.name) < 0) {
                         s = NULL;

@@ -12,8 +12,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "supervisor/interpreters.h"
 #include "supervisor/options.h"
 #include "supervisor/report/report.h"
+#include "supervisor/result-text.h"
 #include "supervisor/result.h"
 #include "supervisor/supervisor.h"
 #include "supervisor/suppressions.h"
@@ -101,43 +103,55 @@ own_venv (void)
         return found ? strdup (exe) : NULL;
 }
 
+/* The minor version a venv's pyvenv.cfg records ("3.12.1"), or "". */
+static void
+venv_version (const char *venv, char *version, size_t size)
+{
+        char *cfg = NULL;
+        if (asprintf (&cfg, "%s/pyvenv.cfg", venv) < 0)
+                die (EXIT_SCRIPT_ERROR, "out of memory");
+        FILE *f = fopen (cfg, "r");
+        free (cfg);
+        if (!f)
+                die (EXIT_SCRIPT_ERROR, "VIRTUAL_ENV is '%s' but it has no pyvenv.cfg; "
+                                        "activate a real venv or unset VIRTUAL_ENV", venv);
+        char line[512], format[32];
+        snprintf (format, sizeof format, "%%*[ ]= %%%zus", size - 1);
+        version[0] = '\0';
+        while (fgets (line, sizeof line, f))
+                if ((strncmp (line, "version ", 8) == 0 && sscanf (line + 7, format, version) == 1) ||
+                    (strncmp (line, "version_info ", 13) == 0 && sscanf (line + 12, format, version) == 1))
+                        break;
+        fclose (f);
+}
+
 /* The script sees an activated venv's packages exactly as the venv's own
- * python would: the embedded interpreter runs as that python. Without an
- * activated venv, the venv qgc-check was installed into, else the
- * interpreter it was built with. */
-static char *
-find_python (void)
+ * python would: the embedded interpreter runs as that python, in the
+ * runner of its minor version (its compiled packages load into no other).
+ * Without an activated venv, the venv qgc-check was installed into, else
+ * the default interpreter of the build. */
+static const struct interpreter *
+find_python (char **python)
 {
         const char *active = getenv ("VIRTUAL_ENV");
         char *own = active && *active ? NULL : own_venv ();
         const char *venv = active && *active ? active : own;
-        if (!venv)
-                return strdup (QGC_PYTHON_EXECUTABLE);
-        char *cfg = NULL, *python = NULL;
-        if (asprintf (&cfg, "%s/pyvenv.cfg", venv) < 0 || asprintf (&python, "%s/bin/python3", venv) < 0)
-                die (EXIT_SCRIPT_ERROR, "out of memory");
-        FILE *f = fopen (cfg, "r");
-        if (!f)
-                die (EXIT_SCRIPT_ERROR, "VIRTUAL_ENV is '%s' but it has no pyvenv.cfg; "
-                                        "activate a real venv or unset VIRTUAL_ENV", venv);
-        char line[512], version[64] = "";
-        while (fgets (line, sizeof line, f))
-                if (sscanf (line, "version = %63s", version) == 1 ||
-                    sscanf (line, "version_info = %63s", version) == 1)
-                        break;
-        fclose (f);
-        /* Same CPython minor version, or the venv's compiled packages
-         * cannot load into the embedded interpreter. */
-        size_t want = strlen (QGC_PYTHON_VERSION);
-        if (version[0] && (strncmp (version, QGC_PYTHON_VERSION, want) != 0 ||
-                           (version[want] != '.' && version[want] != '\0')))
-                die (EXIT_SCRIPT_ERROR, "the venv '%s' is Python %s but qgc-check embeds Python %s; "
+        if (!venv) {
+                *python = strdup (interpreters_default ()->executable);
+                return interpreters_default ();
+        }
+        char version[64], served[256];
+        venv_version (venv, version, sizeof version);
+        const struct interpreter *in = version[0] ? interpreters_find (version) : interpreters_default ();
+        if (!in)
+                die (EXIT_SCRIPT_ERROR, "the venv '%s' is Python %s but this qgc-check serves Python %s; "
                                         "pip install qgc-check into that venv, make the venv with %s -m venv, "
-                                        "or build qgc-check with -Dpython=<that python>", venv, version,
-                     QGC_PYTHON_VERSION, QGC_PYTHON_EXECUTABLE);
-        free (cfg);
+                                        "or build qgc-check with -Dpython=<that python> added",
+                     venv, version, interpreters_list (served, sizeof served), interpreters_default ()->executable);
+        if (asprintf (python, "%s/bin/python3", venv) < 0)
+                die (EXIT_SCRIPT_ERROR, "out of memory");
         free (own);
-        return python;
+        return in;
 }
 
 static uint32_t
@@ -154,6 +168,7 @@ struct session {
         char *probe;
         char *runner;
         char *python;
+        const struct interpreter *interpreter; /* the runner's */
         char *follow; /* the exec shim, NULL with --no-follow */
         struct report_events *events;
         struct suppressions suppressions;
@@ -168,7 +183,8 @@ run_once (const struct options *opts, uint32_t seed, struct session *s, struct r
         char error[1024];
         struct supervisor_config sc = {
                 .opts = opts, .seed = seed, .probe_path = s->probe, .runner_path = s->runner,
-                .python_executable = s->python, .follow_path = s->follow, .events = s->events,
+                .python_executable = s->python, .python_version = s->interpreter->version,
+                .follow_path = s->follow, .events = s->events,
                 .progress = s->progress,
         };
         struct supervision sup;
@@ -230,8 +246,11 @@ session_open (struct session *s, const struct options *opts)
                 setenv ("QT_QPA_PLATFORM", "offscreen", 1);
 
         s->probe = find_part (QGC_BUILD_PROBE, QGC_PROBE_FROM_BINDIR, R_OK, "Qt probe");
-        s->runner = find_part (QGC_BUILD_RUNNER, QGC_RUNNER_FROM_BINDIR, X_OK, "runner");
-        s->python = find_python ();
+        const struct interpreter *in = s->interpreter = find_python (&s->python);
+        char in_build[PATH_MAX], from_bindir[PATH_MAX];
+        snprintf (in_build, sizeof in_build, "%s/%s", QGC_BUILD_RUNNERS, in->runner);
+        snprintf (from_bindir, sizeof from_bindir, "%s/%s", QGC_RUNNERS_FROM_BINDIR, in->runner);
+        s->runner = find_part (in_build, from_bindir, X_OK, "runner");
         if (!opts->no_follow)
                 s->follow = find_part (QGC_BUILD_FOLLOW, QGC_FOLLOW_FROM_BINDIR, R_OK, "exec shim");
         if (opts->events_path &&
@@ -284,10 +303,13 @@ run_repeated (const struct options *opts, uint32_t seed, struct session *s, stru
                 run_once (opts, seed, s, r, ch);
                 if (i == opts->repeat || r->verdict != VERDICT_CLEAN || r->sup.interrupt_signal) {
                         report_write_text (r, stderr, s->color);
-                        if (opts->repeat > 1 && r->verdict != VERDICT_CLEAN)
+                        if (opts->repeat > 1 && r->verdict != VERDICT_CLEAN) {
                                 fprintf (stderr, "qgc-check: run %u of %u gave %s with seed %u; "
-                                                 "reproduce it with --seed %u\n",
+                                                 "reproduce it with --seed %u: ",
                                          i, opts->repeat, verdict_name (r->verdict), seed, seed);
+                                result_text_write_command (stderr, opts, &seed);
+                                fputc ('\n', stderr);
+                        }
                         else if (opts->repeat > 1)
                                 fprintf (stderr, "qgc-check: %u runs, all clean\n", opts->repeat);
                         return;

@@ -4,6 +4,8 @@
 
 #include "supervisor/options.h"
 
+#include "supervisor/interpreters.h"
+
 #include <errno.h>
 #include <getopt.h>
 #include <math.h>
@@ -443,6 +445,7 @@ options_parse (struct options *opts, int argc, char **argv, FILE *out,
                 }
                 if (c == OPT_VERSION) {
                         fprintf (out, "qgc-check %s\n", QGC_VERSION);
+                        interpreters_print (out);
                         return OPTIONS_DONE;
                 }
                 const struct option_action *action = find_action (c);

@@ -30,10 +30,14 @@ struct result_finding {
         const char *qt_class;
         const char *py_class;   /* "" when unknown */
         const char *object_name;
+        bool object_names_vary; /* the group's objects had other names too
+                                 * (object_name is the first one's) */
         const char *owner_thread;
         const char *finalizing_thread;
         const char *message;
         const char *creation_stack;     /* lines, innermost first */
+        const char *creation_site;      /* the line of the call that made the object (the
+                                         * innermost outside its own constructors) first */
         const char *finalization_stack;
         const char *test;       /* pytest id of the test running when it died, or "" */
         const char *creation_test; /* ... when the object was created, or "" */
@@ -44,8 +48,8 @@ struct result_finding {
         const char *parents;    /* QObject parents when it died, nearest first:
                                  * "Class (PyClass)" lines, or "" */
         const char *made_by;    /* native: the sentence the reports show, or NULL */
-        const char *creation_source;     /* the source line of the innermost creation
-                                          * frame, read from its file, or NULL */
+        const char *creation_source;     /* the source line of the creation site, read
+                                          * from its file, or NULL */
         const char *finalization_source; /* the same for the finalization stack */
         const char *native_stack; /* C++ frames when it happened, innermost first:
                                    * native-stack.h lines, or "" */
@@ -60,6 +64,9 @@ struct result_finding {
         const char *name;       /* title, unique among the run's groups */
         const char *differs_at; /* groups of one title and creation site: the first
                                  * creation frame where this one differs, or NULL */
+        const char *differs;    /* look-alike groups (the same title and first
+                                 * creation frame) that no frame tells apart:
+                                 * how this one differs, in words, or NULL */
         const char *fix;        /* what fixes this finding */
         uint64_t count;
         uint64_t children;  /* child QObjects destroyed with them */
@@ -84,6 +91,8 @@ struct supervision {
                                  * have), or 0 */
         int interrupt_signal;   /* SIGINT/SIGTERM to qgc-check, or 0 */
         double elapsed_s;
+        const char *python_executable; /* the interpreter the script ran as */
+        const char *python_version;    /* its minor version, the runner's ("3.12") */
         const char *stderr_tail; /* last lines the app wrote to stderr (malloc'd;
                                   * result_build takes it over) */
         struct run_processes processes; /* every process of the run, [0] the main one
@@ -136,6 +145,7 @@ struct run_result {
         struct result_finding *findings; /* ordered by first_seen_s */
         uint64_t total_occurrences;
         uint64_t strings_dropped;       /* strings the channel had no room for */
+        uint64_t finding_strings_dropped; /* ... of findings' keys (0 but out of memory) */
         uint64_t guarded_faults;        /* class lookups abandoned mid-destruction */
         const char *hint;               /* advice for the run as a whole, or NULL */
         const char *notes[8];           /* what limits the result (stress, limits) */

@@ -776,6 +776,8 @@ supervisor_run (const struct supervisor_config *config, struct channel **channel
                 struct supervision *sup, char *error, size_t error_size)
 {
         memset (sup, 0, sizeof *sup);
+        sup->python_executable = config->python_executable;
+        sup->python_version = config->python_version;
         struct watch *w = calloc (1, sizeof *w);
         if (!w) {
                 snprintf (error, error_size, "out of memory");

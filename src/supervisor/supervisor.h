@@ -25,6 +25,7 @@ struct supervisor_config {
         const char *probe_path;
         const char *runner_path;       /* the qgc-check-runner executable */
         const char *python_executable;
+        const char *python_version;    /* its minor version, the one the runner embeds */
         const char *follow_path;      /* the exec shim (qgc-follow.so); NULL: --no-follow */
         struct report_events *events; /* NULL: no live events */
         bool progress;                /* redraw one progress line on stderr */

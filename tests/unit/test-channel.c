@@ -205,12 +205,56 @@ merges_processes_exactly (void **state)
         channel_destroy (main_ch);
 }
 
+/* Strings in general fill only their part of the area: a finding's still
+ * find room, and the running test is kept apart, whole. */
+static void
+finding_strings_have_room_of_their_own (void **state)
+{
+        struct channel *ch = channel_create ();
+        assert_non_null (ch);
+        size_t len = 1 << 16;
+        char *big = malloc (len + 1);
+        memset (big, 'x', len);
+        big[len] = '\0';
+        for (unsigned i = 0; i < CHANNEL_STRINGS_GENERAL / len + 2; i++) {
+                snprintf (big, 16, "%08u", i);
+                big[8] = 'x';
+                channel_intern (ch, big);
+        }
+        assert_true (atomic_load (&ch->stats.strings_dropped) >= 1);
+        assert_int_equal (channel_find_string (ch, "/a.py:3: in make"), 0);
+        uint32_t site = channel_intern_finding (ch, "/a.py:3: in make");
+        assert_int_not_equal (site, 0);
+        assert_int_equal (channel_find_string (ch, "/a.py:3: in make"), site);
+        assert_int_equal (channel_intern (ch, "/a.py:3: in make"), site); /* there already */
+        for (unsigned i = 0; i < 200; i++) {
+                snprintf (big, 16, "%08u", 100000 + i);
+                big[8] = 'x';
+                assert_int_not_equal (channel_intern_finding (ch, big), 0);
+        }
+        assert_int_equal (atomic_load (&ch->stats.finding_strings_dropped), 0);
+        free (big);
+
+        assert_null (channel_running_test (ch));
+        channel_set_running_test (ch, "t.py::test_a");
+        channel_set_running_test (ch, "t.py::test_b");
+        assert_string_equal (channel_running_test (ch), "t.py::test_b");
+        /* A writer dying in the middle of the next one leaves this one. */
+        uint32_t half = atomic_load (&ch->running_test_half);
+        memset (ch->running_test[!half], 'z', CHANNEL_TEST_SIZE);
+        assert_string_equal (channel_running_test (ch), "t.py::test_b");
+        channel_set_running_test (ch, NULL);
+        assert_null (channel_running_test (ch));
+        channel_destroy (ch);
+}
+
 int
 main (void)
 {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test (merges_processes_exactly),
                 cmocka_unit_test (interning),
+                cmocka_unit_test (finding_strings_have_room_of_their_own),
                 cmocka_unit_test (grouping),
                 cmocka_unit_test (never_drops_a_finding),
                 cmocka_unit_test (survives_the_writer_dying),

@@ -19,14 +19,16 @@ write_dump (char *buf, size_t size)
         struct dump_writer w = { buf, size, 0 };
         dump_write_thread (&w, &(struct dump_thread) { .tid = 4242, .ident = 0x7f00aa, .gil = false,
                                                         .main = true, .crashed = "yes",
-                                                        .name = "qgc-check-runne" });
-        dump_write_frame (&w, 0, "crash_handler", 0x1f, "/usr/lib/qgc-check/qgc-check-runner", false);
-        dump_write_frame (&w, 1, "QObject::~QObject()", 0x40, "/lib/libQt6Core.so.6", true);
-        dump_write_frame (&w, 2, NULL, 0, NULL, false);
+                                                        .name = "qgc-check-runne",
+                                                        .has_fault_addr = true, .fault_addr = 0x10 });
+        dump_write_frame (&w, 0, 0x5501f, "crash_handler", 0x1f, "/usr/lib/qgc-check/qgc-check-runner",
+                          0x501f, false);
+        dump_write_frame (&w, 1, 0x7f0040, "QObject::~QObject()", 0x40, "/lib/libQt6Core.so.6", 0x2c3b1, true);
+        dump_write_frame (&w, 2, 0x99, NULL, 0, NULL, 0, false);
         dump_write_thread (&w, &(struct dump_thread) { .tid = 4243, .ident = 0x7f00bb, .gil = true,
                                                         .main = false, .crashed = "no",
                                                         .name = "qgc-stress-1" });
-        dump_write_frame (&w, 0, "take_gil", 0x10, "libpython3.11.so", true);
+        dump_write_frame (&w, 0, 0x7e0010, NULL, 0, "libpython3.11.so", 0x1234, true);
         dump_put (&w, DUMP_PYTHON);
         dump_put (&w, "Current thread 0x00007f00aa (most recent call first):\n");
         dump_put (&w, DUMP_END);
@@ -49,6 +51,9 @@ round_trip (void **state)
         assert_string_equal (h.ident, "0x7f00aa");
         assert_true (h.main);
         assert_string_equal (h.name, "qgc-check-runne");
+        assert_string_equal (h.crashed, "yes");
+        assert_true (h.has_fault_addr);
+        assert_int_equal (h.fault_addr, 0x10);
         assert_true (dump_section_has (&s, " crashed=yes"));
         assert_false (dump_section_has (&s, " gil=yes"));
 
@@ -67,8 +72,14 @@ round_trip (void **state)
         /* A demangled name holds spaces; the module is its base name. */
         assert_memory_equal (f[1].name, "QObject::~QObject()", f[1].name_len);
         assert_memory_equal (f[1].module, "libQt6Core.so.6", f[1].module_len);
+        assert_int_equal (f[1].module_len, strlen ("libQt6Core.so.6"));
         assert_true (f[1].interrupted);
+        assert_true (f[1].has_pc && f[1].has_offset && f[1].has_module_offset);
+        assert_int_equal (f[1].pc, 0x7f0040);
+        assert_int_equal (f[1].offset, 0x40);
+        assert_int_equal (f[1].module_offset, 0x2c3b1);
         assert_memory_equal (f[2].name, "??", f[2].name_len);
+        assert_false (f[2].has_offset);
         assert_null (f[2].module);
 
         assert_true (dump_next_section (&cursor, &s));

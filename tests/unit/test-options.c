@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "supervisor/interpreters.h"
 #include "supervisor/options.h"
 
 static enum options_result
@@ -313,12 +314,18 @@ static void
 version_text (void **state)
 {
         struct options o;
-        char err[256], text[64] = "";
+        char err[256], text[4096] = "";
         char *version[] = { "qgc-check", "--version", "--bogus", NULL };
         FILE *out = fmemopen (text, sizeof text, "w");
         assert_int_equal (options_parse (&o, 3, version, out, err, sizeof err), OPTIONS_DONE);
         fclose (out);
-        assert_string_equal (text, "qgc-check " QGC_VERSION "\n");
+        /* The version, then the interpreters the build serves, the default first. */
+        const char *first = "qgc-check " QGC_VERSION "\n";
+        assert_memory_equal (text, first, strlen (first));
+        const struct interpreter *in = interpreters_default ();
+        char line[1024];
+        snprintf (line, sizeof line, "\nPython %s: %s (the default, outside a venv)\n", in->version, in->executable);
+        assert_non_null (strstr (text + strlen (first) - 1, line));
 }
 
 int

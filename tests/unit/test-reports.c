@@ -18,9 +18,11 @@
 #include <unistd.h>
 
 #include "common/channel.h"
+#include "common/pyframe.h"
 #include "supervisor/options.h"
 #include "supervisor/report/finding-text.h"
 #include "supervisor/report/report.h"
+#include "supervisor/result-text.h"
 #include "supervisor/result.h"
 
 static struct options
@@ -263,7 +265,7 @@ string_area_limit_is_said (void **state)
         char *big = malloc (len + 1);
         memset (big, 'x', len);
         big[len] = '\0';
-        for (unsigned i = 0; i < (CHANNEL_STRINGS_SIZE / len) + 2; i++) {
+        for (unsigned i = 0; i < (CHANNEL_STRINGS_GENERAL / len) + 2; i++) {
                 snprintf (big, 16, "%08u", i);
                 big[8] = 'x';
                 channel_intern (ch, big);
@@ -501,7 +503,7 @@ write_child (const char *dir)
         struct finding f = off_thread (ch, "/t.py:3: in test_x", CAUSE_CYCLIC_GC, 0);
         f.test = channel_intern (ch, "t.py::test_x");
         channel_add_finding (ch, &f);
-        atomic_store (&ch->current_test, channel_intern (ch, "t.py::test_crash"));
+        channel_set_running_test (ch, "t.py::test_crash");
         atomic_store (&ch->crash_signal, SIGSEGV);
         channel_destroy (ch);
         char path[512];
@@ -537,8 +539,8 @@ children_are_named_by_their_process (void **state)
         assert_string_equal (r.running_test, "t.py::test_crash");
         char *text = text_of (&r);
         assert_non_null (strstr (text, "  in process 4321 (xdist worker gw1): /usr/bin/python3 -c pass\n"));
-        assert_non_null (strstr (text, "crashed: process 4321 (xdist worker gw1): /usr/bin/python3 -c pass, in test "
-                                       "t.py::test_crash\n"));
+        assert_non_null (strstr (text, "crash: SIGSEGV, in process 4321 (xdist worker gw1): /usr/bin/python3 -c pass, "
+                                       "during test t.py::test_crash\n"));
         assert_non_null (strstr (text, "  unchecked process 4242: /usr/bin/qtpaths6 --version (a program that is "
                                        "not Python and loads Qt)\n"));
         char *json = file_of (&r, report_write_json);
@@ -553,11 +555,238 @@ children_are_named_by_their_process (void **state)
         channel_destroy (ch);
 }
 
+/* A crash after findings: the text says whether a finding's class is in
+ * the crashing thread's native frames, read from the dump, never its
+ * markers. */
+static char *
+crash_text_with (const char *frames, const char *python)
+{
+        const char *argv[] = { "qgc-check", "app.py" };
+        struct options opts = parse (2, argv);
+        struct channel *ch = new_channel ();
+        struct finding f = off_thread (ch, "/a.py:3: in make", CAUSE_CYCLIC_GC, 0);
+        channel_add_finding (ch, &f);
+        atomic_store (&ch->crash_signal, SIGSEGV);
+        char dump[2048];
+        snprintf (dump, sizeof dump,
+                  "@thread 7 0x7f01 gil=no main=no crashed=no name=qgc-stress-1\n"
+                  "#0 0x7f10 ?? in libc.so.6+0x8aeec [signal]\n"
+                  "@thread 5 0x7f00 gil=yes main=yes crashed=yes addr=0x18 name=qgc-check-runne\n"
+                  "#0 0x5501f crash_handler+0x1f in qgc-check-runner+0x501f\n"
+                  "%s"
+                  "@python\n"
+                  "Current thread 0x00007f00 (most recent call first):\n"
+                  "%s"
+                  "  File \"/a.py\", line 9 in tick\n\n"
+                  "@end\n",
+                  frames, python);
+        channel_dump_append (ch, dump, strlen (dump));
+        struct supervision sup = ended ();
+        struct run_result r;
+        result_build (&r, &opts, 1, ch, &sup, NULL);
+        assert_int_equal (r.verdict, VERDICT_CRASH);
+        char *text = text_of (&r);
+        assert_null (strstr (text, "@thread"));
+        assert_null (strstr (text, "@python"));
+        assert_null (strstr (text, "@end"));
+        assert_non_null (strstr (text, "crash: SIGSEGV at address 0x18 (near null) in qgc-check-runne (tid 5, "
+                                       "holds the GIL)\n"));
+        assert_non_null (strstr (text, "  File \"/a.py\", line 9 in tick\n"));
+        result_free (&r);
+        channel_destroy (ch);
+        return text;
+}
+
+static void
+crash_says_whether_a_findings_class_was_in_use (void **state)
+{
+        char *text = crash_text_with ("#1 0x7f0040 _ZN6QTimerD2Ev+0x40 in libQt6Core.so.6+0x2c3b1 [signal]\n"
+                                      "#2 0x7f0080 ?? in libQt6Core.so.6+0x2c400\n", "");
+        /* The handler's frame is left out: the thread's own start at [signal]. */
+        assert_non_null (strstr (text, "  #0  0x00000000007f0040 in QTimer::~QTimer() () from libQt6Core.so.6\n"
+                                       "  #1  0x00000000007f0080 in ?? (libQt6Core.so.6+0x2c400)\n"));
+        assert_null (strstr (text, "crash_handler"));
+        assert_non_null (strstr (text, "a class destroyed off its thread above was in use in the crashing thread: "
+                                       "frame #0, QTimer::~QTimer()\n"));
+        free (text);
+        text = crash_text_with ("#1 0x7f0040 _ZN7QObjectD2Ev+0x40 in libQt6Core.so.6+0x2c3b1 [signal]\n", "");
+        assert_non_null (strstr (text, "the objects destroyed off their thread above (QTimer) are not seen in use in "
+                                       "the crashing thread: neither their classes in its native frames nor the "
+                                       "code that made or finalized them in its Python frames\n"));
+        /* The other thread: no Python frame, no GIL: only counted. */
+        assert_non_null (strstr (text, "1 other thread without Python frames"));
+        free (text);
+        /* The finding's objects were made in make() (its creation stack), and the crash is in it. */
+        text = crash_text_with ("#1 0x7f0040 _ZN7QObjectD2Ev+0x40 in libQt6Core.so.6+0x2c3b1 [signal]\n",
+                                "  File \"/a.py\", line 4 in make\n");
+        assert_non_null (strstr (text, "the crashing thread was running code that created objects of a finding "
+                                       "above (QTimer):\n  File \"/a.py\", line 4 in make\n"));
+        free (text);
+}
+
+/* A stack of 16 frames: the capture's limit. */
+static const char *
+deep_stack (void)
+{
+        static char stack[2048];
+        size_t used = 0;
+        for (int i = 0; i < PYFRAME_STACK_DEPTH; i++)
+                used += (size_t) snprintf (stack + used, sizeof stack - used, "%s/a.py:%d: in f%d", i ? "\n" : "",
+                                           10 + i, i);
+        return stack;
+}
+
+/* Groups whose creation stacks are the same 16 frames (cut there), one
+ * per test of a parametrized test: neither is said to end there; each
+ * says its stack was cut and which test it died in. */
+static void
+look_alike_groups_cut_at_the_depth_limit (void **state)
+{
+        const char *argv[] = { "qgc-check", "app.py" };
+        struct options opts = parse (2, argv);
+        struct channel *ch = new_channel ();
+        struct finding a = off_thread (ch, deep_stack (), CAUSE_REFCOUNT, 0);
+        struct finding b = a;
+        a.test = channel_intern (ch, "t.py::test_p[1]");
+        b.test = channel_intern (ch, "t.py::test_p[2]");
+        channel_add_finding (ch, &a);
+        channel_add_finding (ch, &b);
+        struct supervision sup = ended ();
+        struct run_result r;
+        result_build (&r, &opts, 1, ch, &sup, NULL);
+        assert_int_equal (r.n_findings, 2);
+        char *text = text_of (&r);
+        assert_null (strstr (text, "ends there"));
+        assert_non_null (strstr (text, "cut at 16 frames"));
+        assert_non_null (strstr (text, "died during test t.py::test_p[2]"));
+        assert_string_not_equal (r.findings[0].name, r.findings[1].name);
+        assert_null (strstr (r.findings[1].name, "#2"));
+        assert_non_null (strstr (r.findings[1].name, "test_p[2]"));
+        free (text);
+        result_free (&r);
+        channel_destroy (ch);
+}
+
+/* An at-risk object on no cycle of its own: the runner says "Class ->
+ * ...", which the title turns into words. */
+static void
+at_risk_off_any_cycle_is_said (void **state)
+{
+        const char *argv[] = { "qgc-check", "--threads", "0", "app.py" };
+        struct options opts = parse (4, argv);
+        struct channel *ch = new_channel ();
+        struct finding w = at_risk (ch);
+        w.qt_class = channel_intern (ch, "QGridLayout");
+        w.message = channel_intern (ch, "QGridLayout -> ...");
+        channel_add_finding (ch, &w);
+        struct supervision sup = ended ();
+        struct run_result r;
+        result_build (&r, &opts, 1, ch, &sup, NULL);
+        assert_int_equal (r.n_findings, 1);
+        assert_null (strstr (r.findings[0].title, "-> ..."));
+        assert_non_null (strstr (r.findings[0].title, "on no reference cycle itself"));
+        result_free (&r);
+        channel_destroy (ch);
+}
+
+static char *
+written (void (*write) (FILE *, const char *), const char *s)
+{
+        char *text = NULL;
+        size_t size = 0;
+        FILE *out = open_memstream (&text, &size);
+        write (out, s);
+        fclose (out);
+        return text;
+}
+
+static void
+escaped (FILE *out, const char *s)
+{
+        result_text_write_escaped (out, s, false);
+}
+
+static void
+quoted (FILE *out, const char *s)
+{
+        result_text_write_escaped (out, s, true);
+}
+
+/* Names as data: control characters, a bidirectional override and a
+ * byte that is not UTF-8 escaped; printable text, any script, kept. */
+static void
+text_is_escaped_for_a_terminal (void **state)
+{
+        const struct {
+                void (*write) (FILE *, const char *);
+                const char *in, *out;
+        } cases[] = {
+                { escaped, "w\xc3\xb6rker", "w\xc3\xb6rker" },
+                { escaped, "a\nb\tc\x1b[31m", "a\\nb\\tc\\x1b[31m" },
+                { escaped, "x\xe2\x80\xaey", "x\\u202ey" },
+                { escaped, "bad \xff", "bad \\xff" },
+                { escaped, "\xc2\x85", "\\u0085" },
+                { quoted, "w\xc3\xb6rker\n\"quoted\"", "\"w\xc3\xb6rker\\n\\\"quoted\\\"\"" },
+                { result_text_write_shell_word, "app.py", "app.py" },
+                { result_text_write_shell_word, "dir/r\xc3\xa9 gress.py", "'dir/r\xc3\xa9 gress.py'" },
+                { result_text_write_shell_word, "it's", "'it'\\''s'" },
+                { result_text_write_shell_word, "", "''" },
+                { result_text_write_shell_word, "$HOME;`x`", "'$HOME;`x`'" },
+                { result_text_write_shell_word, "a\x1b" "b", "'a'\"$(printf '\\033')\"'b'" },
+        };
+        for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+                char *text = written (cases[i].write, cases[i].in);
+                assert_string_equal (text, cases[i].out);
+                free (text);
+        }
+        assert_false (result_text_needs_escape ("w\xc3\xb6rker"));
+        assert_true (result_text_needs_escape ("a\nb"));
+}
+
+/* A group keeps its first objectName: an example once another name (or
+ * none) was counted into it, also through a child's channel merged in. */
+static void
+object_name_is_an_example_when_names_vary (void **state)
+{
+        const char *argv[] = { "qgc-check", "app.py" };
+        struct options opts = parse (2, argv);
+        struct channel *ch = new_channel ();
+        struct finding a = off_thread (ch, "/a.py:3: in f", CAUSE_REFCOUNT, 0);
+        a.object_name = channel_intern (ch, "probe-1");
+        struct finding same = off_thread (ch, "/a.py:9: in g", CAUSE_REFCOUNT, 0);
+        same.object_name = channel_intern (ch, "same");
+        channel_add_finding (ch, &a);
+        channel_add_finding (ch, &same);
+        channel_add_finding (ch, &same);
+        struct channel *child = new_channel ();
+        struct finding b = off_thread (child, "/a.py:3: in f", CAUSE_REFCOUNT, 0);
+        b.object_name = channel_intern (child, "probe-2");
+        channel_add_finding (child, &b);
+        channel_merge (ch, child, 1);
+        struct supervision sup = ended ();
+        struct run_result r;
+        result_build (&r, &opts, 1, ch, &sup, NULL);
+        assert_int_equal (r.n_findings, 2);
+        for (size_t i = 0; i < 2; i++) {
+                const struct result_finding *f = &r.findings[i];
+                assert_int_equal (f->count, 2);
+                assert_int_equal (f->object_names_vary, strcmp (f->object_name, "same") != 0);
+        }
+        char *text = text_of (&r);
+        assert_non_null (strstr (text, " e.g. 'probe-1' (x2)"));
+        assert_null (strstr (text, "e.g. 'same'"));
+        free (text);
+        result_free (&r);
+        channel_destroy (child);
+        channel_destroy (ch);
+}
+
 int
 main (void)
 {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test (children_are_named_by_their_process),
+                cmocka_unit_test (crash_says_whether_a_findings_class_was_in_use),
                 cmocka_unit_test (reports_agree_with_the_verdict),
                 cmocka_unit_test (fail_on_high_says_what_it_saw),
                 cmocka_unit_test (look_alike_groups_differ),
@@ -567,6 +796,10 @@ main (void)
                 cmocka_unit_test (source_lines_are_read_from_the_script),
                 cmocka_unit_test (native_stacks_name_the_cpp_that_destroyed_it),
                 cmocka_unit_test (junit_carries_the_text_of_each_finding),
+                cmocka_unit_test (look_alike_groups_cut_at_the_depth_limit),
+                cmocka_unit_test (at_risk_off_any_cycle_is_said),
+                cmocka_unit_test (text_is_escaped_for_a_terminal),
+                cmocka_unit_test (object_name_is_an_example_when_names_vary),
         };
         return cmocka_run_group_tests (tests, NULL, NULL);
 }

@@ -23,3 +23,12 @@ void report_finding_text (FILE *out, const struct result_finding *f, bool stacks
 /* "process PID (xdist worker W): ARGV": how every text names a process of
  * the run, without a newline. */
 void report_process_text (FILE *out, const struct run_process *p);
+
+/* path relative to the working directory when it is under it, as a
+ * compiler shows it; else path. */
+const char *report_relative_path (const char *path);
+
+/* " 'name'", the group's objectName, or " e.g. 'name'" when its objects
+ * had other names too (quoted and escaped as data when it needs it);
+ * nothing without one. */
+void report_object_name_text (FILE *out, const struct result_finding *f);

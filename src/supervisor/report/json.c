@@ -100,8 +100,7 @@ static json_t *
 finding_object (const struct result_finding *f)
 {
         json_t *creation = stack_array (f->creation_stack);
-        json_t *site = json_array_size (creation) ? json_incref (json_array_get (creation, 0))
-                                                  : json_null ();
+        json_t *site = frame_or_null (f->creation_site);
         json_t *obj = json_pack ("{s:s, s:o, s:o, s:o, s:o, s:o, s:s, s:o, s:o, s:o, s:I, s:I, s:f, s:o, s:o, s:o, s:o}",
                           "kind", finding_kind_name (f->kind),
                           "class", str_or_null (f->qt_class),
@@ -149,6 +148,8 @@ finding_object (const struct result_finding *f)
         json_object_set_new (obj, "title", str_or_null (f->title));
         json_object_set_new (obj, "name", str_or_null (f->name));
         json_object_set_new (obj, "differs_at", frame_or_null (f->differs_at));
+        json_object_set_new (obj, "differs", str_or_null (f->differs));
+        json_object_set_new (obj, "object_names_vary", json_boolean (f->object_names_vary));
         json_object_set_new (obj, "fix", str_or_null (f->fix));
         json_object_set_new (obj, "process", process_ref (f->process));
         json_object_set_new (obj, "other_processes", json_integer (f->other_processes));
@@ -323,6 +324,7 @@ stats_object (const struct run_result *r)
                           (json_int_t) r->automatic_collections_off_gui,
                           "event_loop", event_loop_object (r),
                           "strings_dropped", (json_int_t) r->strings_dropped,
+                          "finding_strings_dropped", (json_int_t) r->finding_strings_dropped,
                           "class_lookups_abandoned", (json_int_t) r->guarded_faults);
 }
 
@@ -370,6 +372,10 @@ result_object (const struct run_result *r)
         if (!doc)
                 return NULL;
         json_object_set_new (doc, "incomplete_reason", str_or_null (r->incomplete));
+        json_object_set_new (doc, "python", r->sup.python_version
+                                                    ? json_pack ("{s:s, s:s}", "version", r->sup.python_version,
+                                                                 "executable", r->sup.python_executable)
+                                                    : json_null ());
         json_object_set_new (doc, "running_test", str_or_null (r->running_test));
         json_object_set_new (doc, "processes", processes_array (r));
         json_object_set_new (doc, "stopped", stopped_object (r));
