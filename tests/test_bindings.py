@@ -4,6 +4,7 @@ each in its own venv with its own Qt (made by tools/make-venvs). A binding whose
 venv is missing is reported as skipped, never as passed."""
 import os
 import re
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -26,6 +27,8 @@ CASES = ["graphics_item_cycle", "graphics_item_cycle_gui_collector", "no_event_l
          "segfault_after_findings", "idle_app", "graphics_timer_child", "posted_events_pending",
          "scene_item_deleted_in_worker", "widget_deleted_in_thread",
          "event_filter_deleted_in_thread", "environment_changed_during_findings",
+         "window_destroyed_in_worker", "pool_thread_destroyed_off_thread", "timer_stopped_from_thread",
+         "teardown_daemon_drops",
          # Child interpreters of the run: the venv's python, checked.
          "subprocess_child_races", "multiprocessing_spawn_pool_races"]
 
@@ -104,3 +107,38 @@ def test_the_tool_leaves_the_binding_quiet(binding):
     run = run_tool("--threads", "0", "--duration", "1", TESTCASES / "idle_app.py", env=env)
     assert run.report["verdict"] == "clean", run.stderr[-2000:]
     assert "UNRECOGNIZED" not in run.stderr and "RuntimeWarning" not in run.stderr, run.stderr[-2000:]
+
+
+@pytest.mark.parametrize("binding", BINDINGS + PINNED)
+def test_at_risk_cycles_follow_where_the_binding_deletes(binding):
+    """An observe-only run warns of exactly the cycles whose objects die in the
+    collecting thread, as the program measures it itself without the tool: a
+    cycle of each kind collected in a worker, the destroyed signal saying where
+    the C++ object died (PySide6 queues the delete of its own QWidget, QWindow
+    and QQuickItem classes for the main thread, not of a Python subclass's)."""
+    env = venv_env(binding)
+    case = TESTCASES / "binding_widget_cycles.py"
+    measured = subprocess.run([str(VENVS / binding / "bin" / "python3"), str(case), "--measure"],
+                              env=dict(env, QT_QPA_PLATFORM="offscreen", PYTHONPATH=str(TESTCASES)),
+                              capture_output=True, text=True, timeout=120)
+    died = dict(line.split() for line in measured.stdout.splitlines())
+    assert set(died) == {"QLabel", "Panel", "QWindow", "Win"}, measured.stderr[-2000:]
+    run = run_tool(*parse_header(case)["args"], case, env=env)
+    warned = {f["python_class"] or f["class"] for f in run.report["findings"] if f["kind"] == "at-risk-cycle"}
+    assert warned == {k for k, where in died.items() if where == "worker"}, (died, run.stderr[-2000:])
+
+
+@pytest.mark.parametrize("binding", ["PySide6"] + [b for b in PINNED if module_of(b) == "PySide6"])
+def test_a_python_subclass_is_never_named_as_its_cpp_class(binding):
+    """Every object the program makes is a Beta (it records that itself): a finding
+    names it Beta or says it cannot tell ((unresolved)), never QObject without its
+    Python class, as the probe did under PySide6 6.9 and earlier while shiboken
+    released a wrapper (their libshiboken6 exports the wrapper lookup under another
+    name than 6.11's; the oracle's seed 77036)."""
+    env = venv_env(binding)
+    case = TESTCASES / "pyside_subclass_deleted_while_made.py"
+    header = parse_header(case, "PySide6")
+    run = run_tool(*header["args"], case, env=env, timeout=180)
+    check_outcome(case, run, header)
+    wrong = [f for f in run.report["findings"] if f["class"] == "QObject" and f["python_class"] != "Beta"]
+    assert not wrong, wrong

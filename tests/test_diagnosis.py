@@ -471,3 +471,17 @@ def test_cpp_that_destroyed_an_object_is_named():
         assert "QTextDocument" in f["destroyed_by_cpp"], f["destroyed_by_cpp"]
         assert f["fix"].startswith("undoer deleted it while its parent lives on"), f["fix"]
     assert "  destroyed by C++: QTextList::~QTextList() (libQt6Gui" in run.stderr
+
+
+def test_findings_during_teardown_are_marked():
+    """The program's own atexit handler records that the script ended before its
+    daemon thread drops the items (testcases/teardown_daemon_drops.py): those
+    findings say so; those made while the script ran do not."""
+    run = run_tool("--duration", "2", TESTCASES / "teardown_daemon_drops.py")
+    assert re.search(r"^destroyed in dropper: 0 before the script ended, [1-9]", run.stdout, re.M)
+    (f,) = [f for f in run.report["findings"] if f["class"] == "QGraphicsTextItem"]
+    assert f["during_teardown"] is True and f["finalizing_thread"] == "dropper"
+    assert re.search(r"^QGraphicsTextItem owned by MainThread, destroyed in dropper \(refcount\) "
+                     r"\(during interpreter teardown\)", run.stderr, re.M), run.stderr[-2000:]
+    run = run_tool("--duration", "2", TESTCASES / "graphics_item_cycle.py")
+    assert any(not f["during_teardown"] for f in run.report["findings"]), run.report["findings"][:2]

@@ -64,6 +64,10 @@ call_bootstrap (const char *function, PyObject *arg)
  * does is not the run's. It keeps the Qt hooks (they are in Qt's memory)
  * but nothing it records reaches the supervisor. */
 static bool detached;
+/* The script's body (and the tool's event loop after it) has ended: what
+ * happens from here on is the interpreter's teardown (its threads joined,
+ * atexit, Py_FinalizeEx), marked in each finding. */
+static atomic_bool script_ended;
 
 bool
 runner_detached (void)
@@ -156,6 +160,7 @@ host_add_finding (const struct finding *f)
         copy.creation_stack = finding_string (f->creation_stack, true);
         copy.test = finding_string (atomic_load (&current_test), true);
         copy.creation_test = finding_string (f->creation_test, true);
+        copy.during_teardown = f->kind != FINDING_AT_RISK_CYCLE && atomic_load (&script_ended);
         /* The rest is the first finding's of its group, which the report
          * shows: the finalization stack and the C++ calls that destroyed
          * the object (or made Qt warn; raw return addresses, named later
@@ -837,6 +842,7 @@ runner_main (const struct runner_config *cfg)
 
         int outcome = OUTCOME_CANNOT_RUN, status = 1;
         run_script (&outcome, &status);
+        atomic_store (&script_ended, true);
 
         /* The script's teardown (atexit) runs unstressed, and the main
          * module stays alive: no widget tree becomes garbage here. */

@@ -184,6 +184,7 @@ print_title_line (FILE *out, const struct result_finding *f, const char *bold, c
                  f->kind == FINDING_THREAD_WARNING ? "thread-warning: " : "");
         put (out, f->title);
         fputs (reset, out);
+        fputs (f->during_teardown ? " (during interpreter teardown)" : "", out);
         report_object_name_text (out, f);
         fprintf (out, " (");
         if (f->gc_generation >= 0)
