@@ -299,10 +299,10 @@ finding_fix (struct run_result *r, const struct result_finding *f, enum fix_kind
                 const char *call = cpp_call (r, f);
                 const char *later = f->owner_event_loop == 0 ? "" : ", or with deleteLater()";
                 if (call)
-                        return result_text_printf (r, "C++ code destroyed it, not a Python reference: the call "
-                                                      "%s, made in %s; make that call in %s, the thread that "
-                                                      "owns it, or move the object to the thread that makes it "
-                                                      "first", call, by, owner);
+                        return result_text_printf (r, "C++ code destroyed it, not a Python reference: %s, "
+                                                      "called in %s; make that call in %s, the thread that "
+                                                      "owns it, or move the object to %s first",
+                                                   call, by, owner, by);
                 return result_text_printf (r, "C++ code in %s destroyed it: destroy it (or its parent) in %s%s",
                                            by, owner, later);
         }
