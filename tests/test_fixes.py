@@ -18,7 +18,7 @@ from test_testcases import check_outcome
 
 FIXED_RUNS = int(os.environ.get("QGC_FIX_RUNS", "3"))
 # "debian": /usr/bin/python3 and Debian's PyQt6; the others are venvs of the matrix.
-BINDINGS = ["debian", "PyQt6", "PySide6", "PySide6-6.9", "PyQt6-6.7"]
+BINDINGS = ["debian", "PyQt6", "PySide6", "PySide6-6.9", "PyQt6-6.7", "PySide6-6.8", "PySide6-6.5"]
 FIX_KINDS = {"gui-collector", "collect-in-owner", "move-to-gui-thread", "drop-in-owner", "break-cycle",
              "cpp-call", "owner-thread-work"}
 RACY = [c for c in list_testcases() if "fixed_by" in parse_header(c)["expect"]]
