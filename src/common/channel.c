@@ -172,14 +172,16 @@ same_key (const struct finding *a, const struct finding *b, uint32_t merged)
                 return a->kind == b->kind && a->qt_class == b->qt_class;
         /* The finalization stack, object name, parents and collection
          * generation vary between occurrences of the same problem; the
-         * first occurrence is kept as the example. */
+         * first occurrence is kept as the example. What decides the fix
+         * (the collection's trigger, the owner's event loop) is kept apart. */
         return a->kind == b->kind && a->cause == b->cause && a->qt_class == b->qt_class &&
                a->py_class == b->py_class && a->owner_thread == b->owner_thread &&
                a->finalizing_thread == b->finalizing_thread &&
                a->message == b->message && a->creation_stack == b->creation_stack &&
                a->test == b->test && a->creation_test == b->creation_test &&
                a->evidence == b->evidence && a->origin == b->origin &&
-               a->class_library == b->class_library;
+               a->class_library == b->class_library && a->gc_trigger == b->gc_trigger &&
+               a->owner_event_loop == b->owner_event_loop;
 }
 
 static uint32_t
@@ -193,7 +195,8 @@ hash_key (const struct finding *f, uint32_t merged)
         }
         uint32_t key[] = { f->kind, f->cause, f->qt_class, f->py_class, f->owner_thread,
                            f->finalizing_thread, f->message, f->creation_stack, f->test,
-                           f->creation_test, f->evidence, f->origin, f->class_library };
+                           f->creation_test, f->evidence, f->origin, f->class_library,
+                           f->gc_trigger, f->owner_event_loop };
         return hash_bytes (key, sizeof key, 2166136261u);
 }
 

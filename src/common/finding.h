@@ -84,6 +84,15 @@ finding_origin_name (uint32_t origin)
         }
 }
 
+/* Whether the thread that owns the object runs an event loop, where a
+ * deleteLater() or a queued call to it would run (see the probe's
+ * threads_event_loop): it decides which fix can work. */
+enum finding_loop {
+        LOOP_UNKNOWN = 0, /* not asked (thread warnings, at-risk cycles) */
+        LOOP_NONE = 1,    /* a worker that runs none: a pool thread, a Python thread */
+        LOOP_RUNS = 2,    /* the GUI thread, or a QThread inside exec() */
+};
+
 /* The class of an object that died before its creating thread named it. */
 #define FINDING_CLASS_UNRESOLVED "(unresolved)"
 
@@ -113,6 +122,7 @@ struct finding {
         /* Return addresses in the thread when it happened, innermost first,
          * 0 after the last: raw, named later (channel_describe_native_stacks). */
         uint64_t native_frames[FINDING_NATIVE_FRAMES];
+        uint32_t owner_event_loop;   /* enum finding_loop, when it died */
 };
 
 static inline const char *

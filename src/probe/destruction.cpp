@@ -88,6 +88,7 @@ report_off_thread (QObject *obj, QThread *owner, const ObjectInfo &info, uint32_
         f.py_class = info.py_class;
         f.object_name = host->intern (obj->objectName ().toUtf8 ().constData ());
         f.owner_thread = threads_name (owner);
+        f.owner_event_loop = threads_event_loop (owner);
         f.creation_stack = info.creation_stack;
         f.creation_test = info.creation_test;
         f.children = children;

@@ -189,6 +189,23 @@ threads_owner_finished (QThread *owner)
         return owner->isFinished ();
 }
 
+/* The GUI thread counts as running one: its loop runs, or will once the
+ * script reaches exec(). Another thread runs one while its loop level is
+ * above 0 (QThread::exec(), a QEventLoop::exec() in a Python thread): a
+ * pool thread, a ThreadPoolExecutor worker or a QThread whose run() has no
+ * exec() never does. QThread::loopLevel() reads the size of the thread
+ * data's stack of loops, without a lock and without side effects: the
+ * answer is a snapshot, which is all a report needs. The owner has not
+ * finished (the caller checked), and an object keeps its thread data,
+ * hence its QThread, alive. */
+uint32_t
+threads_event_loop (QThread *owner)
+{
+        if (owner == gui_thread)
+                return LOOP_RUNS;
+        return owner->loopLevel () > 0 ? LOOP_RUNS : LOOP_NONE;
+}
+
 /* The Python name it recorded when it registered, else the one the GUI
  * thread found for it since (its objectName or class), else its thread
  * id. */

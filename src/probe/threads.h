@@ -87,6 +87,10 @@ bool threads_is_current (PerThread &me, QThread *owner);
 /* Has the owner thread finished? */
 bool threads_owner_finished (QThread *owner);
 
+/* Does `owner` (not finished) run an event loop now? An enum
+ * finding_loop. */
+uint32_t threads_event_loop (QThread *owner);
+
 /* The name of a thread that owns objects, as far as it is known (a
  * string id). */
 uint32_t threads_name (const QThread *thread);

@@ -17,6 +17,19 @@ add_note (struct run_result *r, const char *note)
                 r->notes[r->n_notes++] = note;
 }
 
+/* Race groups that the GUI-thread collector (--mitigate) fixes. */
+static size_t
+races_gui_collector_fixes (const struct run_result *r)
+{
+        size_t n = 0;
+        for (size_t i = 0; i < r->n_findings; i++) {
+                const struct result_finding *f = &r->findings[i];
+                if (f->role == ROLE_RACE && f->fix_kind && strcmp (f->fix_kind, "gui-collector") == 0)
+                        n++;
+        }
+        return n;
+}
+
 /* Advice that fits the findings the run has. */
 static void
 give_hint (struct run_result *r)
@@ -31,21 +44,21 @@ give_hint (struct run_result *r)
                         r->n_races ? " (the findings above are real, but did not cause this crash)" : "");
                 return;
         }
-        bool gui_collector_helps = false;
-        for (size_t i = 0; i < r->n_findings; i++) {
-                const struct result_finding *f = &r->findings[i];
-                if (f->role == ROLE_RACE && f->kind == FINDING_OFF_THREAD_FINALIZATION &&
-                    strcmp (f->cause, "cyclic-gc") == 0 && result_finding_gui_owned (f))
-                        gui_collector_helps = true;
-        }
-        if (gui_collector_helps)
+        size_t helped = races_gui_collector_fixes (r);
+        if (helped && helped == r->n_races)
                 r->hint = "Qt objects die in whichever thread Python's collector runs. For the findings "
                           "owned by the GUI thread and destroyed by a collection, the known fix is "
                           "gc.disable() at start-up and gc.collect() from a QTimer in the GUI thread; "
                           "--mitigate applies it, --compare shows the run with and without it.";
+        else if (helped)
+                r->hint = "for the findings whose fix is the GUI-thread collector, gc.disable() at start-up "
+                          "and gc.collect() from a QTimer in the GUI thread fixes them (--mitigate applies "
+                          "it, --compare shows it); it does not fix the others: their \"fix:\" lines say "
+                          "what does.";
         else if (r->n_races)
-                r->hint = "a collector in the GUI thread would not fix these findings: each one's "
-                          "\"fix:\" line says what does.";
+                r->hint = "moving automatic collection to the GUI thread would not fix these findings: "
+                          "--mitigate changes nothing for them, and --compare does not show their fix; each "
+                          "one's \"fix:\" line says what does.";
 }
 
 /* What the run's own conditions mean for its result. */
@@ -72,6 +85,10 @@ add_notes (struct run_result *r, const struct options *opts)
                                                     "may keep automatic collection off), so a clean verdict "
                                                     "says little",
                                                  (unsigned long long) r->automatic_collections));
+        if (opts->compare && !opts->mitigate && r->n_races && !races_gui_collector_fixes (r))
+                add_note (r, "--compare runs the app again with --mitigate, which only moves automatic "
+                             "collection to the GUI thread: none of these findings comes from that, so the "
+                             "second run says nothing of their fix");
         if (r->strings_dropped)
                 add_note (r, result_text_printf (r, "limit reached: the string area (%u MiB) was full; %llu "
                                                     "strings (names, stacks, messages) were dropped and show as "

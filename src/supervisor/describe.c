@@ -12,51 +12,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 bool
 result_finding_gui_owned (const struct result_finding *f)
 {
         return !f->owner_thread || !*f->owner_thread || strcmp (f->owner_thread, "MainThread") == 0;
-}
-
-/* The fix for one finding: what moves its destruction into its owner. */
-static const char *
-finding_fix (struct run_result *r, const struct result_finding *f)
-{
-        const char *owner = f->owner_thread && *f->owner_thread ? f->owner_thread : "its owning thread";
-        if (f->kind == FINDING_THREAD_WARNING)
-                return result_text_printf (r, "do that work in the object's own thread (deleteLater(), a queued "
-                                              "call), not in a finalizer run by %s",
-                                           *f->finalizing_thread ? f->finalizing_thread : "another thread");
-        if (f->kind == FINDING_AT_RISK_CYCLE)
-                return "break the cycle (a weakref, or clear the reference when done), or collect only "
-                       "in the GUI thread: gc.disable() at start-up and gc.collect() from a QTimer "
-                       "there (--mitigate applies it)";
-        /* A Python thread outside a collection: its last reference dropped
-         * there, or a call there deleted it (a parent that lives on owns
-         * it, so a call is the likelier: QTextDocument.undo() deleting
-         * QTextLists, delete(), a container's clear()). */
-        if (strcmp (f->cause, "refcount") == 0 && (f->evidence & EVIDENCE_LIVE_PARENT))
-                return result_text_printf (r, "%s deleted it while its parent lives on (a call there that "
-                                              "deletes objects, or its last reference dropped): make that "
-                                              "call, or drop it, in %s instead, or call deleteLater() on the "
-                                              "object first (a collector in the GUI thread does not help here)",
-                                           *f->finalizing_thread ? f->finalizing_thread : "another thread", owner);
-        if (strcmp (f->cause, "refcount") == 0)
-                return result_text_printf (r, "%s dropped the last reference: drop it in %s instead, or call "
-                                              "deleteLater() on the object first (a collector in the GUI "
-                                              "thread does not help here)",
-                                           *f->finalizing_thread ? f->finalizing_thread : "another thread", owner);
-        if (strcmp (f->cause, "native") == 0)
-                return result_text_printf (r, "destroy it (or its parent) in %s, or with deleteLater()", owner);
-        if (!result_finding_gui_owned (f))
-                return result_text_printf (r, "its owner %s is not the GUI thread, so a collector in the GUI "
-                                              "thread races just the same: break the cycle, call deleteLater() "
-                                              "on it before dropping it, or collect in %s",
-                                           owner, owner);
-        return "break the cycle (a weakref, or clear the reference when done), or collect only in the "
-               "GUI thread: gc.disable() at start-up and gc.collect() from a QTimer there (--mitigate "
-               "applies it)";
 }
 
 static size_t
@@ -200,6 +161,157 @@ finding_title (struct run_result *r, const struct result_finding *f)
         return title ? title : finding_kind_name (f->kind);
 }
 
+/* The fixes the tool gives, one per way an object can come to die off
+ * its thread. fix_kind_of picks one from what the tool saw, and nothing
+ * else; finding_fix words it. Their names are the JSON's fix_kind. */
+enum fix_kind {
+        FIX_NONE,
+        FIX_GUI_COLLECTOR,      /* automatic collection off the GUI thread, GUI-owned */
+        FIX_COLLECT_IN_OWNER,   /* an explicit gc.collect() in another thread */
+        FIX_MOVE_TO_GUI_THREAD, /* the owner runs no event loop */
+        FIX_DROP_IN_OWNER,      /* a reference dropped in another thread */
+        FIX_BREAK_CYCLE,        /* a collection, the owner another thread with a loop */
+        FIX_CPP_CALL,           /* C++ code destroyed it */
+        FIX_OWNER_THREAD_WORK,  /* Qt warned of work from the wrong thread */
+};
+
+static const char *const fix_kind_names[] = {
+        [FIX_NONE] = NULL,
+        [FIX_GUI_COLLECTOR] = "gui-collector",
+        [FIX_COLLECT_IN_OWNER] = "collect-in-owner",
+        [FIX_MOVE_TO_GUI_THREAD] = "move-to-gui-thread",
+        [FIX_DROP_IN_OWNER] = "drop-in-owner",
+        [FIX_BREAK_CYCLE] = "break-cycle",
+        [FIX_CPP_CALL] = "cpp-call",
+        [FIX_OWNER_THREAD_WORK] = "owner-thread-work",
+};
+
+/* In this order: what destroyed it first (C++ code, an explicit
+ * collection: the call is the thing to move), then what the owner can
+ * run (no event loop: no deleteLater() or queued drop would ever run
+ * there), then how Python let go of it. */
+static enum fix_kind
+fix_kind_of (const struct result_finding *f)
+{
+        if (f->kind == FINDING_THREAD_WARNING)
+                return FIX_OWNER_THREAD_WORK;
+        if (f->kind == FINDING_AT_RISK_CYCLE)
+                return result_finding_gui_owned (f) ? FIX_GUI_COLLECTOR : FIX_BREAK_CYCLE;
+        if (f->kind != FINDING_OFF_THREAD_FINALIZATION)
+                return FIX_NONE;
+        bool cyclic = strcmp (f->cause, "cyclic-gc") == 0;
+        if (f->died_inside || strcmp (f->cause, "native") == 0)
+                return FIX_CPP_CALL;
+        if (cyclic && f->gc_trigger && strcmp (f->gc_trigger, "explicit") == 0)
+                return FIX_COLLECT_IN_OWNER;
+        if (f->owner_event_loop == 0)
+                return FIX_MOVE_TO_GUI_THREAD;
+        if (!cyclic)
+                return FIX_DROP_IN_OWNER;
+        return result_finding_gui_owned (f) ? FIX_GUI_COLLECTOR : FIX_BREAK_CYCLE;
+}
+
+/* The gc.collect() call of an explicit collection: the innermost Python
+ * frame while it ran ("app.py:33 (in collect_loop)"), or NULL. */
+static const char *
+collect_call (struct run_result *r, const struct result_finding *f)
+{
+        struct pyframe frame;
+        const char *stack = f->finalization_stack;
+        if (!stack || !*stack || !pyframe_next (&stack, &frame))
+                return NULL;
+        /* Relative to the working directory, as the reports show paths. */
+        char cwd[1024];
+        const char *file = frame.file;
+        size_t n = getcwd (cwd, sizeof cwd) ? strlen (cwd) : 0;
+        if (n && strncmp (file, cwd, n) == 0 && file[n] == '/')
+                file += n + 1;
+        return result_text_printf (r, "%s:%ld (in %s)", file, frame.line, frame.function);
+}
+
+/* The C++ call that destroyed it, outermost first: the named frames of
+ * died_inside past the destructors that are the object's own (for an
+ * unresolved class, every leading destructor: QThread::~QThread inside a
+ * pool thread's), up to the first of the binding's. NULL when none. */
+static const char *
+cpp_call (struct run_result *r, const struct result_finding *f)
+{
+        if (!f->died_inside)
+                return NULL;
+        bool unresolved = strcmp (f->qt_class, FINDING_CLASS_UNRESOLVED) == 0;
+        const char *call = f->died_inside;
+        while (unresolved && strstr (call, " <- ")) {
+                const char *sep = strstr (call, " <- ");
+                const char *dtor = strstr (call, "::~");
+                if (!dtor || dtor > sep)
+                        break;
+                call = sep + 4;
+        }
+        return result_text_printf (r, "%s", call);
+}
+
+/* The fix for one finding: what moves its destruction into its owner. */
+static const char *
+finding_fix (struct run_result *r, const struct result_finding *f, enum fix_kind kind)
+{
+        const char *owner = f->owner_thread && *f->owner_thread ? f->owner_thread : "its owning thread";
+        const char *by = f->finalizing_thread && *f->finalizing_thread ? f->finalizing_thread : "another thread";
+        bool cyclic = strcmp (f->cause, "cyclic-gc") == 0;
+        switch (kind) {
+        case FIX_OWNER_THREAD_WORK:
+                return result_text_printf (r, "do that work in the object's own thread (deleteLater(), a queued "
+                                              "call), not in a finalizer run by %s", by);
+        case FIX_GUI_COLLECTOR:
+                return "break the cycle (a weakref, or clear the reference when done), or collect only "
+                       "in the GUI thread: gc.disable() at start-up and gc.collect() from a QTimer "
+                       "there (--mitigate applies it)";
+        case FIX_COLLECT_IN_OWNER: {
+                const char *call = collect_call (r, f);
+                return result_text_printf (r, "the explicit gc.collect() %s%s in %s destroyed it: make that call "
+                                              "in %s instead%s, or break the cycle (--mitigate cannot help: it "
+                                              "turns off automatic collection, not an explicit call)",
+                                           call ? "at " : "", call ? call : "", by, owner,
+                                           result_finding_gui_owned (f) ? " (from a QTimer there)" : "");
+        }
+        case FIX_MOVE_TO_GUI_THREAD:
+                return result_text_printf (r, "its owner %s runs no event loop, so a deleteLater() or a queued "
+                                              "call there would never run: move it to the GUI thread before "
+                                              "it leaves %s (obj.moveToThread(QApplication.instance().thread()) "
+                                              "in %s, on the object or its top-level parent), or make it in "
+                                              "the GUI thread%s",
+                                           owner, owner, owner,
+                                           cyclic ? "; then collect only in the GUI thread, or break the cycle" : "");
+        case FIX_DROP_IN_OWNER:
+                if (f->evidence & EVIDENCE_LIVE_PARENT)
+                        return result_text_printf (r, "%s deleted it while its parent lives on (a call there that "
+                                                      "deletes objects, or its last reference dropped): make that "
+                                                      "call, or drop it, in %s instead, or call deleteLater() on "
+                                                      "the object first (a collector in the GUI thread does not "
+                                                      "help here)", by, owner);
+                return result_text_printf (r, "%s dropped the last reference: drop it in %s instead, or call "
+                                              "deleteLater() on the object first (a collector in the GUI "
+                                              "thread does not help here)", by, owner);
+        case FIX_BREAK_CYCLE:
+                return result_text_printf (r, "its owner %s is not the GUI thread, so a collector in the GUI "
+                                              "thread races just the same: break the cycle, call deleteLater() "
+                                              "on it before dropping it, or collect in %s", owner, owner);
+        case FIX_CPP_CALL: {
+                const char *call = cpp_call (r, f);
+                const char *later = f->owner_event_loop == 0 ? "" : ", or with deleteLater()";
+                if (call)
+                        return result_text_printf (r, "C++ code destroyed it, not a Python reference: %s, "
+                                                      "called in %s; make that call in %s, the thread that "
+                                                      "owns it, or move the object to %s first",
+                                                   call, by, owner, by);
+                return result_text_printf (r, "C++ code in %s destroyed it: destroy it (or its parent) in %s%s",
+                                           by, owner, later);
+        }
+        case FIX_NONE:
+                break;
+        }
+        return NULL;
+}
+
 void
 result_describe (struct run_result *r, struct result_finding *f)
 {
@@ -210,12 +322,17 @@ result_describe (struct run_result *r, struct result_finding *f)
         for (size_t i = 0; i < sizeof texts / sizeof texts[0]; i++)
                 *texts[i] = result_text (r, *texts[i]);
         f->died_inside = native_culprit (r, f);
+        /* C++ code destroyed it: no Python reference did. */
+        if (f->died_inside && strcmp (f->cause, "refcount") == 0)
+                f->cause = "native";
         f->creation_source = frame_source (r, f->creation_stack);
         f->finalization_source = frame_source (r, f->finalization_stack);
         f->made_by = made_by (r, f);
         f->title = finding_title (r, f);
         f->name = f->title;
-        f->fix = finding_fix (r, f);
+        enum fix_kind kind = fix_kind_of (f);
+        f->fix_kind = fix_kind_names[kind];
+        f->fix = finding_fix (r, f, kind);
 }
 
 void

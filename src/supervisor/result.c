@@ -42,6 +42,9 @@ result_finding_from_group (struct result_finding *out, const struct channel *ch,
                 .native_stack = channel_string (ch, atomic_load_explicit (
                                                             &((struct channel_group *) g)->native_stack,
                                                             memory_order_acquire)),
+                .owner_event_loop = f->owner_event_loop == LOOP_RUNS  ? 1
+                                    : f->owner_event_loop == LOOP_NONE ? 0
+                                                                       : -1,
                 .risk = f->evidence ? "high" : "rule",
                 .count = atomic_load (&((struct channel_group *) g)->count),
                 .children = atomic_load (&((struct channel_group *) g)->children),

@@ -60,6 +60,9 @@ struct result_finding {
         const char *differs_at; /* groups of one title and creation site: the first
                                  * creation frame where this one differs, or NULL */
         const char *fix;        /* what fixes this finding */
+        const char *fix_kind;   /* which fix that is (describe.h), or NULL */
+        int owner_event_loop;   /* its owner ran an event loop when it died: 1,
+                                 * 0 (none would run a deleteLater()), -1 unknown */
         uint64_t count;
         uint64_t children;  /* child QObjects destroyed with them */
         double first_seen_s;

@@ -149,6 +149,9 @@ finding_object (const struct result_finding *f)
         json_object_set_new (obj, "name", str_or_null (f->name));
         json_object_set_new (obj, "differs_at", frame_or_null (f->differs_at));
         json_object_set_new (obj, "fix", str_or_null (f->fix));
+        json_object_set_new (obj, "fix_kind", str_or_null (f->fix_kind));
+        json_object_set_new (obj, "owner_event_loop",
+                             f->owner_event_loop < 0 ? json_null () : json_boolean (f->owner_event_loop));
         json_object_set_new (obj, "process", process_ref (f->process));
         json_object_set_new (obj, "other_processes", json_integer (f->other_processes));
         return obj;

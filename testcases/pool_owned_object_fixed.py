@@ -1,0 +1,49 @@
+# qgc-check-expect: verdict=clean
+# qgc-check-args: --duration 2
+# qgc-check-stdout: ^died: [1-9]\d* off-owner: 0$
+# pool_owned_object.py with its fix applied: the job moves each label to the GUI thread before
+# the entry leaves the pool thread, so the GUI thread drops what it owns.
+import collections
+import queue
+import sys
+from concurrent.futures import ThreadPoolExecutor
+
+from _died_where import DeathWatch
+from _qt import QApplication, QGraphicsRectItem, QGraphicsTextItem, QTimer
+
+
+class LegendEntry(QGraphicsRectItem):
+    def __init__(self):
+        super().__init__(0, 0, 20, 10)
+        self.label = QGraphicsTextItem("x", self)
+        watch.watch(self.label)
+
+
+def build():  # in a pool thread
+    entry = LegendEntry()
+    entry.label.moveToThread(QApplication.instance().thread())
+    watch.watch(entry.label, "MainThread")  # its owner now
+    ready.put(entry)
+
+
+def show():  # in the GUI thread: the oldest entries shown are dropped here
+    for _ in range(3):
+        pool.submit(build)
+    while True:
+        try:
+            shown.append(ready.get_nowait())
+        except queue.Empty:
+            break
+
+
+app = QApplication(sys.argv)
+watch = DeathWatch()
+pool = ThreadPoolExecutor(max_workers=2)
+ready = queue.Queue()
+shown = collections.deque(maxlen=30)
+timer = QTimer()
+timer.timeout.connect(show)
+timer.start(10)
+QTimer.singleShot(1500, watch.report)
+app.exec()
+pool.shutdown()
