@@ -4,6 +4,7 @@ each in its own venv with its own Qt (made by tools/make-venvs). A binding whose
 venv is missing is reported as skipped, never as passed."""
 import os
 import re
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -104,3 +105,22 @@ def test_the_tool_leaves_the_binding_quiet(binding):
     run = run_tool("--threads", "0", "--duration", "1", TESTCASES / "idle_app.py", env=env)
     assert run.report["verdict"] == "clean", run.stderr[-2000:]
     assert "UNRECOGNIZED" not in run.stderr and "RuntimeWarning" not in run.stderr, run.stderr[-2000:]
+
+
+@pytest.mark.parametrize("binding", BINDINGS + PINNED)
+def test_at_risk_cycles_follow_where_the_binding_deletes(binding):
+    """An observe-only run warns of exactly the cycles whose objects die in the
+    collecting thread, as the program measures it itself without the tool: a
+    cycle of each kind collected in a worker, the destroyed signal saying where
+    the C++ object died (PySide6 queues the delete of its own QWidget, QWindow
+    and QQuickItem classes for the main thread, not of a Python subclass's)."""
+    env = venv_env(binding)
+    case = TESTCASES / "binding_widget_cycles.py"
+    measured = subprocess.run([str(VENVS / binding / "bin" / "python3"), str(case), "--measure"],
+                              env=dict(env, QT_QPA_PLATFORM="offscreen", PYTHONPATH=str(TESTCASES)),
+                              capture_output=True, text=True, timeout=120)
+    died = dict(line.split() for line in measured.stdout.splitlines())
+    assert set(died) == {"QLabel", "Panel", "QWindow", "Win"}, measured.stderr[-2000:]
+    run = run_tool(*parse_header(case)["args"], case, env=env)
+    warned = {f["python_class"] or f["class"] for f in run.report["findings"] if f["kind"] == "at-risk-cycle"}
+    assert warned == {k for k, where in died.items() if where == "worker"}, (died, run.stderr[-2000:])

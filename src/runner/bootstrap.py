@@ -425,6 +425,27 @@ def _cycle_path(start, members):
     return type(start).__qualname__ + " -> ..."
 
 
+# PySide6's typesystem marks QWidget, QWindow and QQuickItem
+# delete-in-main-thread: when the wrapper of an instance of one of the
+# binding's own classes derived from them (QLabel, QMainWindow, QQuickView's
+# window...) is freed in another thread, shiboken queues the C++ delete for
+# the main thread (Py_AddPendingCall). A Python subclass (class
+# Panel(QWidget)) does not inherit the flag: it dies where its wrapper is
+# freed. Measured with 6.5.3, 6.8.3, 6.9.3 and 6.11.0
+# (testcases/binding_widget_cycles.py --measure, docs/pyside6-behaviour.md).
+_MAIN_THREAD_DELETE = (("QtWidgets", "QWidget"), ("QtGui", "QWindow"), ("QtQuick", "QQuickItem"))
+
+
+def _deleted_in_main_thread(obj, binding):
+    if not (type(obj).__module__ or "").startswith(binding + "."):
+        return False  # a Python subclass
+    for module, name in _MAIN_THREAD_DELETE:
+        cls = getattr(sys.modules.get(f"{binding}.{module}"), name, None)
+        if cls is not None and isinstance(obj, cls):
+            return True
+    return False
+
+
 def _analyse(garbage):
     binding, qtcore, helper = _binding_modules()
     if qtcore is None:
@@ -436,10 +457,11 @@ def _analyse(garbage):
             continue
         if isinstance(obj, qtcore.QObject):
             # PyQt6 defers a Python-owned QObject (deleteLater): not at risk.
-            # PySide6 deletes it in place, unless it is exactly a QWidget.
+            # PySide6 deletes it in place, unless the binding queues the
+            # delete for the main thread (_deleted_in_main_thread).
             # A QObject its C++ parent owns is not deleted with its wrapper at
             # all: neither deferred nor at risk through this cycle.
-            if binding == "PyQt6" or type(obj).__name__ == "QWidget":
+            if binding == "PyQt6" or _deleted_in_main_thread(obj, binding):
                 if binding != "PyQt6" or helper.ispyowned(obj):
                     _qgc.count_deferred()
                 continue

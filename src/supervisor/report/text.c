@@ -163,8 +163,10 @@ print_set_aside (const struct run_result *r, FILE *out)
         }
         if (r->deferred_by_binding)
                 fprintf (out, "note: %llu QObjects in garbage cycles were deferred by %s itself "
-                              "(deleteLater in their own thread): not at risk\n",
-                         (unsigned long long) r->deferred_by_binding, r->binding);
+                              "(%s): not at risk\n",
+                         (unsigned long long) r->deferred_by_binding, r->binding,
+                         strncmp (r->binding, "PySide6", 7) == 0 ? "its delete queued for the main thread"
+                                                                  : "deleteLater in their own thread");
         if (r->sup.over_limit)
                 fprintf (out, "note: the script did not end within --duration + %.3g s; it was stopped\n",
                          r->opts->hang_timeout + 5.0);
