@@ -16,7 +16,9 @@
 #include <unistd.h>
 
 #define CHANNEL_MAGIC 0x31434751u /* "QGC1" */
-#define INTERN_BUCKETS (1u << 16)
+#define INTERN_BUCKETS (1u << 19)
+/* Buckets strings in general may fill: the rest stay for a finding's. */
+#define INTERN_GENERAL_BUCKETS (INTERN_BUCKETS / 2)
 
 int64_t
 channel_now_ns (void)
@@ -49,6 +51,7 @@ channel_create_shared (int *fd_out)
         ch->magic = CHANNEL_MAGIC;
         ch->size = sizeof (struct channel);
         atomic_store (&ch->strings_used, 1); /* id 0 is "" */
+        atomic_store (&ch->running_test_half, 2);
         *fd_out = fd;
         return ch;
 }
@@ -117,8 +120,39 @@ hash_bytes (const void *data, size_t len, uint32_t h)
         return h;
 }
 
-uint32_t
-channel_intern (struct channel *ch, const char *s)
+/* Strings in the table, for INTERN_GENERAL_BUCKETS (under the lock). */
+static uint32_t intern_count;
+
+enum intern_mode { INTERN_GENERAL, INTERN_FINDING, INTERN_FIND };
+
+/* Under the lock: the id of s, interned if mode allows and there is room. */
+static uint32_t
+intern_locked (struct channel *ch, const char *s, size_t len, uint32_t h, enum intern_mode mode)
+{
+        uint32_t limit = mode == INTERN_GENERAL ? CHANNEL_STRINGS_GENERAL : CHANNEL_STRINGS_SIZE;
+        for (uint32_t i = 0; i < INTERN_BUCKETS; i++) {
+                uint32_t *bucket = &intern_table[(h + i) & (INTERN_BUCKETS - 1)];
+                if (*bucket == 0) {
+                        uint32_t used = atomic_load (&ch->strings_used);
+                        if (mode == INTERN_FIND)
+                                return 0;
+                        if (used + len + 1 > limit ||
+                            (mode == INTERN_GENERAL && intern_count >= INTERN_GENERAL_BUCKETS))
+                                return 0;
+                        memcpy (ch->strings + used, s, len + 1);
+                        atomic_store_explicit (&ch->strings_used, used + len + 1,
+                                               memory_order_release);
+                        intern_count++;
+                        return *bucket = used;
+                }
+                if (strcmp (ch->strings + *bucket, s) == 0)
+                        return *bucket;
+        }
+        return 0; /* every bucket taken */
+}
+
+static uint32_t
+intern (struct channel *ch, const char *s, enum intern_mode mode)
 {
         if (!s || !*s)
                 return 0;
@@ -129,33 +163,58 @@ channel_intern (struct channel *ch, const char *s)
         pthread_mutex_lock (&writer_lock);
         if (!intern_table)
                 intern_table = calloc (INTERN_BUCKETS, sizeof *intern_table);
-        if (!intern_table) {
-                atomic_fetch_add (&ch->stats.strings_dropped, 1);
-                goto out;
-        }
-        for (uint32_t i = 0; i < INTERN_BUCKETS; i++) {
-                uint32_t *bucket = &intern_table[(h + i) & (INTERN_BUCKETS - 1)];
-                if (*bucket == 0) {
-                        uint32_t used = atomic_load (&ch->strings_used);
-                        if (used + len + 1 > CHANNEL_STRINGS_SIZE) {
-                                atomic_fetch_add (&ch->stats.strings_dropped, 1);
-                                goto out;
-                        }
-                        memcpy (ch->strings + used, s, len + 1);
-                        atomic_store_explicit (&ch->strings_used, used + len + 1,
-                                               memory_order_release);
-                        *bucket = id = used;
-                        goto out;
-                }
-                if (strcmp (ch->strings + *bucket, s) == 0) {
-                        id = *bucket;
-                        goto out;
-                }
-        }
-        atomic_fetch_add (&ch->stats.strings_dropped, 1); /* every bucket taken */
-out:
+        if (intern_table)
+                id = intern_locked (ch, s, len, h, mode);
         pthread_mutex_unlock (&writer_lock);
+        if (id == 0 && mode != INTERN_FIND)
+                atomic_fetch_add (mode == INTERN_GENERAL ? &ch->stats.strings_dropped
+                                                         : &ch->stats.finding_strings_dropped, 1);
         return id;
+}
+
+uint32_t
+channel_intern (struct channel *ch, const char *s)
+{
+        return intern (ch, s, INTERN_GENERAL);
+}
+
+uint32_t
+channel_intern_finding (struct channel *ch, const char *s)
+{
+        return intern (ch, s, INTERN_FINDING);
+}
+
+uint32_t
+channel_find_string (struct channel *ch, const char *s)
+{
+        return intern (ch, s, INTERN_FIND);
+}
+
+void
+channel_set_running_test (struct channel *ch, const char *test)
+{
+        if (!test) {
+                atomic_store (&ch->running_test_half, 2);
+                return;
+        }
+        uint32_t half = atomic_load (&ch->running_test_half) == 0 ? 1 : 0;
+        char *to = ch->running_test[half];
+        size_t n = strlen (test);
+        if (n >= CHANNEL_TEST_SIZE)
+                n = CHANNEL_TEST_SIZE - 1;
+        memcpy (to, test, n);
+        to[n] = '\0';
+        atomic_store_explicit (&ch->running_test_half, half, memory_order_release);
+}
+
+const char *
+channel_running_test (const struct channel *ch)
+{
+        uint32_t half = atomic_load_explicit (&((struct channel *) ch)->running_test_half, memory_order_acquire);
+        if (half > 1)
+                return NULL;
+        const char *t = ch->running_test[half];
+        return memchr (t, '\0', CHANNEL_TEST_SIZE) && *t ? t : NULL;
 }
 
 /* Room kept for the coarser groups (see enum group_merge): a group by
@@ -178,6 +237,7 @@ same_key (const struct finding *a, const struct finding *b, uint32_t merged)
                a->py_class == b->py_class && a->owner_thread == b->owner_thread &&
                a->finalizing_thread == b->finalizing_thread &&
                a->message == b->message && a->creation_stack == b->creation_stack &&
+               a->creation_site == b->creation_site &&
                a->test == b->test && a->creation_test == b->creation_test &&
                a->evidence == b->evidence && a->origin == b->origin &&
                a->class_library == b->class_library && a->gc_trigger == b->gc_trigger &&
@@ -194,8 +254,8 @@ hash_key (const struct finding *f, uint32_t merged)
                 return hash_bytes (key, sizeof key, 2166136261u ^ 1);
         }
         uint32_t key[] = { f->kind, f->cause, f->qt_class, f->py_class, f->owner_thread,
-                           f->finalizing_thread, f->message, f->creation_stack, f->test,
-                           f->creation_test, f->evidence, f->origin, f->class_library,
+                           f->finalizing_thread, f->message, f->creation_stack, f->creation_site,
+                           f->test, f->creation_test, f->evidence, f->origin, f->class_library,
                            f->gc_trigger, f->owner_event_loop };
         return hash_bytes (key, sizeof key, 2166136261u);
 }
@@ -260,6 +320,12 @@ add_occurrences (struct channel *ch, const struct finding *f, uint32_t level, co
         if (!(level < MERGE_CLASS && add_at_level (ch, f, MERGE_CLASS, o)) &&
             !add_at_level (ch, f, MERGE_KIND, o))
                 atomic_fetch_add (&ch->stats.dropped, o->count); /* more kinds than room: cannot happen */
+}
+
+bool
+channel_groups_full (struct channel *ch)
+{
+        return atomic_load (&ch->n_groups) >= CLASS_GROUPS_FROM;
 }
 
 bool
@@ -432,6 +498,7 @@ channel_init (struct channel *ch)
         ch->magic = CHANNEL_MAGIC;
         ch->size = sizeof (struct channel);
         atomic_store (&ch->strings_used, 1); /* id 0 is "" */
+        atomic_store (&ch->running_test_half, 2);
 }
 
 /* A new, empty file for a channel in dir: "c<pid>-<ns>", never reused.
@@ -509,6 +576,7 @@ channel_fork_file (struct channel *ch, const char *dir)
         /* The interned strings are the parent's: this area starts empty. */
         if (intern_table)
                 memset (intern_table, 0, INTERN_BUCKETS * sizeof *intern_table);
+        intern_count = 0;
         return true;
 }
 
@@ -537,8 +605,10 @@ reindex_strings (struct channel *ch)
                 uint32_t h = hash_bytes (s, len, 2166136261u);
                 for (uint32_t i = 0; i < INTERN_BUCKETS; i++) {
                         uint32_t *bucket = &intern_table[(h + i) & (INTERN_BUCKETS - 1)];
-                        if (*bucket == 0)
+                        if (*bucket == 0) {
                                 *bucket = at;
+                                intern_count++;
+                        }
                         if (*bucket == at || strcmp (ch->strings + *bucket, s) == 0)
                                 break;
                 }
@@ -550,7 +620,7 @@ reindex_strings (struct channel *ch)
 static uint32_t
 intern_from (struct channel *into, const struct channel *from, uint32_t id)
 {
-        return id ? channel_intern (into, channel_string (from, id)) : 0;
+        return id ? channel_intern_finding (into, channel_string (from, id)) : 0;
 }
 
 /* The finding of one of from's groups, its strings ids of into's. */
@@ -559,7 +629,7 @@ translate_finding (struct channel *into, const struct channel *from, const struc
 {
         struct finding t = *f;
         uint32_t *ids[] = { &t.qt_class, &t.py_class, &t.object_name, &t.owner_thread,
-                            &t.finalizing_thread, &t.message, &t.creation_stack,
+                            &t.finalizing_thread, &t.message, &t.creation_stack, &t.creation_site,
                             &t.finalization_stack, &t.test, &t.creation_test, &t.class_library,
                             &t.parents };
         for (size_t i = 0; i < sizeof ids / sizeof ids[0]; i++)
@@ -572,11 +642,13 @@ merge_stats (struct channel_stats *into, const struct channel_stats *from)
 {
         _Atomic uint64_t *to[] = { &into->objects_created, &into->objects_destroyed, &into->collections,
                                    &into->collections_off_gui, &into->merged, &into->deferred_by_binding,
-                                   &into->strings_dropped, &into->guarded_faults,
+                                   &into->strings_dropped, &into->finding_strings_dropped,
+                                   &into->guarded_faults,
                                    &into->collections_automatic, &into->collections_automatic_off_gui };
         const _Atomic uint64_t *src[] = { &from->objects_created, &from->objects_destroyed,
                                           &from->collections, &from->collections_off_gui, &from->merged,
                                           &from->deferred_by_binding, &from->strings_dropped,
+                                          &from->finding_strings_dropped,
                                           &from->guarded_faults, &from->collections_automatic,
                                           &from->collections_automatic_off_gui };
         for (size_t i = 0; i < sizeof to / sizeof to[0]; i++)
@@ -598,6 +670,7 @@ channel_merge (struct channel *into, const struct channel *from, uint32_t proces
         static int64_t indexed_start_ns;
         if (indexed != into || indexed_start_ns != atomic_load (&into->start_ns)) {
                 memset (intern_table, 0, INTERN_BUCKETS * sizeof *intern_table);
+                intern_count = 0;
                 reindex_strings (into);
                 indexed = into;
                 indexed_start_ns = atomic_load (&into->start_ns);

@@ -23,7 +23,16 @@
 #include "common/finding.h"
 
 #define CHANNEL_MAX_GROUPS 4096
-#define CHANNEL_STRINGS_SIZE (8u << 20)
+/* The string area: strings in general (thread, class and object names,
+ * finalization stacks, messages) fill at most its first 8 MiB; the rest is
+ * kept for the strings a finding's group is keyed on and shows (creation
+ * stack and site, tests, first finalization stack: channel_intern_finding),
+ * room for 4,096 groups of 14 KiB each, so that none of them is ever
+ * dropped. The memory is a shared file's: pages never written cost
+ * nothing. */
+#define CHANNEL_STRINGS_SIZE (64u << 20)
+#define CHANNEL_STRINGS_GENERAL (8u << 20)
+#define CHANNEL_TEST_SIZE 512
 #define CHANNEL_DUMP_SIZE (512u << 10)
 #define CHANNEL_TEXT_SIZE 1024
 #define CHANNEL_MAX_THREADS 512
@@ -97,6 +106,7 @@ struct channel_stats {
         _Atomic uint64_t merged;             /* findings counted into a merged group */
         _Atomic uint64_t deferred_by_binding; /* QObjects in garbage cycles the binding defers */
         _Atomic uint64_t strings_dropped;     /* strings channel_intern had no room for */
+        _Atomic uint64_t finding_strings_dropped; /* channel_intern_finding's: 0 unless out of memory */
         _Atomic uint64_t guarded_faults;      /* guarded reads abandoned: a class lookup on an object being
                                                * destroyed, an unwind of a corrupt stack */
         _Atomic uint64_t collections_automatic;        /* triggered by allocations */
@@ -158,7 +168,11 @@ struct channel {
         _Atomic uint32_t workers;         /* stress workers running */
         _Atomic int32_t crash_signal;     /* set by the crash handler */
         _Atomic uint32_t fatal_message;   /* string id of a qFatal message */
-        _Atomic uint32_t current_test;    /* string id of the pytest test running now */
+        /* The pytest test running now, written by the runner in two
+         * halves in turn: a crash in the middle of a write leaves the
+         * other, the test before, whole (channel_running_test). */
+        _Atomic uint32_t running_test_half; /* 0 or 1: the one complete; 2: none */
+        char running_test[2][CHANNEL_TEST_SIZE];
         _Atomic uint32_t dump_ready;      /* the runner answers QGC_SIGNAL_DUMP with stacks */
         _Atomic int32_t collecting_tid;   /* thread running a garbage collection now, 0: none */
         char error[CHANNEL_TEXT_SIZE];    /* runner's error, with _Atomic flag below */
@@ -219,9 +233,28 @@ void channel_destroy (struct channel *ch);
 int64_t channel_now_ns (void);
 
 /* Writer side (runner and probe, one process). Interns a string and
- * returns its id; 0 for NULL or when the area is full (counted in
- * stats.strings_dropped, so that the report can say so). Thread-safe. */
+ * returns its id; 0 for NULL or when the area's general part is full
+ * (counted in stats.strings_dropped, so that the report can say so).
+ * Thread-safe. */
 uint32_t channel_intern (struct channel *ch, const char *s);
+
+/* The same for a string a finding's group is keyed on or shows: it may
+ * use the whole area (see CHANNEL_STRINGS_SIZE). */
+uint32_t channel_intern_finding (struct channel *ch, const char *s);
+
+/* The id of s if it is interned already, else 0 (interns nothing). */
+uint32_t channel_find_string (struct channel *ch, const char *s);
+
+/* Whether the groups are so many that a finding with a new key is counted
+ * into a coarser group (see enum group_merge). */
+bool channel_groups_full (struct channel *ch);
+
+/* Writer side: the test running now (NULL: none). Async-signal-safe
+ * against a crash: one writer thread at a time. */
+void channel_set_running_test (struct channel *ch, const char *test);
+
+/* Reader side: the test that was running, NULL for none. */
+const char *channel_running_test (const struct channel *ch);
 
 /* Adds one occurrence of a finding, grouping it with identical ones.
  * Thread-safe and never blocks on the reader. */

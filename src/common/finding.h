@@ -110,6 +110,8 @@ struct finding {
         uint32_t finalizing_thread;
         uint32_t message;            /* thread-warning text */
         uint32_t creation_stack;     /* pyframe.h lines, innermost first */
+        uint32_t creation_site;      /* its line of the call that made the object: the
+                                      * innermost outside the object's own constructors */
         uint32_t finalization_stack; /* same format */
         uint32_t children;           /* child QObjects destroyed with it */
         uint32_t test;               /* test running when it happened (pytest id) */

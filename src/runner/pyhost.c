@@ -8,7 +8,10 @@
 #include <stdatomic.h>
 
 #include "runner/pyhost.h"
+#include "runner/kept.h"
 #include "common/pyframe.h"
+
+#include <opcode.h>
 
 #include <pthread.h>
 #include <stdlib.h>
@@ -278,13 +281,14 @@ read_stack (PyThreadState *ts, struct stack_key *key, const void **innermost)
 
 struct stack_entry {
         struct stack_key key;
-        uint32_t text;
+        uint32_t text; /* kept.h handle: the channel gets it with a finding */
         bool used;
+        bool site_known; /* the text's link, the creation site, is set */
 };
 
 /* Distinct creation stacks are few; objects are many: the text of each
- * distinct stack is formatted and interned once. Only touched with the
- * GIL held. */
+ * distinct stack is formatted and kept (kept.h) once. Only touched with
+ * the GIL held. */
 static struct stack_entry *stack_cache;
 
 static uint32_t
@@ -335,12 +339,12 @@ quiet_end (struct quiet *q)
                 PyGC_Enable ();
 }
 
-/* The interned text of a stack read by read_stack, or 0: cached, so that
+/* The kept text of a stack read by read_stack, or 0: cached, so that
  * only a stack not seen before is formatted (automatic collection held
  * off meanwhile). Its cache entry in *entry if it has one (entries stay
  * where they are for the life of the process). */
 static uint32_t
-stack_id (const struct stack_key *key, const struct stack_entry **entry)
+stack_id (const struct stack_key *key, struct stack_entry **entry)
 {
         *entry = NULL;
         if (key->depth == 0)
@@ -370,21 +374,21 @@ stack_id (const struct stack_key *key, const struct stack_entry **entry)
         for (int i = 0; i < key->depth; i++)
                 format_frame (key->frames[i].code, PyCode_Addr2Line (key->frames[i].code, key->frames[i].lasti),
                               text, sizeof text, &used);
-        uint32_t id = channel_intern (channel, text);
+        uint32_t id = kept_add (text, 0);
         if (e) {
                 for (int i = 0; i < key->depth; i++)
                         Py_INCREF (key->frames[i].code);
                 e->key = *key;
                 e->text = id;
                 e->used = true;
+                e->site_known = false;
                 *entry = e;
         }
         quiet_end (&q);
         return id;
 }
 
-/* The interned text of the calling thread's Python stack, or 0 (GIL
- * held). */
+/* The kept text of the calling thread's Python stack, or 0 (GIL held). */
 static uint32_t
 stack_text (void)
 {
@@ -397,7 +401,7 @@ stack_text (void)
         read_stack (NULL, &key, NULL);
         quiet_end (&q);
 #endif
-        const struct stack_entry *e;
+        struct stack_entry *e;
         return stack_id (&key, &e);
 }
 
@@ -430,6 +434,195 @@ same_frames (const struct stack_entry *e, _PyInterpreterFrame *f)
 }
 #endif
 
+
+/* --- creation sites ---------------------------------------------------
+ *
+ * The site of an object is the call that made it: the innermost frame
+ * outside the object's own construction. `return Probe(n)` runs
+ * Probe.__init__, whose `super().__init__()` builds the QObject: the
+ * frames from the innermost one calling an `__init__` outwards, as long
+ * as their first argument is that frame's (the object: its subclasses'
+ * __init__ through super(), mixins, helpers they call on it), are its
+ * construction; the next frame is the site. An innermost frame calling
+ * anything else (`QTimer()`, also in another object's __init__) is the
+ * site itself. Worked out once per distinct stack (the cache's entry);
+ * the site is a kept string linked to the stack's (kept.h). */
+
+/* The name of co_names[i], or NULL. */
+static PyObject *
+code_name (PyCodeObject *code, unsigned i)
+{
+        return i < (unsigned) PyTuple_GET_SIZE (code->co_names) ? PyTuple_GET_ITEM (code->co_names, i) : NULL;
+}
+
+/* Does the instruction at unit i (bytecode as PyCode_GetCode gives it:
+ * opcode and argument bytes, no specialisation) load an attribute
+ * `__init__`? */
+static bool
+loads_init (PyCodeObject *code, const unsigned char *units, int i)
+{
+        unsigned op = units[2 * i], arg = units[2 * i + 1];
+        for (int j = i - 1, shift = 8; j >= 0 && units[2 * j] == EXTENDED_ARG; j--, shift += 8)
+                arg |= (unsigned) units[2 * j + 1] << shift;
+        PyObject *name = NULL;
+#ifdef LOAD_METHOD
+        if (op == LOAD_METHOD)
+                name = code_name (code, arg);
+#endif
+#if PY_VERSION_HEX >= 0x030C0000
+        if (op == LOAD_ATTR)
+                name = code_name (code, arg >> 1);
+#else
+        if (op == LOAD_ATTR)
+                name = code_name (code, arg);
+#endif
+        return name && PyUnicode_Check (name) && PyUnicode_CompareWithASCIIString (name, "__init__") == 0;
+}
+
+/* Is the call at byte offset lasti a call of an `__init__` (super()'s,
+ * a base class's)? Told from the source positions of the instructions
+ * (3.11+): the callable is the expression that starts where the call
+ * starts and ends before it does; its last instruction is the first such
+ * one before the call. False when positions are off (-X
+ * no_debug_ranges): the innermost frame is the site then. */
+static bool
+calls_init (PyCodeObject *code, int lasti)
+{
+        int line, col, end_line, end_col;
+        if (lasti < 0 || !PyCode_Addr2Location (code, lasti, &line, &col, &end_line, &end_col) || col < 0)
+                return false;
+        PyObject *bytes = PyCode_GetCode (code);
+        if (!bytes) {
+                PyErr_Clear ();
+                return false;
+        }
+        const unsigned char *units = (const unsigned char *) PyBytes_AS_STRING (bytes);
+        bool init = false;
+        for (int i = lasti / 2 - 1; i >= 0; i--) {
+                int l, c, el, ec;
+                if (units[2 * i] == CACHE || units[2 * i] == EXTENDED_ARG ||
+                    !PyCode_Addr2Location (code, 2 * i, &l, &c, &el, &ec) || l < 0 || c < 0)
+                        continue;
+                if (l < line || (l == line && c < col))
+                        break; /* before the call's expression */
+                if (l != line || c != col || el > end_line || (el == end_line && ec >= end_col))
+                        continue; /* an argument, or the call itself */
+                init = loads_init (code, units, i);
+                break;
+        }
+        Py_DECREF (bytes);
+        return init;
+}
+
+/* The site's line, kept (its handle), from the first frame of the user's
+ * code at or outside the construction. */
+static uint32_t
+site_line (PyCodeObject *code, int lasti)
+{
+        char text[1024];
+        size_t used = 0;
+        text[0] = '\0';
+        format_frame (code, PyCode_Addr2Line (code, lasti), text, sizeof text, &used);
+        return used ? kept_add (text, 0) : 0;
+}
+
+#ifdef PYHOST_RAW_FRAMES
+/* A frame's first argument (self), through its cell if a closure uses
+ * it; NULL if it has none. Borrowed. */
+static PyObject *
+first_argument (_PyInterpreterFrame *f)
+{
+        PyCodeObject *code = frame_code (f);
+        if (code->co_argcount < 1)
+                return NULL;
+        PyObject *v = f->localsplus[0];
+        if (v && (PyBytes_AS_STRING (code->co_localspluskinds)[0] & 0x40 /* CO_FAST_CELL */) && PyCell_Check (v))
+                v = PyCell_GET (v);
+        return v;
+}
+
+/* The creation site (kept handle, 0: the innermost frame's line) of the
+ * object whose constructor runs under the innermost frame. GIL held,
+ * automatic collection held off. */
+static uint32_t
+creation_site (_PyInterpreterFrame *innermost)
+{
+        _PyInterpreterFrame *f = innermost;
+        PyObject *self = calls_init (frame_code (f), frame_lasti (f)) ? first_argument (f) : NULL;
+        if (self)
+                while (f && first_argument (f) == self)
+                        f = outer_frame (f);
+        for (; f; f = outer_frame (f)) {
+                const char *file = PyUnicode_AsUTF8 (frame_code (f)->co_filename);
+                if (file && is_user_file (file))
+                        return site_line (frame_code (f), frame_lasti (f));
+        }
+        PyErr_Clear ();
+        return 0;
+}
+#else
+/* The same through frame objects: the first argument's value needs
+ * PyFrame_GetVar (3.12); earlier versions keep the innermost frame. */
+static PyObject *
+first_argument (PyFrameObject *frame, PyCodeObject *code)
+{
+#if PY_VERSION_HEX >= 0x030C0000
+        if (code->co_argcount < 1)
+                return NULL;
+        PyObject *names = PyCode_GetVarnames (code);
+        PyObject *v = names && PyTuple_GET_SIZE (names) ? PyFrame_GetVar (frame, PyTuple_GET_ITEM (names, 0)) : NULL;
+        Py_XDECREF (names);
+        Py_XDECREF (v); /* the frame's local keeps it alive */
+        PyErr_Clear ();
+        return v;
+#else
+        (void) frame;
+        (void) code;
+        return NULL;
+#endif
+}
+
+static uint32_t
+creation_site (void)
+{
+        PyFrameObject *frame = PyEval_GetFrame ();
+        Py_XINCREF (frame);
+        PyObject *self = NULL;
+        bool outside = false;
+        uint32_t site = 0;
+        while (frame) {
+                PyCodeObject *code = PyFrame_GetCode (frame);
+                int lasti = PyFrame_GetLasti (frame);
+                if (!self && !outside)
+                        self = calls_init (code, lasti) ? first_argument (frame, code) : NULL;
+                else if (!outside)
+                        outside = first_argument (frame, code) != self;
+                if (!self)
+                        outside = true;
+                const char *file = outside ? PyUnicode_AsUTF8 (code->co_filename) : NULL;
+                if (file && is_user_file (file))
+                        site = site_line (code, lasti);
+                Py_DECREF (code);
+                PyFrameObject *back = site ? NULL : PyFrame_GetBack (frame);
+                Py_DECREF (frame);
+                frame = back;
+        }
+        PyErr_Clear ();
+        return site;
+}
+#endif
+
+/* The stack (kept) made an object whose creation site is site (kept, 0:
+ * its first line). */
+static void
+link_site (uint32_t stack, struct stack_entry *e, uint32_t site)
+{
+        if (site)
+                kept_set_link (stack, site);
+        if (e)
+                e->site_known = true;
+}
+
 void
 pyhost_capture_creation (uint32_t *stack, struct probe_frame_point *at)
 {
@@ -442,7 +635,7 @@ pyhost_capture_creation (uint32_t *stack, struct probe_frame_point *at)
         if (atomic_load (&finalizing) || !PyGILState_Check ())
                 return;
         struct stack_key key;
-        const struct stack_entry *e;
+        struct stack_entry *e;
 #ifdef PYHOST_RAW_FRAMES
         PyThreadState *ts = _PyThreadState_UncheckedGet ();
         _PyInterpreterFrame *innermost = innermost_frame (ts);
@@ -458,6 +651,13 @@ pyhost_capture_creation (uint32_t *stack, struct probe_frame_point *at)
         }
         read_stack (ts, &key, NULL);
         *stack = stack_id (&key, &e);
+        if (!e || !e->site_known) {
+                struct quiet q;
+                quiet_begin (&q);
+                uint32_t site_id = creation_site (innermost);
+                quiet_end (&q);
+                link_site (*stack, e, site_id);
+        }
         if (e)
                 *site = e;
 #else
@@ -469,6 +669,12 @@ pyhost_capture_creation (uint32_t *stack, struct probe_frame_point *at)
         read_stack (NULL, &key, &innermost);
         quiet_end (&q);
         *stack = stack_id (&key, &e);
+        if (!e || !e->site_known) {
+                quiet_begin (&q);
+                uint32_t site = creation_site ();
+                quiet_end (&q);
+                link_site (*stack, e, site);
+        }
         if (innermost) {
                 at->frame = innermost;
                 at->code = key.frames[0].code;

@@ -24,6 +24,7 @@
 #include "runner/crash.h"
 #include "common/probe.h"
 #include "runner/process.h"
+#include "runner/kept.h"
 #include "runner/pyhost.h"
 #include "runner/stress.h"
 #include "runner/symbols.h"
@@ -77,6 +78,7 @@ forked_child (void)
         detached = true;
         crash_forked_child ();
         channel_forked_child ();
+        kept_forked_child ();
         /* Whatever still writes to the channel in the child (a Python
          * thread state, a gc callback, the runner's epilogue after an
          * os.fork() child returns) writes to a private copy of it: the
@@ -110,6 +112,8 @@ host_string (uint32_t id)
  * sets through os.putenv; bootstrap.py passes each new value here (in the
  * thread that sets it). Hooks read the id, never the environment: getenv
  * races with a setenv in another thread. */
+static _Atomic uint32_t current_test; /* kept.h handle */
+
 static PyObject *
 qgc_set_current_test (PyObject *self, PyObject *arg)
 {
@@ -124,10 +128,20 @@ qgc_set_current_test (PyObject *self, PyObject *arg)
                 char *phase = strrchr (buf, ' ');
                 if (phase && phase[1] == '(')
                         *phase = '\0';
-                id = channel_intern (channel, buf);
+                id = kept_add (buf, 0);
         }
-        atomic_store (&channel->current_test, id);
+        channel_set_running_test (channel, kept_text (id));
+        atomic_store (&current_test, id);
         Py_RETURN_NONE;
+}
+
+/* A kept string's channel id, for a finding (kept.h); once the groups are
+ * full, only a string the channel has already: a finding with a new one
+ * is counted into a coarser group, which does not show it. */
+static uint32_t
+finding_string (uint32_t handle, bool add)
+{
+        return kept_in_channel (channel, handle, add && !channel_groups_full (channel));
 }
 
 static void
@@ -135,12 +149,20 @@ host_add_finding (const struct finding *f)
 {
         if (detached)
                 return;
+        /* Its creation stack and tests are kept strings (kept.h): copied
+         * into the channel now, as it keys the finding's group. */
         struct finding copy = *f;
-        copy.test = atomic_load (&channel->current_test);
-        /* The C++ calls that destroyed the object (or made Qt warn): raw
-         * return addresses only, named later outside the hook; only for
-         * the first finding of a group, whose details the report shows. */
-        if (f->kind != FINDING_AT_RISK_CYCLE && !channel_has_group (channel, &copy)) {
+        copy.creation_site = finding_string (kept_link (f->creation_stack), true);
+        copy.creation_stack = finding_string (f->creation_stack, true);
+        copy.test = finding_string (atomic_load (&current_test), true);
+        copy.creation_test = finding_string (f->creation_test, true);
+        /* The rest is the first finding's of its group, which the report
+         * shows: the finalization stack and the C++ calls that destroyed
+         * the object (or made Qt warn; raw return addresses, named later
+         * outside the hook). */
+        bool first = !channel_has_group (channel, &copy);
+        copy.finalization_stack = finding_string (f->finalization_stack, first);
+        if (first && f->kind != FINDING_AT_RISK_CYCLE) {
                 int n = unwind_native_frames (copy.native_frames, FINDING_NATIVE_FRAMES - 1);
                 copy.native_frames[n] = 0;
         }
@@ -208,7 +230,7 @@ describe_native (const uint64_t *frames, size_t n)
 static uint32_t
 host_current_test (void)
 {
-        return detached ? 0 : atomic_load (&channel->current_test);
+        return detached ? 0 : atomic_load (&current_test);
 }
 
 static void
@@ -537,6 +559,7 @@ qgc_forked (PyObject *self, PyObject *unused)
             !channel_fork_file (channel, config->args->follow_dir))
                 Py_RETURN_NONE;
         detached = false;
+        kept_channel_replaced ();
         crash_forked_checked ();
         channel_add_thread (channel, (uint64_t) pthread_self (), (int32_t) syscall (SYS_gettid), "MainThread");
         Py_RETURN_NONE;

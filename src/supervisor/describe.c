@@ -317,7 +317,7 @@ result_describe (struct run_result *r, struct result_finding *f)
 {
         const char **texts[] = { &f->qt_class, &f->py_class, &f->object_name, &f->owner_thread,
                                  &f->finalizing_thread, &f->message, &f->creation_stack,
-                                 &f->finalization_stack, &f->test, &f->creation_test, &f->suppressed_by,
+                                 &f->creation_site, &f->finalization_stack, &f->test, &f->creation_test, &f->suppressed_by,
                                  &f->class_library, &f->parents, &f->native_stack };
         for (size_t i = 0; i < sizeof texts / sizeof texts[0]; i++)
                 *texts[i] = result_text (r, *texts[i]);
@@ -325,7 +325,7 @@ result_describe (struct run_result *r, struct result_finding *f)
         /* C++ code destroyed it: no Python reference did. */
         if (f->died_inside && strcmp (f->cause, "refcount") == 0)
                 f->cause = "native";
-        f->creation_source = frame_source (r, f->creation_stack);
+        f->creation_source = frame_source (r, f->creation_site);
         f->finalization_source = frame_source (r, f->finalization_stack);
         f->made_by = made_by (r, f);
         f->title = finding_title (r, f);

@@ -153,7 +153,8 @@ read_checked (struct run_process *p, struct channel *ch)
         ch->qt_version[sizeof ch->qt_version - 1] = '\0';
         ch->qtcore_path[sizeof ch->qtcore_path - 1] = '\0';
         p->binding = ch->binding;
-        p->running_test = channel_string (ch, atomic_load (&ch->current_test));
+        const char *running = channel_running_test (ch);
+        p->running_test = running ? running : "";
         ch->error[sizeof ch->error - 1] = '\0';
         p->error = atomic_load (&ch->error_set) == 2 ? ch->error : NULL;
         p->crash_signal = atomic_load (&ch->crash_signal);

@@ -32,6 +32,7 @@ result_finding_from_group (struct result_finding *out, const struct channel *ch,
                 .finalizing_thread = channel_string (ch, f->finalizing_thread),
                 .message = channel_string (ch, f->message),
                 .creation_stack = channel_string (ch, f->creation_stack),
+                .creation_site = channel_string (ch, f->creation_site ? f->creation_site : f->creation_stack),
                 .finalization_stack = channel_string (ch, f->finalization_stack),
                 .test = channel_string (ch, f->test),
                 .creation_test = channel_string (ch, f->creation_test),
@@ -62,8 +63,7 @@ static void
 read_channel (struct run_result *r, struct channel *ch)
 {
         r->binding = ch->binding;
-        uint32_t running = atomic_load (&ch->current_test);
-        r->running_test = running ? channel_string (ch, running) : NULL;
+        r->running_test = channel_running_test (ch);
         r->qt_version = ch->qt_version;
         r->qtcore_path = ch->qtcore_path;
         r->objects_created = atomic_load (&ch->stats.objects_created);
@@ -80,6 +80,7 @@ read_channel (struct run_result *r, struct channel *ch)
         r->late_max_ms = atomic_load (&ch->stats.loop_late_max_ns) / 1e6;
         r->deferred_by_binding = atomic_load (&ch->stats.deferred_by_binding);
         r->strings_dropped = atomic_load (&ch->stats.strings_dropped);
+        r->finding_strings_dropped = atomic_load (&ch->stats.finding_strings_dropped);
         r->guarded_faults = atomic_load (&ch->stats.guarded_faults);
 }
 

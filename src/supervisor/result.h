@@ -34,6 +34,8 @@ struct result_finding {
         const char *finalizing_thread;
         const char *message;
         const char *creation_stack;     /* lines, innermost first */
+        const char *creation_site;      /* the line of the call that made the object (the
+                                         * innermost outside its own constructors) first */
         const char *finalization_stack;
         const char *test;       /* pytest id of the test running when it died, or "" */
         const char *creation_test; /* ... when the object was created, or "" */
@@ -43,8 +45,8 @@ struct result_finding {
         const char *parents;    /* QObject parents when it died, nearest first:
                                  * "Class (PyClass)" lines, or "" */
         const char *made_by;    /* native: the sentence the reports show, or NULL */
-        const char *creation_source;     /* the source line of the innermost creation
-                                          * frame, read from its file, or NULL */
+        const char *creation_source;     /* the source line of the creation site, read
+                                          * from its file, or NULL */
         const char *finalization_source; /* the same for the finalization stack */
         const char *native_stack; /* C++ frames when it happened, innermost first:
                                    * native-stack.h lines, or "" */
@@ -138,6 +140,7 @@ struct run_result {
         struct result_finding *findings; /* ordered by first_seen_s */
         uint64_t total_occurrences;
         uint64_t strings_dropped;       /* strings the channel had no room for */
+        uint64_t finding_strings_dropped; /* ... of findings' keys (0 but out of memory) */
         uint64_t guarded_faults;        /* class lookups abandoned mid-destruction */
         const char *hint;               /* advice for the run as a whole, or NULL */
         const char *notes[8];           /* what limits the result (stress, limits) */

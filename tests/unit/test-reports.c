@@ -263,7 +263,7 @@ string_area_limit_is_said (void **state)
         char *big = malloc (len + 1);
         memset (big, 'x', len);
         big[len] = '\0';
-        for (unsigned i = 0; i < (CHANNEL_STRINGS_SIZE / len) + 2; i++) {
+        for (unsigned i = 0; i < (CHANNEL_STRINGS_GENERAL / len) + 2; i++) {
                 snprintf (big, 16, "%08u", i);
                 big[8] = 'x';
                 channel_intern (ch, big);
@@ -501,7 +501,7 @@ write_child (const char *dir)
         struct finding f = off_thread (ch, "/t.py:3: in test_x", CAUSE_CYCLIC_GC, 0);
         f.test = channel_intern (ch, "t.py::test_x");
         channel_add_finding (ch, &f);
-        atomic_store (&ch->current_test, channel_intern (ch, "t.py::test_crash"));
+        channel_set_running_test (ch, "t.py::test_crash");
         atomic_store (&ch->crash_signal, SIGSEGV);
         channel_destroy (ch);
         char path[512];

@@ -70,7 +70,7 @@ print_native_stack (FILE *out, const char *stack)
 static void
 print_creation_site (FILE *out, const struct result_finding *f)
 {
-        print_first_line (out, "  ", "created at ", f->creation_stack);
+        print_first_line (out, "  ", "created at ", f->creation_site);
         if (f->creation_source)
                 fprintf (out, "    %s\n", f->creation_source);
         if (f->differs_at)

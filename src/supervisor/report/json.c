@@ -100,8 +100,7 @@ static json_t *
 finding_object (const struct result_finding *f)
 {
         json_t *creation = stack_array (f->creation_stack);
-        json_t *site = json_array_size (creation) ? json_incref (json_array_get (creation, 0))
-                                                  : json_null ();
+        json_t *site = frame_or_null (f->creation_site);
         json_t *obj = json_pack ("{s:s, s:o, s:o, s:o, s:o, s:o, s:s, s:o, s:o, s:o, s:I, s:I, s:f, s:o, s:o, s:o, s:o}",
                           "kind", finding_kind_name (f->kind),
                           "class", str_or_null (f->qt_class),
@@ -325,6 +324,7 @@ stats_object (const struct run_result *r)
                           (json_int_t) r->automatic_collections_off_gui,
                           "event_loop", event_loop_object (r),
                           "strings_dropped", (json_int_t) r->strings_dropped,
+                          "finding_strings_dropped", (json_int_t) r->finding_strings_dropped,
                           "class_lookups_abandoned", (json_int_t) r->guarded_faults);
 }
 
