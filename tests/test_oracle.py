@@ -203,3 +203,42 @@ def test_destructions_after_the_body_but_before_finalization_are_trusted():
     key = ("QTimer", None, "/p.py:3", "f", "MainThread", "qgc-stress-1", "cyclic-gc", "gui-collector")
     assert certain == {key: 1} and not unsure, (certain, unsure)
     assert stats["after_end"] == 1 and sum(unseen.values()) == 1, (stats, unseen)
+
+
+def test_at_risk_truth_is_what_the_calibration_saw():
+    """An object a GUI-thread collection destroyed is an expected at-risk warning when
+    objects made at its site died in the calibration's collecting thread (a Python
+    subclass), not when the binding deleted them in the main thread instead (a PySide6
+    QLabel); a child dying inside its parent counts into the parent's; an object of
+    another thread that died in the GUI thread's collection is at risk as seen."""
+    oracle = load_oracle()
+
+    def new(i, qt, py, line, owner="MainThread", parent=None):
+        return {"e": "new", "id": i, "qt": qt, "py": py, "file": "/p.py", "line": line, "func": "tick",
+                "owner": owner, "parent": parent}
+
+    def dies(i, thread, collect="automatic"):
+        return {"e": "del", "id": i, "thread": thread, "cause": "cyclic-gc", "owner_state": "alive",
+                "collect": collect}
+    records = [{"e": "calib-start"}, new(1, "QWidget", "Panel", 5), new(2, "QLabel", None, 6),
+               new(3, "QTimer", None, 7, parent=1),
+               dies(1, "oracle-calibrate", "explicit"), dies(3, "oracle-calibrate", "explicit"),
+               {"e": "calib-end"}, dies(2, "MainThread"),
+               new(11, "QWidget", "Panel", 5), new(12, "QLabel", None, 6), new(13, "QTimer", None, 7, parent=11),
+               new(14, "QObject", "Holder", 9, owner="maker"),
+               dies(11, "MainThread"), dies(13, "MainThread"), dies(12, "MainThread"), dies(14, "MainThread")]
+    certain, unsure, stats = oracle.expected_at_risk(records, False)
+    risk = oracle.AT_RISK
+    assert certain == {("QWidget", "Panel", "/p.py:5", "tick", "MainThread") + risk: 1,
+                       ("QObject", "Holder", "/p.py:9", "tick", "maker") + risk: 1}, certain
+    assert stats["at_risk_folded"] == 1, stats
+
+
+def test_every_thread_warning_is_work_for_the_owner_thread():
+    oracle = load_oracle()
+    warning = {"kind": "thread-warning", "class": "QTimer", "python_class": None,
+               "creation_site": None, "owner_thread": "MainThread", "finalizing_thread": "w", "count": 2}
+    assert oracle.compare_thread_warnings({"findings": [dict(warning, fix_kind="owner-thread-work")]}) == (2, [])
+    for bad in (warning, dict(warning, fix_kind="drop-in-owner")):
+        n, rows = oracle.compare_thread_warnings({"findings": [bad]})
+        assert n == 2 and rows and rows[0][0] == ["fix_kind"], rows
