@@ -68,9 +68,12 @@ def run_oracle(tmp_path, binding, seeds, *extra):
     summary = tmp_path / "oracle.json"
     code = oracle.main(["--seeds", ",".join(map(str, seeds)), "--binding", binding, "-j", "2",
                         "--qgc-check", QGC_CHECK, "--json", str(summary), *extra])
-    s = json.loads(summary.read_text())["summary"]
+    data = json.loads(summary.read_text())
+    s = data["summary"]
     assert s["programs"] == len(seeds) and s["errors"] == 0, s
     assert s["findings_compared"] > 0, s  # the seed set does race under every binding
+    # On failure, say what differed, seed by seed.
+    s["rows"] = [dict(row, seed=r["seed"], verdict=r["verdict"]) for r in data["programs"] for row in r["rows"]]
     return code, s
 
 
