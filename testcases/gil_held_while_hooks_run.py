@@ -1,4 +1,4 @@
-# qgc-check-expect: verdict=race thread=undoer cause=refcount evidence=live-parent
+# qgc-check-expect: verdict=race thread=undoer cause=native evidence=live-parent fix_kind=cpp-call
 # qgc-check-args: --threads 0 --duration 0 --hang-timeout 10
 # qgc-check-stdout: ^undone in the other thread while this one held the GIL; undo steps left: 0$
 # One thread holds the GIL while it waits for another thread that is destroying QObjects

@@ -2,24 +2,33 @@
 # qgc-check-args: --duration 2
 # qgc-check-stdout: ^died: [1-9]\d* off-owner: [1-9]
 # Legend entries built in a ThreadPoolExecutor job and shown by the GUI thread, which drops them
-# later: each label belongs to the pool thread that made it, a thread that runs no event loop,
-# and dies in the GUI thread. A deleteLater() would never run there; the fix moves the label to
-# the GUI thread before it leaves the job (pool_owned_object_fixed.py). Prints what the program
-# saw itself (_died_where.py): how many labels died, and how many off their owner.
+# later: each entry's badge (a QGraphicsObject) belongs to the pool thread that made it, a
+# thread that runs no event loop, and dies in the GUI thread. A deleteLater() would never run
+# there; the fix moves the badge to the GUI thread before it leaves the job
+# (pool_owned_object_fixed.py). Prints what the program saw itself (_died_where.py): how many
+# badges died, and how many off their owner.
 import collections
 import queue
 import sys
 from concurrent.futures import ThreadPoolExecutor
 
 from _died_where import DeathWatch
-from _qt import QApplication, QGraphicsRectItem, QGraphicsTextItem, QTimer
+from _qt import QApplication, QGraphicsObject, QGraphicsRectItem, QRectF, QTimer
+
+
+class Badge(QGraphicsObject):  # a QObject, and a child item of its entry
+    def boundingRect(self):
+        return QRectF(0, 0, 4, 4)
+
+    def paint(self, painter, option, widget=None):
+        pass
 
 
 class LegendEntry(QGraphicsRectItem):
     def __init__(self):
         super().__init__(0, 0, 20, 10)
-        self.label = QGraphicsTextItem("x", self)
-        watch.watch(self.label)
+        self.badge = Badge(self)
+        watch.watch(self.badge)
 
 
 def build():  # in a pool thread

@@ -1,7 +1,7 @@
 # qgc-check-expect: verdict=clean
 # qgc-check-args: --duration 2
 # qgc-check-stdout: ^died: [1-9]\d* off-owner: 0$
-# pool_owned_object.py with its fix applied: the job moves each label to the GUI thread before
+# pool_owned_object.py with its fix applied: the job moves each badge to the GUI thread before
 # the entry leaves the pool thread, so the GUI thread drops what it owns.
 import collections
 import queue
@@ -9,20 +9,28 @@ import sys
 from concurrent.futures import ThreadPoolExecutor
 
 from _died_where import DeathWatch
-from _qt import QApplication, QGraphicsRectItem, QGraphicsTextItem, QTimer
+from _qt import QApplication, QGraphicsObject, QGraphicsRectItem, QRectF, QTimer
+
+
+class Badge(QGraphicsObject):  # a QObject, and a child item of its entry
+    def boundingRect(self):
+        return QRectF(0, 0, 4, 4)
+
+    def paint(self, painter, option, widget=None):
+        pass
 
 
 class LegendEntry(QGraphicsRectItem):
     def __init__(self):
         super().__init__(0, 0, 20, 10)
-        self.label = QGraphicsTextItem("x", self)
-        watch.watch(self.label)
+        self.badge = Badge(self)
+        watch.watch(self.badge)
 
 
 def build():  # in a pool thread
     entry = LegendEntry()
-    entry.label.moveToThread(QApplication.instance().thread())
-    watch.watch(entry.label, "MainThread")  # its owner now
+    entry.badge.moveToThread(QApplication.instance().thread())
+    watch.watch(entry.badge, "MainThread")  # its owner now
     ready.put(entry)
 
 

@@ -469,5 +469,7 @@ def test_cpp_that_destroyed_an_object_is_named():
         assert any(fn.startswith("QEventLoop::exec") for fn in functions), functions  # the undoer's loop
         assert f["destroyed_by_cpp"].startswith("QTextList::~QTextList() (libQt6Gui"), f["destroyed_by_cpp"]
         assert "QTextDocument" in f["destroyed_by_cpp"], f["destroyed_by_cpp"]
-        assert f["fix"].startswith("undoer deleted it while its parent lives on"), f["fix"]
+        # C++ code destroyed it, not a dropped reference: the fix names that call.
+        assert f["cause"] == "native" and f["fix_kind"] == "cpp-call", f
+        assert "QTextDocumentPrivate::undoRedo" in f["fix"] and "make that call in MainThread" in f["fix"], f["fix"]
     assert "  destroyed by C++: QTextList::~QTextList() (libQt6Gui" in run.stderr

@@ -17,7 +17,7 @@ EXIT = {"clean": 0, "race": 1, "error": 3, "crash": 4, "hang": 5, "incomplete": 
 def matching_findings(report, expect):
     found = report["findings"]
     for key, field in (("class", "class"), ("pyclass", "python_class"), ("cause", "cause"),
-                       ("kind", "kind")):
+                       ("kind", "kind"), ("fix_kind", "fix_kind")):
         if key in expect:
             found = [f for f in found if f[field] == expect[key]]
     if "thread" in expect:

@@ -191,7 +191,7 @@ static const char *const fix_kind_names[] = {
  * run (no event loop: no deleteLater() or queued drop would ever run
  * there), then how Python let go of it. */
 static enum fix_kind
-fix_kind_of (const struct result_finding *f)
+fix_kind_of (const struct result_finding *f, const char *call)
 {
         if (f->kind == FINDING_THREAD_WARNING)
                 return FIX_OWNER_THREAD_WORK;
@@ -200,7 +200,7 @@ fix_kind_of (const struct result_finding *f)
         if (f->kind != FINDING_OFF_THREAD_FINALIZATION)
                 return FIX_NONE;
         bool cyclic = strcmp (f->cause, "cyclic-gc") == 0;
-        if (f->died_inside || strcmp (f->cause, "native") == 0)
+        if (call || strcmp (f->cause, "native") == 0)
                 return FIX_CPP_CALL;
         if (cyclic && f->gc_trigger && strcmp (f->gc_trigger, "explicit") == 0)
                 return FIX_COLLECT_IN_OWNER;
@@ -229,30 +229,45 @@ collect_call (struct run_result *r, const struct result_finding *f)
         return result_text_printf (r, "%s:%ld (in %s)", file, frame.line, frame.function);
 }
 
-/* The C++ call that destroyed it, outermost first: the named frames of
- * died_inside past the destructors that are the object's own (for an
- * unresolved class, every leading destructor: QThread::~QThread inside a
- * pool thread's), up to the first of the binding's. NULL when none. */
+/* The C++ call that destroyed it, when C++ code did rather than the
+ * binding freeing a wrapper: past the destructors at the top of its native
+ * stack (its own, and those of what it was a part of: a parent item's,
+ * a QThreadPool's), the first frame that is no destructor is a C++
+ * function (QThreadPoolPrivate::reset(), QTextDocumentPrivate::undoRedo())
+ * rather than the binding's release of a wrapper, the object's own or
+ * its owner's. That frame and up to two callers, up to the binding's
+ * first; NULL when the binding's comes first. */
 static const char *
 cpp_call (struct run_result *r, const struct result_finding *f)
 {
-        if (!f->died_inside)
+        if (f->kind != FINDING_OFF_THREAD_FINALIZATION || !f->native_stack || !*f->native_stack)
                 return NULL;
-        bool unresolved = strcmp (f->qt_class, FINDING_CLASS_UNRESOLVED) == 0;
-        const char *call = f->died_inside;
-        while (unresolved && strstr (call, " <- ")) {
-                const char *sep = strstr (call, " <- ");
-                const char *dtor = strstr (call, "::~");
-                if (!dtor || dtor > sep)
+        char out[600] = "";
+        size_t used = 0;
+        int shown = 0;
+        struct native_frame fr;
+        for (const char *q = f->native_stack; shown < 3 && native_stack_next (&q, &fr);) {
+                bool binding = binding_module (fr.library, (size_t) fr.library_len);
+                bool unnamed = fr.function_len == 2 && memcmp (fr.function, "??", 2) == 0;
+                if (shown == 0 && !unnamed && memmem (fr.function, (size_t) fr.function_len, "::~", 3))
+                        continue;
+                if (binding)
                         break;
-                call = sep + 4;
+                if (unnamed)
+                        continue;
+                int w = snprintf (out + used, sizeof out - used, "%s%.*s (%.*s)", shown ? " <- " : "",
+                                  fr.function_len, fr.function, fr.library_len, fr.library);
+                if (w < 0 || (size_t) w >= sizeof out - used)
+                        break;
+                used += (size_t) w;
+                shown++;
         }
-        return result_text_printf (r, "%s", call);
+        return shown ? result_text_printf (r, "%s", out) : NULL;
 }
 
 /* The fix for one finding: what moves its destruction into its owner. */
 static const char *
-finding_fix (struct run_result *r, const struct result_finding *f, enum fix_kind kind)
+finding_fix (struct run_result *r, const struct result_finding *f, enum fix_kind kind, const char *call)
 {
         const char *owner = f->owner_thread && *f->owner_thread ? f->owner_thread : "its owning thread";
         const char *by = f->finalizing_thread && *f->finalizing_thread ? f->finalizing_thread : "another thread";
@@ -296,7 +311,6 @@ finding_fix (struct run_result *r, const struct result_finding *f, enum fix_kind
                                               "thread races just the same: break the cycle, call deleteLater() "
                                               "on it before dropping it, or collect in %s", owner, owner);
         case FIX_CPP_CALL: {
-                const char *call = cpp_call (r, f);
                 const char *later = f->owner_event_loop == 0 ? "" : ", or with deleteLater()";
                 if (call)
                         return result_text_printf (r, "C++ code destroyed it, not a Python reference: %s, "
@@ -323,16 +337,17 @@ result_describe (struct run_result *r, struct result_finding *f)
                 *texts[i] = result_text (r, *texts[i]);
         f->died_inside = native_culprit (r, f);
         /* C++ code destroyed it: no Python reference did. */
-        if (f->died_inside && strcmp (f->cause, "refcount") == 0)
+        const char *call = cpp_call (r, f);
+        if (call && strcmp (f->cause, "refcount") == 0)
                 f->cause = "native";
         f->creation_source = frame_source (r, f->creation_site);
         f->finalization_source = frame_source (r, f->finalization_stack);
         f->made_by = made_by (r, f);
         f->title = finding_title (r, f);
         f->name = f->title;
-        enum fix_kind kind = fix_kind_of (f);
+        enum fix_kind kind = fix_kind_of (f, call);
         f->fix_kind = fix_kind_names[kind];
-        f->fix = finding_fix (r, f, kind);
+        f->fix = finding_fix (r, f, kind, call);
 }
 
 void
