@@ -15,6 +15,7 @@ import queue
 import sys
 import threading
 
+from _qt import QTimer
 from _qt import QApplication, QGraphicsRectItem, QGraphicsTextItem
 
 sites = {}
@@ -138,3 +139,5 @@ print("creation-sites:", json.dumps(sites), flush=True)
 dropped.put(holders)
 del holders
 done.wait()
+QTimer.singleShot(200, app.quit)  # an event loop of its own, ended: the run ends here
+app.exec()

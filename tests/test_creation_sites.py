@@ -43,3 +43,22 @@ def test_creation_site_is_the_call_that_made_the_object(binding):
     text = run.stdout + run.stderr
     for name, (file, lineno, function) in expected.items():
         assert re.search(rf"created at \S*{Path(file).name}:{lineno}: in {re.escape(function)}\n", text), name
+
+
+def test_findings_keep_their_strings_after_200000_creation_sites():
+    """QObjects made at 200,000 distinct sites under 20,000 test names (far more text than
+    the string area holds), then three findings: each keeps its creation site and its test,
+    and no string of a finding is dropped."""
+    run = run_tool("--threads", "0", "--duration", "600", TESTCASES / "many_creation_sites.py",
+                   timeout=900)
+    assert run.report is not None, run.stderr[-3000:]
+    validate_schema(run.report)
+    expected = json.loads(re.search(r"^final-sites: (.*)$", run.stdout, re.M).group(1))
+    test = re.search(r"^final-test: (.*)$", run.stdout, re.M).group(1)
+    assert run.report["stats"]["objects_created"] >= 200000
+    found = {f["object_name"]: f for f in run.report["findings"]}
+    assert set(found) == set(expected)
+    for name, (file, line, function) in expected.items():
+        assert found[name]["creation_site"] == {"file": file, "line": line, "function": function}
+        assert found[name]["test"] == test
+    assert run.report["stats"]["finding_strings_dropped"] == 0

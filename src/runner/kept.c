@@ -19,8 +19,9 @@
 struct record {
         const char *text;
         uint32_t hash;
-        _Atomic uint32_t link;
+        _Atomic uint32_t site;       /* its site's line: offset + 1, 0: none */
         _Atomic uint32_t channel_id; /* 0: not in the channel yet */
+        _Atomic uint32_t site_id;    /* the site line's, the same way */
 };
 
 static struct record *_Atomic chunks[MAX_CHUNKS];
@@ -75,7 +76,7 @@ grow_table (void)
 
 /* Under the lock: a new record for s, its handle, or 0. */
 static uint32_t
-append (const char *s, size_t len, uint32_t hash, uint32_t link)
+append (const char *s, size_t len, uint32_t hash)
 {
         uint32_t i = atomic_load (&count);
         if ((i >> CHUNK_BITS) >= MAX_CHUNKS)
@@ -94,14 +95,15 @@ append (const char *s, size_t len, uint32_t hash, uint32_t link)
         struct record *r = &chunk[i & (CHUNK_SIZE - 1)];
         r->text = copy;
         r->hash = hash;
-        atomic_store (&r->link, link);
+        atomic_store (&r->site, 0);
         atomic_store (&r->channel_id, 0);
+        atomic_store (&r->site_id, 0);
         atomic_store_explicit (&count, i + 1, memory_order_release);
         return i + 1;
 }
 
 uint32_t
-kept_add (const char *s, uint32_t link)
+kept_add (const char *s)
 {
         if (!s || !*s)
                 return 0;
@@ -116,12 +118,10 @@ kept_add (const char *s, uint32_t link)
                 const struct record *r = record_of (table[at]);
                 if (r->hash == hash && strcmp (r->text, s) == 0) {
                         handle = table[at];
-                        if (link)
-                                kept_set_link (handle, link);
                         goto out;
                 }
         }
-        handle = append (s, len, hash, link);
+        handle = append (s, len, hash);
         if (handle)
                 table[at] = handle;
 out:
@@ -136,20 +136,18 @@ kept_text (uint32_t handle)
         return r ? r->text : NULL;
 }
 
-uint32_t
-kept_link (uint32_t handle)
-{
-        struct record *r = record_of (handle);
-        return r ? atomic_load (&r->link) : 0;
-}
-
 void
-kept_set_link (uint32_t handle, uint32_t link)
+kept_set_site (uint32_t handle, unsigned line)
 {
         struct record *r = record_of (handle);
+        if (!r)
+                return;
+        const char *p = r->text;
+        for (; line > 0 && (p = strchr (p, '\n')) && p[1]; line--)
+                p++;
         uint32_t none = 0;
-        if (r)
-                atomic_compare_exchange_strong (&r->link, &none, link);
+        if (line == 0 && p)
+                atomic_compare_exchange_strong (&r->site, &none, (uint32_t) (p - r->text) + 1);
 }
 
 uint32_t
@@ -169,12 +167,38 @@ kept_in_channel (struct channel *ch, uint32_t handle, bool add)
         return id;
 }
 
+uint32_t
+kept_site_in_channel (struct channel *ch, uint32_t handle, bool add)
+{
+        struct record *r = record_of (handle);
+        uint32_t site = r ? atomic_load (&r->site) : 0;
+        if (!site)
+                return 0;
+        uint32_t id = atomic_load_explicit (&r->site_id, memory_order_acquire);
+        if (id)
+                return id;
+        char line[4096];
+        const char *from = r->text + site - 1, *eol = strchr (from, '\n');
+        size_t len = eol ? (size_t) (eol - from) + 1 : strlen (from);
+        if (len >= sizeof line)
+                return 0;
+        memcpy (line, from, len);
+        line[len] = '\0';
+        if (!add)
+                return channel_find_string (ch, line);
+        id = channel_intern_finding (ch, line);
+        atomic_store_explicit (&r->site_id, id, memory_order_release);
+        return id;
+}
+
 void
 kept_channel_replaced (void)
 {
         uint32_t n = atomic_load (&count);
-        for (uint32_t h = 1; h <= n; h++)
+        for (uint32_t h = 1; h <= n; h++) {
                 atomic_store (&record_of (h)->channel_id, 0);
+                atomic_store (&record_of (h)->site_id, 0);
+        }
 }
 
 void

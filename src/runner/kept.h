@@ -11,9 +11,8 @@
  *
  * A kept string is named by a handle (0: none), which the probe stores in
  * place of a channel string id (ObjectInfo.creation_stack and
- * creation_test, probe_thread_info.stack). Each may carry a link to a
- * second kept string (a creation stack's site: the line of the call that
- * made the object).
+ * creation_test, probe_thread_info.stack). A creation stack may name one
+ * of its lines as its site: the call that made the object.
  */
 #pragma once
 
@@ -22,25 +21,25 @@
 
 #include "common/channel.h"
 
-/* Keeps s (a copy) with its link, or finds it kept already (its first
- * link stays). 0 for NULL or "" or when memory runs out. Thread-safe. */
-uint32_t kept_add (const char *s, uint32_t link);
+/* Keeps s (a copy), or finds it kept already. 0 for NULL or "" or when
+ * memory runs out. Thread-safe. */
+uint32_t kept_add (const char *s);
 
 /* The text of a handle, NULL for 0 or an unknown one. Lock-free. */
 const char *kept_text (uint32_t handle);
 
-/* The handle's link, 0 for none. Lock-free. */
-uint32_t kept_link (uint32_t handle);
-
-/* Links a kept string that has no link yet (a stack first kept as a
- * finalization stack, later seen as a creation stack). Thread-safe. */
-void kept_set_link (uint32_t handle, uint32_t link);
+/* Names line number `line` (0: the first) of a kept stack as its site,
+ * unless it has one already. Thread-safe. */
+void kept_set_site (uint32_t handle, unsigned line);
 
 /* The handle's string as a channel string id, copied into ch's area on
  * first use (channel_intern_finding) and remembered. With add false,
  * nothing is copied: its id if the channel has it already, else 0. Any thread, not in a
  * signal handler. */
 uint32_t kept_in_channel (struct channel *ch, uint32_t handle, bool add);
+
+/* The same for its site's line (with its newline); 0 when it has none. */
+uint32_t kept_site_in_channel (struct channel *ch, uint32_t handle, bool add);
 
 /* The process has a new, empty channel (a checked fork child): the ids
  * remembered are the old channel's. One thread. */

@@ -374,7 +374,7 @@ stack_id (const struct stack_key *key, struct stack_entry **entry)
         for (int i = 0; i < key->depth; i++)
                 format_frame (key->frames[i].code, PyCode_Addr2Line (key->frames[i].code, key->frames[i].lasti),
                               text, sizeof text, &used);
-        uint32_t id = kept_add (text, 0);
+        uint32_t id = kept_add (text);
         if (e) {
                 for (int i = 0; i < key->depth; i++)
                         Py_INCREF (key->frames[i].code);
@@ -514,16 +514,14 @@ calls_init (PyCodeObject *code, int lasti)
         return init;
 }
 
-/* The site's line, kept (its handle), from the first frame of the user's
- * code at or outside the construction. */
-static uint32_t
-site_line (PyCodeObject *code, int lasti)
+/* Is it a frame of the user's code, one that format_frame writes? */
+static bool
+is_user_code (PyCodeObject *code)
 {
-        char text[1024];
-        size_t used = 0;
-        text[0] = '\0';
-        format_frame (code, PyCode_Addr2Line (code, lasti), text, sizeof text, &used);
-        return used ? kept_add (text, 0) : 0;
+        const char *file = PyUnicode_AsUTF8 (code->co_filename);
+        bool user = file && PyUnicode_AsUTF8 (code->co_qualname) && is_user_file (file);
+        PyErr_Clear ();
+        return user;
 }
 
 #ifdef PYHOST_RAW_FRAMES
@@ -541,24 +539,19 @@ first_argument (_PyInterpreterFrame *f)
         return v;
 }
 
-/* The creation site (kept handle, 0: the innermost frame's line) of the
- * object whose constructor runs under the innermost frame. GIL held,
- * automatic collection held off. */
-static uint32_t
+/* The creation site of the object whose constructor runs under the
+ * innermost frame: the number of lines of its stack's text before the
+ * site's, -1 if its stack has none. GIL held, automatic collection held
+ * off. */
+static int
 creation_site (_PyInterpreterFrame *innermost)
 {
         _PyInterpreterFrame *f = innermost;
         PyObject *self = calls_init (frame_code (f), frame_lasti (f)) ? first_argument (f) : NULL;
-        if (self)
-                while (f && first_argument (f) == self)
-                        f = outer_frame (f);
-        for (; f; f = outer_frame (f)) {
-                const char *file = PyUnicode_AsUTF8 (frame_code (f)->co_filename);
-                if (file && is_user_file (file))
-                        return site_line (frame_code (f), frame_lasti (f));
-        }
-        PyErr_Clear ();
-        return 0;
+        int depth = 0, lines = 0;
+        for (; self && f && depth < MAX_FRAMES && first_argument (f) == self; f = outer_frame (f), depth++)
+                lines += is_user_code (frame_code (f));
+        return f && depth < MAX_FRAMES ? lines : -1;
 }
 #else
 /* The same through frame objects: the first argument's value needs
@@ -582,43 +575,40 @@ first_argument (PyFrameObject *frame, PyCodeObject *code)
 #endif
 }
 
-static uint32_t
+static int
 creation_site (void)
 {
         PyFrameObject *frame = PyEval_GetFrame ();
         Py_XINCREF (frame);
         PyObject *self = NULL;
-        bool outside = false;
-        uint32_t site = 0;
-        while (frame) {
+        int depth = 0, lines = 0;
+        for (; frame && depth < MAX_FRAMES; depth++) {
                 PyCodeObject *code = PyFrame_GetCode (frame);
-                int lasti = PyFrame_GetLasti (frame);
-                if (!self && !outside)
-                        self = calls_init (code, lasti) ? first_argument (frame, code) : NULL;
-                else if (!outside)
-                        outside = first_argument (frame, code) != self;
-                if (!self)
-                        outside = true;
-                const char *file = outside ? PyUnicode_AsUTF8 (code->co_filename) : NULL;
-                if (file && is_user_file (file))
-                        site = site_line (code, lasti);
+                if (depth == 0)
+                        self = calls_init (code, PyFrame_GetLasti (frame)) ? first_argument (frame, code) : NULL;
+                bool constructing = self && first_argument (frame, code) == self;
+                lines += constructing && is_user_code (code);
                 Py_DECREF (code);
-                PyFrameObject *back = site ? NULL : PyFrame_GetBack (frame);
+                if (!constructing)
+                        break;
+                PyFrameObject *back = PyFrame_GetBack (frame);
                 Py_DECREF (frame);
                 frame = back;
         }
+        bool found = frame && depth < MAX_FRAMES;
+        Py_XDECREF (frame);
         PyErr_Clear ();
-        return site;
+        return found ? lines : -1;
 }
 #endif
 
-/* The stack (kept) made an object whose creation site is site (kept, 0:
- * its first line). */
+/* The stack (kept) made an object whose creation site is its line
+ * number `site` (-1: none). */
 static void
-link_site (uint32_t stack, struct stack_entry *e, uint32_t site)
+link_site (uint32_t stack, struct stack_entry *e, int site)
 {
-        if (site)
-                kept_set_link (stack, site);
+        if (site >= 0)
+                kept_set_site (stack, (unsigned) site);
         if (e)
                 e->site_known = true;
 }
@@ -654,9 +644,9 @@ pyhost_capture_creation (uint32_t *stack, struct probe_frame_point *at)
         if (!e || !e->site_known) {
                 struct quiet q;
                 quiet_begin (&q);
-                uint32_t site_id = creation_site (innermost);
+                int site_line = creation_site (innermost);
                 quiet_end (&q);
-                link_site (*stack, e, site_id);
+                link_site (*stack, e, site_line);
         }
         if (e)
                 *site = e;
@@ -671,7 +661,7 @@ pyhost_capture_creation (uint32_t *stack, struct probe_frame_point *at)
         *stack = stack_id (&key, &e);
         if (!e || !e->site_known) {
                 quiet_begin (&q);
-                uint32_t site = creation_site ();
+                int site = creation_site ();
                 quiet_end (&q);
                 link_site (*stack, e, site);
         }

@@ -128,7 +128,7 @@ qgc_set_current_test (PyObject *self, PyObject *arg)
                 char *phase = strrchr (buf, ' ');
                 if (phase && phase[1] == '(')
                         *phase = '\0';
-                id = kept_add (buf, 0);
+                id = kept_add (buf);
         }
         channel_set_running_test (channel, kept_text (id));
         atomic_store (&current_test, id);
@@ -152,7 +152,7 @@ host_add_finding (const struct finding *f)
         /* Its creation stack and tests are kept strings (kept.h): copied
          * into the channel now, as it keys the finding's group. */
         struct finding copy = *f;
-        copy.creation_site = finding_string (kept_link (f->creation_stack), true);
+        copy.creation_site = kept_site_in_channel (channel, f->creation_stack, !channel_groups_full (channel));
         copy.creation_stack = finding_string (f->creation_stack, true);
         copy.test = finding_string (atomic_load (&current_test), true);
         copy.creation_test = finding_string (f->creation_test, true);
