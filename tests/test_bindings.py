@@ -124,3 +124,19 @@ def test_at_risk_cycles_follow_where_the_binding_deletes(binding):
     run = run_tool(*parse_header(case)["args"], case, env=env)
     warned = {f["python_class"] or f["class"] for f in run.report["findings"] if f["kind"] == "at-risk-cycle"}
     assert warned == {k for k, where in died.items() if where == "worker"}, (died, run.stderr[-2000:])
+
+
+@pytest.mark.parametrize("binding", ["PySide6"] + [b for b in PINNED if module_of(b) == "PySide6"])
+def test_a_python_subclass_is_never_named_as_its_cpp_class(binding):
+    """Every object the program makes is a Beta (it records that itself): a finding
+    names it Beta or says it cannot tell ((unresolved)), never QObject without its
+    Python class, as the probe did under PySide6 6.9 and earlier while shiboken
+    released a wrapper (their libshiboken6 exports the wrapper lookup under another
+    name than 6.11's; the oracle's seed 77036)."""
+    env = venv_env(binding)
+    case = TESTCASES / "pyside_subclass_deleted_while_made.py"
+    header = parse_header(case, "PySide6")
+    run = run_tool(*header["args"], case, env=env, timeout=180)
+    check_outcome(case, run, header)
+    wrong = [f for f in run.report["findings"] if f["class"] == "QObject" and f["python_class"] != "Beta"]
+    assert not wrong, wrong

@@ -241,7 +241,7 @@ same_key (const struct finding *a, const struct finding *b, uint32_t merged)
                a->test == b->test && a->creation_test == b->creation_test &&
                a->evidence == b->evidence && a->origin == b->origin &&
                a->class_library == b->class_library && a->gc_trigger == b->gc_trigger &&
-               a->owner_event_loop == b->owner_event_loop;
+               a->owner_event_loop == b->owner_event_loop && a->during_teardown == b->during_teardown;
 }
 
 static uint32_t
@@ -256,7 +256,7 @@ hash_key (const struct finding *f, uint32_t merged)
         uint32_t key[] = { f->kind, f->cause, f->qt_class, f->py_class, f->owner_thread,
                            f->finalizing_thread, f->message, f->creation_stack, f->creation_site,
                            f->test, f->creation_test, f->evidence, f->origin, f->class_library,
-                           f->gc_trigger, f->owner_event_loop };
+                           f->gc_trigger, f->owner_event_loop, f->during_teardown };
         return hash_bytes (key, sizeof key, 2166136261u);
 }
 

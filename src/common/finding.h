@@ -125,6 +125,8 @@ struct finding {
          * 0 after the last: raw, named later (channel_describe_native_stacks). */
         uint64_t native_frames[FINDING_NATIVE_FRAMES];
         uint32_t owner_event_loop;   /* enum finding_loop, when it died */
+        uint32_t during_teardown;    /* 1: made after the script ended (its
+                                      * threads joined, atexit, Py_Finalize) */
 };
 
 static inline const char *

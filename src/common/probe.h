@@ -29,6 +29,7 @@ struct probe_thread_info {
         uint32_t gc_trigger; /* enum gc_trigger */
         uint32_t name;       /* Python's thread name (string id) or 0 */
         uint32_t stack;      /* current Python stack (string id) or 0 */
+        bool holds_gil;      /* the thread holds the GIL now */
 };
 
 /* Where a Python call is: its frame and the instruction in it. */

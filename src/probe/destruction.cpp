@@ -43,7 +43,7 @@ state_evidence (QObject *obj, const DyingObject &dying)
         uint32_t evidence = 0;
         if (ObjectData::was_widget (obj))
                 evidence |= EVIDENCE_WIDGET;
-        if (obj->isWindowType ())
+        if (ObjectData::was_window (obj))
                 evidence |= EVIDENCE_WINDOW;
         if (ObjectData::posted_events (obj) > 0)
                 evidence |= EVIDENCE_POSTED_EVENTS;
@@ -96,6 +96,16 @@ report_off_thread (QObject *obj, QThread *owner, const ObjectInfo &info, uint32_
         f.origin = info.qt_class ? info.origin : (uint32_t) ORIGIN_UNKNOWN;
         f.class_library = info.class_library;
         f.parents = parents;
+        /* No wrapper was ever freed for an object C++ code made: in a
+         * Python thread that released the GIL for a call (waitForDone()),
+         * with no collection running, C++ code destroyed it, not a
+         * dropped reference. */
+        if (f.cause == CAUSE_REFCOUNT && f.origin == ORIGIN_NATIVE) {
+                probe_thread_info ti {};
+                host->describe_thread (&ti, false);
+                if (!ti.holds_gil)
+                        f.cause = CAUSE_NATIVE;
+        }
         host->add_finding (&f);
 }
 

@@ -58,6 +58,12 @@ record_message (PerThread &me, QtMsgType type, const QString &msg)
         if (msg.contains (QLatin1String ("Socket notifiers")))
                 me.pending_evidence |= EVIDENCE_SOCKET_NOTIFIER;
         finding f = threads_finding_here (FINDING_THREAD_WARNING);
+        /* A warning is no object's end: its cause is a collection running
+         * in this thread (finalizing objects, as a __del__ that stops a
+         * timer), else none; never a reference dropped, which no data
+         * here says happened. */
+        if (f.cause != CAUSE_CYCLIC_GC)
+                f.cause = CAUSE_NONE;
         f.message = host->intern (msg.toUtf8 ().constData ());
         f.evidence = EVIDENCE_QT_WARNING;
         host->add_finding (&f);

@@ -64,7 +64,11 @@ find_shiboken (struct dl_phdr_info *info, size_t, void *)
                 return 0;
         if (void *lib = dlopen (info->dlpi_name, RTLD_NOW | RTLD_NOLOAD)) {
                 shiboken_instance = (BindingInstanceFn) dlsym (lib, "_ZN8Shiboken14BindingManager8instanceEv");
+                /* const since 6.10; 6.9 and earlier (6.5.3, 6.8.3, 6.9.3
+                 * measured) export it without: the same call. */
                 shiboken_retrieve = (RetrieveWrapperFn) dlsym (lib, "_ZNK8Shiboken14BindingManager15retrieveWrapperEPKv");
+                if (!shiboken_retrieve)
+                        shiboken_retrieve = (RetrieveWrapperFn) dlsym (lib, "_ZN8Shiboken14BindingManager15retrieveWrapperEPKv");
                 dlclose (lib); /* stays loaded: the binding holds it */
         }
         return 1;
@@ -101,7 +105,7 @@ wrapper_present (const QObject *obj)
  * ~QObject has begun, or the object's vtable changed while we looked, as
  * it does at each base class's destructor. Left unnamed then. */
 int
-meta_chain (QObject *obj, const QMetaObject **chain)
+meta_chain (QObject *obj, const QMetaObject **chain, const void **vptr = nullptr)
 {
         /* About to be deleted: a binding then answers for the C++ class
          * alone (its wrapper, which knew the Python subclass, is gone). */
@@ -122,6 +126,8 @@ meta_chain (QObject *obj, const QMetaObject **chain)
         host->guard_reads (nullptr);
         if (vptr_of (obj) != before || ObjectData::dying (obj))
                 return 0;
+        if (vptr)
+                *vptr = before; /* the class the chain was read for */
         return n;
 }
 
@@ -180,9 +186,13 @@ classify_vtable (const void *vptr)
         const char *path = nullptr;
         if (!loaded_object (vptr, &path) || !path)
                 return { ORIGIN_UNKNOWN, 0 };
-        if (strstr (path, "/PyQt6/") || strstr (path, "/PySide6/") || strstr (path, "shiboken6"))
-                return { ORIGIN_PYTHON, 0 };
         const char *base = strrchr (path, '/');
+        /* A wheel brings its Qt inside the binding's directory
+         * (PySide6/Qt/lib/libQt6Core.so.6): Qt's own libraries are not
+         * the binding's modules. */
+        bool qt_library = strncmp (base ? base + 1 : path, "libQt6", 6) == 0;
+        if (!qt_library && (strstr (path, "/PyQt6/") || strstr (path, "/PySide6/") || strstr (path, "shiboken6")))
+                return { ORIGIN_PYTHON, 0 };
         return { ORIGIN_NATIVE, host->intern (base ? base + 1 : path) };
 }
 
@@ -360,7 +370,8 @@ name_object (QObject *obj, pid_t tid, bool at_event_loop, const QMetaObject *gra
         if ((info->creator != tid || !at_event_loop) && info->created_at.frame == nullptr)
                 return; /* a native object, not named from here */
         const QMetaObject *chain[max_meta_depth];
-        int n = meta_chain (obj, chain);
+        const void *vptr = nullptr;
+        int n = meta_chain (obj, chain, &vptr);
         int first_static = -1;
         bool known = true;
         for (int i = 0; i < n && first_static < 0; i++) {
@@ -370,14 +381,18 @@ name_object (QObject *obj, pid_t tid, bool at_event_loop, const QMetaObject *gra
                 else if (k->second)
                         first_static = i;
         }
-        /* Made by Python code, yet no Python subclass: under PySide6 that
-         * is also what a subclass says once its wrapper is released, its
-         * C++ object about to be deleted. */
+        /* The vtable the chain was read with: another thread destroying
+         * the object may have changed it since. */
+        auto origin = vtable_origin.find (vptr);
+        /* Made through the binding (its vtable is the binding's), yet no
+         * Python subclass: under PySide6 that is also what a subclass says
+         * once its wrapper is released, its C++ object about to be
+         * deleted. An object C++ code made has no wrapper to release. */
         bool released = known && first_static == 0 && info->created_at.frame &&
+                        origin != vtable_origin.end () && origin->second.origin == ORIGIN_PYTHON &&
                         !wrapper_present (obj);
         if (released)
                 return; /* left unnamed: it is going */
-        auto origin = vtable_origin.find (vptr_of (obj));
         if (!known || first_static < 0 || origin == vtable_origin.end ()) {
                 /* A meta-object or vtable seen for the first time: next time. */
                 PendingNames &p = pending[info->creator];

@@ -12,7 +12,10 @@
 #include <atomic>
 #include <cerrno>
 #include <cstdint>
+#include <cstring>
+#include <cxxabi.h>
 #include <mutex>
+#include <typeinfo>
 
 #include <linux/futex.h>
 #include <sys/syscall.h>
@@ -145,6 +148,24 @@ vptr_of (const QObject *obj)
  * QObjectData is declared in qobject.h, Qt's public header; its
  * postedEvents counts events posted to the object and not yet delivered
  * (QObject's own inline accessors read the same structure). */
+/* Whether a type (its RTTI) is, or derives from, the class whose mangled
+ * name is given: a walk up the type_info's bases, by name, because a
+ * class private to Qt (QWindowPrivate) exports no type_info to compare
+ * with. */
+inline bool
+type_inherits (const std::type_info &type, const char *mangled)
+{
+        if (strcmp (type.name (), mangled) == 0)
+                return true;
+        if (auto si = dynamic_cast<const __cxxabiv1::__si_class_type_info *> (&type))
+                return type_inherits (*si->__base_type, mangled);
+        if (auto vmi = dynamic_cast<const __cxxabiv1::__vmi_class_type_info *> (&type))
+                for (unsigned i = 0; i < vmi->__base_count; i++)
+                        if (type_inherits (*vmi->__base_info[i].__base_type, mangled))
+                                return true;
+        return false;
+}
+
 struct ObjectData : QObject {
         static int posted_events (const QObject *obj)
         {
@@ -156,6 +177,15 @@ struct ObjectData : QObject {
         {
                 const QObjectData *d = static_cast<const ObjectData *> (obj)->d_ptr.data ();
                 return d->isWidget || d->wasWidget;
+        }
+        /* ~QWindow clears isWindow before ~QObject (and so the remove
+         * hook) runs; its private part, freed only at the end of
+         * ~QObject, still has the dynamic type QWindowPrivate (or a
+         * subclass: QWidgetWindow's, QQuickWindow's). */
+        static bool was_window (const QObject *obj)
+        {
+                const QObjectData *d = static_cast<const ObjectData *> (obj)->d_ptr.data ();
+                return d->isWindow || type_inherits (typeid (*d), "14QWindowPrivate");
         }
         /* ~QObject (and ~QWidget) set wasDeleted first and
          * isDeletingChildren while they delete the children: a child

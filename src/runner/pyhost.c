@@ -622,8 +622,26 @@ pyhost_capture_creation (uint32_t *stack, struct probe_frame_point *at)
         at->lasti = 0;
         /* Only a thread that already holds the GIL runs Python code now;
          * a hook never waits for it. */
-        if (atomic_load (&finalizing) || !PyGILState_Check ())
+        if (atomic_load (&finalizing))
                 return;
+        if (!PyGILState_Check ()) {
+#ifdef PYHOST_RAW_FRAMES
+                /* Inside a Python call that released the GIL (a blocking
+                 * binding call, QThreadPool.start(), making objects in
+                 * C++): this thread's own frames cannot change before it
+                 * takes the GIL back. Where the call is, without its text:
+                 * once it has returned, its objects are complete and any
+                 * thread holding the GIL may name them. */
+                PyThreadState *own = PyGILState_GetThisThreadState ();
+                _PyInterpreterFrame *f = own ? innermost_frame (own) : NULL;
+                if (f) {
+                        at->frame = f;
+                        at->code = frame_code (f);
+                        at->lasti = frame_lasti (f);
+                }
+#endif
+                return;
+        }
         struct stack_key key;
         struct stack_entry *e;
 #ifdef PYHOST_RAW_FRAMES
@@ -745,6 +763,7 @@ pyhost_describe_thread (struct probe_thread_info *info, bool want_stack)
         info->has_python = PyGILState_GetThisThreadState () != NULL;
         if (!info->has_python)
                 return;
+        info->holds_gil = PyGILState_Check ();
         known_python = true;
         info->name = python_thread_name ();
         if (!want_stack)

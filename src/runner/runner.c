@@ -64,6 +64,10 @@ call_bootstrap (const char *function, PyObject *arg)
  * does is not the run's. It keeps the Qt hooks (they are in Qt's memory)
  * but nothing it records reaches the supervisor. */
 static bool detached;
+/* The script's body (and the tool's event loop after it) has ended: what
+ * happens from here on is the interpreter's teardown (its threads joined,
+ * atexit, Py_FinalizeEx), marked in each finding. */
+static atomic_bool script_ended;
 
 bool
 runner_detached (void)
@@ -160,6 +164,7 @@ host_add_finding (const struct finding *f)
          * shows: the finalization stack and the C++ calls that destroyed
          * the object (or made Qt warn; raw return addresses, named later
          * outside the hook). */
+        copy.during_teardown = f->kind != FINDING_AT_RISK_CYCLE && atomic_load (&script_ended);
         bool first = !channel_has_group (channel, &copy);
         copy.finalization_stack = finding_string (f->finalization_stack, first);
         if (first && f->kind != FINDING_AT_RISK_CYCLE) {
@@ -833,6 +838,7 @@ runner_main (const struct runner_config *cfg)
 
         int outcome = OUTCOME_CANNOT_RUN, status = 1;
         run_script (&outcome, &status);
+        atomic_store (&script_ended, true);
 
         /* The script's teardown (atexit) runs unstressed, and the main
          * module stays alive: no widget tree becomes garbage here. */

@@ -145,8 +145,11 @@ finding_title (struct run_result *r, const struct result_finding *f)
         const char *title;
         switch (f->kind) {
         case FINDING_THREAD_WARNING:
-                title = result_text_printf (r, "Qt warned \"%s\" in %s (%s)", f->message, f->finalizing_thread,
-                                            f->cause);
+                /* A warning has a cause only when a collection was running. */
+                title = strcmp (f->cause, "none") == 0
+                        ? result_text_printf (r, "Qt warned \"%s\" in %s", f->message, f->finalizing_thread)
+                        : result_text_printf (r, "Qt warned \"%s\" in %s (%s)", f->message, f->finalizing_thread,
+                                              f->cause);
                 break;
         case FINDING_AT_RISK_CYCLE:
                 title = result_text_printf (r, "%s%s%s%s would die in whichever thread collects the cycle %s",

@@ -40,6 +40,7 @@ struct result_finding {
         const char *test;       /* pytest id of the test running when it died, or "" */
         const char *creation_test; /* ... when the object was created, or "" */
         uint32_t evidence;      /* enum finding_evidence bits */
+        bool during_teardown;   /* after the script ended: atexit, Py_Finalize */
         const char *origin;     /* "python", "native" or NULL (finding_origin_name) */
         const char *class_library; /* native: the library of its C++ class, or "" */
         const char *parents;    /* QObject parents when it died, nearest first:

@@ -111,6 +111,7 @@ print_title_line (FILE *out, const struct result_finding *f, const char *bold, c
 {
         fprintf (out, "%s%s%s%s%s", bold, f->role == ROLE_WARNING ? "warning: " : "",
                  f->kind == FINDING_THREAD_WARNING ? "thread-warning: " : "", f->title, reset);
+        fputs (f->during_teardown ? " (during interpreter teardown)" : "", out);
         if (*f->object_name)
                 fprintf (out, " '%s'", f->object_name);
         fprintf (out, " (");

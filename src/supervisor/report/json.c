@@ -122,6 +122,7 @@ finding_object (const struct result_finding *f)
         json_object_set_new (obj, "creation_test", str_or_null (f->creation_test));
         json_object_set_new (obj, "risk", json_string (f->risk));
         json_object_set_new (obj, "evidence", evidence_array (f->evidence));
+        json_object_set_new (obj, "during_teardown", json_boolean (f->during_teardown));
         json_object_set_new (obj, "origin", str_or_null (f->origin));
         json_object_set_new (obj, "class_library",
                              f->origin && *f->class_library ? json_string (f->class_library) : json_null ());
