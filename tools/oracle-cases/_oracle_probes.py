@@ -92,7 +92,7 @@ def _o_destroyed(oid):
         except ValueError:
             cause = "native"
     _o_emit({"e": "del", "id": oid, "thread": _o_thread_name(), "cause": cause, "owner_state": state,
-             "collect": collect, "deleting": getattr(_o_tl, "deleting", False)})
+             "collect": collect})
 
 
 class _OWatch(QObject):
