@@ -3,7 +3,9 @@
 # (`# qgc-check-args:`) and the app's stdout (`# qgc-check-stdout:`). A correct program
 # says `# qgc-check-compare: python3`: it must come out of qgc-check clean and unchanged,
 # compared with a plain python3 run (tests/test_correct_programs.py), fed the standard
-# input of `# qgc-check-stdin:` (backslash escapes, e.g. `a\nb\n`). Read by the test suite
+# input of `# qgc-check-stdin:` (backslash escapes, e.g. `a\nb\n`). A racy testcase may
+# declare the fix its findings get and the testcase that applies it (`fix_kind=K
+# fixed_by=F` in its expect line: tests/test_fixes.py runs both). Read by the test suite
 # and by the benchmarks in tools/.
 import codecs
 import re

@@ -277,8 +277,11 @@ finding_fix (struct run_result *r, const struct result_finding *f, enum fix_kind
         bool cyclic = strcmp (f->cause, "cyclic-gc") == 0;
         switch (kind) {
         case FIX_OWNER_THREAD_WORK:
+                /* A finalizer only when a collection ran there. */
                 return result_text_printf (r, "do that work in the object's own thread (deleteLater(), a queued "
-                                              "call), not in a finalizer run by %s", by);
+                                              "call: a signal emitted in %s to a slot of an object of that "
+                                              "thread), not %s%s",
+                                           by, cyclic ? "in a finalizer run by a collection in " : "in ", by);
         case FIX_GUI_COLLECTOR:
                 return "break the cycle (a weakref, or clear the reference when done), or collect only "
                        "in the GUI thread: gc.disable() at start-up and gc.collect() from a QTimer "

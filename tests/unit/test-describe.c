@@ -64,7 +64,10 @@ static const struct row rows[] = {
         { FINDING_OFF_THREAD_FINALIZATION, "native", NULL, "worker", 0, "", "cpp-call", "in worker", "deleteLater",
           "native" },
         { FINDING_THREAD_WARNING, "refcount", NULL, "MainThread", -1, "", "owner-thread-work",
-          "do that work in the object's own thread", "--mitigate", "refcount" },
+          "do that work in the object's own thread (deleteLater(), a queued call: a signal emitted in collector to "
+          "a slot of an object of that thread), not in collector", "finalizer", "refcount" },
+        { FINDING_THREAD_WARNING, "cyclic-gc", "automatic", "MainThread", -1, "", "owner-thread-work",
+          "not in a finalizer run by a collection in collector", "--mitigate", "cyclic-gc" },
         { FINDING_AT_RISK_CYCLE, "none", NULL, "MainThread", -1, "", "gui-collector", "--mitigate applies it", NULL,
           "none" },
         { FINDING_AT_RISK_CYCLE, "none", NULL, "builder", -1, "", "break-cycle", "break the cycle", "--mitigate",

@@ -1,0 +1,50 @@
+# qgc-check-expect: verdict=clean
+# qgc-check-args: --duration 2
+# qgc-check-stdout: ^stopped in: \['MainThread'\]$
+# timer_stopped_from_worker.py with its fix applied: the worker asks for the stop with a signal,
+# queued to the stopper's (and the timers') own thread, which makes the call. Prints the threads
+# the program's own stop() calls ran in.
+import sys
+import threading
+import time
+
+from _qt import QApplication, QObject, QtCore, QTimer, pyqtSlot
+
+Signal = getattr(QtCore, "pyqtSignal", None) or QtCore.Signal
+
+
+class Stopper(QObject):
+    request = Signal()
+
+    def __init__(self):
+        super().__init__()
+        self.threads = set()
+        self.request.connect(self.stop_all)  # emitted in another thread: queued to this one
+
+    @pyqtSlot()
+    def stop_all(self):
+        self.threads.add(threading.current_thread().name)
+        for t in timers:
+            t.stop()
+
+
+def poll():
+    while True:
+        time.sleep(0.02)
+        stopper.request.emit()
+
+
+def restart():
+    for t in timers:
+        t.start(1000)
+
+
+app = QApplication(sys.argv)
+timers = [QTimer() for _ in range(3)]
+stopper = Stopper()
+threading.Thread(target=poll, name="poller", daemon=True).start()
+ticker = QTimer()
+ticker.timeout.connect(restart)
+ticker.start(10)
+QTimer.singleShot(1500, lambda: print(f"stopped in: {sorted(stopper.threads)}", flush=True))
+app.exec()
