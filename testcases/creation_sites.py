@@ -1,13 +1,13 @@
 # qgc-check-expect: verdict=race class=QGraphicsTextItem cause=refcount thread=dropper
 # qgc-check-args: --threads 0
 # QObjects (QGraphicsTextItems) made through factories, subclass chains with super(), an
-# explicit base __init__ call, a mixin, a helper the __init__ chains through, a closure over
-# self, a classmethod and, in another class's __init__, `self.label = QGraphicsTextItem()`:
-# each is the child of a graphics item (not a QObject) that a "dropper" thread drops, so it
-# dies there (a finding each). The program records the call that made each one
-# (inspect.currentframe() at that call) and prints it on a "creation-sites:" line as JSON
-# {objectName: [file, line, function]}; tests/test_creation_sites.py compares each finding's
-# creation_site with it.
+# explicit base __init__ call, mixins before and after the binding's class, a helper the
+# __init__ chains through, a closure over self, a classmethod and, in another class's
+# __init__, `self.label = QGraphicsTextItem()`: each is the child of a graphics item (not a
+# QObject) that a "dropper" thread drops, so it dies there (a finding each). The program
+# records the call that made each one (inspect.currentframe() at that call) and prints it on
+# a "creation-sites:" line as JSON {objectName: [file, line, function]};
+# tests/test_creation_sites.py compares each finding's creation_site with it.
 import gc
 import inspect
 import json
@@ -64,6 +64,13 @@ class Mixed(Mixin, QGraphicsTextItem):
         super().__init__("mixed", parent)
 
 
+class MixedAfter(QGraphicsTextItem, Mixin):
+    """The binding's class first: it calls the mixin's __init__ itself, after building."""
+
+    def __init__(self, parent):
+        super().__init__("mixed-after", parent)
+
+
 class Helped(QGraphicsTextItem):
     def __init__(self, parent):
         self._setup(parent)
@@ -104,7 +111,7 @@ class Holder(QGraphicsRectItem):
 
 def build_all():
     """Graphics items holding one QObject each; nothing else holds those."""
-    holders = [Holder() for _ in range(8)]
+    holders = [Holder() for _ in range(9)]
     here = inspect.currentframe()
     holders[0].child = make_probe(1, holders[0])
     holders[1].child = make_text(holders[1])
@@ -114,6 +121,7 @@ def build_all():
     holders[5].child = mark(Mixed(holders[5]), here, "mixin")
     holders[6].child = mark(Helped(holders[6]), here, "helped")
     holders[7].child = mark(Celled(holders[7]), here, "celled")
+    holders[8].child = mark(MixedAfter(holders[8]), here, "mixin-after")
     holders.append(Panel())
     del here  # a frame held in its own locals would keep the items in a cycle
     return holders

@@ -25,7 +25,8 @@ def binding_env(binding):
                     PATH=f"{venv}/bin:{os.environ['PATH']}")
 
 
-@pytest.mark.parametrize("binding", ["debian", "PyQt6", "PySide6", "PySide6-6.9"])
+@pytest.mark.parametrize("binding", ["debian", "PyQt6", "PyQt6-6.7", "PySide6", "PySide6-6.9", "PySide6-6.8",
+                                     "PySide6-6.5"])
 def test_creation_site_is_the_call_that_made_the_object(binding):
     run = run_tool("--threads", "0", TESTCASES / "creation_sites.py", env=binding_env(binding))
     assert run.report is not None, run.stderr[-3000:]

@@ -472,6 +472,8 @@ loads_init (PyCodeObject *code, const unsigned char *units, int i)
 #if PY_VERSION_HEX >= 0x030C0000
         if (op == LOAD_ATTR)
                 name = code_name (code, arg >> 1);
+        if (op == LOAD_SUPER_ATTR) /* super().__init__ from 3.12 */
+                name = code_name (code, arg >> 2);
 #else
         if (op == LOAD_ATTR)
                 name = code_name (code, arg);

@@ -335,6 +335,8 @@ finding_fix (struct run_result *r, const struct result_finding *f, enum fix_kind
 void
 result_describe (struct run_result *r, struct result_finding *f)
 {
+        if (!f->creation_site || !*f->creation_site)
+                f->creation_site = f->creation_stack; /* its first line */
         const char **texts[] = { &f->qt_class, &f->py_class, &f->object_name, &f->owner_thread,
                                  &f->finalizing_thread, &f->message, &f->creation_stack,
                                  &f->creation_site, &f->finalization_stack, &f->test, &f->creation_test, &f->suppressed_by,

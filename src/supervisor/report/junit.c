@@ -114,7 +114,7 @@ write_finding (xmlTextWriterPtr w, const struct run_result *r, const struct resu
         write_case_name (w, r, f);
         /* file/line attributes: GitLab and Jenkins link them. */
         struct pyframe site;
-        if (f->creation_stack && pyframe_parse (f->creation_stack, strlen (f->creation_stack), &site)) {
+        if (f->creation_site && pyframe_parse (f->creation_site, strlen (f->creation_site), &site)) {
                 attr (w, "file", site.file);
                 attr_int (w, "line", site.line);
         }

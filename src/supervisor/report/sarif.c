@@ -89,12 +89,12 @@ result_of (const struct result_finding *f, const char *cwd)
         free (text);
 
         /* Located at the creation site, or else where the warning came from. */
-        const char *stack = *f->creation_stack ? f->creation_stack : f->finalization_stack;
+        const char *stack = f->creation_site && *f->creation_site ? f->creation_site : f->finalization_stack;
         json_t *locations = json_array ();
         struct pyframe fr;
         if (stack && pyframe_parse (stack, strlen (stack), &fr)) {
                 json_t *loc = location (cwd, fr.file, fr.line, NULL);
-                const char *source = stack == f->creation_stack ? f->creation_source : f->finalization_source;
+                const char *source = stack == f->creation_site ? f->creation_source : f->finalization_source;
                 if (source)
                         json_object_set_new (json_object_get (json_object_get (loc, "physicalLocation"), "region"),
                                              "snippet", json_pack ("{s:s}", "text", source));
