@@ -27,6 +27,8 @@ CASES = ["graphics_item_cycle", "graphics_item_cycle_gui_collector", "no_event_l
          "segfault_after_findings", "idle_app", "graphics_timer_child", "posted_events_pending",
          "scene_item_deleted_in_worker", "widget_deleted_in_thread",
          "event_filter_deleted_in_thread", "environment_changed_during_findings",
+         "window_destroyed_in_worker", "pool_thread_destroyed_off_thread", "timer_stopped_from_thread",
+         "teardown_daemon_drops",
          # Child interpreters of the run: the venv's python, checked.
          "subprocess_child_races", "multiprocessing_spawn_pool_races"]
 
