@@ -165,6 +165,7 @@ host_add_finding (const struct finding *f)
          * shows: the finalization stack and the C++ calls that destroyed
          * the object (or made Qt warn; raw return addresses, named later
          * outside the hook). */
+        copy.during_teardown = f->kind != FINDING_AT_RISK_CYCLE && atomic_load (&script_ended);
         bool first = !channel_has_group (channel, &copy);
         copy.finalization_stack = finding_string (f->finalization_stack, first);
         if (first && f->kind != FINDING_AT_RISK_CYCLE) {

@@ -1,14 +1,14 @@
-# SPDX-License-Identifier: MIT
 # The oracle's probes as a module, written by tools/oracle --write-probes.
-import functools, gc, itertools, json, os, queue, sys, threading, time
+import concurrent.futures, functools, gc, itertools, json, os, queue, sys, threading, time
 BINDING = os.environ.get("QGC_TEST_BINDING", "PyQt6")
 if BINDING == "PySide6":
     from PySide6 import QtCore, QtGui, QtWidgets
-    from shiboken6 import delete
+    from shiboken6 import delete, getCppPointer
     pyqtSlot = QtCore.Slot
+    _o_address = lambda obj: getCppPointer(obj)[0]
 else:
     from PyQt6 import QtCore, QtGui, QtWidgets
-    from PyQt6.sip import delete
+    from PyQt6.sip import delete, unwrapinstance as _o_address
     pyqtSlot = QtCore.pyqtSlot
 for _m in (QtCore, QtGui, QtWidgets):
     globals().update({n: getattr(_m, n) for n in dir(_m) if n.startswith("Q") or n == "Qt"})
@@ -25,7 +25,10 @@ _o_ending = set()  # threads whose end has begun
 _o_watchers = []   # kept alive to the end
 _o_stop = threading.Event()
 _o_pythreads = []
+_o_deleted = []    # wrappers passed to delete() in a thread (sc_dropper), kept
 _o_direct = Qt.ConnectionType.DirectConnection
+_o_pools = []      # (ThreadPoolExecutor, its threads' names)
+_o_thread_seen = set()
 
 
 def _o_emit(rec):
@@ -39,8 +42,26 @@ def _o_thread_name():
     return t.name if t is not None else None
 
 
+def _o_thread(name, kind, loop):
+    # What kind of thread the program made: whether it runs an event loop
+    # (the GUI thread, a QThread's default run()) or never does.
+    if name not in _o_thread_seen:
+        _o_thread_seen.add(name)
+        _o_emit({"e": "thread", "name": name, "kind": kind, "loop": loop})
+
+
 def _o_gc(phase, info):
     _o_tl.gc = phase == "start"
+
+
+def _o_collect():
+    # The program's own explicit gc.collect(): the collection it starts is
+    # known to be explicit, whichever thread calls it.
+    _o_tl.explicit = True
+    try:
+        gc.collect()
+    finally:
+        _o_tl.explicit = False
 
 
 gc.callbacks.append(_o_gc)
@@ -60,15 +81,18 @@ def _o_destroyed(oid):
             state = "ending"
     elif owner in _o_ending:
         state = "ending"
+    collect = None
     if getattr(_o_tl, "gc", False):
         cause = "cyclic-gc"
+        collect = "explicit" if getattr(_o_tl, "explicit", False) else "automatic"
     else:
         try:
             sys._getframe(3)  # this, the watcher's slot, and Python code that dropped it
             cause = "refcount"
         except ValueError:
             cause = "native"
-    _o_emit({"e": "del", "id": oid, "thread": _o_thread_name(), "cause": cause, "owner_state": state})
+    _o_emit({"e": "del", "id": oid, "thread": _o_thread_name(), "cause": cause, "owner_state": state,
+             "collect": collect})
 
 
 class _OWatch(QObject):
@@ -81,12 +105,20 @@ class _OWatch(QObject):
         _o_destroyed(self.oid)
 
 
+def _o_site(f, obj):
+    # The call that made obj: the innermost frame outside obj's own
+    # __init__ chain (frames of __init__ whose `self` is obj).
+    while f is not None and f.f_code.co_name in ("__init__", "__new__") and f.f_code.co_varnames \
+            and f.f_locals.get(f.f_code.co_varnames[0]) is obj:
+        f = f.f_back
+    return (f.f_code.co_filename, f.f_lineno, f.f_code.co_qualname)
+
+
 def _o_ctor(obj):
-    # On the line of super().__init__(): the innermost generated frame that
-    # was running while the C++ object was built (the innermost call wins).
-    f = sys._getframe(1)
+    # Called after super().__init__() in a generated __init__, while the
+    # chain of obj's own __init__ frames is still on the stack.
     pending = _o_tl.__dict__.setdefault("pending", {})
-    pending.setdefault(id(obj), (f.f_code.co_filename, f.f_lineno, f.f_code.co_qualname))
+    pending.setdefault(id(obj), _o_site(sys._getframe(1), obj))
     if "_o_id" not in obj.__dict__:
         obj._o_id = next(_o_ids)  # children made in __init__ name their parent by it
 
@@ -95,8 +127,7 @@ def _o_new(obj):
     pending = _o_tl.__dict__.setdefault("pending", {})
     site = pending.pop(id(obj), None)
     if site is None:
-        f = sys._getframe(1)
-        site = (f.f_code.co_filename, f.f_lineno, f.f_code.co_qualname)
+        site = _o_site(sys._getframe(1), obj)
     oid = obj.__dict__.get("_o_id") or next(_o_ids)
     owner = _o_thread_name()
     parent = obj.parent() if isinstance(obj, QObject) else None
@@ -115,7 +146,8 @@ def _o_new(obj):
     qt = next(c.__name__ for c in type(obj).__mro__ if c.__module__.startswith(BINDING + "."))
     py = None if type(obj).__module__.startswith(BINDING + ".") else type(obj).__name__
     _o_emit({"e": "new", "id": oid, "qt": qt, "py": py,
-             "file": site[0], "line": site[1], "func": site[2], "owner": owner, "parent": pid})
+             "file": site[0], "line": site[1], "func": site[2], "owner": owner, "parent": pid,
+             "address": _o_address(obj)})
     return obj
 
 
@@ -138,14 +170,14 @@ class _ONamer(QObject):
         threading.current_thread().name = self.name  # the thread's Python name
 
 
-def _o_qthread(name, cls=None):
+def _o_qthread(name, cls=None, loop=True):
     th = (cls or QThread)()
     th.setObjectName(name)
     namer = _ONamer(name)
     _o_watchers.append(namer)
     th.started.connect(namer.named, _o_direct)
     _o_qthreads[name] = th
-    _o_emit({"e": "thread", "name": name, "kind": "qthread"})
+    _o_thread(name, "qthread", loop)
     return th
 
 
@@ -158,6 +190,37 @@ def _o_quit_threads():
         th.wait(3000)
     for t in _o_pythreads:
         t.join(3)
+    for pool, names in _o_pools:
+        _o_ending.update(names)
+        pool.shutdown(wait=True)
+
+
+def _o_pool_job(pool_names, make):
+    # A job of a ThreadPoolExecutor: its thread runs no event loop.
+    name = threading.current_thread().name
+    pool_names.add(name)
+    _o_thread(name, "pool", False)
+    return make()
+
+
+def _o_calibrate(ticks):
+    # With QGC_ORACLE_CALIBRATE set: run each garbage-making tick once and
+    # collect its cycles explicitly in a plain thread, to record which of
+    # the objects really die in the collecting thread under this binding
+    # (the at-risk truth), before the app's own work starts.
+    if not os.environ.get("QGC_ORACLE_CALIBRATE"):
+        return
+    enabled = gc.isenabled()
+    gc.disable()
+    _o_emit({"e": "calib-start"})
+    for tick in ticks:
+        tick()
+    t = threading.Thread(target=_o_collect, name="oracle-calibrate")
+    t.start()
+    t.join()
+    _o_emit({"e": "calib-end"})
+    if enabled:
+        gc.enable()
 
 
 def _o_pythread(name, target):
@@ -169,12 +232,21 @@ def _o_pythread(name, target):
             _o_emit({"e": "thread-end", "name": name})
     t = threading.Thread(target=body, name=name, daemon=True)
     _o_pythreads.append(t)
-    _o_emit({"e": "thread", "name": name, "kind": "python"})
+    _o_thread(name, "python", False)
     return t
 
 
 def _o_end():
     _o_emit({"e": "end"})
+
+
+_o_thread("MainThread", "gui", True)
+
+
+# Registered first, so run last of the exit handlers: from here on the
+# interpreter finalizes and the probes cannot be trusted.
+import atexit as _o_atexit
+_o_atexit.register(lambda: _o_emit({"e": "exit"}))
 
 
 __all__ = [n for n in list(globals()) if not n.startswith("__")]  # for the reproducers' import *

@@ -5,8 +5,9 @@
 # Oracle case (tools/oracle --program tools/oracle-cases/site_of_another_call.py).
 # One call site builds two classes (`for cls in (Alpha, Beta) * 10`), each with its own
 # __init__, and two look-alike functions build a QTimer and a QObject. Right: each object's
-# creation site is its own class's super().__init__() line (Alpha.__init__ / Beta.__init__)
-# or its own function (make_timer / make_object), with its own Python class. Seen: the
+# creation site is the call that made it (factory's `handoff.put(_o_new(cls()))` line for
+# Alpha and Beta, not their __init__; make_timer / make_object for the others), with its own
+# Python class. Seen: the
 # QObjects of make_object reported at make_timer's line (101 of 101 in one run); in generated
 # programs also Gamma objects at Alpha.__init__ with python_class Alpha (a loop of classes).
 # Reproduces under PySide6 (tools/oracle --binding PySide6); PyQt6 defers these deletions.
