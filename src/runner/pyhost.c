@@ -226,20 +226,58 @@ struct stack_key {
         } frames[MAX_FRAMES];
 };
 
-/* Frames are read where the interpreter keeps them: on CPython 3.11 to
- * 3.13, from its own frame records (internal/pycore_frame.h, whose layout
- * each of these versions names as below), which reads them without making
- * a frame object for each (an allocation per frame, freed as the call
- * returns) and so without allocating at all. The frames and offsets are
- * those of PyEval_GetFrame(), PyFrame_GetBack() and PyFrame_GetLasti():
- * incomplete frames (a call still setting up, 3.12's and 3.13's shim
- * frames) are skipped, as those do. Other versions (3.10, and any later
- * one until its layout is checked) go through the public frame objects. */
-#if PY_VERSION_HEX >= 0x030B0000 && PY_VERSION_HEX < 0x030E0000
+/* Frames are read where the interpreter keeps them, without making a
+ * frame object for each (an allocation per frame, freed as the call
+ * returns) and so without allocating or touching a reference count: on
+ * CPython 3.11 to 3.13 from its own frame records (internal/pycore_frame.h,
+ * whose layout each of these versions names as below), on 3.10 from its
+ * frame objects' fields (cpython/frameobject.h), which are its records.
+ * The frames and offsets are those of PyEval_GetFrame(), PyFrame_GetBack()
+ * and PyFrame_GetLasti(): incomplete frames (a call still setting up,
+ * 3.12's and 3.13's shim frames) are skipped, as those do. A later version
+ * goes through the public frame objects until its layout is checked. */
+#if PY_VERSION_HEX >= 0x030A0000 && PY_VERSION_HEX < 0x030B0000
+#define PYHOST_RAW_FRAMES 1
+typedef PyFrameObject raw_frame;
+#define UNCHECKED_THREAD_STATE() _PyThreadState_UncheckedGet ()
+
+static raw_frame *
+innermost_frame (PyThreadState *ts)
+{
+        return ts ? ts->frame : NULL;
+}
+
+static raw_frame *
+outer_frame (raw_frame *f)
+{
+        return f->f_back;
+}
+
+static PyCodeObject *
+frame_code (raw_frame *f)
+{
+        return f->f_code;
+}
+
+static int
+frame_lasti (raw_frame *f)
+{
+        return f->f_lasti < 0 ? -1 : f->f_lasti * (int) sizeof (_Py_CODEUNIT);
+}
+
+/* Its first local: 3.10 keeps an argument that a closure uses in a cell
+ * elsewhere, and this slot empty. */
+static PyObject *
+frame_first_local (raw_frame *f)
+{
+        return f->f_localsplus[0];
+}
+#elif PY_VERSION_HEX >= 0x030B0000 && PY_VERSION_HEX < 0x030E0000
 #define PYHOST_RAW_FRAMES 1
 #define Py_BUILD_CORE 1
 #include <internal/pycore_frame.h>
 #undef Py_BUILD_CORE
+typedef _PyInterpreterFrame raw_frame;
 #if PY_VERSION_HEX >= 0x030D0000
 #define CURRENT_FRAME(ts) ((ts)->current_frame)
 #define FRAME_CODE(f) ((PyCodeObject *) (f)->f_executable)
@@ -250,8 +288,8 @@ struct stack_key {
 #define UNCHECKED_THREAD_STATE() _PyThreadState_UncheckedGet ()
 #endif
 
-static _PyInterpreterFrame *
-complete_frame (_PyInterpreterFrame *f)
+static raw_frame *
+complete_frame (raw_frame *f)
 {
         while (f && _PyFrame_IsIncomplete (f))
                 f = f->previous;
@@ -259,38 +297,51 @@ complete_frame (_PyInterpreterFrame *f)
 }
 
 /* The innermost complete frame of a thread; GIL held. */
-static _PyInterpreterFrame *
+static raw_frame *
 innermost_frame (PyThreadState *ts)
 {
         return ts ? complete_frame (CURRENT_FRAME (ts)) : NULL;
 }
 
-static _PyInterpreterFrame *
-outer_frame (_PyInterpreterFrame *f)
+static raw_frame *
+outer_frame (raw_frame *f)
 {
         return complete_frame (f->previous);
 }
 
 static PyCodeObject *
-frame_code (_PyInterpreterFrame *f)
+frame_code (raw_frame *f)
 {
         return FRAME_CODE (f);
 }
 
 static int
-frame_lasti (_PyInterpreterFrame *f)
+frame_lasti (raw_frame *f)
 {
         int lasti = _PyInterpreterFrame_LASTI (f);
         return lasti < 0 ? -1 : lasti * (int) sizeof (_Py_CODEUNIT);
 }
 
+/* Its first local, through its cell if a closure uses it. */
+static PyObject *
+frame_first_local (raw_frame *f)
+{
+        PyObject *v = f->localsplus[0];
+        if (v && (PyBytes_AS_STRING (frame_code (f)->co_localspluskinds)[0] & 0x40 /* CO_FAST_CELL */) &&
+            PyCell_Check (v))
+                v = PyCell_GET (v);
+        return v;
+}
+#endif
+
+#ifdef PYHOST_RAW_FRAMES
 /* Reads a thread's frames (GIL held) into key, the innermost one into
  * *innermost if not null. Borrowed code pointers: the frames keep them
  * alive while the caller looks. Allocates nothing. */
 static void
 read_stack (PyThreadState *ts, struct stack_key *key, const void **innermost)
 {
-        _PyInterpreterFrame *f = innermost_frame (ts);
+        raw_frame *f = innermost_frame (ts);
         if (innermost)
                 *innermost = f;
         int depth = 0;
@@ -474,7 +525,7 @@ site_hash (const PyCodeObject *code, int lasti)
 /* Are the frames from f outwards the stack of e's key (as read_stack would
  * read them: at most MAX_FRAMES)? */
 static bool
-same_frames (const struct stack_entry *e, _PyInterpreterFrame *f)
+same_frames (const struct stack_entry *e, raw_frame *f)
 {
         const struct stack_key *k = &e->key;
         for (int i = 0; i < k->depth; i++, f = outer_frame (f))
@@ -595,15 +646,12 @@ is_user_code (PyCodeObject *code)
 /* A frame's first argument (self), through its cell if a closure uses
  * it; NULL if it has none. Borrowed. */
 static PyObject *
-first_argument (_PyInterpreterFrame *f)
+first_argument (raw_frame *f)
 {
         PyCodeObject *code = frame_code (f);
         if (code->co_argcount < 1)
                 return NULL;
-        PyObject *v = f->localsplus[0];
-        if (v && (PyBytes_AS_STRING (code->co_localspluskinds)[0] & 0x40 /* CO_FAST_CELL */) && PyCell_Check (v))
-                v = PyCell_GET (v);
-        return v;
+        return frame_first_local (f);
 }
 
 /* The creation site of the object whose constructor runs under the
@@ -611,9 +659,9 @@ first_argument (_PyInterpreterFrame *f)
  * site's, -1 if its stack has none. GIL held, automatic collection held
  * off. */
 static int
-creation_site (_PyInterpreterFrame *innermost)
+creation_site (raw_frame *innermost)
 {
-        _PyInterpreterFrame *f = innermost;
+        raw_frame *f = innermost;
         PyObject *self = calls_init (frame_code (f), frame_lasti (f)) ? first_argument (f) : NULL;
         int depth = 0, lines = 0;
         for (; self && f && depth < MAX_FRAMES && first_argument (f) == self; f = outer_frame (f), depth++)
@@ -700,7 +748,7 @@ pyhost_capture_creation (uint32_t *stack, struct probe_frame_point *at)
                  * once it has returned, its objects are complete and any
                  * thread holding the GIL may name them. */
                 PyThreadState *own = PyGILState_GetThisThreadState ();
-                _PyInterpreterFrame *f = own ? innermost_frame (own) : NULL;
+                raw_frame *f = own ? innermost_frame (own) : NULL;
                 if (f) {
                         at->frame = f;
                         at->code = frame_code (f);
@@ -713,7 +761,7 @@ pyhost_capture_creation (uint32_t *stack, struct probe_frame_point *at)
         struct stack_entry *e;
 #ifdef PYHOST_RAW_FRAMES
         PyThreadState *ts = UNCHECKED_THREAD_STATE ();
-        _PyInterpreterFrame *innermost = innermost_frame (ts);
+        raw_frame *innermost = innermost_frame (ts);
         if (!innermost)
                 return;
         at->frame = innermost;
@@ -796,7 +844,7 @@ pyhost_stack_points (pid_t tid, struct probe_frame_point *out, size_t max)
          * holds no GIL, so it cannot change them now. */
         size_t n = 0;
 #ifdef PYHOST_RAW_FRAMES
-        for (_PyInterpreterFrame *f = innermost_frame (ts); f && n < max; f = outer_frame (f), n++) {
+        for (raw_frame *f = innermost_frame (ts); f && n < max; f = outer_frame (f), n++) {
                 out[n].frame = f;
                 out[n].code = frame_code (f);
                 out[n].lasti = frame_lasti (f);
