@@ -378,3 +378,52 @@ def test_faulthandler_still_prints_its_traceback_and_the_crash_is_reported(tmp_p
     assert "Fatal Python error: Segmentation fault" in run.stderr, run.stderr[-3000:]
     fatal = run.stderr.split("Fatal Python error: Segmentation fault", 1)[1]
     assert line.search(fatal.split("qgc-check: crash:", 1)[0]), run.stderr[-3000:]
+
+
+HANG_WITH_THREADS = """\
+import sys, threading, time
+from PyQt6.QtCore import QTimer
+from PyQt6.QtWidgets import QApplication
+
+app = QApplication(sys.argv)
+lock = threading.Lock()
+for i in range(40):
+    threading.Thread(target=time.sleep, args=(60,), name=f"sleeper-{i}", daemon=True).start()
+
+
+def hold_gil_forever():
+    lock.acquire()
+    while True:  # pure Python: holds the GIL between switches, the GUI thread waits
+        pass
+
+
+def block_gui():
+    lock.acquire()  # taken by the holder: the GUI thread never returns
+    lock.acquire()
+
+
+threading.Thread(target=hold_gil_forever, name="spinner", daemon=True).start()
+QTimer.singleShot(200, block_gui)
+app.exec()
+"""
+
+
+def test_hang_stacks_read_as_threads_and_fit_a_screen(tmp_script):
+    """A hang's stacks in words, as a crash's are: the GUI thread first in
+    faulthandler's and gdb's formats, the other threads a line each, no raw
+    dump markers, a screenful with 40 more threads; -v prints every one."""
+    script = tmp_script(HANG_WITH_THREADS)
+    run = run_tool("--threads", "0", "--hang-timeout", "2", "--duration", "30", script, timeout=120)
+    assert run.report["verdict"] == "hang", run.stderr[-3000:]
+    text = run.stderr
+    for marker in ("@thread", "@python", "@end", " gil=yes", " main=yes"):
+        assert marker not in text, marker
+    assert re.search(r"^thread MainThread \(.*tid \d+", text, re.M), text[-3000:]
+    assert re.search(r"^  File \".*\", line \d+ in block_gui$", text, re.M), text[-3000:]
+    assert re.search(r"^  #0  0x[0-9a-f]{16} in ", text, re.M), text[-3000:]
+    # The 40 sleepers on one line, not 40 sections.
+    assert re.search(r"^  40 threads \(sleeper-\d+, sleeper-\d+, sleeper-\d+ and 37 more\)", text, re.M), \
+        text[-3000:]
+    assert len(text.splitlines()) <= 100, len(text.splitlines())
+    verbose = run_tool("-v", "--threads", "0", "--hang-timeout", "2", "--duration", "30", script, timeout=120)
+    assert sum(1 for line in verbose.stderr.splitlines() if line.startswith("thread sleeper-")) == 40

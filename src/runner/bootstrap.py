@@ -527,7 +527,7 @@ def at_risk_tick(force=False):
     before = len(gc.garbage)  # the app's own uncollectable objects stay
     gc.set_debug(saved | gc.DEBUG_SAVEALL)
     try:
-        gc.collect(generation)
+        _qgc.collect(generation)  # in the app's stead: an automatic one
         garbage = gc.garbage[before:]
         del gc.garbage[before:]
     finally:
@@ -540,4 +540,4 @@ def at_risk_tick(force=False):
         del garbage
         # Saved garbage survived into the next generation: free it there,
         # in the GUI thread.
-        gc.collect(min(generation + 1, 2))
+        _qgc.collect(min(generation + 1, 2))

@@ -35,7 +35,12 @@ pyhost_set_resolver (void (*resolve) (void))
 
 static _Thread_local int gc_generation = -1;
 static _Thread_local uint32_t gc_trigger;
-static _Thread_local bool explicit_collect;
+/* Who started the collection running in this thread: the interpreter by
+ * its thresholds, the app's gc.collect(), or the tool in the app's stead
+ * (the at-risk reading of --threads 0 and --strict, --mitigate's
+ * collector), which stands for an automatic one. */
+enum collect_origin { COLLECT_AUTOMATIC = 0, COLLECT_APP, COLLECT_TOOL };
+static _Thread_local enum collect_origin collect_origin;
 static _Thread_local uint32_t cached_thread_name;
 static _Thread_local uint32_t gc_start_stack;
 static _Thread_local bool known_python; /* has had a Python thread state */
@@ -75,7 +80,7 @@ gc_callback (PyObject *self, PyObject *args)
         if (PyUnicode_CompareWithASCIIString (phase, "start") == 0) {
                 PyObject *gen = PyDict_GetItemString (info, "generation");
                 gc_generation = gen ? (int) PyLong_AsLong (gen) : 2;
-                gc_trigger = explicit_collect ? GC_TRIGGER_EXPLICIT : GC_TRIGGER_AUTOMATIC;
+                gc_trigger = collect_origin == COLLECT_APP ? GC_TRIGGER_EXPLICIT : GC_TRIGGER_AUTOMATIC;
                 atomic_fetch_add (&collections_running, 1);
                 atomic_store (&channel->collecting_tid, (int32_t) syscall (SYS_gettid));
                 if (finalized)
@@ -88,7 +93,7 @@ gc_callback (PyObject *self, PyObject *args)
                 bool off_gui = !pyhost_is_main_thread ();
                 if (off_gui)
                         atomic_fetch_add (&channel->stats.collections_off_gui, 1);
-                if (!explicit_collect) {
+                if (collect_origin == COLLECT_AUTOMATIC) {
                         atomic_fetch_add (&channel->stats.collections_automatic, 1);
                         if (off_gui)
                                 atomic_fetch_add (&channel->stats.collections_automatic_off_gui, 1);
@@ -109,10 +114,20 @@ gc_callback (PyObject *self, PyObject *args)
 static PyObject *
 collect_wrapper (PyObject *self, PyObject *args, PyObject *kwargs)
 {
-        bool saved = explicit_collect;
-        explicit_collect = true;
+        enum collect_origin saved = collect_origin;
+        collect_origin = COLLECT_APP;
         PyObject *r = PyObject_Call (original_collect, args, kwargs);
-        explicit_collect = saved;
+        collect_origin = saved;
+        return r;
+}
+
+PyObject *
+pyhost_tool_collect (PyObject *args)
+{
+        enum collect_origin saved = collect_origin;
+        collect_origin = COLLECT_TOOL;
+        PyObject *r = PyObject_Call (original_collect, args, NULL);
+        collect_origin = saved;
         return r;
 }
 
@@ -872,13 +887,13 @@ pyhost_collect_by_thresholds (void)
         int c[3], t[3];
         if (count && threshold && PyArg_ParseTuple (count, "iii", &c[0], &c[1], &c[2]) &&
             PyArg_ParseTuple (threshold, "iii", &t[0], &t[1], &t[2])) {
-                bool saved = explicit_collect;
-                explicit_collect = true;
+                enum collect_origin saved = collect_origin;
+                collect_origin = COLLECT_TOOL;
                 for (int gen = 0; gen < 3 && c[gen] > t[gen]; gen++) {
                         PyObject *r = PyObject_CallFunction (original_collect, "i", gen);
                         Py_XDECREF (r);
                 }
-                explicit_collect = saved;
+                collect_origin = saved;
         }
         Py_XDECREF (threshold);
         Py_XDECREF (count);

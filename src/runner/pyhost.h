@@ -39,6 +39,11 @@ bool pyhost_collecting_elsewhere (void);
  * GUI thread, GIL held. */
 void pyhost_collect_by_thresholds (void);
 
+/* _qgc.collect(generation): a collection the tool makes in the app's stead
+ * (the at-risk reading): counted and described as an automatic one, not
+ * as the app's gc.collect(). GIL held; a new reference or NULL. */
+PyObject *pyhost_tool_collect (PyObject *args);
+
 /* The interpreter is about to be finalized: from now on nothing here
  * reads its state (Qt's hooks still fire as its objects die). */
 void pyhost_finalizing (void);

@@ -450,17 +450,18 @@ print_group (FILE *out, const struct thread_view *v, const size_t *members, size
                 fputs (": no Python frame\n", out);
 }
 
-/* The other threads that ran Python or held the GIL, one line per place
- * (threads at the same line together, the GIL's holder alone), then a
- * count of the rest. */
+/* The other threads (all but the shown ones, which may be NULL) that ran
+ * Python or held the GIL, one line per place (threads at the same line
+ * together, the GIL's holder alone), then a count of the rest. */
 static void
-print_other_threads (FILE *out, const struct thread_view *v, size_t n, const struct thread_view *crashed)
+print_other_threads (FILE *out, const struct thread_view *v, size_t n, const struct thread_view *crashed,
+                     const struct thread_view *also_shown)
 {
         size_t *members = calloc (n ? n : 1, sizeof *members);
         bool *done = calloc (n ? n : 1, sizeof *done);
         size_t groups = 0, more = 0, rest = 0;
         for (size_t i = 0; members && done && i < n; i++) {
-                if (&v[i] == crashed || done[i])
+                if (&v[i] == crashed || &v[i] == also_shown || done[i])
                         continue;
                 if (!v[i].py && !v[i].h.gil) {
                         rest++;
@@ -470,7 +471,9 @@ print_other_threads (FILE *out, const struct thread_view *v, size_t n, const str
                 const char *line = where_line (&v[i], &len);
                 for (size_t k = i; k < n; k++) {
                         size_t klen;
-                        const char *kline = &v[k] == crashed || done[k] ? NULL : where_line (&v[k], &klen);
+                        const char *kline = &v[k] == crashed || &v[k] == also_shown || done[k]
+                                                    ? NULL
+                                                    : where_line (&v[k], &klen);
                         bool same = k == i || (!v[i].h.gil && !v[k].h.gil && line && kline && klen == len &&
                                                memcmp (kline, line, len) == 0);
                         if (same) {
@@ -523,6 +526,48 @@ report_crash_text (FILE *out, const struct run_result *r, bool verbose, const ch
         if (verbose)
                 print_all_threads (out, v, n, t);
         else
-                print_other_threads (out, v, n, t);
+                print_other_threads (out, v, n, t, NULL);
+        free (v);
+}
+
+/* One thread in full, as the crashing one is shown. */
+static void
+print_thread (FILE *out, const struct thread_view *t, bool verbose, const char *dim, const char *reset)
+{
+        fprintf (out, "%sthread ", dim);
+        print_thread_name (out, &t->h);
+        fprintf (out, ":%s\n", reset);
+        if (t->py)
+                print_python_frames (out, t, verbose);
+        else
+                fputs ("  (no Python frame)\n", out);
+        print_native_frames (out, t, verbose);
+}
+
+void
+report_stacks_text (FILE *out, const char *dump, bool verbose, const char *dim, const char *reset)
+{
+        size_t n = 0;
+        struct thread_view *v = dump ? read_threads (dump, &n) : NULL;
+        const struct thread_view *main = NULL, *gil = NULL;
+        for (size_t i = 0; i < n; i++) {
+                if (v[i].h.main && !main)
+                        main = &v[i];
+                if (v[i].h.gil && !gil)
+                        gil = &v[i];
+        }
+        if (gil == main)
+                gil = NULL;
+        if (verbose) {
+                print_all_threads (out, v, n, NULL);
+        } else {
+                if (main)
+                        print_thread (out, main, false, dim, reset);
+                if (gil)
+                        print_thread (out, gil, false, dim, reset);
+                print_other_threads (out, v, n, main, gil);
+        }
+        if (!n && dump)
+                fputs ("(no thread could be read from the dump: --json keeps it as it is)\n", out);
         free (v);
 }

@@ -23,3 +23,9 @@
 
 void report_crash_text (FILE *out, const struct run_result *r, bool verbose, const char *dim,
                         const char *reset);
+
+/* The stacks of a hang or of a stopped run, read from its dump the same
+ * way: the GUI (main) thread and the GIL's holder in full, each capped as
+ * the crashing thread is, then the other threads a line each; verbose
+ * prints every thread and every frame. */
+void report_stacks_text (FILE *out, const char *dump, bool verbose, const char *dim, const char *reset);

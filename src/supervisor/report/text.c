@@ -411,7 +411,7 @@ print_children_stacks (const struct run_result *r, FILE *out, const struct style
                 if (p->running_test && p->running_test[0])
                         fprintf (out, ", in test %s", p->running_test);
                 fprintf (out, ":%s\n", s->reset);
-                fputs (p->stacks, out);
+                report_stacks_text (out, p->stacks, r->opts->verbosity > 0, s->dim, s->reset);
         }
 }
 
@@ -438,7 +438,7 @@ print_stacks (const struct run_result *r, FILE *out, const struct style *s)
                 fprintf (out, "%sstacks when the run was stopped%s%s:%s\n", s->dim,
                          r->running_test ? ", in test " : "", r->running_test ? r->running_test : "",
                          s->reset);
-                fputs (r->dump, out);
+                report_stacks_text (out, r->dump, r->opts->verbosity > 0, s->dim, s->reset);
                 print_children_stacks (r, out, s);
         }
         if (r->verdict == VERDICT_HANG && r->hang_process && r->n_processes > 1) {
@@ -452,7 +452,7 @@ print_stacks (const struct run_result *r, FILE *out, const struct style *s)
                 report_crash_text (out, r, r->opts->verbosity > 0, s->dim, s->reset);
         if (r->verdict == VERDICT_HANG && r->dump) {
                 fprintf (out, "%sstacks at the hang:%s\n", s->dim, s->reset);
-                fputs (r->dump, out);
+                report_stacks_text (out, r->dump, r->opts->verbosity > 0, s->dim, s->reset);
         }
 }
 
