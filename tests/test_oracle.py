@@ -96,7 +96,7 @@ def test_oracle_agrees_with_every_at_risk_warning(tmp_path, binding):
 
 
 @pytest.mark.parametrize("binding", ["debian", "PySide6"])
-@pytest.mark.parametrize("case", ["at_risk_once_per_object", "at_risk_owner_of_worker"])
+@pytest.mark.parametrize("case", ["at_risk_once_per_object", "observe_only_collection_of_a_plain_thread"])
 def test_oracle_cases_of_at_risk_warnings(tmp_path, binding, case):
     # One warning per object a collection elsewhere would destroy, its QObject
     # children counted into it, and the thread that owns it as its owner.
