@@ -523,36 +523,6 @@ def at_risk_tick(force=False):
         generation += 1
     if generation < 0:
         return
-    garbage = _saved_garbage(generation)
-    if not garbage:
-        return
-    try:
-        _analyse(garbage)
-        # Threads ran meanwhile (finalizers, the analysis): read what they
-        # left unreachable since, before the collection that frees it all.
-        while True:
-            fresh = _saved_garbage(generation)  # its survivors stay in the next one
-            if not fresh:
-                break
-            _analyse(fresh)
-            garbage += fresh
-            del fresh
-    finally:
-        del garbage
-        # Saved garbage survived into the next generation: free it there,
-        # in the GUI thread.
-        interval = sys.getswitchinterval()
-        sys.setswitchinterval(1.0)  # no other thread makes unread garbage now
-        try:
-            _qgc.collect(min(generation + 1, 2))
-        finally:
-            sys.setswitchinterval(interval)
-
-
-def _saved_garbage(generation):
-    """Collects generation with gc.DEBUG_SAVEALL: the unreachable objects,
-    kept alive (in the returned list) rather than freed."""
-    import gc
     saved = gc.get_debug()
     before = len(gc.garbage)  # the app's own uncollectable objects stay
     gc.set_debug(saved | gc.DEBUG_SAVEALL)
@@ -562,4 +532,12 @@ def _saved_garbage(generation):
         del gc.garbage[before:]
     finally:
         gc.set_debug(saved)
-    return garbage
+    if not garbage:
+        return
+    try:
+        _analyse(garbage)
+    finally:
+        del garbage
+        # Saved garbage survived into the next generation: free it there,
+        # in the GUI thread.
+        _qgc.collect(min(generation + 1, 2))
