@@ -114,6 +114,12 @@ void qgc_probe_resolve_classes (void);
 typedef uint32_t (*probe_creation_fn) (const void *qobject, const char **qt_class);
 uint32_t qgc_probe_creation_stack (const void *qobject, const char **qt_class);
 
+/* The name (string id) of the thread that owns a live QObject, as the
+ * probe's findings name owners. Any thread, not from a hook. */
+#define PROBE_OWNER_SYMBOL "qgc_probe_owner_thread"
+typedef uint32_t (*probe_owner_fn) (const void *qobject);
+uint32_t qgc_probe_owner_thread (const void *qobject);
+
 /* The app installed (or removed) filter as an event filter of watched,
  * from Python; addresses of the C++ objects. Any thread, not from a hook. */
 #define PROBE_EVENT_FILTER_SYMBOL "qgc_probe_event_filter"

@@ -190,6 +190,12 @@ qgc_probe_creation_stack (const void *qobject, const char **qt_class)
         return creation_stack_of (static_cast<QObject *> (const_cast<void *> (qobject)), qt_class);
 }
 
+extern "C" Q_DECL_EXPORT uint32_t
+qgc_probe_owner_thread (const void *qobject)
+{
+        return threads_name (static_cast<const QObject *> (qobject)->thread ());
+}
+
 extern "C" Q_DECL_EXPORT bool
 qgc_probe_start (const struct probe_host *h, char *error, size_t size)
 {

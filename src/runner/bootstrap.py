@@ -452,37 +452,62 @@ def _deleted_in_main_thread(obj, binding):
     return False
 
 
+def _children(obj, qtcore):
+    """The QObjects that die inside obj's destructor: its QObject descendants,
+    counted into its warning as the probe counts them into a finding."""
+    try:
+        return len(obj.findChildren(qtcore.QObject))
+    except Exception:
+        return 0
+
+
+def _at_risk_of(obj, binding, qtcore, helper):
+    """The QObjects a collection would destroy with obj's wrapper, in the
+    collecting thread; None if obj is deferred or not a Qt wrapper."""
+    if not isinstance(obj, qtcore.QObject):
+        return _owned_qobjects(obj, qtcore)
+    # PyQt6 defers a Python-owned QObject (deleteLater): not at risk.
+    # PySide6 deletes it in place, unless the binding queues the
+    # delete for the main thread (_deleted_in_main_thread).
+    if binding == "PyQt6" or _deleted_in_main_thread(obj, binding):
+        if binding != "PyQt6" or helper.ispyowned(obj):
+            _qgc.count_deferred()
+        return None
+    # A QObject its C++ parent owns is not deleted with its wrapper at
+    # all: it dies in its parent's destructor, counted into the parent's
+    # warning (or not at all through this cycle).
+    try:
+        if obj.parent() is not None:
+            return []
+    except Exception:
+        return []
+    return [obj]
+
+
 def _analyse(garbage):
     binding, qtcore, helper = _binding_modules()
     if qtcore is None:
         return
     wrapper_type = helper.wrapper if binding == "PyQt6" else helper.Object
     members = {id(o) for o in garbage}
-    for obj in garbage:
-        if not isinstance(obj, wrapper_type):
-            continue
-        if isinstance(obj, qtcore.QObject):
-            # PyQt6 defers a Python-owned QObject (deleteLater): not at risk.
-            # PySide6 deletes it in place, unless the binding queues the
-            # delete for the main thread (_deleted_in_main_thread).
-            # A QObject its C++ parent owns is not deleted with its wrapper at
-            # all: neither deferred nor at risk through this cycle.
-            if binding == "PyQt6" or _deleted_in_main_thread(obj, binding):
-                if binding != "PyQt6" or helper.ispyowned(obj):
-                    _qgc.count_deferred()
-                continue
-            at_risk = [obj]
-        else:
-            at_risk = _owned_qobjects(obj, qtcore)
+    # Items first: a child item a graphics item destroys is warned under
+    # the item's cycle, once, even when its own wrapper is garbage too.
+    wrappers = [o for o in garbage if isinstance(o, wrapper_type)]
+    wrappers.sort(key=lambda o: isinstance(o, qtcore.QObject))
+    seen = set()
+    for obj in wrappers:
+        at_risk = _at_risk_of(obj, binding, qtcore, helper)
         # A wrapper whose C++ object is gone already has nothing left to destroy.
-        at_risk = [(q, a) for q in at_risk for a in (_address(q, binding, helper),) if a]
+        at_risk = [(q, a) for q in at_risk or () for a in (_address(q, binding, helper),)
+                   if a and a not in seen]
         if not at_risk:
             continue
         path = _cycle_path(obj, members)
         for q, address in at_risk:
+            seen.add(address)
             # Its own Python subclass, if any (the cycle's members are in the path).
             own = "" if type(q).__module__.startswith(binding + ".") else type(q).__name__
-            _qgc.report_at_risk(_qt_class(q, binding), own, path, address)
+            _qgc.report_at_risk(_qt_class(q, binding), own, path, address, _children(q, qtcore))
 
 
 def at_risk_tick(force=False):

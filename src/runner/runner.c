@@ -36,6 +36,7 @@ static const struct runner_config *config;
 static struct channel *channel;
 static char binding_name[16];
 static probe_creation_fn probe_creation;
+static probe_owner_fn probe_owner;
 static void (*probe_retake_messages) (void);
 static void (*probe_event_filter) (const void *watched, const void *filter, bool installed);
 static PyObject *bootstrap;
@@ -419,6 +420,7 @@ qgc_binding_loaded (PyObject *self, PyObject *arg)
         }
         pyhost_set_resolver ((probe_resolve_fn) dlsym (handle, PROBE_RESOLVE_SYMBOL));
         probe_creation = (probe_creation_fn) dlsym (handle, PROBE_CREATION_SYMBOL);
+        probe_owner = (probe_owner_fn) dlsym (handle, PROBE_OWNER_SYMBOL);
         probe_retake_messages = (void (*) (void)) dlsym (handle, PROBE_RETAKE_MESSAGES_SYMBOL);
         probe_event_filter = (void (*) (const void *, const void *, bool)) dlsym (handle, PROBE_EVENT_FILTER_SYMBOL);
         atomic_store (&channel->binding_loaded, 1);
@@ -437,18 +439,21 @@ qgc_report_at_risk (PyObject *self, PyObject *args)
 {
         const char *qt_class, *py_class, *path;
         unsigned long long address;
-        if (!PyArg_ParseTuple (args, "sssK", &qt_class, &py_class, &path, &address))
+        unsigned int children;
+        if (!PyArg_ParseTuple (args, "sssKI", &qt_class, &py_class, &path, &address, &children))
                 return NULL;
+        const void *qobject = (const void *) (uintptr_t) address;
         const char *resolved = NULL;
         struct finding f = {
                 .kind = FINDING_AT_RISK_CYCLE,
                 .cause = CAUSE_NONE,
                 .gc_generation = -1,
                 .py_class = channel_intern (channel, py_class),
-                .owner_thread = channel_intern (channel, "MainThread"),
+                .owner_thread = probe_owner && address ? probe_owner (qobject)
+                                                       : channel_intern (channel, "MainThread"),
                 .message = channel_intern (channel, path),
-                .creation_stack = probe_creation && address
-                        ? probe_creation ((const void *) (uintptr_t) address, &resolved) : 0,
+                .children = children,
+                .creation_stack = probe_creation && address ? probe_creation (qobject, &resolved) : 0,
         };
         f.qt_class = channel_intern (channel, resolved && strcmp (resolved, "QObject") ? resolved : qt_class);
         host_add_finding (&f);
