@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # The oracle's probes as a module, written by tools/oracle --write-probes.
 import concurrent.futures, functools, gc, itertools, json, os, queue, sys, threading, time
 BINDING = os.environ.get("QGC_TEST_BINDING", "PyQt6")
