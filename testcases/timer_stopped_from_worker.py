@@ -30,7 +30,7 @@ class Stopper(QObject):
 
 
 def poll():
-    while True:
+    while not done.is_set():
         time.sleep(0.02)
         stopper.stop_all()
 
@@ -43,9 +43,13 @@ def restart():
 app = QApplication(sys.argv)
 timers = [QTimer() for _ in range(3)]
 stopper = Stopper()
-threading.Thread(target=poll, name="poller", daemon=True).start()
+done = threading.Event()  # the poller ends before the interpreter does (3.13 aborts
+poller = threading.Thread(target=poll, name="poller", daemon=True)  # on a daemon's stderr)
+poller.start()
 ticker = QTimer()
 ticker.timeout.connect(restart)
 ticker.start(10)
 QTimer.singleShot(1500, lambda: print(f"stopped in: {sorted(stopper.threads)}", flush=True))
 app.exec()
+done.set()
+poller.join()

@@ -110,7 +110,7 @@ def test_venv_of_another_python_is_refused(tmp_path):
     (venv / "pyvenv.cfg").write_text("home = /nowhere\nversion = 3.2.1\n")
     p = subprocess.run([QGC_CHECK, str(TESTCASES / "no_qt.py")], capture_output=True, text=True,
                        env=tool_env(VIRTUAL_ENV=str(venv)), timeout=30)
-    assert p.returncode == 3 and "is Python 3.2.1 but qgc-check embeds Python 3." in p.stderr
+    assert p.returncode == 3 and "is Python 3.2.1 but this qgc-check serves Python 3." in p.stderr
     assert p.stderr.count("\n") == 1
 
 

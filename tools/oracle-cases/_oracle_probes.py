@@ -38,8 +38,24 @@ def _o_emit(rec):
         os.write(_o_fd, (json.dumps(rec) + "\n").encode())
 
 
+# Names the program gave threads that Qt started (a QThread's), by native
+# id: CPython 3.13 drops the dummy Thread object of such a thread whenever
+# the binding lets go of its thread state between calls, and the name with it.
+_o_native_names = {}
+
+
+def _o_name_thread(name):
+    threading.current_thread().name = name  # the thread's Python name
+    _o_native_names[threading.get_native_id()] = name
+
+
 def _o_thread_name():
     t = threading._active.get(threading.get_ident())  # no dummy thread made here
+    if t is not None and not isinstance(t, threading._DummyThread):
+        return t.name
+    name = _o_native_names.get(threading.get_native_id())
+    if name is not None:
+        return name
     return t.name if t is not None else None
 
 
@@ -168,7 +184,7 @@ class _ONamer(QObject):
 
     @pyqtSlot()
     def named(self):
-        threading.current_thread().name = self.name  # the thread's Python name
+        _o_name_thread(self.name)
 
 
 def _o_qthread(name, cls=None, loop=True):
