@@ -73,6 +73,19 @@ binding_module (const char *m, size_t len)
                (len >= 11 && memcmp (m, "libshiboken", 11) == 0) || (len >= 9 && memcmp (m, "libpyside", 9) == 0);
 }
 
+/* Appends "f (lib)" to a chain "g (lib) <- f (lib)" being written in
+ * out; false when it does not fit. */
+static bool
+append_frame (char *out, size_t size, size_t *used, int shown, const struct native_frame *fr)
+{
+        int w = snprintf (out + *used, size - *used, "%s%.*s (%.*s)", shown ? " <- " : "", fr->function_len,
+                          fr->function, fr->library_len, fr->library);
+        if (w < 0 || (size_t) w >= size - *used)
+                return false;
+        *used += (size_t) w;
+        return true;
+}
+
 /* The C++ code that destroyed the object, from its native stack: past
  * the destructors of its own class chain (QObject's, its class's, the
  * binding's subclass of it), the next three named frames; NULL when the
@@ -108,11 +121,8 @@ native_culprit (struct run_result *r, const struct result_finding *f)
                         return NULL;
                 if (fr.function_len == 2 && memcmp (fr.function, "??", 2) == 0)
                         continue;
-                int w = snprintf (out + used, sizeof out - used, "%s%.*s (%.*s)", shown ? " <- " : "",
-                                  fr.function_len, fr.function, fr.library_len, fr.library);
-                if (w < 0 || (size_t) w >= sizeof out - used)
+                if (!append_frame (out, sizeof out, &used, shown, &fr))
                         break;
-                used += (size_t) w;
                 shown++;
         }
         return shown ? result_text_printf (r, "%s", out) : NULL;
@@ -275,11 +285,8 @@ cpp_call (struct run_result *r, const struct result_finding *f)
                         break;
                 if (unnamed)
                         continue;
-                int w = snprintf (out + used, sizeof out - used, "%s%.*s (%.*s)", shown ? " <- " : "",
-                                  fr.function_len, fr.function, fr.library_len, fr.library);
-                if (w < 0 || (size_t) w >= sizeof out - used)
+                if (!append_frame (out, sizeof out, &used, shown, &fr))
                         break;
-                used += (size_t) w;
                 shown++;
         }
         return shown ? result_text_printf (r, "%s", out) : NULL;
