@@ -259,10 +259,15 @@ def pip_venv(tmp_path_factory):
             shutil.rmtree(v.venv, ignore_errors=True)
 
 
+def column_setup_args(column):
+    """pip's options that pass the column's Meson options to the build."""
+    return [f"--config-settings=setup-args={a}" for a in COLUMNS[column]]
+
+
 def install_column(column, python, tmp):
     venv = tmp / "venv"
     make_venv(python, venv)
-    setup_args = [f"--config-settings=setup-args={a}" for a in COLUMNS[column]]
+    setup_args = column_setup_args(column)
     start = time.monotonic()
     p = pip_install(venv, *setup_args, str(ROOT))
     took = time.monotonic() - start
@@ -334,6 +339,13 @@ def test_one_build_serves_several_interpreters(tmp_path):
         assert f"but this qgc-check serves Python {debian} and {other_version};" in p.stderr
 
 
+def run_testcase_in(v, case, header, module, tmp_path):
+    """A testcase under a pip-installed qgc-check, its JSON report read."""
+    report = tmp_path / "report.json"
+    p = v.run(v.qgc_check, "--json", report, *header["args"], case, timeout=240, QGC_TEST_BINDING=module)
+    return Run(p.returncode, p.stdout, p.stderr, json.loads(report.read_text()) if report.exists() else None)
+
+
 # The whole testcase suite, once each, under every pyenv interpreter, as pip
 # installed it, with the PyQt6 wheel: each case's declared outcome holds.
 INTERPRETER_CASES = [(c, case) for c in ("3.10", "3.12", "3.13") for case in list_testcases()]
@@ -344,9 +356,7 @@ INTERPRETER_CASES = [(c, case) for c in ("3.10", "3.12", "3.13") for case in lis
 def test_testcase_under_each_interpreter(pip_venv, column, case, tmp_path):
     v = pip_venv(column)
     header = parse_header(case, "PyQt6")
-    report = tmp_path / "report.json"
-    p = v.run(v.qgc_check, "--json", report, *header["args"], case, timeout=240, QGC_TEST_BINDING="PyQt6")
-    run = Run(p.returncode, p.stdout, p.stderr, json.loads(report.read_text()) if report.exists() else None)
+    run = run_testcase_in(v, case, header, "PyQt6", tmp_path)
     check_outcome(case, run, header)
     assert (run.report["binding"] or "PyQt6 ").startswith("PyQt6 "), run.report["binding"]
     # The script ran as the venv's python, in the runner of its version.
@@ -375,9 +385,8 @@ def binding_venv(pip_venv, tmp_path_factory):
             try:
                 if column not in wheels:
                     out = tmp_path_factory.mktemp(f"wheel-{column}")
-                    setup_args = [f"--config-settings=setup-args={a}" for a in COLUMNS[column]]
                     p = subprocess.run([str(v.venv / "bin" / "python"), "-m", "pip", "wheel", "--no-deps",
-                                        "-w", str(out), *setup_args, str(ROOT)],
+                                        "-w", str(out), *column_setup_args(column), str(ROOT)],
                                        capture_output=True, text=True, timeout=900, env=pip_env())
                     assert p.returncode == 0, p.stdout[-3000:] + p.stderr[-3000:]
                     (wheels[column],) = out.glob("qgc_check-*.whl")
@@ -415,9 +424,7 @@ def test_binding_matrix_under_each_interpreter(binding_venv, column, binding, ca
     module = binding.split("-")[0]
     path = TESTCASES / f"{case}.py"
     header = parse_header(path, module)
-    report = tmp_path / "report.json"
-    p = v.run(v.qgc_check, "--json", report, *header["args"], path, timeout=240, QGC_TEST_BINDING=module)
-    run = Run(p.returncode, p.stdout, p.stderr, json.loads(report.read_text()) if report.exists() else None)
+    run = run_testcase_in(v, path, header, module, tmp_path)
     check_outcome(path, run, header)
     want = BINDING_PINS[binding][0].split("==")[1]
     assert run.report["binding"] == f"{module} {want}", run.report["binding"]
