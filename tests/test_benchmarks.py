@@ -31,11 +31,12 @@ def test_overhead_prints_a_ratio():
 
 
 def test_overhead_instructions_count_the_runner():
-    """The runner is exec'd by the supervisor: callgrind must follow it, and
-    both sides' figures are real (non-zero, same order of magnitude)."""
+    """The interpreter the runner is loaded into is exec'd by the supervisor:
+    callgrind must follow it, and both sides' figures are real (non-zero,
+    same order of magnitude)."""
     out = bench("bench-overhead", "--instructions", "--rounds", 200, "--qobjects", timeout=900)
     base = float(re.search(r"^python3 +([\d.]+) M", out, re.M).group(1))
-    runner = float(re.search(r"^qgc-check-runner \(--threads 0\) +([\d.]+) M", out, re.M).group(1))
+    runner = float(re.search(r"^qgc-check \(--threads 0\) +([\d.]+) M", out, re.M).group(1))
     ratio = float(re.search(r"^ratio ([\d.]+)x", out, re.M).group(1))
     assert base > 1 and runner > 1, out
     # The figures are printed to 0.1 M: their ratio agrees within that rounding.

@@ -50,9 +50,9 @@ def test_installed_binary_finds_its_probe(tmp_path):
     (binary,) = dest.rglob("bin/qgc-check")
     assert list(dest.rglob("qgc-check/qgc-probe.so")) and list(dest.rglob("man1/qgc-check.1"))
     assert list(dest.rglob("qgc-check/qgc-follow.so"))  # the exec shim, beside the runner
-    # The runner (the one program that embeds Python) beside the probe, not in bin/.
-    (runner,) = dest.rglob("qgc-check/qgc-check-runner")
-    assert os.access(runner, os.X_OK) and not list(dest.rglob("bin/qgc-check-runner"))
+    # The runner (the one part that calls Python) and its host beside the probe, not in bin/.
+    assert list(dest.rglob("qgc-check/qgc-check-runner.so")) and list(dest.rglob("qgc-check/qgc-host.so"))
+    assert not list(dest.rglob("bin/qgc-check-runner*"))
     p = subprocess.run([str(binary), "-q", "--duration", "1", str(TESTCASES / "graphics_item_cycle.py")],
                        capture_output=True, text=True, timeout=120, env=tool_env())
     # The racy testcase races (or crashes after racing): the installed probe is hooked.
@@ -145,7 +145,7 @@ def test_probe_loads_into_any_qt6():
 
 
 def test_supervisor_links_neither_python_nor_qt_and_is_pie():
-    """The program the user runs is C only: the runner it execs embeds Python."""
+    """The program the user runs is C only: the runner it loads into the interpreter calls Python."""
     qgc = Path(QGC_CHECK)
     libs = subprocess.run(["ldd", str(qgc)], capture_output=True, text=True, check=True).stdout
     assert "libpython" not in libs and "Qt6" not in libs, libs
@@ -184,11 +184,9 @@ def test_app_inherits_no_descriptor_of_the_supervisor(tmp_path):
 PYENV_VERSIONS = Path(os.environ.get("PYENV_ROOT") or "/root/.pyenv") / "versions"
 PIP_CACHE = BUILD / "pip-cache"
 PYQT6 = ["PyQt6==6.11.0", "PyQt6-Qt6==6.11.2"]  # tools/make-venvs' pins
-# Each column: the interpreter, and Meson options for the install. pyenv's
-# interpreters ship both libpython3.X.a and libpython3.X.so: 3.13 is built
-# against the shared one (as for an interpreter without the archive), the
-# others link the archive. "debian" is /usr/bin/python3, on every CI machine.
-COLUMNS = {"3.10": [], "3.12": [], "3.13": ["-Dstatic_python=false"], "debian": []}
+# Each column: the interpreter, and Meson options for the install. "debian"
+# is /usr/bin/python3, on every CI machine.
+COLUMNS = {"3.10": [], "3.12": [], "3.13": [], "debian": []}
 
 
 def column_python(column):
@@ -225,7 +223,7 @@ class PipVenv:
                                       capture_output=True, text=True, check=True).stdout.strip()
         (self.site,) = venv.glob("lib/python3*/site-packages")
         self.qgc_check = venv / "bin" / "qgc-check"
-        self.runner = self.site / "qgc_check" / "qgc-check-runner"
+        self.runner = self.site / "qgc_check" / "qgc-check-runner.so"
 
     def run(self, *args, activated=True, cwd=None, timeout=180, **extra):
         env = pip_env(self.venv if activated else None, **extra)
@@ -313,7 +311,7 @@ def test_one_build_serves_several_interpreters(tmp_path):
     p = subprocess.run(["/usr/bin/meson", "compile", "-C", str(build)], capture_output=True, text=True)
     assert p.returncode == 0, p.stdout[-3000:] + p.stderr[-3000:]
     tool = build / "src" / "qgc-check"
-    assert (build / "src" / f"qgc-check-runner-{other_version}").is_file()
+    assert (build / "src" / f"qgc-check-runner-{other_version}.so").is_file()
     version = subprocess.run([tool, "--version"], capture_output=True, text=True, check=True).stdout.splitlines()
     assert version[1:] == [f"Python {debian}: /usr/bin/python3 (the default, outside a venv)",
                            f"Python {other_version}: {other}"], version
@@ -475,13 +473,53 @@ def test_pip_install_layout(pip_venv):
         assert p.stdout.strip() == str(page), p.stderr
 
 
-def test_pip_install_links_the_archive_or_the_shared_libpython(pip_venv):
-    static = pip_venv("3.12")
-    libs = subprocess.run(["ldd", str(static.runner)], capture_output=True, text=True, check=True).stdout
+WHERE_IT_RUNS = """\
+import os, sys
+print("exe", os.path.realpath("/proc/self/exe"))
+print("executable", sys.executable)
+print("prefix", sys.prefix)
+print("preload", os.environ.get("LD_PRELOAD", ""))
+print("runner-env", os.environ.get("QGC_RUNNER", "-"))
+import subprocess
+print("child", subprocess.run(["/bin/sh", "-c", 'echo "$LD_PRELOAD|${QGC_RUNNER:--}"'],
+                              capture_output=True, text=True).stdout.strip())
+"""
+
+
+def where_it_runs(qgc_check, tmp_path, env):
+    script = tmp_path / "where.py"
+    script.write_text(WHERE_IT_RUNS)
+    p = subprocess.run([str(qgc_check), "--threads", "0", "--duration", "0", str(script)],
+                       capture_output=True, text=True, timeout=120, env=env)
+    assert "runner-env" in p.stdout, p.stdout + p.stderr
+    return dict(line.split(" ", 1) for line in p.stdout.splitlines() if " " in line)
+
+
+def test_script_runs_in_the_interpreters_own_program(tmp_path):
+    """The runner is a library in the interpreter's own program (its main
+    replaced by the host): the script runs on /usr/bin/python3's code, and
+    neither the host nor the runner's name reaches the script or its
+    children."""
+    got = where_it_runs(QGC_CHECK, tmp_path, tool_env())
+    assert got["exe"] == os.path.realpath("/usr/bin/python3"), got
+    assert "qgc-host.so" not in got["preload"] and "qgc-follow.so" in got["preload"], got
+    assert got["runner-env"] == "-", got
+    preload, runner = got["child"].split("|")
+    assert "qgc-host.so" not in preload and runner == "-", got
+    runner_lib = BUILD / "src" / "qgc-check-runner.so"
+    libs = subprocess.run(["ldd", str(runner_lib)], capture_output=True, text=True, check=True).stdout
     assert "libpython" not in libs, libs
-    shared = pip_venv("3.13")
-    libs = subprocess.run(["ldd", str(shared.runner)], capture_output=True, text=True, check=True).stdout
-    assert "libpython3.13.so" in libs and "not found" not in libs, libs
+
+
+def test_pip_installed_runner_runs_in_the_venvs_own_interpreter(pip_venv, tmp_path):
+    """pip install into a pyenv venv: the script runs in that venv's
+    python3 (pyenv's interpreter program), the runner linking no libpython."""
+    v = pip_venv("3.12")
+    libs = subprocess.run(["ldd", str(v.runner)], capture_output=True, text=True, check=True).stdout
+    assert "libpython" not in libs, libs
+    got = where_it_runs(v.qgc_check, tmp_path, pip_env(v.venv))
+    assert got["exe"] == os.path.realpath(v.python), got
+    assert got["executable"] == str(v.venv / "bin" / "python3") and got["prefix"] == str(v.venv), got
 
 
 RACY_TESTS = """\

@@ -47,7 +47,8 @@ def test_each_part_is_a_library_and_nothing_is_compiled_twice():
     by_name = {t["name"]: t for t in targets}
     for lib in ("qgc-common", "qgc-supervisor", "qgc-runner"):
         assert by_name[lib]["type"] == "static library", lib
-    assert by_name["qgc-probe"]["type"] == "shared module"
+    for module in ("qgc-probe", "qgc-host", "qgc-follow", "qgc-check-runner"):
+        assert by_name[module]["type"] == "shared module", module
     compiled = {}
     for t in targets:
         if t["name"].startswith("fuzz-"):

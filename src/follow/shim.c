@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "common/follow.h"
+#include "common/host.h"
 
 /* Every exec path below may run in a vfork child (Python's
  * _posixsubprocess, posix_spawn): no malloc, no lock, no stdio, stack
@@ -36,13 +37,14 @@ typedef int (*spawn_fn) (pid_t *, const char *, const posix_spawn_file_actions_t
 static bool active;
 static char dir[PATH_MAX];
 static char words_buf[16384];
-static char *words[MAX_WORDS]; /* runner, interpreter, shared options */
+static char *words[MAX_WORDS]; /* runner, interpreter, host, shared options */
 static size_t n_words;
 static dev_t python_dev;
 static ino_t python_ino;
 static char env_follow[PATH_MAX + 16];     /* "QGC_FOLLOW=dir" */
 static char env_preload[PATH_MAX * 2 + 16]; /* "LD_PRELOAD=..." as inherited */
 static char shim_path[PATH_MAX];
+static char env_runner[PATH_MAX + 16]; /* "QGC_RUNNER=runner" */
 static execve_fn real_execve;
 static int (*real_execvpe) (const char *, char *const[], char *const[]);
 static spawn_fn real_posix_spawn, real_posix_spawnp;
@@ -72,7 +74,7 @@ read_words (void)
         words_buf[len] = '\0';
         for (char *p = words_buf; p < words_buf + len && n_words < MAX_WORDS - 1; p += strlen (p) + 1)
                 words[n_words++] = p;
-        return n_words >= 2;
+        return n_words >= 3;
 }
 
 /* --- records of processes that cannot be checked -------------------- */
@@ -140,15 +142,16 @@ record_unchecked (pid_t pid, pid_t ppid, const char *reason, char *const argv[])
 
 /* envp with QGC_FOLLOW and the shim in LD_PRELOAD, whatever the caller
  * removed (subprocess with env={...}); preload is the caller's buffer for
- * a LD_PRELOAD that lost the shim. An environment too large for out is
- * passed on as it is. */
+ * a LD_PRELOAD that lost the shim. For a child runner (runner), the host
+ * is preloaded first and the runner named for it (common/host.h). An
+ * environment too large for out is passed on as it is. */
 static char *const *
-ensure_env (char *const envp[], char **out, size_t max, char *preload, size_t preload_size)
+ensure_env (char *const envp[], char **out, size_t max, char *preload, size_t preload_size, bool runner)
 {
         size_t count = 0;
         while (envp && envp[count])
                 count++;
-        if (count + 3 > max)
+        if (count + 4 > max)
                 return envp;
         size_t n = 0;
         bool follow = false, has_preload = false;
@@ -157,14 +160,22 @@ ensure_env (char *const envp[], char **out, size_t max, char *preload, size_t pr
                 if (starts_with (e, FOLLOW_ENV "=")) {
                         out[n++] = env_follow;
                         follow = true;
+                } else if (runner && starts_with (e, HOST_RUNNER_ENV "=")) {
+                        continue; /* named below */
                 } else if (starts_with (e, "LD_PRELOAD=")) {
                         has_preload = true;
-                        if (strstr (e, shim_path)) {
+                        if (strstr (e, shim_path) && !runner) {
                                 out[n++] = (char *) e;
                         } else {
                                 size_t p = put_text (preload, 0, preload_size - 1, "LD_PRELOAD=");
-                                p = put_text (preload, p, preload_size - 1, shim_path);
-                                p = put_text (preload, p, preload_size - 1, " ");
+                                if (runner) {
+                                        p = put_text (preload, p, preload_size - 1, words[2]);
+                                        p = put_text (preload, p, preload_size - 1, ":");
+                                }
+                                if (!strstr (e, shim_path)) {
+                                        p = put_text (preload, p, preload_size - 1, shim_path);
+                                        p = put_text (preload, p, preload_size - 1, ":");
+                                }
                                 p = put_text (preload, p, preload_size - 1, e + strlen ("LD_PRELOAD="));
                                 preload[p] = '\0';
                                 out[n++] = preload;
@@ -175,8 +186,18 @@ ensure_env (char *const envp[], char **out, size_t max, char *preload, size_t pr
         }
         if (!follow)
                 out[n++] = env_follow;
-        if (!has_preload)
+        if (!has_preload && runner) {
+                size_t p = put_text (preload, 0, preload_size - 1, "LD_PRELOAD=");
+                p = put_text (preload, p, preload_size - 1, words[2]);
+                p = put_text (preload, p, preload_size - 1, ":");
+                p = put_text (preload, p, preload_size - 1, env_preload + strlen ("LD_PRELOAD="));
+                preload[p] = '\0';
+                out[n++] = preload;
+        } else if (!has_preload) {
                 out[n++] = env_preload;
+        }
+        if (runner)
+                out[n++] = env_runner;
         out[n] = NULL;
         return out;
 }
@@ -200,13 +221,14 @@ classify (const char *path)
         return TARGET_OTHER;
 }
 
-/* The child runner's command line for `path argv[1:]`, into out. */
+/* The child runner's command line for `path argv[1:]`, into out: the
+ * interpreter path runs it, its main made the runner's by the host. */
 static bool
 child_argv (const char *path, char *const argv[], char **out, size_t max)
 {
         size_t n = 0;
-        out[n++] = words[0];
-        for (size_t i = 2; i < n_words; i++)
+        out[n++] = (char *) path;
+        for (size_t i = 3; i < n_words; i++)
                 out[n++] = words[i];
         out[n++] = (char *) "--child";
         out[n++] = (char *) "--python";
@@ -228,13 +250,15 @@ follow_execve (const char *path, char *const argv[], char *const envp[])
 {
         char *env_buf[MAX_ENV];
         char preload[PATH_MAX * 3];
-        char *const *env = ensure_env (envp, env_buf, MAX_ENV, preload, sizeof preload);
         enum target t = classify (path);
         if (t == TARGET_RUN_PYTHON) {
                 char *args[MAX_ARGS];
                 if (child_argv (path, argv, args, MAX_ARGS))
-                        return real_execve (words[0], args, env);
-        } else if (t == TARGET_OTHER_PYTHON) {
+                        return real_execve (path, args,
+                                            ensure_env (envp, env_buf, MAX_ENV, preload, sizeof preload, true));
+        }
+        char *const *env = ensure_env (envp, env_buf, MAX_ENV, preload, sizeof preload, false);
+        if (t == TARGET_OTHER_PYTHON) {
                 record_unchecked (getpid (), getppid (), FOLLOW_REASON_OTHER_PYTHON, argv);
         }
         return real_execve (path, argv, env);
@@ -246,13 +270,14 @@ follow_spawn (spawn_fn spawn, pid_t *pid, const char *path, const posix_spawn_fi
 {
         char *env_buf[MAX_ENV];
         char preload[PATH_MAX * 3];
-        char *const *env = ensure_env (envp, env_buf, MAX_ENV, preload, sizeof preload);
         enum target t = strchr (path, '/') ? classify (path) : TARGET_OTHER;
         if (t == TARGET_RUN_PYTHON) {
                 char *args[MAX_ARGS];
                 if (child_argv (path, argv, args, MAX_ARGS))
-                        return real_posix_spawn (pid, words[0], actions, attr, args, env);
+                        return real_posix_spawn (pid, path, actions, attr, args,
+                                                 ensure_env (envp, env_buf, MAX_ENV, preload, sizeof preload, true));
         }
+        char *const *env = ensure_env (envp, env_buf, MAX_ENV, preload, sizeof preload, false);
         pid_t child;
         int error = spawn (&child, path, actions, attr, argv, env);
         if (error == 0 && t == TARGET_OTHER_PYTHON)
@@ -319,7 +344,7 @@ execvpe (const char *file, char *const argv[], char *const envp[])
                 return real_execvpe (file, argv, envp);
         char *env_buf[MAX_ENV];
         char preload[PATH_MAX * 3];
-        return real_execvpe (file, argv, ensure_env (envp, env_buf, MAX_ENV, preload, sizeof preload));
+        return real_execvpe (file, argv, ensure_env (envp, env_buf, MAX_ENV, preload, sizeof preload, false));
 }
 
 __attribute__ ((visibility ("default"))) int
@@ -436,12 +461,32 @@ shim_start (void)
         strcpy (dir, d);
         strcpy (shim_path, self.dli_fname);
         snprintf (env_follow, sizeof env_follow, "%s=%s", FOLLOW_ENV, dir);
-        snprintf (env_preload, sizeof env_preload, "LD_PRELOAD=%s", preload);
+        /* As inherited, without the host, which preloads itself into
+         * the runner only (common/host.h). */
+        size_t n = put_text (env_preload, 0, sizeof env_preload - 1, "LD_PRELOAD=");
+        for (const char *p = preload; *p;) {
+                size_t word = strcspn (p, " :");
+                const char *base = memrchr (p, '/', word);
+                base = base ? base + 1 : p;
+                size_t host_len = strlen (HOST_SHIM_NAME);
+                bool host = (size_t) (p + word - base) == host_len && memcmp (base, HOST_SHIM_NAME, host_len) == 0;
+                if (word && !host && n + word + 1 < sizeof env_preload) {
+                        if (n > strlen ("LD_PRELOAD="))
+                                env_preload[n++] = ':';
+                        memcpy (env_preload + n, p, word);
+                        n += word;
+                }
+                p += word;
+                if (*p)
+                        p++;
+        }
+        env_preload[n] = '\0';
         struct stat st;
         if (!read_words () || stat (words[1], &st) < 0)
                 return;
         python_dev = st.st_dev;
         python_ino = st.st_ino;
+        snprintf (env_runner, sizeof env_runner, "%s=%s", HOST_RUNNER_ENV, words[0]);
         active = true;
         record_if_qt_program ();
 }

@@ -38,6 +38,11 @@ public:
                 /* This runs from the loop's first iteration: a beat now
                  * arms the hang watch even if the loop never turns again. */
                 host->heartbeat (QThread::currentThread ()->loopLevel ());
+                /* And the runner's first tick: the collections CPython would
+                 * have made while the script started up (imports, the
+                 * application's set-up), which the runner makes here when
+                 * it makes them, rather than at whichever tick comes first. */
+                host->gui_tick ();
         }
 
         void tick ()

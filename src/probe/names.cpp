@@ -307,9 +307,11 @@ struct Unclassified {
 
 /* Under the lock: the objects still waiting for their creating call go
  * back to their pending lists; which meta-objects and vtables of the
- * objects to name are new. */
+ * objects to name are new. todo keeps the objects still alive and
+ * unnamed (most die before their thread's next turn of its loop): a
+ * pointer dropped here that a new object takes again is pending anew. */
 Unclassified
-requeue_and_find_new (const std::vector<QObject *> &wait, const std::vector<QObject *> &todo)
+requeue_and_find_new (const std::vector<QObject *> &wait, std::vector<QObject *> &todo)
 {
         Unclassified unknown;
         std::lock_guard<ProbeLock> guard (lock);
@@ -318,10 +320,12 @@ requeue_and_find_new (const std::vector<QObject *> &wait, const std::vector<QObj
                 if (info && !info->qt_class)
                         pending[info->creator].python.push_back (obj);
         }
+        size_t alive = 0;
         for (QObject *obj : todo) {
                 ObjectInfo *info = objects.find (obj);
                 if (!info || info->qt_class)
                         continue;
+                todo[alive++] = obj;
                 const QMetaObject *chain[max_meta_depth];
                 int n = meta_chain (obj, chain);
                 for (int i = 0; i < n; i++)
@@ -330,6 +334,7 @@ requeue_and_find_new (const std::vector<QObject *> &wait, const std::vector<QObj
                 if (n > 0 && !vtable_origin.count (vptr_of (obj)))
                         unknown.vtables.push_back (vptr_of (obj));
         }
+        todo.resize (alive);
         return unknown;
 }
 

@@ -73,8 +73,23 @@ public:
                         return false;
                 *out = *info;
                 Slot *slot = reinterpret_cast<Slot *> (reinterpret_cast<char *> (info) - offsetof (Slot, info));
-                slot->key = tombstone ();
+                size_t i = (size_t) (slot - buckets.data ());
                 live--;
+                /* A slot before an empty one ends every probe that reaches
+                 * it: it becomes empty, and so do the tombstones before
+                 * it. Objects that die soon after they were made (most of
+                 * them) then leave no tombstone to probe past or to clear
+                 * by rehashing. */
+                if (buckets[(i + 1) & mask ()].key != nullptr) {
+                        slot->key = tombstone ();
+                        return true;
+                }
+                slot->key = nullptr;
+                used--;
+                for (size_t j = (i - 1) & mask (); buckets[j].key == tombstone (); j = (j - 1) & mask ()) {
+                        buckets[j].key = nullptr;
+                        used--;
+                }
                 return true;
         }
 

@@ -1,10 +1,12 @@
 /* SPDX-License-Identifier: MIT */
-/* main.c: the qgc-check-runner executable (see runner.h).
+/* main.c: the runner library's entry, qgc_runner_main (see runner.h).
  *
- * The supervisor execs it in the child it forked, so that the app inherits
- * nothing of the supervisor but the findings channel's descriptor (mapped
- * and closed at once) and its standard streams. Its command line is
- * private to qgc-check: common/runner-args.h writes and reads it.
+ * The supervisor execs the interpreter in the child it forked, with the
+ * host preloaded, which calls this entry instead of Python's main
+ * (common/host.h): the app inherits nothing of the supervisor but the
+ * findings channel's descriptor (mapped and closed at once) and its
+ * standard streams. Its command line is private to qgc-check:
+ * common/runner-args.h writes and reads it.
  */
 #include "config.h"
 
@@ -14,12 +16,16 @@
 #include <unistd.h>
 
 #include "common/channel.h"
+#include "common/host.h"
 #include "common/runner-args.h"
 #include "runner/runner.h"
 
-int
-main (int argc, char **argv)
+__attribute__ ((visibility ("default"))) int
+qgc_runner_main (int argc, char **argv)
 {
+        /* The host's type for this entry, checked here. */
+        host_runner_entry self = qgc_runner_main;
+        (void) self;
         struct runner_args args;
         char error[256];
         if (runner_args_parse (&args, argc, argv, error, sizeof error) != RUNNER_ARGS_OK) {

@@ -253,6 +253,32 @@ outer_frame (raw_frame *f)
         return f->f_back;
 }
 
+/* 3.10 keeps no incomplete frames in a thread's chain. */
+static raw_frame *
+complete_frame (raw_frame *f)
+{
+        return f;
+}
+
+static raw_frame *
+frame_previous (raw_frame *f)
+{
+        return f->f_back;
+}
+
+static bool
+frame_incomplete (raw_frame *f)
+{
+        (void) f;
+        return false;
+}
+
+static const void *
+frame_instr (raw_frame *f)
+{
+        return (const void *) (intptr_t) f->f_lasti;
+}
+
 static PyCodeObject *
 frame_code (raw_frame *f)
 {
@@ -294,6 +320,29 @@ complete_frame (raw_frame *f)
         while (f && _PyFrame_IsIncomplete (f))
                 f = f->previous;
         return f;
+}
+
+static raw_frame *
+frame_previous (raw_frame *f)
+{
+        return f->previous;
+}
+
+static bool
+frame_incomplete (raw_frame *f)
+{
+        return _PyFrame_IsIncomplete (f);
+}
+
+/* The frame's own record of its instruction, compared as it is. */
+static const void *
+frame_instr (raw_frame *f)
+{
+#if PY_VERSION_HEX >= 0x030D0000
+        return f->instr_ptr;
+#else
+        return f->prev_instr;
+#endif
 }
 
 /* The innermost complete frame of a thread; GIL held. */
@@ -385,6 +434,12 @@ struct stack_entry {
         uint32_t text; /* kept.h handle: the channel gets it with a finding */
         bool used;
         bool site_known; /* the text's link, the creation site, is set */
+#ifdef PYHOST_RAW_FRAMES
+        /* Each frame's instruction as the frame records it (a pointer, or
+         * 3.10's offset), set when the entry serves a site (site_cache):
+         * same_frames compares it with no arithmetic. */
+        const void *instr[MAX_FRAMES];
+#endif
 };
 
 /* Distinct creation stacks are few; objects are many: the text of each
@@ -522,16 +577,24 @@ site_hash (const PyCodeObject *code, int lasti)
         return (uint32_t) ((h * 0x9e3779b97f4a7c15ull) >> 52) & (SITE_BUCKETS - 1);
 }
 
-/* Are the frames from f outwards the stack of e's key (as read_stack would
- * read them: at most MAX_FRAMES)? */
+/* Are the frames from f (complete) outwards the stack of e's key (as
+ * read_stack would read them: at most MAX_FRAMES)? On every QObject made
+ * at a known site: a frame is asked whether it is complete only when it
+ * does not match (a frame that matches a complete one is complete too:
+ * completeness follows from its code and instruction). */
 static bool
 same_frames (const struct stack_entry *e, raw_frame *f)
 {
         const struct stack_key *k = &e->key;
-        for (int i = 0; i < k->depth; i++, f = outer_frame (f))
-                if (!f || frame_code (f) != k->frames[i].code || frame_lasti (f) != k->frames[i].lasti)
+        int i = 0;
+        while (f && i < k->depth) {
+                if (frame_code (f) == k->frames[i].code && frame_instr (f) == e->instr[i])
+                        i++;
+                else if (!frame_incomplete (f))
                         return false;
-        return k->depth == MAX_FRAMES || f == NULL;
+                f = frame_previous (f);
+        }
+        return i == k->depth && (k->depth == MAX_FRAMES || !complete_frame (f));
 }
 #endif
 
@@ -728,6 +791,22 @@ link_site (uint32_t stack, struct stack_entry *e, int site)
                 e->site_known = true;
 }
 
+/* Does this thread hold the GIL? PyGILState_Check() without its
+ * thread-specific-data lookup, on every QObject made: the thread state that
+ * holds the GIL (3.10 and 3.11: the runtime's current one; 3.12 and later:
+ * this thread's attached one, NULL while it has released the GIL) is this
+ * thread's. */
+static inline bool
+holds_gil (void)
+{
+#ifdef PYHOST_RAW_FRAMES
+        PyThreadState *ts = UNCHECKED_THREAD_STATE ();
+        return ts && ts->thread_id == (unsigned long) pthread_self ();
+#else
+        return PyGILState_Check ();
+#endif
+}
+
 void
 pyhost_capture_creation (uint32_t *stack, struct probe_frame_point *at)
 {
@@ -739,7 +818,7 @@ pyhost_capture_creation (uint32_t *stack, struct probe_frame_point *at)
          * a hook never waits for it. */
         if (atomic_load (&finalizing))
                 return;
-        if (!PyGILState_Check ()) {
+        if (!holds_gil ()) {
 #ifdef PYHOST_RAW_FRAMES
                 /* Inside a Python call that released the GIL (a blocking
                  * binding call, QThreadPool.start(), making objects in
@@ -781,8 +860,12 @@ pyhost_capture_creation (uint32_t *stack, struct probe_frame_point *at)
                 quiet_end (&q);
                 link_site (*stack, e, site_line);
         }
-        if (e)
+        if (e) {
+                int i = 0;
+                for (raw_frame *f = innermost; f && i < e->key.depth; f = outer_frame (f))
+                        e->instr[i++] = frame_instr (f);
                 *site = e;
+        }
 #else
         const void *innermost;
         struct quiet q;

@@ -167,6 +167,7 @@ choose_seed (void)
 struct session {
         char *probe;
         char *runner;
+        char *host;
         char *python;
         const struct interpreter *interpreter; /* the runner's */
         char *follow; /* the exec shim, NULL with --no-follow */
@@ -183,6 +184,7 @@ run_once (const struct options *opts, uint32_t seed, struct session *s, struct r
         char error[1024];
         struct supervisor_config sc = {
                 .opts = opts, .seed = seed, .probe_path = s->probe, .runner_path = s->runner,
+                .host_path = s->host,
                 .python_executable = s->python, .python_version = s->interpreter->version,
                 .follow_path = s->follow, .events = s->events,
                 .progress = s->progress,
@@ -250,7 +252,8 @@ session_open (struct session *s, const struct options *opts)
         char in_build[PATH_MAX], from_bindir[PATH_MAX];
         snprintf (in_build, sizeof in_build, "%s/%s", QGC_BUILD_RUNNERS, in->runner);
         snprintf (from_bindir, sizeof from_bindir, "%s/%s", QGC_RUNNERS_FROM_BINDIR, in->runner);
-        s->runner = find_part (in_build, from_bindir, X_OK, "runner");
+        s->runner = find_part (in_build, from_bindir, R_OK, "runner");
+        s->host = find_part (QGC_BUILD_HOST, QGC_HOST_FROM_BINDIR, R_OK, "runner's host");
         if (!opts->no_follow)
                 s->follow = find_part (QGC_BUILD_FOLLOW, QGC_FOLLOW_FROM_BINDIR, R_OK, "exec shim");
         if (opts->events_path &&
@@ -368,6 +371,7 @@ main (int argc, char **argv)
         suppressions_free (&session.suppressions);
         free (session.probe);
         free (session.runner);
+        free (session.host);
         free (session.python);
         free (session.follow);
         return status;

@@ -24,6 +24,7 @@
 
 #include "supervisor/options.h"
 #include "common/follow.h"
+#include "common/host.h"
 #include "supervisor/processes.h"
 
 #define TICK_MS 50
@@ -52,7 +53,7 @@ struct watch {
         char **runner_argv;
         struct runner_args_text runner_text;
         char **runner_env;
-        char *env_strings[2]; /* QGC_FOLLOW=..., LD_PRELOAD=... (owned) */
+        char *env_strings[3]; /* QGC_RUNNER=..., LD_PRELOAD=..., QGC_FOLLOW=... (owned) */
         char follow_dir[4096]; /* the run's follow directory, "" when none */
         struct processes_watch kids; /* the checked children, for their heartbeats */
         struct channel *dump_ch; /* whose stacks are awaited: a hung child's, else the runner's */
@@ -474,43 +475,53 @@ reap (struct watch *w, int64_t now)
 }
 
 /* The follow directory's exec file: the runner, the interpreter it
- * stands in for, and the options every runner of the run shares. */
+ * stands in for, its host, and the options every runner of the run
+ * shares. */
 static bool
 write_follow_exec (struct watch *w, const struct runner_args *args)
 {
         struct runner_args_text text;
-        char *words[64] = { (char *) w->config->runner_path, (char *) w->config->python_executable };
-        size_t n = runner_args_build_shared (args, &text, words + 2, 62);
+        char *words[64] = { (char *) w->config->runner_path, (char *) w->config->python_executable,
+                            (char *) w->config->host_path };
+        size_t n = runner_args_build_shared (args, &text, words + 3, 61);
         char error[512];
-        return n > 0 && processes_write_exec (w->follow_dir, words, n + 2, error, sizeof error);
+        return n > 0 && processes_write_exec (w->follow_dir, words, n + 3, error, sizeof error);
 }
 
-/* The runner's environment: ours, with the shim preloaded (before what
- * the user preloads) and the follow directory named. */
+/* The runner's environment: ours, with the runner named for the host, the
+ * host and the shim preloaded (before what the user preloads) and the
+ * follow directory named. The host removes itself and the runner's name
+ * before the script starts (common/host.h). Colons separate the preloads,
+ * as ld.so reads them and as valgrind's --trace-children rewrites them. */
 static bool
 build_runner_env (struct watch *w)
 {
         extern char **environ;
         const char *preload = getenv ("LD_PRELOAD");
-        if (asprintf (&w->env_strings[0], "%s=%s", FOLLOW_ENV, w->follow_dir) < 0 ||
-            asprintf (&w->env_strings[1], "LD_PRELOAD=%s%s%s", w->config->follow_path,
-                      preload && *preload ? " " : "", preload ? preload : "") < 0) {
-                w->env_strings[0] = w->env_strings[1] = NULL;
+        const char *follow = w->config->follow_path;
+        if (asprintf (&w->env_strings[0], "%s=%s", HOST_RUNNER_ENV, w->config->runner_path) < 0 ||
+            asprintf (&w->env_strings[1], "LD_PRELOAD=%s%s%s%s%s", w->config->host_path,
+                      follow ? ":" : "", follow ? follow : "", preload && *preload ? ":" : "",
+                      preload ? preload : "") < 0 ||
+            (w->follow_dir[0] && asprintf (&w->env_strings[2], "%s=%s", FOLLOW_ENV, w->follow_dir) < 0)) {
+                w->env_strings[0] = w->env_strings[1] = w->env_strings[2] = NULL;
                 return false;
         }
         size_t n = 0;
         while (environ[n])
                 n++;
-        w->runner_env = calloc (n + 3, sizeof *w->runner_env);
+        w->runner_env = calloc (n + 4, sizeof *w->runner_env);
         if (!w->runner_env)
                 return false;
         size_t k = 0;
         for (size_t i = 0; i < n; i++)
                 if (strncmp (environ[i], FOLLOW_ENV "=", strlen (FOLLOW_ENV) + 1) != 0 &&
+                    strncmp (environ[i], HOST_RUNNER_ENV "=", strlen (HOST_RUNNER_ENV) + 1) != 0 &&
                     strncmp (environ[i], "LD_PRELOAD=", 11) != 0)
                         w->runner_env[k++] = environ[i];
-        w->runner_env[k++] = w->env_strings[0];
-        w->runner_env[k++] = w->env_strings[1];
+        for (size_t i = 0; i < 3; i++)
+                if (w->env_strings[i])
+                        w->runner_env[k++] = w->env_strings[i];
         return true;
 }
 
@@ -533,10 +544,11 @@ build_runner_argv (struct watch *w)
                 return false;
         size_t length = runner_args_argv_length (&args);
         w->runner_argv = calloc (length, sizeof *w->runner_argv);
-        /* Its full path: the loader names the main program by argv[0], and
-         * the crash handler reads function names from that file. */
+        /* argv[0] is the interpreter, as the host runs it: the loader
+         * names the main program by argv[0], and the crash handler reads
+         * function names from that file. */
         return w->runner_argv &&
-               runner_args_build (&args, config->runner_path, &w->runner_text, w->runner_argv, length);
+               runner_args_build (&args, config->python_executable, &w->runner_text, w->runner_argv, length);
 }
 
 static _Noreturn void
@@ -544,13 +556,10 @@ exec_runner (const struct watch *w)
 {
         /* The one descriptor of ours the runner gets; it maps and closes it. */
         fcntl (w->channel_fd, F_SETFD, 0);
-        if (w->runner_env)
-                execve (w->config->runner_path, w->runner_argv, w->runner_env);
-        else
-                execv (w->config->runner_path, w->runner_argv);
+        execve (w->config->python_executable, w->runner_argv, w->runner_env);
         char msg[CHANNEL_TEXT_SIZE];
-        snprintf (msg, sizeof msg, "cannot start its runner '%s': %s; reinstall qgc-check",
-                  w->config->runner_path, strerror (errno));
+        snprintf (msg, sizeof msg, "cannot start the interpreter '%s': %s; recreate the venv, or "
+                  "reinstall qgc-check", w->config->python_executable, strerror (errno));
         channel_set_error (w->ch, msg);
         fprintf (stderr, "qgc-check: %s\n", msg);
         _exit (127);
@@ -594,7 +603,7 @@ prepare_run (struct watch *w, char *error, size_t error_size)
                 return false;
         if (w->follow_dir[0])
                 w->kids.dir = w->follow_dir;
-        if (w->config->follow_path && !build_runner_env (w)) {
+        if (!build_runner_env (w)) {
                 snprintf (error, error_size, "out of memory");
                 return false;
         }
@@ -768,6 +777,7 @@ release_run (struct watch *w, bool ran)
         free (w->runner_env);
         free (w->env_strings[0]);
         free (w->env_strings[1]);
+        free (w->env_strings[2]);
         free (w);
 }
 

@@ -23,9 +23,10 @@ struct supervisor_config {
         const struct options *opts;
         uint32_t seed;
         const char *probe_path;
-        const char *runner_path;       /* the qgc-check-runner executable */
-        const char *python_executable;
-        const char *python_version;    /* its minor version, the one the runner embeds */
+        const char *runner_path;       /* the runner library (qgc-check-runner[-3.X].so) */
+        const char *host_path;         /* qgc-host.so: loads it into python_executable (common/host.h) */
+        const char *python_executable; /* the program exec'd: the venv's python3 */
+        const char *python_version;    /* its minor version, the one the runner is built for */
         const char *follow_path;      /* the exec shim (qgc-follow.so); NULL: --no-follow */
         struct report_events *events; /* NULL: no live events */
         bool progress;                /* redraw one progress line on stderr */

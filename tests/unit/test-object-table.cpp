@@ -3,6 +3,8 @@
 #include <cstdarg>
 #include <cstddef>
 #include <cstdint>
+#include <map>
+#include <random>
 #include <setjmp.h>
 #include <vector>
 
@@ -83,6 +85,39 @@ test_churn_keeps_table_small (void **)
         assert_int_equal (visited, 0);
 }
 
+/* Random inserts and takes over a pool of addresses (clusters, wrap-around
+ * at the table's end, slots emptied behind tombstones): the table always
+ * agrees with a reference map, entry for entry. */
+void
+test_random_against_a_reference (void **)
+{
+        Table t;
+        std::vector<Obj> objs (3000);
+        std::map<Obj *, int> reference;
+        std::mt19937 random (12345);
+        Info out {};
+        for (int step = 0; step < 400000; step++) {
+                Obj *o = &objs[random () % objs.size ()];
+                if (random () % 2) {
+                        t.insert (o, Info { step });
+                        reference[o] = step;
+                } else {
+                        bool had = reference.erase (o) > 0;
+                        assert_int_equal (t.take (o, &out), had);
+                }
+                if (step % 9973 == 0) {
+                        for (Obj &each : objs) {
+                                Info *info = t.find (&each);
+                                auto r = reference.find (&each);
+                                assert_int_equal (info != nullptr, r != reference.end ());
+                                if (info)
+                                        assert_int_equal (info->value, r->second);
+                        }
+                }
+        }
+        assert_int_equal (t.size (), reference.size ());
+}
+
 } // namespace
 
 int
@@ -92,6 +127,7 @@ main (void)
                 cmocka_unit_test (test_insert_find_take),
                 cmocka_unit_test (test_reused_address),
                 cmocka_unit_test (test_churn_keeps_table_small),
+                cmocka_unit_test (test_random_against_a_reference),
         };
         return cmocka_run_group_tests (tests, NULL, NULL);
 }

@@ -1,0 +1,89 @@
+/* SPDX-License-Identifier: MIT */
+/* host.c: qgc-host.so, preloaded into the interpreter program: its main becomes the runner's (see common/host.h). */
+#include "config.h"
+
+#include <dlfcn.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/host.h"
+
+typedef int (*main_fn) (int, char **, char **);
+typedef int (*start_fn) (main_fn, int, char **, void (*) (void), void (*) (void), void (*) (void), void *);
+
+static char runner[4096];
+
+/* LD_PRELOAD without this library (the words are separated by spaces or
+ * colons, as ld.so reads them). */
+static void
+remove_self_from_preload (void)
+{
+        Dl_info self;
+        const char *preload = getenv ("LD_PRELOAD");
+        if (!preload || !dladdr ((void *) remove_self_from_preload, &self) || !self.dli_fname)
+                return;
+        size_t len = strlen (preload);
+        char *kept = malloc (len + 1);
+        if (!kept)
+                return;
+        size_t n = 0;
+        for (const char *p = preload; *p;) {
+                size_t word = strcspn (p, " :");
+                const char *base = memrchr (p, '/', word);
+                base = base ? base + 1 : p;
+                bool ours = (size_t) (p + word - base) == strlen (HOST_SHIM_NAME) &&
+                            memcmp (base, HOST_SHIM_NAME, strlen (HOST_SHIM_NAME)) == 0;
+                if (word && !ours) {
+                        if (n)
+                                kept[n++] = ':';
+                        memcpy (kept + n, p, word);
+                        n += word;
+                }
+                p += word;
+                if (*p)
+                        p++;
+        }
+        kept[n] = '\0';
+        if (n)
+                setenv ("LD_PRELOAD", kept, 1);
+        else
+                unsetenv ("LD_PRELOAD");
+        free (kept);
+}
+
+static int
+runner_main (int argc, char **argv, char **envp)
+{
+        (void) envp;
+        /* RTLD_GLOBAL is not needed: the runner's references to the C API
+         * bind to the interpreter's program (or its libpython), already
+         * in the global scope. */
+        void *handle = dlopen (runner, RTLD_NOW | RTLD_LOCAL);
+        host_runner_entry entry = handle ? (host_runner_entry) dlsym (handle, HOST_RUNNER_ENTRY) : NULL;
+        if (!entry) {
+                fprintf (stderr, "qgc-check: cannot load its runner '%s' into %s: %s; reinstall qgc-check "
+                                 "into this interpreter's venv (its runner must be built for this Python)\n",
+                         runner, argv[0], dlerror ());
+                return 127;
+        }
+        return entry (argc, argv);
+}
+
+__attribute__ ((visibility ("default"))) int
+__libc_start_main (main_fn main, int argc, char **argv, void (*init) (void), void (*fini) (void),
+                   void (*rtld_fini) (void), void *stack_end)
+{
+        start_fn real = (start_fn) dlsym (RTLD_NEXT, "__libc_start_main");
+        const char *name = getenv (HOST_RUNNER_ENV);
+        /* Only in the interpreter the environment names a runner for: a
+         * program without CPython's C API keeps its own main. */
+        if (name && *name && strlen (name) < sizeof runner && dlsym (RTLD_DEFAULT, "Py_InitializeFromConfig")) {
+                strcpy (runner, name);
+                unsetenv (HOST_RUNNER_ENV);
+                remove_self_from_preload ();
+                main = runner_main;
+        }
+        return real (main, argc, argv, init, fini, rtld_fini, stack_end);
+}
