@@ -391,6 +391,25 @@ channel_add_thread (struct channel *ch, uint64_t ident, int32_t tid, const char 
         atomic_store_explicit (&t->ident, ident, memory_order_release);
 }
 
+struct channel_object_counts *
+channel_claim_object_counts (struct channel *ch)
+{
+        uint32_t i = atomic_fetch_add (&ch->n_object_counts, 1);
+        return i < CHANNEL_OBJECT_COUNTS ? &ch->object_counts[i] : NULL;
+}
+
+uint64_t
+channel_objects (const struct channel *ch, bool created)
+{
+        struct channel *c = (struct channel *) ch;
+        uint64_t n = atomic_load (created ? &c->stats.objects_created : &c->stats.objects_destroyed);
+        uint32_t used = atomic_load (&c->n_object_counts);
+        for (uint32_t i = 0; i < used && i < CHANNEL_OBJECT_COUNTS; i++)
+                n += atomic_load_explicit (created ? &c->object_counts[i].created : &c->object_counts[i].destroyed,
+                                           memory_order_relaxed);
+        return n;
+}
+
 const char *
 channel_thread_name (const struct channel *ch, uint64_t ident)
 {
@@ -646,13 +665,12 @@ translate_finding (struct channel *into, const struct channel *from, const struc
 static void
 merge_stats (struct channel_stats *into, const struct channel_stats *from)
 {
-        _Atomic uint64_t *to[] = { &into->objects_created, &into->objects_destroyed, &into->collections,
+        _Atomic uint64_t *to[] = { &into->collections,
                                    &into->collections_off_gui, &into->merged, &into->deferred_by_binding,
                                    &into->strings_dropped, &into->finding_strings_dropped,
                                    &into->guarded_faults,
                                    &into->collections_automatic, &into->collections_automatic_off_gui };
-        const _Atomic uint64_t *src[] = { &from->objects_created, &from->objects_destroyed,
-                                          &from->collections, &from->collections_off_gui, &from->merged,
+        const _Atomic uint64_t *src[] = { &from->collections, &from->collections_off_gui, &from->merged,
                                           &from->deferred_by_binding, &from->strings_dropped,
                                           &from->finding_strings_dropped,
                                           &from->guarded_faults, &from->collections_automatic,
@@ -702,4 +720,6 @@ channel_merge (struct channel *into, const struct channel *from, uint32_t proces
                 add_occurrences (into, &f, g->merged, &o);
         }
         merge_stats (&into->stats, &from->stats);
+        atomic_fetch_add (&into->stats.objects_created, channel_objects (from, true));
+        atomic_fetch_add (&into->stats.objects_destroyed, channel_objects (from, false));
 }

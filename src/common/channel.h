@@ -36,6 +36,7 @@
 #define CHANNEL_DUMP_SIZE (512u << 10)
 #define CHANNEL_TEXT_SIZE 1024
 #define CHANNEL_MAX_THREADS 512
+#define CHANNEL_OBJECT_COUNTS 256
 #define CHANNEL_LATENESS_BUCKETS 1001 /* 1 ms each; the last: 1 s or more */
 
 enum run_phase {
@@ -121,6 +122,13 @@ struct channel_stats {
         _Atomic uint64_t loop_late_ms[CHANNEL_LATENESS_BUCKETS];
 };
 
+/* The QObjects one thread made and destroyed: written by that thread
+ * only (a relaxed load and store, no locked instruction per object). */
+struct channel_object_counts {
+        _Atomic uint64_t created;
+        _Atomic uint64_t destroyed;
+};
+
 /* Python threads by identifier, so that stack dumps can name them. */
 struct channel_thread {
         _Atomic uint64_t ident; /* threading.get_ident(); 0 = not yet written */
@@ -188,6 +196,11 @@ struct channel {
         struct channel_dump dump;         /* crash or hang stacks */
         _Atomic uint32_t n_threads;
         struct channel_thread threads[CHANNEL_MAX_THREADS];
+        /* Per-thread QObject counts (channel_claim_object_counts); the
+         * stats' objects_created and objects_destroyed count the threads
+         * beyond them. channel_objects sums both. */
+        _Atomic uint32_t n_object_counts;
+        struct channel_object_counts object_counts[CHANNEL_OBJECT_COUNTS];
         /* Interned strings; id = offset, offset 0 is the empty string. */
         _Atomic uint32_t strings_used;
         char strings[CHANNEL_STRINGS_SIZE];
@@ -280,6 +293,14 @@ void channel_forked_child (void);
 
 /* Records a Python thread's name (writer side, any thread). */
 void channel_add_thread (struct channel *ch, uint64_t ident, int32_t tid, const char *name);
+
+/* Runner, once per thread that makes or destroys QObjects: counts of its
+ * own, or NULL when every one is taken (then count into the stats). */
+struct channel_object_counts *channel_claim_object_counts (struct channel *ch);
+
+/* The QObjects made (created) or destroyed so far in ch's process: the
+ * stats' and every thread's counts. */
+uint64_t channel_objects (const struct channel *ch, bool created);
 
 /* The name of a Python thread by identifier, or NULL (reader side). */
 const char *channel_thread_name (const struct channel *ch, uint64_t ident);

@@ -51,6 +51,11 @@ struct probe_host {
         const char *(*string) (uint32_t id);
         void (*add_finding) (const struct finding *f);
         void (*count_object) (bool created);
+        /* The calling thread's own QObject counts, (made, destroyed): two
+         * 64-bit lock-free atomics in the channel that only this thread
+         * writes (relaxed). NULL: count through count_object. Once per
+         * thread. */
+        uint64_t *(*object_counts) (void);
         /* GUI thread: the event loop made progress at this depth. */
         void (*heartbeat) (int loop_level);
         /* GUI thread: its 50 ms timer fired late_ns after it was due. */

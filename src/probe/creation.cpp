@@ -18,7 +18,7 @@ void
 creation_record (PerThread &me, QObject *obj)
 {
         threads_enter (me);
-        host->count_object (true);
+        threads_count_object (me, true);
         if (!me.registered)
                 threads_register (me, obj->thread ());
         ObjectInfo info { nullptr, 0, 0, host->current_test (), me.tid, { nullptr, nullptr, 0 }, nullptr,

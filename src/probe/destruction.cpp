@@ -155,7 +155,8 @@ destruction_forget (QObject *obj)
 void
 destruction_analyse (PerThread &me, QObject *obj, const DyingObject &dying)
 {
-        host->count_object (false);
+        threads_enter (me);
+        threads_count_object (me, false);
         /* thread() is valid in ~QObject: the hook runs before the parent
          * link is cut. No affinity: nobody owns it, nothing to compare.
          * A finished owner thread races with nobody (normal teardown of a
@@ -163,7 +164,6 @@ destruction_analyse (PerThread &me, QObject *obj, const DyingObject &dying)
         QThread *owner = obj->thread ();
         uint32_t evidence = me.pending_evidence;
         me.pending_evidence = 0;
-        threads_enter (me);
         if (owner && !threads_is_current (me, owner) && !threads_owner_finished (owner))
                 off_thread (me, obj, owner, dying, evidence);
 }

@@ -95,6 +95,13 @@ threads_enter (PerThread &me)
                 me.tid = current_tid ();
         if (host->thread_init)
                 host->thread_init ();
+        me.counts = host->object_counts ? host->object_counts () : nullptr;
+}
+
+void
+threads_count_shared (bool created)
+{
+        host->count_object (created);
 }
 
 /* A QAdoptedThread is built before it is its thread's QThread, hence

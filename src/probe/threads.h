@@ -46,6 +46,9 @@ struct PerThread {
         /* This thread's objects waiting to be named (names.cpp), once it
          * made one: found once, not per object. */
         PendingNames *pending_names;
+        /* This thread's QObject counts in the channel (probe_host's
+         * object_counts), once it entered a hook; null: the shared ones. */
+        uint64_t *counts;
 };
 extern thread_local PerThread per_thread;
 
@@ -71,6 +74,21 @@ void threads_register_gui ();
 
 /* The first hook in a thread: what the thread needs before anything else. */
 void threads_enter (PerThread &me);
+
+/* The shared counts, for a thread without its own. */
+void threads_count_shared (bool created);
+
+/* One QObject made or destroyed by this thread (after threads_enter). */
+inline void
+threads_count_object (PerThread &me, bool created)
+{
+        if (!me.counts) {
+                threads_count_shared (created);
+                return;
+        }
+        uint64_t *n = me.counts + (created ? 0 : 1);
+        __atomic_store_n (n, __atomic_load_n (n, __ATOMIC_RELAXED) + 1, __ATOMIC_RELAXED);
+}
 
 /* In a hook, the first time this thread makes an object whose thread()
  * is set: remember which QThread this OS thread is, and its name. */

@@ -249,6 +249,17 @@ host_count_object (bool created)
                                   : &channel->stats.objects_destroyed, 1);
 }
 
+static uint64_t *
+host_object_counts (void)
+{
+        if (detached)
+                return NULL;
+        struct channel_object_counts *c = channel_claim_object_counts (channel);
+        _Static_assert (sizeof c->created == sizeof (uint64_t) && offsetof (struct channel_object_counts, destroyed) ==
+                                sizeof (uint64_t), "two plain 64-bit counters");
+        return c ? (uint64_t *) &c->created : NULL;
+}
+
 static void
 host_heartbeat (int loop_level)
 {
@@ -342,6 +353,7 @@ static struct probe_host host = {
         .string = host_string,
         .add_finding = host_add_finding,
         .count_object = host_count_object,
+        .object_counts = host_object_counts,
         .heartbeat = host_heartbeat,
         .loop_lateness = host_loop_lateness,
         .qt_loaded = host_qt_loaded,

@@ -171,8 +171,8 @@ read_checked (struct run_process *p, struct channel *ch)
                 p->outcome = "killed";
         }
         read_stacks (p, ch);
-        p->objects_created = atomic_load (&ch->stats.objects_created);
-        p->objects_destroyed = atomic_load (&ch->stats.objects_destroyed);
+        p->objects_created = channel_objects (ch, true);
+        p->objects_destroyed = channel_objects (ch, false);
         p->collections = atomic_load (&ch->stats.collections);
         p->collections_off_gui = atomic_load (&ch->stats.collections_off_gui);
         p->findings = occurrences (ch);

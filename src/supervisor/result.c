@@ -68,8 +68,8 @@ read_channel (struct run_result *r, struct channel *ch)
         r->running_test = channel_running_test (ch);
         r->qt_version = ch->qt_version;
         r->qtcore_path = ch->qtcore_path;
-        r->objects_created = atomic_load (&ch->stats.objects_created);
-        r->objects_destroyed = atomic_load (&ch->stats.objects_destroyed);
+        r->objects_created = channel_objects (ch, true);
+        r->objects_destroyed = channel_objects (ch, false);
         r->collections = atomic_load (&ch->stats.collections);
         r->collections_off_gui = atomic_load (&ch->stats.collections_off_gui);
         r->dropped = atomic_load (&ch->stats.dropped);

@@ -120,7 +120,7 @@ draw_progress (struct watch *w, int64_t now)
                 n = snprintf (line, sizeof line, "\r\033[Kqgc-check: %.1f s", elapsed);
         n += snprintf (line + n, sizeof line - (size_t) n,
                        ", %llu objects, %llu collections in workers, %llu findings",
-                       (unsigned long long) atomic_load (&ch->stats.objects_created),
+                       (unsigned long long) channel_objects (ch, true),
                        (unsigned long long) atomic_load (&ch->stats.collections_off_gui),
                        (unsigned long long) findings);
         write_all (STDERR_FILENO, line, (size_t) n);

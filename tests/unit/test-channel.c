@@ -171,6 +171,12 @@ merges_processes_exactly (void **state)
                         for (int k = 0; k < 3; k++)
                                 channel_add_finding (ch, &g);
                         atomic_fetch_add (&ch->stats.objects_created, 6);
+                        /* and its threads' own counts, as the probe keeps them */
+                        struct channel_object_counts *c = channel_claim_object_counts (ch);
+                        if (!c)
+                                _exit (1);
+                        atomic_store_explicit (&c->created, 4, memory_order_relaxed);
+                        atomic_store_explicit (&c->destroyed, 3, memory_order_relaxed);
                         _exit (0); /* no unmapping: the file keeps what was written */
                 }
                 int status;
@@ -200,9 +206,36 @@ merges_processes_exactly (void **state)
         assert_int_equal (groups[0]->process, 0);
         assert_int_equal (groups[0]->other_processes, 100);
         assert_string_equal (channel_string (main_ch, groups[0]->finding.qt_class), "QGraphicsTextItem");
-        assert_int_equal (atomic_load (&main_ch->stats.objects_created), 600);
+        assert_int_equal (channel_objects (main_ch, true), 1000);
+        assert_int_equal (channel_objects (main_ch, false), 300);
         assert_int_equal (atomic_load (&main_ch->stats.merged), 0);
         channel_destroy (main_ch);
+}
+
+/* QObject counts: each thread's own pair, and the stats' for the threads
+ * beyond the pairs, summed. */
+static void
+counts_objects_per_thread (void **state)
+{
+        (void) state;
+        struct channel *ch = channel_create ();
+        uint64_t want_created = 0, want_destroyed = 0;
+        for (int i = 0; i < CHANNEL_OBJECT_COUNTS + 10; i++) {
+                struct channel_object_counts *c = channel_claim_object_counts (ch);
+                assert_true ((c != NULL) == (i < CHANNEL_OBJECT_COUNTS));
+                if (c) {
+                        atomic_store_explicit (&c->created, (uint64_t) i + 1, memory_order_relaxed);
+                        atomic_store_explicit (&c->destroyed, (uint64_t) i, memory_order_relaxed);
+                } else {
+                        atomic_fetch_add (&ch->stats.objects_created, 1000);
+                        atomic_fetch_add (&ch->stats.objects_destroyed, 7);
+                }
+                want_created += c ? (uint64_t) i + 1 : 1000;
+                want_destroyed += c ? (uint64_t) i : 7;
+        }
+        assert_int_equal (channel_objects (ch, true), want_created);
+        assert_int_equal (channel_objects (ch, false), want_destroyed);
+        channel_destroy (ch);
 }
 
 /* Strings in general fill only their part of the area: a finding's still
@@ -253,6 +286,7 @@ main (void)
 {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test (merges_processes_exactly),
+                cmocka_unit_test (counts_objects_per_thread),
                 cmocka_unit_test (interning),
                 cmocka_unit_test (finding_strings_have_room_of_their_own),
                 cmocka_unit_test (grouping),
