@@ -58,6 +58,9 @@ def test_fix_removes_the_finding(case, binding):
         if kind == "move-to-gui-thread":
             assert f["owner_event_loop"] is False and "deleteLater" not in f["fix"].replace(
                 "a deleteLater() or a queued call there would never run", ""), f["fix"]
+        if f["owner_event_loop"] is False and f["owner_thread"] == "MainThread":
+            # A script whose own event loop never ran: no deleteLater(), no GUI thread to move to.
+            assert "call deleteLater()" not in f["fix"] and "moveToThread" not in f["fix"], f["fix"]
     fixed = TESTCASES / header["expect"]["fixed_by"]
     fixed_header = header_for(fixed, binding)
     for _ in range(FIXED_RUNS):

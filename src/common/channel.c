@@ -659,6 +659,9 @@ translate_finding (struct channel *into, const struct channel *from, const struc
                             &t.parents };
         for (size_t i = 0; i < sizeof ids / sizeof ids[0]; i++)
                 *ids[i] = intern_from (into, from, *ids[i]);
+        /* Its own process's GUI thread, whose loop ran or not there. */
+        if (t.owner_event_loop == LOOP_GUI)
+                t.owner_event_loop = atomic_load (&((struct channel *) from)->script_loop_ran) ? LOOP_RUNS : LOOP_NONE;
         return t;
 }
 

@@ -196,8 +196,9 @@ threads_owner_finished (QThread *owner)
         return owner->isFinished ();
 }
 
-/* The GUI thread counts as running one: its loop runs, or will once the
- * script reaches exec(). Another thread runs one while its loop level is
+/* The GUI thread runs one if the run's loop ever ran (LOOP_GUI: the
+ * supervisor decides at the end; a script that never calls exec() runs
+ * none, and a deleteLater() there never happens). Another thread runs one while its loop level is
  * above 0 (QThread::exec(), a QEventLoop::exec() in a Python thread): a
  * pool thread, a ThreadPoolExecutor worker or a QThread whose run() has no
  * exec() never does. QThread::loopLevel() reads the size of the thread
@@ -209,7 +210,7 @@ uint32_t
 threads_event_loop (QThread *owner)
 {
         if (owner == gui_thread)
-                return LOOP_RUNS;
+                return LOOP_GUI;
         return owner->loopLevel () > 0 ? LOOP_RUNS : LOOP_NONE;
 }
 

@@ -234,7 +234,9 @@ fix_kind_of (const struct result_finding *f, const char *call)
                 return FIX_CPP_CALL;
         if (cyclic && f->gc_trigger && strcmp (f->gc_trigger, "explicit") == 0)
                 return FIX_COLLECT_IN_OWNER;
-        if (f->owner_event_loop == 0)
+        /* A worker without a loop: the GUI thread has one to move it to.
+         * The GUI thread's own loop that never ran: nowhere to move it. */
+        if (f->owner_event_loop == 0 && !result_finding_gui_owned (f))
                 return FIX_MOVE_TO_GUI_THREAD;
         if (!cyclic)
                 return FIX_DROP_IN_OWNER;
@@ -265,30 +267,39 @@ collect_call (struct run_result *r, const struct result_finding *f)
  * a QThreadPool's), the first frame that is no destructor is a C++
  * function (QThreadPoolPrivate::reset(), QTextDocumentPrivate::undoRedo())
  * rather than the binding's release of a wrapper, the object's own or
- * its owner's. That frame and up to two callers, up to the binding's
- * first; NULL when the binding's comes first. */
+ * its owner's. That frame, its caller, and the last frame before the
+ * binding's (the API the app called: QThreadPool::waitForDone(int)),
+ * the ones between elided; NULL when the binding's comes first. */
 static const char *
 cpp_call (struct run_result *r, const struct result_finding *f)
 {
         if (f->kind != FINDING_OFF_THREAD_FINALIZATION || !f->native_stack || !*f->native_stack)
                 return NULL;
-        char out[600] = "";
-        size_t used = 0;
-        int shown = 0;
+        struct native_frame frames[64];
+        size_t n = 0;
         struct native_frame fr;
-        for (const char *q = f->native_stack; shown < 3 && native_stack_next (&q, &fr);) {
+        for (const char *q = f->native_stack; n < sizeof frames / sizeof frames[0] && native_stack_next (&q, &fr);) {
                 bool binding = binding_module (fr.library, (size_t) fr.library_len);
                 bool unnamed = fr.function_len == 2 && memcmp (fr.function, "??", 2) == 0;
-                if (shown == 0 && !unnamed && memmem (fr.function, (size_t) fr.function_len, "::~", 3))
+                if (n == 0 && !unnamed && memmem (fr.function, (size_t) fr.function_len, "::~", 3))
                         continue;
                 if (binding)
                         break;
-                if (unnamed)
-                        continue;
-                if (!append_frame (out, sizeof out, &used, shown, &fr))
-                        break;
-                shown++;
+                if (!unnamed)
+                        frames[n++] = fr;
         }
+        char out[600] = "";
+        size_t used = 0;
+        int shown = 0;
+        for (size_t i = 0; i < n && i < 2; i++)
+                if (append_frame (out, sizeof out, &used, shown, &frames[i]))
+                        shown++;
+        if (n > 3 && used + 8 < sizeof out) {
+                memcpy (out + used, " <- ...", 8);
+                used += 7;
+        }
+        if (n > 2 && append_frame (out, sizeof out, &used, shown, &frames[n - 1]))
+                shown++;
         return shown ? result_text_printf (r, "%s", out) : NULL;
 }
 
@@ -307,6 +318,11 @@ finding_fix (struct run_result *r, const struct result_finding *f, enum fix_kind
                                               "thread), not %s%s",
                                            by, cyclic ? "in a finalizer run by a collection in " : "in ", by);
         case FIX_GUI_COLLECTOR:
+                if (f->owner_event_loop == 0)
+                        return "break the cycle (a weakref, or clear the reference when done), or collect only "
+                               "in the GUI thread: gc.disable() at start-up and gc.collect() at points of your "
+                               "own there (its event loop never ran in this run, so neither a QTimer nor "
+                               "--mitigate's collector would fire)";
                 return "break the cycle (a weakref, or clear the reference when done), or collect only "
                        "in the GUI thread: gc.disable() at start-up and gc.collect() from a QTimer "
                        "there (--mitigate applies it)";
@@ -332,6 +348,11 @@ finding_fix (struct run_result *r, const struct result_finding *f, enum fix_kind
                                                       "deletes objects, or its last reference dropped): make that "
                                                       "call, or drop it, in %s instead, or call deleteLater() on "
                                                       "the object first (a collector in the GUI thread does not "
+                                                      "help here)", by, owner);
+                if (f->owner_event_loop == 0)
+                        return result_text_printf (r, "%s dropped the last reference: drop it in %s instead (its "
+                                                      "event loop never ran in this run, so deleteLater() would "
+                                                      "not delete it; a collector in the GUI thread does not "
                                                       "help here)", by, owner);
                 return result_text_printf (r, "%s dropped the last reference: drop it in %s instead, or call "
                                               "deleteLater() on the object first (a collector in the GUI "

@@ -45,9 +45,13 @@ result_finding_from_group (struct result_finding *out, const struct channel *ch,
                 .native_stack = channel_string (ch, atomic_load_explicit (
                                                             &((struct channel_group *) g)->native_stack,
                                                             memory_order_acquire)),
+                /* The GUI thread's deleteLater() runs if its event loop
+                 * ever ran (a script that never calls exec() runs none). */
                 .owner_event_loop = f->owner_event_loop == LOOP_RUNS  ? 1
                                     : f->owner_event_loop == LOOP_NONE ? 0
-                                                                       : -1,
+                                    : f->owner_event_loop == LOOP_GUI
+                                            ? atomic_load (&((struct channel *) ch)->script_loop_ran) != 0
+                                            : -1,
                 .risk = f->evidence ? "high" : "rule",
                 .count = atomic_load (&((struct channel_group *) g)->count),
                 .children = atomic_load (&((struct channel_group *) g)->children),

@@ -29,6 +29,14 @@
         "QThreadPoolPrivate::reset()\tlibQt6Core.so.6\nQThreadPool::waitForDone(int)\tlibQt6Core.so.6\n"           \
         "meth_QThreadPool_waitForDone\tQtCore.abi3.so\n"
 
+/* Deleted deep inside Qt: the fix names where, its caller, and the API
+ * the app called (the frame before the binding's), not the frames between. */
+#define STACK_DEEP                                                                                                    \
+        "QObject::~QObject()\tlibQt6Core.so.6\nQThread::~QThread()\tlibQt6Core.so.6\n"                                \
+        "QThreadPoolThread::~QThreadPoolThread()\tlibQt6Core.so.6\nQThreadPoolPrivate::reset()\tlibQt6Core.so.6\n"  \
+        "QThreadPoolPrivate::clear()\tlibQt6Core.so.6\n??\tlibQt6Core.so.6\nQThreadPoolPrivate::waitForDone(int)\t"  \
+        "libQt6Core.so.6\nQThreadPool::waitForDone(int)\tlibQt6Core.so.6\nmeth_QThreadPool_waitForDone\tQtCore.abi3.so\n"
+
 struct row {
         enum finding_kind kind;
         const char *cause, *trigger, *owner;
@@ -53,12 +61,22 @@ static const struct row rows[] = {
           "move-to-gui-thread", "moveToThread(", "--mitigate applies", "cyclic-gc" },
         { FINDING_OFF_THREAD_FINALIZATION, "refcount", NULL, "MainThread", 1, STACK_DEALLOC, "drop-in-owner",
           "drop it in MainThread instead, or call deleteLater()", "--mitigate", "refcount" },
+        /* The GUI thread whose event loop never ran: no deleteLater(), no
+         * QTimer, nowhere to move it to. */
+        { FINDING_OFF_THREAD_FINALIZATION, "refcount", NULL, "MainThread", 0, STACK_DEALLOC, "drop-in-owner",
+          "drop it in MainThread instead (its event loop never ran", "moveToThread", "refcount" },
+        { FINDING_OFF_THREAD_FINALIZATION, "cyclic-gc", "automatic", "MainThread", 0, STACK_DEALLOC, "gui-collector",
+          "gc.collect() at points of your own there", "--mitigate applies", "cyclic-gc" },
         { FINDING_OFF_THREAD_FINALIZATION, "cyclic-gc", "automatic", "builder", 1, STACK_DEALLOC, "break-cycle",
           "break the cycle, call deleteLater()", "--mitigate", "cyclic-gc" },
         { FINDING_OFF_THREAD_FINALIZATION, "refcount", NULL, "starter", 0, STACK_POOL, "cpp-call",
           "QThreadPoolPrivate::reset() (libQt6Core.so.6) <- QThreadPool::waitForDone(int) (libQt6Core.so.6), called "
           "in collector; make that call in starter",
           "dropped the last reference", "native" },
+        { FINDING_OFF_THREAD_FINALIZATION, "refcount", NULL, "starter", 0, STACK_DEEP, "cpp-call",
+          "QThreadPoolPrivate::reset() (libQt6Core.so.6) <- QThreadPoolPrivate::clear() (libQt6Core.so.6) <- ... <- "
+          "QThreadPool::waitForDone(int) (libQt6Core.so.6), called in collector; make that call in starter",
+          "QThreadPoolPrivate::waitForDone", "native" },
         { FINDING_OFF_THREAD_FINALIZATION, "native", NULL, "MainThread", 1, "", "cpp-call",
           "destroy it (or its parent) in MainThread, or with deleteLater()", "--mitigate", "native" },
         { FINDING_OFF_THREAD_FINALIZATION, "native", NULL, "worker", 0, "", "cpp-call", "in worker", "deleteLater",
