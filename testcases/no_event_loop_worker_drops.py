@@ -1,6 +1,7 @@
 # qgc-check-expect: verdict=race class=QGraphicsTextItem cause=refcount thread=consumer fix_kind=drop-in-owner fixed_by=no_event_loop_worker_drops_fixed.py also=crash
 # qgc-check-stdout: ^died: [1-9]\d* off-owner: [1-9]
-# A script that never runs an event loop (a batch job, a test without one): the main thread
+# A script that never dispatches events (no exec(), processEvents() or qWait(): a batch job, a
+# test without an event loop): the main thread
 # makes legend entries, hands them to a "consumer" thread and keeps no reference; the consumer
 # drops the last one, and each label (owned by the main thread) dies there. With no event loop
 # in the main thread, a deleteLater() would never run and there is no GUI thread to move the

@@ -172,7 +172,8 @@ struct channel {
         _Atomic uint32_t binding_loaded;  /* a Qt binding loaded and probe hooked */
         _Atomic uint32_t app_exists;      /* a QCoreApplication exists */
         _Atomic uint32_t loop_ran;        /* an event loop ran at least once */
-        _Atomic uint32_t script_loop_ran; /* one of the script's own (not the tool's, after its body) */
+        _Atomic uint32_t script_loop_ran; /* the GUI thread dispatched events for the script (exec(),
+                                           * processEvents(), qWait(); not the tool's loop after its body) */
         _Atomic int32_t loop_level;       /* GUI thread event loop depth at last beat */
         _Atomic int64_t start_ns;         /* CLOCK_MONOTONIC when the runner started */
         _Atomic int64_t app_ns;           /* when the application appeared */

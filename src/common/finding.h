@@ -91,9 +91,9 @@ enum finding_loop {
         LOOP_UNKNOWN = 0, /* not asked (thread warnings, at-risk cycles) */
         LOOP_NONE = 1,    /* a worker that runs none: a pool thread, a Python thread */
         LOOP_RUNS = 2,    /* a QThread inside exec() */
-        LOOP_GUI = 3,     /* the GUI thread: runs one if the script's own event
-                           * loop ever ran (the channel's script_loop_ran says,
-                           * at the end; the tool's loop after a script that
+        LOOP_GUI = 3,     /* the GUI thread: runs one if it dispatched events for
+                           * the script (the channel's script_loop_ran says, at
+                           * the end; the tool's loop after a script that
                            * returned without one is not the app's) */
 };
 

@@ -196,9 +196,10 @@ threads_owner_finished (QThread *owner)
         return owner->isFinished ();
 }
 
-/* The GUI thread runs one if the run's loop ever ran (LOOP_GUI: the
- * supervisor decides at the end; a script that never calls exec() runs
- * none, and a deleteLater() there never happens). Another thread runs one while its loop level is
+/* The GUI thread runs one if it dispatched events for the script at all
+ * (LOOP_GUI: the supervisor decides at the end; in a script that never
+ * calls exec(), processEvents() or qWait(), a deleteLater() or a timer
+ * there never runs). Another thread runs one while its loop level is
  * above 0 (QThread::exec(), a QEventLoop::exec() in a Python thread): a
  * pool thread, a ThreadPoolExecutor worker or a QThread whose run() has no
  * exec() never does. QThread::loopLevel() reads the size of the thread

@@ -267,11 +267,12 @@ host_heartbeat (int loop_level)
                 return;
         atomic_store (&channel->loop_level, loop_level);
         atomic_store (&channel->heartbeat_ns, channel_now_ns ());
-        if (loop_level > 0) {
+        if (loop_level > 0)
                 atomic_store (&channel->loop_ran, 1);
-                if (atomic_load (&channel->phase) != PHASE_TOOL_LOOP)
-                        atomic_store (&channel->script_loop_ran, 1);
-        }
+        /* Any beat comes from the GUI thread dispatching events (exec(),
+         * processEvents(), qWait()): timers and deleteLater() run there. */
+        if (atomic_load (&channel->phase) != PHASE_TOOL_LOOP)
+                atomic_store (&channel->script_loop_ran, 1);
 }
 
 static void

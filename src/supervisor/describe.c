@@ -321,8 +321,8 @@ finding_fix (struct run_result *r, const struct result_finding *f, enum fix_kind
                 if (f->owner_event_loop == 0)
                         return "break the cycle (a weakref, or clear the reference when done), or collect only "
                                "in the GUI thread: gc.disable() at start-up and gc.collect() at points of your "
-                               "own there (its event loop never ran in this run, so neither a QTimer nor "
-                               "--mitigate's collector would fire)";
+                               "own there (it never dispatched events in this run: no exec(), processEvents() "
+                               "or qWait(), so neither a QTimer nor --mitigate's collector would fire)";
                 return "break the cycle (a weakref, or clear the reference when done), or collect only "
                        "in the GUI thread: gc.disable() at start-up and gc.collect() from a QTimer "
                        "there (--mitigate applies it)";
@@ -350,10 +350,11 @@ finding_fix (struct run_result *r, const struct result_finding *f, enum fix_kind
                                                       "the object first (a collector in the GUI thread does not "
                                                       "help here)", by, owner);
                 if (f->owner_event_loop == 0)
-                        return result_text_printf (r, "%s dropped the last reference: drop it in %s instead (its "
-                                                      "event loop never ran in this run, so deleteLater() would "
-                                                      "not delete it; a collector in the GUI thread does not "
-                                                      "help here)", by, owner);
+                        return result_text_printf (r, "%s dropped the last reference: drop it in %s instead (it "
+                                                      "never dispatched events in this run: no exec(), "
+                                                      "processEvents() or qWait(), so deleteLater() would not "
+                                                      "delete it; a collector in the GUI thread does not help "
+                                                      "here)", by, owner);
                 return result_text_printf (r, "%s dropped the last reference: drop it in %s instead, or call "
                                               "deleteLater() on the object first (a collector in the GUI "
                                               "thread does not help here)", by, owner);

@@ -64,7 +64,7 @@ static const struct row rows[] = {
         /* The GUI thread whose event loop never ran: no deleteLater(), no
          * QTimer, nowhere to move it to. */
         { FINDING_OFF_THREAD_FINALIZATION, "refcount", NULL, "MainThread", 0, STACK_DEALLOC, "drop-in-owner",
-          "drop it in MainThread instead (its event loop never ran", "moveToThread", "refcount" },
+          "drop it in MainThread instead (it never dispatched events", "moveToThread", "refcount" },
         { FINDING_OFF_THREAD_FINALIZATION, "cyclic-gc", "automatic", "MainThread", 0, STACK_DEALLOC, "gui-collector",
           "gc.collect() at points of your own there", "--mitigate applies", "cyclic-gc" },
         { FINDING_OFF_THREAD_FINALIZATION, "cyclic-gc", "automatic", "builder", 1, STACK_DEALLOC, "break-cycle",
