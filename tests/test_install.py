@@ -114,6 +114,45 @@ def test_venv_of_another_python_is_refused(tmp_path):
     assert p.stderr.count("\n") == 1
 
 
+def test_venv_whose_python_changed_is_refused(tmp_path):
+    """A venv whose python3 is no longer the version its pyvenv.cfg (and so
+    the runner chosen) says: the runner, loaded into that program, refuses
+    with one line instead of reading another version's structures."""
+    debian = subprocess.run(["/usr/bin/python3", "-c", "import sys; print('%d.%d.%d' % sys.version_info[:3])"],
+                            capture_output=True, text=True, check=True).stdout.strip()
+    others = [p for p in map(column_python, ("3.10", "3.12", "3.13"))
+              if p and not str(p).endswith(debian.rsplit(".", 1)[0])]
+    if not others:
+        pytest.skip(f"no CPython under {PYENV_VERSIONS} other than Debian's {debian}")
+    for other in others:
+        venv = tmp_path / other.name
+        subprocess.run([str(other), "-m", "venv", "--without-pip", str(venv)], check=True)
+        cfg = venv / "pyvenv.cfg"
+        cfg.write_text(re.sub(r"(?m)^version(_info)? = .*$", f"version = {debian}", cfg.read_text()))
+        p = subprocess.run([QGC_CHECK, str(TESTCASES / "no_qt.py")], capture_output=True, text=True,
+                           env=tool_env(VIRTUAL_ENV=str(venv)), timeout=60)
+        assert p.returncode == 3, (other, p.stderr)
+        # The host cannot load it (a symbol of another version missing), or
+        # the runner refuses the version it was loaded into: one line says so.
+        assert ("the venv's interpreter changed since qgc-check was installed" in p.stderr
+                or "the venv's interpreter changed?" in p.stderr), (other, p.stderr)
+        assert "the runner could not start" in p.stderr and "never loaded a Qt binding" not in p.stderr, p.stderr
+        assert "Traceback" not in p.stderr and "unknown option" not in p.stderr, p.stderr
+
+
+def test_installed_under_a_path_with_a_space_says_so(tmp_path):
+    """The loader cannot preload from a path with a space: one line that says
+    what to do, not a Python usage error."""
+    dest = tmp_path / "my project"
+    subprocess.run(["/usr/bin/meson", "install", "-C", str(BUILD), "--destdir", str(dest), "--quiet"],
+                   check=True, capture_output=True)
+    (binary,) = dest.rglob("bin/qgc-check")
+    p = subprocess.run([str(binary), str(TESTCASES / "graphics_item_cycle.py")], capture_output=True, text=True,
+                       timeout=60, env=tool_env())
+    assert p.returncode == 3, p.stderr
+    assert "a path with a space or a colon" in p.stderr and p.stderr.count("\n") == 1, p.stderr
+
+
 def test_missing_binding_gives_a_clear_error(tmp_script):
     run = run_tool(tmp_script("import PySide6.QtWidgets\n"))
     assert run.returncode == 3

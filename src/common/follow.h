@@ -9,9 +9,10 @@
  * record for every process of the run it cannot check. Everything here is
  * a file in that directory:
  *
- *   exec        the words of the child runner's command line, NUL-separated:
- *               the runner, the interpreter it stands in for, then the
- *               shared options (common/runner-args.h)
+ *   exec        NUL-separated words: the runner library, the interpreter
+ *               it runs in, the host that loads it there (common/host.h),
+ *               then the shared options of a child runner's command line
+ *               (common/runner-args.h)
  *   c<pid>-<ns> a checked process's channel (common/channel.h)
  *   u<pid>-<ns> an unchecked process: "pid\nppid\nreason\n" then its
  *               argv, NUL-separated
@@ -27,3 +28,4 @@
 /* Why a process is not checked (the record's reason line). */
 #define FOLLOW_REASON_OTHER_PYTHON "another Python interpreter than the run's"
 #define FOLLOW_REASON_QT_PROGRAM "a program that is not Python and loads Qt"
+#define FOLLOW_REASON_ENVIRONMENT "the run's interpreter, with an environment too large to add the runner to"

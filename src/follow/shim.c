@@ -253,9 +253,13 @@ follow_execve (const char *path, char *const argv[], char *const envp[])
         enum target t = classify (path);
         if (t == TARGET_RUN_PYTHON) {
                 char *args[MAX_ARGS];
-                if (child_argv (path, argv, args, MAX_ARGS))
-                        return real_execve (path, args,
-                                            ensure_env (envp, env_buf, MAX_ENV, preload, sizeof preload, true));
+                char *const *runner_env = ensure_env (envp, env_buf, MAX_ENV, preload, sizeof preload, true);
+                /* Without the host and the runner's name the interpreter
+                 * would read the runner's command line as its own. */
+                if (runner_env == envp)
+                        record_unchecked (getpid (), getppid (), FOLLOW_REASON_ENVIRONMENT, argv);
+                else if (child_argv (path, argv, args, MAX_ARGS))
+                        return real_execve (path, args, runner_env);
         }
         char *const *env = ensure_env (envp, env_buf, MAX_ENV, preload, sizeof preload, false);
         if (t == TARGET_OTHER_PYTHON) {
@@ -271,17 +275,22 @@ follow_spawn (spawn_fn spawn, pid_t *pid, const char *path, const posix_spawn_fi
         char *env_buf[MAX_ENV];
         char preload[PATH_MAX * 3];
         enum target t = strchr (path, '/') ? classify (path) : TARGET_OTHER;
+        bool unfollowed = false;
         if (t == TARGET_RUN_PYTHON) {
                 char *args[MAX_ARGS];
-                if (child_argv (path, argv, args, MAX_ARGS))
-                        return real_posix_spawn (pid, path, actions, attr, args,
-                                                 ensure_env (envp, env_buf, MAX_ENV, preload, sizeof preload, true));
+                char *const *runner_env = ensure_env (envp, env_buf, MAX_ENV, preload, sizeof preload, true);
+                if (runner_env == envp)
+                        unfollowed = true;
+                else if (child_argv (path, argv, args, MAX_ARGS))
+                        return real_posix_spawn (pid, path, actions, attr, args, runner_env);
         }
         char *const *env = ensure_env (envp, env_buf, MAX_ENV, preload, sizeof preload, false);
         pid_t child;
         int error = spawn (&child, path, actions, attr, argv, env);
         if (error == 0 && t == TARGET_OTHER_PYTHON)
                 record_unchecked (child, getpid (), FOLLOW_REASON_OTHER_PYTHON, argv);
+        if (error == 0 && unfollowed)
+                record_unchecked (child, getpid (), FOLLOW_REASON_ENVIRONMENT, argv);
         if (error == 0 && pid)
                 *pid = child;
         return error;

@@ -7,8 +7,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "common/host.h"
+
+/* glibc's __libc_start_main as on x86-64, arm64 and the other ports with
+ * the generic signature; PowerPC's differs. */
+#if defined(__powerpc__) || defined(__powerpc64__)
+#error "qgc-host.so interposes the generic __libc_start_main; PowerPC's has another signature"
+#endif
 
 typedef int (*main_fn) (int, char **, char **);
 typedef int (*start_fn) (main_fn, int, char **, void (*) (void), void (*) (void), void (*) (void), void *);
@@ -63,8 +70,9 @@ runner_main (int argc, char **argv, char **envp)
         void *handle = dlopen (runner, RTLD_NOW | RTLD_LOCAL);
         host_runner_entry entry = handle ? (host_runner_entry) dlsym (handle, HOST_RUNNER_ENTRY) : NULL;
         if (!entry) {
-                fprintf (stderr, "qgc-check: cannot load its runner '%s' into %s: %s; reinstall qgc-check "
-                                 "into this interpreter's venv (its runner must be built for this Python)\n",
+                fprintf (stderr, "qgc-check: cannot load its runner '%s' into %s: %s; that python3 is not the "
+                                 "Python this qgc-check was built for (the venv's interpreter changed?): pip "
+                                 "install qgc-check into the venv again (or recreate the venv)\n",
                          runner, argv[0], dlerror ());
                 return 127;
         }
@@ -79,7 +87,12 @@ __libc_start_main (main_fn main, int argc, char **argv, void (*init) (void), voi
         const char *name = getenv (HOST_RUNNER_ENV);
         /* Only in the interpreter the environment names a runner for: a
          * program without CPython's C API keeps its own main. */
-        if (name && *name && strlen (name) < sizeof runner && dlsym (RTLD_DEFAULT, "Py_InitializeFromConfig")) {
+        if (name && *name && strlen (name) >= sizeof runner) {
+                fprintf (stderr, "qgc-check: the path of its runner is longer than %zu bytes; install it under a "
+                                 "shorter path\n", sizeof runner - 1);
+                _exit (127);
+        }
+        if (name && *name && dlsym (RTLD_DEFAULT, "Py_InitializeFromConfig")) {
                 strcpy (runner, name);
                 unsetenv (HOST_RUNNER_ENV);
                 remove_self_from_preload ();

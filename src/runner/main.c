@@ -10,7 +10,11 @@
  */
 #include "config.h"
 
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -26,6 +30,29 @@ qgc_runner_main (int argc, char **argv)
         /* The host's type for this entry, checked here. */
         host_runner_entry self = qgc_runner_main;
         (void) self;
+        /* Built against one interpreter's headers (its frame and thread
+         * state layout), loaded into whichever python3 the venv has now:
+         * the same minor version, and the same build (free-threaded or
+         * not), or nothing. */
+        const char *running = Py_GetVersion ();
+        char built[32];
+        snprintf (built, sizeof built, "%d.%d", PY_MAJOR_VERSION, PY_MINOR_VERSION);
+        size_t n = strlen (built);
+        bool free_threaded = strstr (running, "free-threading") != NULL;
+#ifdef Py_GIL_DISABLED
+        bool built_free_threaded = true;
+#else
+        bool built_free_threaded = false;
+#endif
+        if (strncmp (running, built, n) != 0 || (running[n] != '.' && running[n] != ' ' && running[n] != '\0') ||
+            free_threaded != built_free_threaded) {
+                fprintf (stderr, "qgc-check: its runner for Python %s%s cannot run in %s, which is Python %.*s%s: "
+                                 "the venv's interpreter changed since qgc-check was installed; pip install "
+                                 "qgc-check into the venv again (or recreate the venv)\n",
+                         built, built_free_threaded ? " (free-threaded)" : "", argc > 0 ? argv[0] : "python3",
+                         (int) strcspn (running, " "), running, free_threaded ? " (free-threaded)" : "");
+                return 3;
+        }
         struct runner_args args;
         char error[256];
         if (runner_args_parse (&args, argc, argv, error, sizeof error) != RUNNER_ARGS_OK) {

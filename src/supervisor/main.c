@@ -254,8 +254,17 @@ session_open (struct session *s, const struct options *opts)
         snprintf (from_bindir, sizeof from_bindir, "%s/%s", QGC_RUNNERS_FROM_BINDIR, in->runner);
         s->runner = find_part (in_build, from_bindir, R_OK, "runner");
         s->host = find_part (QGC_BUILD_HOST, QGC_HOST_FROM_BINDIR, R_OK, "runner's host");
+        /* The dynamic loader splits LD_PRELOAD at spaces and colons. */
+        if (strpbrk (s->host, " :"))
+                die (EXIT_SCRIPT_ERROR, "qgc-check is installed under '%s', a path with a space or a colon, "
+                                        "which the dynamic loader cannot preload from: install it (its venv) "
+                                        "under a path without either", s->host);
         if (!opts->no_follow)
                 s->follow = find_part (QGC_BUILD_FOLLOW, QGC_FOLLOW_FROM_BINDIR, R_OK, "exec shim");
+        if (s->follow && strpbrk (s->follow, " :"))
+                die (EXIT_SCRIPT_ERROR, "qgc-check is installed under '%s', a path with a space or a colon, "
+                                        "which the dynamic loader cannot preload from: install it (its venv) "
+                                        "under a path without either", s->follow);
         if (opts->events_path &&
             !(s->events = report_events_open (opts->events_path, error, sizeof error)))
                 die (EXIT_USAGE, "%s", error);

@@ -36,6 +36,12 @@ error_reason (const struct verdict_facts *f)
                 return f->known_error;
         if (f->runner_error)
                 return f->runner_error;
+        /* The interpreter ran but the runner never got going in it (the
+         * host could not load it, or it refused the interpreter): its one
+         * line is above. */
+        if (!f->runner_started && !f->crash && !f->hang && !f->interrupt_signal && !f->over_limit &&
+            !f->stop_signal)
+                return "the runner could not start in the venv's python3 (the message above says why)";
         if (f->outcome == OUTCOME_CANNOT_RUN)
                 return "the script could not be run (see the message above)";
         if (f->outcome == OUTCOME_EXCEPTION)

@@ -53,6 +53,7 @@ struct verdict_facts {
         const char *known_error;   /* an error already named (an exception that
                                     * escaped a slot), or NULL */
         const char *runner_error;  /* the runner's own error message, or NULL */
+        bool runner_started;       /* the runner got as far as its channel (start_ns) */
         uint32_t outcome;          /* enum script_outcome (common/channel.h) */
         bool finished;             /* the runner reached PHASE_DONE */
         int script_status;         /* the script's exit status, -1 unknown */

@@ -42,6 +42,7 @@ new_channel (void)
         snprintf (ch->binding, sizeof ch->binding, "PyQt6 6.4.2");
         atomic_store (&ch->binding_loaded, 1);
         atomic_store (&ch->phase, PHASE_DONE);
+        atomic_store (&ch->start_ns, channel_now_ns ());
         atomic_store (&ch->outcome, OUTCOME_RETURNED);
         atomic_store (&ch->stats.objects_created, 10);
         atomic_store (&ch->stats.collections_automatic, 5);

@@ -22,7 +22,8 @@
 #pragma GCC diagnostic ignored "-Woverride-init"
 #define RAN(...)                                                                                   \
         { .binding_named = true, .binding_loaded = true, .objects_created = 10,                    \
-          .outcome = OUTCOME_RETURNED, .finished = true, .script_status = 0, __VA_ARGS__ }
+          .outcome = OUTCOME_RETURNED, .finished = true, .script_status = 0, .runner_started = true, \
+          __VA_ARGS__ }
 
 struct row {
         const char *name; /* the README row or the precedence rule it checks */
@@ -46,6 +47,10 @@ static const struct row rows[] = {
           "unhandled Python exception in a slot", NULL },
         { "3 error: the runner's own error", RAN (.runner_error = "cannot start Python"),
           VERDICT_ERROR, 3, "cannot start Python", NULL },
+        { "3 error: the runner never started in the interpreter",
+          RAN (.runner_started = false, .binding_named = false, .binding_loaded = false, .objects_created = 0,
+               .outcome = OUTCOME_NONE, .finished = false),
+          VERDICT_ERROR, 3, "the runner could not start", NULL },
         { "3 error: never loaded a Qt binding",
           RAN (.binding_named = false, .binding_loaded = false, .objects_created = 0), VERDICT_ERROR, 3,
           "nothing was checked: the script never loaded a Qt binding", NULL },
