@@ -87,12 +87,12 @@ __libc_start_main (main_fn main, int argc, char **argv, void (*init) (void), voi
         const char *name = getenv (HOST_RUNNER_ENV);
         /* Only in the interpreter the environment names a runner for: a
          * program without CPython's C API keeps its own main. */
-        if (name && *name && strlen (name) >= sizeof runner) {
-                fprintf (stderr, "qgc-check: the path of its runner is longer than %zu bytes; install it under a "
-                                 "shorter path\n", sizeof runner - 1);
-                _exit (127);
-        }
         if (name && *name && dlsym (RTLD_DEFAULT, "Py_InitializeFromConfig")) {
+                if (strlen (name) >= sizeof runner) {
+                        fprintf (stderr, "qgc-check: the path of its runner is longer than %zu bytes; install it "
+                                         "under a shorter path\n", sizeof runner - 1);
+                        _exit (127);
+                }
                 strcpy (runner, name);
                 unsetenv (HOST_RUNNER_ENV);
                 remove_self_from_preload ();
