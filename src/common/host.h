@@ -21,9 +21,42 @@
  */
 #pragma once
 
+#include <stdbool.h>
+#include <stddef.h>
+#include <string.h>
+
 #define HOST_RUNNER_ENV "QGC_RUNNER"
 #define HOST_RUNNER_ENTRY "qgc_runner_main"
 #define HOST_SHIM_NAME "qgc-host.so"
+
+/* A LD_PRELOAD list (words separated by spaces or colons, as ld.so reads
+ * them) without the host, colon-separated, into out (size bytes; words
+ * that do not fit are left out). libc only, no allocation: also for the
+ * exec shim in a vfork child. Returns the length written. */
+static inline size_t
+host_preload_without_host (const char *preload, char *out, size_t size)
+{
+        size_t n = 0, name_len = strlen (HOST_SHIM_NAME);
+        for (const char *p = preload; size && *p;) {
+                size_t word = strcspn (p, " :");
+                const char *base = p + word;
+                while (base > p && base[-1] != '/')
+                        base--;
+                bool host = (size_t) (p + word - base) == name_len && memcmp (base, HOST_SHIM_NAME, name_len) == 0;
+                if (word && !host && n + word + 1 < size) {
+                        if (n)
+                                out[n++] = ':';
+                        memcpy (out + n, p, word);
+                        n += word;
+                }
+                p += word;
+                if (*p)
+                        p++;
+        }
+        if (size)
+                out[n] = '\0';
+        return n;
+}
 
 /* The runner library's entry: argv is the runner's command line, argv[0]
  * the interpreter. Returns the process's exit status (it usually exits

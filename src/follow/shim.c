@@ -473,23 +473,7 @@ shim_start (void)
         /* As inherited, without the host, which preloads itself into
          * the runner only (common/host.h). */
         size_t n = put_text (env_preload, 0, sizeof env_preload - 1, "LD_PRELOAD=");
-        for (const char *p = preload; *p;) {
-                size_t word = strcspn (p, " :");
-                const char *base = memrchr (p, '/', word);
-                base = base ? base + 1 : p;
-                size_t host_len = strlen (HOST_SHIM_NAME);
-                bool host = (size_t) (p + word - base) == host_len && memcmp (base, HOST_SHIM_NAME, host_len) == 0;
-                if (word && !host && n + word + 1 < sizeof env_preload) {
-                        if (n > strlen ("LD_PRELOAD="))
-                                env_preload[n++] = ':';
-                        memcpy (env_preload + n, p, word);
-                        n += word;
-                }
-                p += word;
-                if (*p)
-                        p++;
-        }
-        env_preload[n] = '\0';
+        host_preload_without_host (preload, env_preload + n, sizeof env_preload - n);
         struct stat st;
         if (!read_words () || stat (words[1], &st) < 0)
                 return;

@@ -22,38 +22,18 @@ typedef int (*start_fn) (main_fn, int, char **, void (*) (void), void (*) (void)
 
 static char runner[4096];
 
-/* LD_PRELOAD without this library (the words are separated by spaces or
- * colons, as ld.so reads them). */
+/* LD_PRELOAD without this library. */
 static void
 remove_self_from_preload (void)
 {
-        Dl_info self;
         const char *preload = getenv ("LD_PRELOAD");
-        if (!preload || !dladdr ((void *) remove_self_from_preload, &self) || !self.dli_fname)
+        if (!preload)
                 return;
         size_t len = strlen (preload);
         char *kept = malloc (len + 1);
         if (!kept)
                 return;
-        size_t n = 0;
-        for (const char *p = preload; *p;) {
-                size_t word = strcspn (p, " :");
-                const char *base = memrchr (p, '/', word);
-                base = base ? base + 1 : p;
-                bool ours = (size_t) (p + word - base) == strlen (HOST_SHIM_NAME) &&
-                            memcmp (base, HOST_SHIM_NAME, strlen (HOST_SHIM_NAME)) == 0;
-                if (word && !ours) {
-                        if (n)
-                                kept[n++] = ':';
-                        memcpy (kept + n, p, word);
-                        n += word;
-                }
-                p += word;
-                if (*p)
-                        p++;
-        }
-        kept[n] = '\0';
-        if (n)
+        if (host_preload_without_host (preload, kept, len + 1))
                 setenv ("LD_PRELOAD", kept, 1);
         else
                 unsetenv ("LD_PRELOAD");
