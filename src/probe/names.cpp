@@ -436,7 +436,7 @@ name_object (QObject *obj, pid_t tid, bool at_event_loop, const QMetaObject *gra
  *
  * Steps alternate between the lock and what must not run under it
  * (Python, the loader's lock). */
-void
+__attribute__ ((noinline)) void /* one function to profile (tools/bench-hooks) */
 names_resolve (bool at_event_loop)
 {
         PerThread &me = this_thread ();
