@@ -32,11 +32,13 @@ struct probe_thread_info {
         bool holds_gil;      /* the thread holds the GIL now */
 };
 
-/* Where a Python call is: its frame and the instruction in it. */
+/* Where a Python call is: its frame and the instruction in it, as the
+ * frame records it (an address in the code, or an offset: compared, never
+ * read). */
 struct probe_frame_point {
         const void *frame;
         const void *code;
-        int lasti;
+        const void *instr;
 };
 
 /* probe_host.stack_points: the thread has no Python state (any more). */
@@ -78,8 +80,9 @@ struct probe_host {
         /* Marks the calling thread's next reads as allowed to fault (see
          * crash_guard_reads in crash.h); NULL ends it. */
         void (*guard_reads) (sigjmp_buf *guard);
-        /* The pytest test running now (string id, 0: none); any thread. */
-        uint32_t (*current_test) (void);
+        /* The pytest test running now (string id, 0: none), read in place
+         * (relaxed atomic load) on every QObject made; any thread. */
+        const uint32_t *current_test;
         /* Called once in each thread the first time a hook runs in it
          * (its own alternate signal stack for crash reports): no lock,
          * no Python. */

@@ -21,12 +21,23 @@ creation_record (PerThread &me, QObject *obj)
         threads_count_object (me, true);
         if (!me.registered)
                 threads_register (me, obj->thread ());
-        ObjectInfo info { nullptr, 0, 0, host->current_test (), me.tid, { nullptr, nullptr, 0 }, nullptr,
-                          ORIGIN_UNKNOWN, 0 };
-        host->capture_creation (&info.creation_stack, &info.created_at);
+        uint32_t test = __atomic_load_n (host->current_test, __ATOMIC_RELAXED);
+        uint32_t stack;
+        probe_frame_point at;
+        host->capture_creation (&stack, &at);
         std::lock_guard<ProbeLock> guard (lock);
-        objects.insert (obj, info);
-        names_pending_add (me, obj, info.created_at.frame != nullptr);
+        /* Filled in place, field by field. */
+        ObjectInfo &info = *objects.insert (obj);
+        info.qt_class = nullptr;
+        info.py_class = 0;
+        info.creation_stack = stack;
+        info.creation_test = test;
+        info.creator = me.tid;
+        info.created_at = at;
+        info.filters = nullptr;
+        info.origin = ORIGIN_UNKNOWN;
+        info.class_library = 0;
+        names_pending_add (me, obj, at.frame != nullptr);
 }
 
 uint32_t

@@ -109,11 +109,46 @@ report_off_thread (QObject *obj, QThread *owner, const ObjectInfo &info, uint32_
         host->add_finding (&f);
 }
 
-/* An object dying off the thread that owns it; evidence so far: the
- * thread's pending evidence. */
+} // namespace
+
+QThread *
+destruction_off_thread_owner (PerThread &me, QObject *obj, uint32_t *evidence)
+{
+        threads_enter (me);
+        threads_count_object (me, false);
+        *evidence = me.pending_evidence;
+        me.pending_evidence = 0;
+        /* thread() is valid in ~QObject: the hook runs before the parent
+         * link is cut. No affinity: nobody owns it, nothing to compare.
+         * A finished owner thread races with nobody (normal teardown of a
+         * worker QThread). */
+        QThread *owner = obj->thread ();
+        if (owner && !threads_is_current (me, owner) && !threads_owner_finished (owner))
+                return owner;
+        return nullptr;
+}
+
 void
-off_thread (PerThread &me, QObject *obj, QThread *owner, const DyingObject &dying,
-            uint32_t evidence)
+destruction_forget (QObject *obj, DyingObject *dying)
+{
+        std::lock_guard<ProbeLock> guard (lock);
+        if (dying)
+                objects.take (obj, &dying->info);
+        else
+                objects.take (obj, [] (const ObjectInfo &) {});
+        threads_forget (obj);
+        bool in_live_scene = scenes_forget (obj);
+        if (!dying)
+                return;
+        dying->in_live_scene = in_live_scene;
+        /* Still filtering an object that is alive and not dying. */
+        dying->filters_live = dying->info.filters && objects.find (dying->info.filters) &&
+                              !ObjectData::dying (dying->info.filters);
+}
+
+void
+destruction_report (PerThread &me, QObject *obj, QThread *owner, const DyingObject &dying,
+                    uint32_t evidence)
 {
         Collateral own = take_collateral (me, obj);
         evidence |= own.evidence;
@@ -134,38 +169,6 @@ off_thread (PerThread &me, QObject *obj, QThread *owner, const DyingObject &dyin
                 parents = parents_of (obj);
         }
         report_off_thread (obj, owner, dying.info, own.children, evidence, parents);
-}
-
-} // namespace
-
-DyingObject
-destruction_forget (QObject *obj)
-{
-        DyingObject dying {};
-        std::lock_guard<ProbeLock> guard (lock);
-        objects.take (obj, &dying.info);
-        threads_forget (obj);
-        dying.in_live_scene = scenes_forget (obj);
-        /* Still filtering an object that is alive and not dying. */
-        dying.filters_live = dying.info.filters && objects.find (dying.info.filters) &&
-                             !ObjectData::dying (dying.info.filters);
-        return dying;
-}
-
-void
-destruction_analyse (PerThread &me, QObject *obj, const DyingObject &dying)
-{
-        threads_enter (me);
-        threads_count_object (me, false);
-        /* thread() is valid in ~QObject: the hook runs before the parent
-         * link is cut. No affinity: nobody owns it, nothing to compare.
-         * A finished owner thread races with nobody (normal teardown of a
-         * worker QThread). */
-        QThread *owner = obj->thread ();
-        uint32_t evidence = me.pending_evidence;
-        me.pending_evidence = 0;
-        if (owner && !threads_is_current (me, owner) && !threads_owner_finished (owner))
-                off_thread (me, obj, owner, dying, evidence);
 }
 
 void

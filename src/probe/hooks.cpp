@@ -104,7 +104,8 @@ on_add (QObject *obj)
 
 /* Qt calls this in every QObject's destructor, in the destroying thread.
  * The object leaves the probe's tables even when re-entered: no dangling
- * pointer may stay. */
+ * pointer may stay. Whether it dies off its thread is asked first, so
+ * that what the tables knew of it is copied only then. */
 void
 on_remove (QObject *obj)
 {
@@ -112,11 +113,18 @@ on_remove (QObject *obj)
                 prev_remove (obj);
         if (forked)
                 return;
-        DyingObject dying = destruction_forget (obj);
         PerThread &me = this_thread ();
         ProbeGuard guard (me);
+        QThread *owner = nullptr;
+        uint32_t evidence = 0;
         if (guard.entered ())
-                destruction_analyse (me, obj, dying);
+                owner = destruction_off_thread_owner (me, obj, &evidence);
+        DyingObject dying;
+        if (owner)
+                dying = DyingObject {};
+        destruction_forget (obj, owner ? &dying : nullptr);
+        if (owner)
+                destruction_report (me, obj, owner, dying, evidence);
 }
 
 /* The QtCore this probe resolved against is the one the binding loaded

@@ -135,7 +135,7 @@ meta_chain (QObject *obj, const QMetaObject **chain, const void **vptr = nullptr
 bool
 same_point (const probe_frame_point &a, const probe_frame_point &b)
 {
-        return a.frame == b.frame && a.code == b.code && a.lasti == b.lasti;
+        return a.frame == b.frame && a.code == b.code && a.instr == b.instr;
 }
 
 /* Under the lock. Meta-object -> static (in a loaded library: a C++

@@ -20,77 +20,79 @@ class ObjectTable
 public:
         Info *find (Key *key)
         {
-                if (!buckets.size ())
-                        return nullptr;
-                for (size_t i = hash (key);; i = (i + 1) & mask ()) {
-                        Slot &s = buckets[i];
+                size_t i = index_of (key);
+                return i == npos ? nullptr : &cells[i].info;
+        }
+
+        /* The entry of key, new (its info to be filled in by the caller,
+         * field by field: no copy of a whole Info per object) or the one
+         * there already. */
+        Info *insert (Key *key)
+        {
+                if ((used + 1) * 2 > capacity)
+                        grow ();
+                size_t i = hash (key);
+                size_t tomb = npos;
+                for (;; i = (i + 1) & mask) {
+                        Slot &s = cells[i];
                         if (s.key == key)
                                 return &s.info;
                         if (s.key == nullptr)
-                                return nullptr;
+                                break;
+                        if (s.key == tombstone () && tomb == npos)
+                                tomb = i;
                 }
+                if (tomb != npos)
+                        i = tomb;
+                else
+                        used++;
+                cells[i].key = key;
+                live++;
+                return &cells[i].info;
         }
 
-        void insert (Key *key, const Info &info)
-        {
-                if ((used + 1) * 2 > buckets.size ())
-                        grow ();
-                size_t i = hash (key);
-                Slot *tomb = nullptr;
-                for (;; i = (i + 1) & mask ()) {
-                        Slot &s = buckets[i];
-                        if (s.key == key) {
-                                s.info = info;
-                                return;
-                        }
-                        if (s.key == tombstone () && !tomb)
-                                tomb = &s;
-                        if (s.key == nullptr)
-                                break;
-                }
-                Slot &target = tomb ? *tomb : buckets[i];
-                if (!tomb)
-                        used++;
-                target.key = key;
-                target.info = info;
-                live++;
-        }
+        void insert (Key *key, const Info &info) { *insert (key) = info; }
 
         size_t size () const { return live; }
 
         /* Calls fn (key, info) for every live entry. */
         template <typename Fn> void for_each (Fn fn)
         {
-                for (Slot &s : buckets)
-                        if (s.key && s.key != tombstone ())
-                                fn (s.key, s.info);
+                for (size_t i = 0; i < capacity; i++)
+                        if (cells[i].key && cells[i].key != tombstone ())
+                                fn (cells[i].key, cells[i].info);
         }
 
-        bool take (Key *key, Info *out)
+        /* Removes key's entry, first calling fn (info) with it: the caller
+         * copies what it needs, nothing more. False if key is not there. */
+        template <typename Fn> bool take (Key *key, Fn fn)
         {
-                Info *info = find (key);
-                if (!info)
+                size_t i = index_of (key);
+                if (i == npos)
                         return false;
-                *out = *info;
-                Slot *slot = reinterpret_cast<Slot *> (reinterpret_cast<char *> (info) - offsetof (Slot, info));
-                size_t i = (size_t) (slot - buckets.data ());
+                fn (cells[i].info);
                 live--;
                 /* A slot before an empty one ends every probe that reaches
                  * it: it becomes empty, and so do the tombstones before
                  * it. Objects that die soon after they were made (most of
                  * them) then leave no tombstone to probe past or to clear
                  * by rehashing. */
-                if (buckets[(i + 1) & mask ()].key != nullptr) {
-                        slot->key = tombstone ();
+                if (cells[(i + 1) & mask].key != nullptr) {
+                        cells[i].key = tombstone ();
                         return true;
                 }
-                slot->key = nullptr;
+                cells[i].key = nullptr;
                 used--;
-                for (size_t j = (i - 1) & mask (); buckets[j].key == tombstone (); j = (j - 1) & mask ()) {
-                        buckets[j].key = nullptr;
+                for (size_t j = (i - 1) & mask; cells[j].key == tombstone (); j = (j - 1) & mask) {
+                        cells[j].key = nullptr;
                         used--;
                 }
                 return true;
+        }
+
+        bool take (Key *key, Info *out)
+        {
+                return take (key, [out] (const Info &info) { *out = info; });
         }
 
 private:
@@ -98,16 +100,32 @@ private:
                 Key *key;
                 Info info;
         };
+        static constexpr size_t npos = ~(size_t) 0;
         std::vector<Slot> buckets;
+        /* buckets' data, size and size - 1, kept: the hooks read them for every
+         * object, and a vector's size is a division by sizeof (Slot). */
+        Slot *cells = nullptr;
+        size_t capacity = 0;
+        size_t mask = 0;
         size_t used = 0; /* live + tombstones */
         size_t live = 0;
 
         static Key *tombstone () { return reinterpret_cast<Key *> (uintptr_t (1)); }
-        size_t mask () const { return buckets.size () - 1; }
         size_t hash (Key *key) const
         {
                 uintptr_t k = reinterpret_cast<uintptr_t> (key);
-                return (size_t) ((k >> 4) * 0x9e3779b97f4a7c15ull >> 16) & mask ();
+                return (size_t) ((k >> 4) * 0x9e3779b97f4a7c15ull >> 16) & mask;
+        }
+        size_t index_of (Key *key) const
+        {
+                if (!cells)
+                        return npos;
+                for (size_t i = hash (key);; i = (i + 1) & mask) {
+                        if (cells[i].key == key)
+                                return i;
+                        if (cells[i].key == nullptr)
+                                return npos;
+                }
         }
         void grow ()
         {
@@ -117,6 +135,9 @@ private:
                 while (size < live * 4)
                         size *= 2;
                 buckets.assign (size, Slot { nullptr, Info {} });
+                cells = buckets.data ();
+                capacity = size;
+                mask = size - 1;
                 used = live = 0;
                 for (Slot &s : old)
                         if (s.key && s.key != tombstone ())

@@ -241,7 +241,7 @@ struct stack_key {
 typedef PyFrameObject raw_frame;
 #define UNCHECKED_THREAD_STATE() _PyThreadState_UncheckedGet ()
 
-static raw_frame *
+static inline __attribute__ ((always_inline)) raw_frame *
 innermost_frame (PyThreadState *ts)
 {
         return ts ? ts->frame : NULL;
@@ -254,32 +254,32 @@ outer_frame (raw_frame *f)
 }
 
 /* 3.10 keeps no incomplete frames in a thread's chain. */
-static raw_frame *
+static inline __attribute__ ((always_inline)) raw_frame *
 complete_frame (raw_frame *f)
 {
         return f;
 }
 
-static raw_frame *
+static inline __attribute__ ((always_inline)) raw_frame *
 frame_previous (raw_frame *f)
 {
         return f->f_back;
 }
 
-static bool
+static inline __attribute__ ((always_inline)) bool
 frame_incomplete (raw_frame *f)
 {
         (void) f;
         return false;
 }
 
-static const void *
+static inline __attribute__ ((always_inline)) const void *
 frame_instr (raw_frame *f)
 {
         return (const void *) (intptr_t) f->f_lasti;
 }
 
-static PyCodeObject *
+static inline __attribute__ ((always_inline)) PyCodeObject *
 frame_code (raw_frame *f)
 {
         return f->f_code;
@@ -314,7 +314,7 @@ typedef _PyInterpreterFrame raw_frame;
 #define UNCHECKED_THREAD_STATE() _PyThreadState_UncheckedGet ()
 #endif
 
-static raw_frame *
+static inline __attribute__ ((always_inline)) raw_frame *
 complete_frame (raw_frame *f)
 {
         while (f && _PyFrame_IsIncomplete (f))
@@ -322,20 +322,20 @@ complete_frame (raw_frame *f)
         return f;
 }
 
-static raw_frame *
+static inline __attribute__ ((always_inline)) raw_frame *
 frame_previous (raw_frame *f)
 {
         return f->previous;
 }
 
-static bool
+static inline __attribute__ ((always_inline)) bool
 frame_incomplete (raw_frame *f)
 {
         return _PyFrame_IsIncomplete (f);
 }
 
 /* The frame's own record of its instruction, compared as it is. */
-static const void *
+static inline __attribute__ ((always_inline)) const void *
 frame_instr (raw_frame *f)
 {
 #if PY_VERSION_HEX >= 0x030D0000
@@ -346,7 +346,7 @@ frame_instr (raw_frame *f)
 }
 
 /* The innermost complete frame of a thread; GIL held. */
-static raw_frame *
+static inline __attribute__ ((always_inline)) raw_frame *
 innermost_frame (PyThreadState *ts)
 {
         return ts ? complete_frame (CURRENT_FRAME (ts)) : NULL;
@@ -358,7 +358,7 @@ outer_frame (raw_frame *f)
         return complete_frame (f->previous);
 }
 
-static PyCodeObject *
+static inline __attribute__ ((always_inline)) PyCodeObject *
 frame_code (raw_frame *f)
 {
         return FRAME_CODE (f);
@@ -435,10 +435,14 @@ struct stack_entry {
         bool used;
         bool site_known; /* the text's link, the creation site, is set */
 #ifdef PYHOST_RAW_FRAMES
-        /* Each frame's instruction as the frame records it (a pointer, or
-         * 3.10's offset), set when the entry serves a site (site_cache):
-         * same_frames compares it with no arithmetic. */
-        const void *instr[MAX_FRAMES];
+        /* Each frame's code and instruction as the frame records it (a
+         * pointer, or 3.10's offset), side by side, set when the entry
+         * serves a site (site_cache): same_frames compares them with no
+         * arithmetic. */
+        struct {
+                const void *code;
+                const void *instr;
+        } match[MAX_FRAMES];
 #endif
 };
 
@@ -562,7 +566,7 @@ stack_text (void)
 }
 
 #ifdef PYHOST_RAW_FRAMES
-/* Creation sites, by innermost frame (code object, instruction offset):
+/* Creation sites, by innermost frame (code object, instruction):
  * the stack cache entry last seen there. An object made at the same site
  * from the same callers (the common case: a loop) is matched frame by
  * frame against that entry, without building and hashing a key. Only
@@ -571,9 +575,9 @@ stack_text (void)
 static const struct stack_entry *site_cache[SITE_BUCKETS];
 
 static uint32_t
-site_hash (const PyCodeObject *code, int lasti)
+site_hash (const PyCodeObject *code, const void *instr)
 {
-        uint64_t h = ((uintptr_t) code >> 4) ^ ((uint64_t) (unsigned) lasti << 32);
+        uint64_t h = ((uintptr_t) code >> 4) ^ ((uint64_t) (uintptr_t) instr << 20);
         return (uint32_t) ((h * 0x9e3779b97f4a7c15ull) >> 52) & (SITE_BUCKETS - 1);
 }
 
@@ -582,19 +586,22 @@ site_hash (const PyCodeObject *code, int lasti)
  * at a known site: a frame is asked whether it is complete only when it
  * does not match (a frame that matches a complete one is complete too:
  * completeness follows from its code and instruction). */
-static bool
+static inline bool
 same_frames (const struct stack_entry *e, raw_frame *f)
 {
-        const struct stack_key *k = &e->key;
         int i = 0;
-        while (f && i < k->depth) {
-                if (frame_code (f) == k->frames[i].code && frame_instr (f) == e->instr[i])
-                        i++;
-                else if (!frame_incomplete (f))
+        for (;;) {
+                if (frame_code (f) == e->match[i].code && frame_instr (f) == e->match[i].instr) {
+                        if (++i == e->key.depth)
+                                break;
+                } else if (!frame_incomplete (f)) {
                         return false;
+                }
                 f = frame_previous (f);
+                if (!f)
+                        return false;
         }
-        return i == k->depth && (k->depth == MAX_FRAMES || !complete_frame (f));
+        return i == MAX_FRAMES || !complete_frame (frame_previous (f));
 }
 #endif
 
@@ -791,21 +798,62 @@ link_site (uint32_t stack, struct stack_entry *e, int site)
                 e->site_known = true;
 }
 
-/* Does this thread hold the GIL? PyGILState_Check() without its
- * thread-specific-data lookup, on every QObject made: the thread state that
- * holds the GIL (3.10 and 3.11: the runtime's current one; 3.12 and later:
- * this thread's attached one, NULL while it has released the GIL) is this
- * thread's. */
-static inline bool
-holds_gil (void)
-{
 #ifdef PYHOST_RAW_FRAMES
-        PyThreadState *ts = UNCHECKED_THREAD_STATE ();
+/* Does this thread hold the GIL? PyGILState_Check() without its
+ * thread-specific-data lookup, on every QObject made: ts, the thread state
+ * that holds the GIL (3.10 and 3.11: the runtime's current one; 3.12 and
+ * later: this thread's attached one, NULL while it has released the GIL),
+ * is this thread's. */
+static inline bool
+holds_gil (PyThreadState *ts)
+{
         return ts && ts->thread_id == (unsigned long) pthread_self ();
-#else
-        return PyGILState_Check ();
-#endif
 }
+
+/* Inside a Python call that released the GIL (a blocking binding call,
+ * QThreadPool.start(), making objects in C++): this thread's own frames
+ * cannot change before it takes the GIL back. Where the call is, without
+ * its text: once it has returned, its objects are complete and any thread
+ * holding the GIL may name them. */
+static __attribute__ ((noinline)) void
+capture_without_gil (struct probe_frame_point *at)
+{
+        PyThreadState *own = PyGILState_GetThisThreadState ();
+        raw_frame *f = own ? innermost_frame (own) : NULL;
+        if (f) {
+                at->frame = f;
+                at->code = frame_code (f);
+                at->instr = frame_instr (f);
+        }
+}
+
+/* A creation stack the site cache did not match: read, interned, its
+ * creation site worked out if it is new, and the entry made the site's. */
+static __attribute__ ((noinline)) uint32_t
+capture_new_site (PyThreadState *ts, raw_frame *innermost, const struct stack_entry **site)
+{
+        struct stack_key key;
+        struct stack_entry *e;
+        read_stack (ts, &key, NULL);
+        uint32_t stack = stack_id (&key, &e);
+        if (!e || !e->site_known) {
+                struct quiet q;
+                quiet_begin (&q);
+                int site_line = creation_site (innermost);
+                quiet_end (&q);
+                link_site (stack, e, site_line);
+        }
+        if (e) {
+                int i = 0;
+                for (raw_frame *f = innermost; f && i < e->key.depth; f = outer_frame (f), i++) {
+                        e->match[i].code = frame_code (f);
+                        e->match[i].instr = frame_instr (f);
+                }
+                *site = e;
+        }
+        return stack;
+}
+#endif
 
 void
 pyhost_capture_creation (uint32_t *stack, struct probe_frame_point *at)
@@ -813,60 +861,34 @@ pyhost_capture_creation (uint32_t *stack, struct probe_frame_point *at)
         *stack = 0;
         at->frame = NULL;
         at->code = NULL;
-        at->lasti = 0;
+        at->instr = NULL;
         /* Only a thread that already holds the GIL runs Python code now;
          * a hook never waits for it. */
         if (atomic_load (&finalizing))
                 return;
-        if (!holds_gil ()) {
-#ifdef PYHOST_RAW_FRAMES
-                /* Inside a Python call that released the GIL (a blocking
-                 * binding call, QThreadPool.start(), making objects in
-                 * C++): this thread's own frames cannot change before it
-                 * takes the GIL back. Where the call is, without its text:
-                 * once it has returned, its objects are complete and any
-                 * thread holding the GIL may name them. */
-                PyThreadState *own = PyGILState_GetThisThreadState ();
-                raw_frame *f = own ? innermost_frame (own) : NULL;
-                if (f) {
-                        at->frame = f;
-                        at->code = frame_code (f);
-                        at->lasti = frame_lasti (f);
-                }
-#endif
-                return;
-        }
-        struct stack_key key;
-        struct stack_entry *e;
 #ifdef PYHOST_RAW_FRAMES
         PyThreadState *ts = UNCHECKED_THREAD_STATE ();
+        if (!holds_gil (ts)) {
+                capture_without_gil (at);
+                return;
+        }
         raw_frame *innermost = innermost_frame (ts);
         if (!innermost)
                 return;
         at->frame = innermost;
         at->code = frame_code (innermost);
-        at->lasti = frame_lasti (innermost);
-        const struct stack_entry **site = &site_cache[site_hash (at->code, at->lasti)];
+        at->instr = frame_instr (innermost);
+        const struct stack_entry **site = &site_cache[site_hash (at->code, at->instr)];
         if (*site && same_frames (*site, innermost)) {
                 *stack = (*site)->text;
                 return;
         }
-        read_stack (ts, &key, NULL);
-        *stack = stack_id (&key, &e);
-        if (!e || !e->site_known) {
-                struct quiet q;
-                quiet_begin (&q);
-                int site_line = creation_site (innermost);
-                quiet_end (&q);
-                link_site (*stack, e, site_line);
-        }
-        if (e) {
-                int i = 0;
-                for (raw_frame *f = innermost; f && i < e->key.depth; f = outer_frame (f))
-                        e->instr[i++] = frame_instr (f);
-                *site = e;
-        }
+        *stack = capture_new_site (ts, innermost, site);
 #else
+        if (!PyGILState_Check ())
+                return;
+        struct stack_key key;
+        struct stack_entry *e;
         const void *innermost;
         struct quiet q;
         quiet_begin (&q);
@@ -884,7 +906,7 @@ pyhost_capture_creation (uint32_t *stack, struct probe_frame_point *at)
         if (innermost) {
                 at->frame = innermost;
                 at->code = key.frames[0].code;
-                at->lasti = key.frames[0].lasti;
+                at->instr = (const void *) (intptr_t) key.frames[0].lasti;
         }
 #endif
 }
@@ -930,7 +952,7 @@ pyhost_stack_points (pid_t tid, struct probe_frame_point *out, size_t max)
         for (raw_frame *f = innermost_frame (ts); f && n < max; f = outer_frame (f), n++) {
                 out[n].frame = f;
                 out[n].code = frame_code (f);
-                out[n].lasti = frame_lasti (f);
+                out[n].instr = frame_instr (f);
         }
 #else
         struct quiet q;
@@ -940,7 +962,7 @@ pyhost_stack_points (pid_t tid, struct probe_frame_point *out, size_t max)
                 PyCodeObject *code = PyFrame_GetCode (frame);
                 out[n].frame = frame;
                 out[n].code = code;
-                out[n].lasti = frame_object_lasti (frame);
+                out[n].instr = (const void *) (intptr_t) frame_object_lasti (frame);
                 Py_DECREF (code);
                 n++;
                 PyFrameObject *back = PyFrame_GetBack (frame);

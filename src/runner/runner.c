@@ -70,6 +70,12 @@ static bool detached;
  * atexit, Py_FinalizeEx), marked in each finding. */
 static atomic_bool script_ended;
 
+/* The test running now: pytest keeps its id in the environment, which it
+ * sets through os.putenv; bootstrap.py passes each new value here (in the
+ * thread that sets it). Hooks read the id, never the environment: getenv
+ * races with a setenv in another thread. */
+static uint32_t current_test; /* kept.h handle, atomic loads and stores */
+
 bool
 runner_detached (void)
 {
@@ -81,6 +87,8 @@ static void
 forked_child (void)
 {
         detached = true;
+        /* No test of the run is running in this process. */
+        __atomic_store_n (&current_test, 0, __ATOMIC_RELAXED);
         crash_forked_child ();
         channel_forked_child ();
         kept_forked_child ();
@@ -113,11 +121,6 @@ host_string (uint32_t id)
         return channel_string (channel, id);
 }
 
-/* The test running now: pytest keeps its id in the environment, which it
- * sets through os.putenv; bootstrap.py passes each new value here (in the
- * thread that sets it). Hooks read the id, never the environment: getenv
- * races with a setenv in another thread. */
-static _Atomic uint32_t current_test; /* kept.h handle */
 
 static PyObject *
 qgc_set_current_test (PyObject *self, PyObject *arg)
@@ -136,7 +139,7 @@ qgc_set_current_test (PyObject *self, PyObject *arg)
                 id = kept_add (buf);
         }
         channel_set_running_test (channel, kept_text (id));
-        atomic_store (&current_test, id);
+        __atomic_store_n (&current_test, id, __ATOMIC_RELAXED);
         Py_RETURN_NONE;
 }
 
@@ -159,7 +162,7 @@ host_add_finding (const struct finding *f)
         struct finding copy = *f;
         copy.creation_site = kept_site_in_channel (channel, f->creation_stack, !channel_groups_full (channel));
         copy.creation_stack = finding_string (f->creation_stack, true);
-        copy.test = finding_string (atomic_load (&current_test), true);
+        copy.test = finding_string (__atomic_load_n (&current_test, __ATOMIC_RELAXED), true);
         copy.creation_test = finding_string (f->creation_test, true);
         copy.during_teardown = f->kind != FINDING_AT_RISK_CYCLE && atomic_load (&script_ended);
         /* The rest is the first finding's of its group, which the report
@@ -234,11 +237,6 @@ describe_native (const uint64_t *frames, size_t n)
         return id;
 }
 
-static uint32_t
-host_current_test (void)
-{
-        return detached ? 0 : atomic_load (&current_test);
-}
 
 static void
 host_count_object (bool created)
@@ -367,7 +365,7 @@ static struct probe_host host = {
         .collecting_elsewhere = pyhost_collecting_elsewhere,
         .stack_points = pyhost_stack_points,
         .thread_init = crash_thread_init,
-        .current_test = host_current_test,
+        .current_test = &current_test,
         .guard_reads = crash_guard_reads,
         .app_started = host_app_started,
         .stop_stress = stress_stop,
