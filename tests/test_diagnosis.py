@@ -190,6 +190,32 @@ def test_stats_show_where_automatic_collections_ran():
     assert observed.report["stats"]["automatic_collections_off_gui_thread"] == 0
 
 
+def test_stats_tell_collections_before_the_application(tmp_script):
+    """Collections the interpreter makes before the QApplication exists run on the main
+    thread (the stress starts with the application): counted in the whole run, not in the
+    share once the application existed, which the stress moves off the GUI thread."""
+    s = tmp_script('''
+import gc, sys
+from PyQt6.QtCore import QTimer
+from PyQt6.QtWidgets import QApplication
+before = gc.get_stats()[0]["collections"]
+for _ in range(30000):
+    a = []; a.append(a)  # cyclic garbage: automatic collections on the main thread
+print("before-app", gc.get_stats()[0]["collections"] - before)
+app = QApplication(sys.argv[:1])
+QTimer.singleShot(1500, app.quit)
+app.exec()
+''')
+    run = run_tool("--duration", "0", s)
+    stats = run.report["stats"]
+    before = int(run.stdout.split("before-app ")[1].split()[0])
+    assert before >= 20, run.stdout
+    auto, app = stats["automatic_collections"], stats["automatic_collections_with_app"]
+    assert auto - app >= before  # those before the application, and what startup made
+    assert stats["automatic_collections_off_gui_thread"] == stats["automatic_collections_with_app_off_gui_thread"]
+    assert app > 0 and stats["automatic_collections_with_app_off_gui_thread"] <= app
+
+
 def test_event_loop_lateness_is_measured(tmp_script):
     """A slot that blocks the GUI thread for 400 ms once shows as the maximum lateness;
     the percentiles of the other ticks stay below it."""

@@ -672,12 +672,16 @@ merge_stats (struct channel_stats *into, const struct channel_stats *from)
                                    &into->collections_off_gui, &into->merged, &into->deferred_by_binding,
                                    &into->strings_dropped, &into->finding_strings_dropped,
                                    &into->guarded_faults,
-                                   &into->collections_automatic, &into->collections_automatic_off_gui };
+                                   &into->collections_automatic, &into->collections_automatic_off_gui,
+                                   &into->collections_automatic_app,
+                                   &into->collections_automatic_app_off_gui };
         const _Atomic uint64_t *src[] = { &from->collections, &from->collections_off_gui, &from->merged,
                                           &from->deferred_by_binding, &from->strings_dropped,
                                           &from->finding_strings_dropped,
                                           &from->guarded_faults, &from->collections_automatic,
-                                          &from->collections_automatic_off_gui };
+                                          &from->collections_automatic_off_gui,
+                                          &from->collections_automatic_app,
+                                          &from->collections_automatic_app_off_gui };
         for (size_t i = 0; i < sizeof to / sizeof to[0]; i++)
                 atomic_fetch_add (to[i], atomic_load (src[i]));
 }

@@ -115,6 +115,11 @@ struct channel_stats {
                                                * destroyed, an unwind of a corrupt stack */
         _Atomic uint64_t collections_automatic;        /* triggered by allocations */
         _Atomic uint64_t collections_automatic_off_gui;
+        /* Of those, the ones made once the process's QCoreApplication
+         * existed: the stress runs from then on, and only then are there
+         * Qt objects for a collection to destroy in the wrong thread. */
+        _Atomic uint64_t collections_automatic_app;
+        _Atomic uint64_t collections_automatic_app_off_gui;
         /* Lateness of the GUI thread's 50 ms timer (written by that thread
          * only): how long the event loop kept it waiting. */
         _Atomic uint64_t loop_ticks;

@@ -11,6 +11,7 @@
 #include <QtCore/QMetaObject>
 #include <QtCore/QObject>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <mutex>
@@ -250,8 +251,14 @@ take_pending (pid_t tid, bool at_event_loop, std::vector<QObject *> &todo, Pytho
                         p.second.native.clear ();
                 }
                 if (!p.second.python.empty ()) {
+                        /* The list starts again at the size it reached (up
+                         * to a bound), not from nothing: a thread making
+                         * objects steadily grows it once, not at each
+                         * naming. */
+                        size_t reached = std::min (p.second.python.size (), (size_t) 65536);
                         python_made.emplace_back (p.first, std::move (p.second.python));
-                        p.second.python.clear ();
+                        p.second.python = std::vector<QObject *> ();
+                        p.second.python.reserve (reached);
                 }
         }
 }

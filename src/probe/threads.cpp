@@ -21,7 +21,7 @@
 
 namespace qgc::probe {
 
-thread_local PerThread per_thread;
+__thread PerThread per_thread;
 
 namespace {
 
@@ -158,18 +158,20 @@ ThreadExit::~ThreadExit ()
         me.collateral = nullptr;
 }
 
-/* Qt 6.8's isCurrentThread() answers without side effects. Before it, the
- * registry answers for every thread that made an object;
- * QThread::currentThread() is asked only when neither side is known,
+/* This thread's QThread, once an object made here said which it is,
+ * answers with a comparison. Else Qt 6.8's isCurrentThread() answers
+ * without side effects; before 6.8, the registry answers for every thread
+ * that made an object; QThread::currentThread() is asked only when
+ * neither side is known,
  * since it builds a QAdoptedThread (a QObject) for a thread Qt has not
  * seen. */
 bool
 threads_is_current (PerThread &me, QThread *owner)
 {
-        if (is_current_thread_fn)
-                return is_current_thread_fn (owner);
         if (me.self)
                 return me.self == owner;
+        if (is_current_thread_fn)
+                return is_current_thread_fn (owner);
         {
                 std::lock_guard<ProbeLock> guard (lock);
                 auto it = threads.find (owner);

@@ -50,7 +50,9 @@ struct PerThread {
          * object_counts), once it entered a hook; null: the shared ones. */
         uint64_t *counts;
 };
-extern thread_local PerThread per_thread;
+/* __thread, not thread_local: no initialisation function to check for on
+ * each access (the block is zero-initialised). */
+extern __thread PerThread per_thread;
 
 /* The calling thread's block, to be looked up once per hook and passed
  * on. The empty asm hides where the address came from: once the

@@ -97,6 +97,11 @@ gc_callback (PyObject *self, PyObject *args)
                         atomic_fetch_add (&channel->stats.collections_automatic, 1);
                         if (off_gui)
                                 atomic_fetch_add (&channel->stats.collections_automatic_off_gui, 1);
+                        if (atomic_load (&channel->app_exists)) {
+                                atomic_fetch_add (&channel->stats.collections_automatic_app, 1);
+                                if (off_gui)
+                                        atomic_fetch_add (&channel->stats.collections_automatic_app_off_gui, 1);
+                        }
                 }
                 if (resolver)
                         resolver ();
@@ -247,6 +252,13 @@ innermost_frame (PyThreadState *ts)
         return ts ? ts->frame : NULL;
 }
 
+/* The thread's innermost frame, complete or not; ts not NULL. */
+static inline __attribute__ ((always_inline)) raw_frame *
+top_frame (PyThreadState *ts)
+{
+        return ts->frame;
+}
+
 static raw_frame *
 outer_frame (raw_frame *f)
 {
@@ -352,6 +364,13 @@ innermost_frame (PyThreadState *ts)
         return ts ? complete_frame (CURRENT_FRAME (ts)) : NULL;
 }
 
+/* The thread's innermost frame, complete or not; ts not NULL. */
+static inline __attribute__ ((always_inline)) raw_frame *
+top_frame (PyThreadState *ts)
+{
+        return CURRENT_FRAME (ts);
+}
+
 static raw_frame *
 outer_frame (raw_frame *f)
 {
@@ -429,20 +448,31 @@ read_stack (PyThreadState *ts, struct stack_key *key, const void **innermost)
 }
 #endif
 
+#ifdef PYHOST_RAW_FRAMES
+/* Frames a site's match may hold, complete or not: at most one shim frame
+ * for each complete one, and an incomplete innermost one. */
+#define RAW_FRAMES (2 * MAX_FRAMES + 1)
+#endif
+
 struct stack_entry {
         struct stack_key key;
         uint32_t text; /* kept.h handle: the channel gets it with a finding */
         bool used;
         bool site_known; /* the text's link, the creation site, is set */
 #ifdef PYHOST_RAW_FRAMES
-        /* Each frame's code and instruction as the frame records it (a
-         * pointer, or 3.10's offset), side by side, set when the entry
-         * serves a site (site_cache): same_frames compares them with no
-         * arithmetic. */
+        /* The thread's frames as they were when the entry last served a
+         * site (site_cache), complete or not (3.12's and 3.13's shim
+         * frames), each one's code and instruction as the frame records
+         * it (a pointer, or 3.10's offset), side by side: same_frames
+         * compares them with no arithmetic and no question. The chain
+         * ended after raw_depth frames if raw_ends; else the frames beyond
+         * do not change the key (it holds MAX_FRAMES already). */
         struct {
                 const void *code;
                 const void *instr;
-        } match[MAX_FRAMES];
+        } match[RAW_FRAMES];
+        int raw_depth;
+        bool raw_ends;
 #endif
 };
 
@@ -581,27 +611,44 @@ site_hash (const PyCodeObject *code, const void *instr)
         return (uint32_t) ((h * 0x9e3779b97f4a7c15ull) >> 52) & (SITE_BUCKETS - 1);
 }
 
-/* Are the frames from f (complete) outwards the stack of e's key (as
- * read_stack would read them: at most MAX_FRAMES)? On every QObject made
- * at a known site: a frame is asked whether it is complete only when it
- * does not match (a frame that matches a complete one is complete too:
- * completeness follows from its code and instruction). */
+/* Are the frames from f outwards those the entry matched, f having
+ * matched the innermost one already? On every QObject made at a known
+ * site. The same frames, complete or not, read as read_stack reads them,
+ * make the same key. */
 static inline bool
 same_frames (const struct stack_entry *e, raw_frame *f)
 {
-        int i = 0;
-        for (;;) {
-                if (frame_code (f) == e->match[i].code && frame_instr (f) == e->match[i].instr) {
-                        if (++i == e->key.depth)
-                                break;
-                } else if (!frame_incomplete (f)) {
-                        return false;
-                }
+        for (int i = 1; i < e->raw_depth; i++) {
                 f = frame_previous (f);
-                if (!f)
+                if (!f || frame_code (f) != e->match[i].code || frame_instr (f) != e->match[i].instr)
                         return false;
         }
-        return i == MAX_FRAMES || !complete_frame (frame_previous (f));
+        return !e->raw_ends || frame_previous (f) == NULL;
+}
+
+/* The frames from top outwards into e's match, made site's entry, if top
+ * is complete and there are not too many frames before the key is. */
+static void
+serve_site (struct stack_entry *e, raw_frame *top, const struct stack_entry **site)
+{
+        if (frame_incomplete (top))
+                return; /* the fast path takes the innermost frame for complete */
+        int n = 0, complete = 0;
+        raw_frame *f = top;
+        for (; f && n < RAW_FRAMES; f = frame_previous (f)) {
+                if (complete == MAX_FRAMES)
+                        break;
+                e->match[n].code = frame_code (f);
+                e->match[n].instr = frame_instr (f);
+                n++;
+                if (!frame_incomplete (f))
+                        complete++;
+        }
+        if (f && complete < MAX_FRAMES)
+                return; /* too many incomplete frames: not served */
+        e->raw_depth = n;
+        e->raw_ends = f == NULL;
+        *site = e;
 }
 #endif
 
@@ -807,7 +854,11 @@ link_site (uint32_t stack, struct stack_entry *e, int site)
 static inline bool
 holds_gil (PyThreadState *ts)
 {
+#if PY_VERSION_HEX >= 0x030C0000
+        return ts != NULL;
+#else
         return ts && ts->thread_id == (unsigned long) pthread_self ();
+#endif
 }
 
 /* Inside a Python call that released the GIL (a blocking binding call,
@@ -830,7 +881,7 @@ capture_without_gil (struct probe_frame_point *at)
 /* A creation stack the site cache did not match: read, interned, its
  * creation site worked out if it is new, and the entry made the site's. */
 static __attribute__ ((noinline)) uint32_t
-capture_new_site (PyThreadState *ts, raw_frame *innermost, const struct stack_entry **site)
+capture_new_site (PyThreadState *ts, raw_frame *top, raw_frame *innermost, const struct stack_entry **site)
 {
         struct stack_key key;
         struct stack_entry *e;
@@ -843,14 +894,8 @@ capture_new_site (PyThreadState *ts, raw_frame *innermost, const struct stack_en
                 quiet_end (&q);
                 link_site (stack, e, site_line);
         }
-        if (e) {
-                int i = 0;
-                for (raw_frame *f = innermost; f && i < e->key.depth; f = outer_frame (f), i++) {
-                        e->match[i].code = frame_code (f);
-                        e->match[i].instr = frame_instr (f);
-                }
-                *site = e;
-        }
+        if (e)
+                serve_site (e, top, site);
         return stack;
 }
 #endif
@@ -872,18 +917,27 @@ pyhost_capture_creation (uint32_t *stack, struct probe_frame_point *at)
                 capture_without_gil (at);
                 return;
         }
+        /* The site is the innermost frame as it is, complete or not (the
+         * hook runs in a call it makes: nearly always complete). */
+        raw_frame *top = top_frame (ts);
+        if (!top)
+                return;
+        const void *code = frame_code (top), *instr = frame_instr (top);
+        const struct stack_entry *e = site_cache[site_hash (code, instr)];
+        if (e && e->match[0].code == code && e->match[0].instr == instr && same_frames (e, top)) {
+                at->frame = top;
+                at->code = code;
+                at->instr = instr;
+                *stack = e->text;
+                return;
+        }
         raw_frame *innermost = innermost_frame (ts);
         if (!innermost)
                 return;
         at->frame = innermost;
         at->code = frame_code (innermost);
         at->instr = frame_instr (innermost);
-        const struct stack_entry **site = &site_cache[site_hash (at->code, at->instr)];
-        if (*site && same_frames (*site, innermost)) {
-                *stack = (*site)->text;
-                return;
-        }
-        *stack = capture_new_site (ts, innermost, site);
+        *stack = capture_new_site (ts, top, innermost, &site_cache[site_hash (code, instr)]);
 #else
         if (!PyGILState_Check ())
                 return;

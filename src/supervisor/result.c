@@ -80,6 +80,8 @@ read_channel (struct run_result *r, struct channel *ch)
         r->merged = atomic_load (&ch->stats.merged);
         r->automatic_collections = atomic_load (&ch->stats.collections_automatic);
         r->automatic_collections_off_gui = atomic_load (&ch->stats.collections_automatic_off_gui);
+        r->automatic_collections_app = atomic_load (&ch->stats.collections_automatic_app);
+        r->automatic_collections_app_off_gui = atomic_load (&ch->stats.collections_automatic_app_off_gui);
         r->loop_ticks = atomic_load (&ch->stats.loop_ticks);
         r->late_p50_ms = channel_lateness_percentile (ch, 0.50);
         r->late_p99_ms = channel_lateness_percentile (ch, 0.99);

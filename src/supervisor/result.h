@@ -133,6 +133,8 @@ struct run_result {
         uint64_t objects_created, objects_destroyed;
         uint64_t collections, collections_off_gui, dropped, merged;
         uint64_t automatic_collections, automatic_collections_off_gui;
+        /* Of those, made once the QCoreApplication existed (channel.h). */
+        uint64_t automatic_collections_app, automatic_collections_app_off_gui;
         uint64_t loop_ticks;   /* GUI timer ticks measured */
         double late_p50_ms, late_p99_ms, late_max_ms; /* their lateness */
         uint64_t deferred_by_binding; /* QObjects in garbage cycles the binding deferred */

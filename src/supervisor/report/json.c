@@ -313,7 +313,7 @@ unused_suppressions_array (const struct run_result *r)
 static json_t *
 stats_object (const struct run_result *r)
 {
-        return json_pack ("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:o, s:I, s:I}",
+        return json_pack ("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:o, s:I, s:I, s:I}",
                           "objects_created", (json_int_t) r->objects_created,
                           "objects_destroyed", (json_int_t) r->objects_destroyed,
                           "collections", (json_int_t) r->collections,
@@ -325,6 +325,9 @@ stats_object (const struct run_result *r)
                           "automatic_collections", (json_int_t) r->automatic_collections,
                           "automatic_collections_off_gui_thread",
                           (json_int_t) r->automatic_collections_off_gui,
+                          "automatic_collections_with_app", (json_int_t) r->automatic_collections_app,
+                          "automatic_collections_with_app_off_gui_thread",
+                          (json_int_t) r->automatic_collections_app_off_gui,
                           "event_loop", event_loop_object (r),
                           "strings_dropped", (json_int_t) r->strings_dropped,
                           "finding_strings_dropped", (json_int_t) r->finding_strings_dropped,

@@ -539,6 +539,11 @@ print_environment (const struct run_result *r, FILE *out, const struct style *s)
         if (r->automatic_collections)
                 fprintf (out, " (%.1f%%)", 100.0 * r->automatic_collections_off_gui /
                                                    r->automatic_collections);
+        if (r->automatic_collections_app)
+                fprintf (out, ", %llu of %llu once the application existed (%.1f%%)",
+                         (unsigned long long) r->automatic_collections_app_off_gui,
+                         (unsigned long long) r->automatic_collections_app,
+                         100.0 * r->automatic_collections_app_off_gui / r->automatic_collections_app);
         if (r->loop_ticks)
                 fprintf (out, "; GUI event loop late by p50 %.0f ms, p99 %.0f ms, max %.0f ms "
                               "over %llu ticks",
