@@ -146,7 +146,8 @@ destruction_forget (QObject *obj, DyingObject *dying)
                               !ObjectData::dying (dying->info.filters);
 }
 
-void
+/* Out of line and cold: the remove hook's own code stays small. */
+__attribute__ ((noinline, cold)) void
 destruction_report (PerThread &me, QObject *obj, QThread *owner, const DyingObject &dying,
                     uint32_t evidence)
 {

@@ -21,7 +21,7 @@ public:
         Info *find (Key *key)
         {
                 size_t i = index_of (key);
-                return i == npos ? nullptr : &cells[i].info;
+                return i == npos ? nullptr : &infos[i];
         }
 
         /* The entry of key, new (its info to be filled in by the caller,
@@ -34,21 +34,21 @@ public:
                 size_t i = hash (key);
                 size_t tomb = npos;
                 for (;; i = (i + 1) & mask) {
-                        Slot &s = cells[i];
-                        if (s.key == key)
-                                return &s.info;
-                        if (s.key == nullptr)
+                        Key *k = keys[i];
+                        if (k == key)
+                                return &infos[i];
+                        if (k == nullptr)
                                 break;
-                        if (s.key == tombstone () && tomb == npos)
+                        if (k == tombstone () && tomb == npos)
                                 tomb = i;
                 }
                 if (tomb != npos)
                         i = tomb;
                 else
                         used++;
-                cells[i].key = key;
+                keys[i] = key;
                 live++;
-                return &cells[i].info;
+                return &infos[i];
         }
 
         void insert (Key *key, const Info &info) { *insert (key) = info; }
@@ -59,8 +59,8 @@ public:
         template <typename Fn> void for_each (Fn fn)
         {
                 for (size_t i = 0; i < capacity; i++)
-                        if (cells[i].key && cells[i].key != tombstone ())
-                                fn (cells[i].key, cells[i].info);
+                        if (keys[i] && keys[i] != tombstone ())
+                                fn (keys[i], infos[i]);
         }
 
         /* Removes key's entry, first calling fn (info) with it: the caller
@@ -70,21 +70,21 @@ public:
                 size_t i = index_of (key);
                 if (i == npos)
                         return false;
-                fn (cells[i].info);
+                fn (infos[i]);
                 live--;
                 /* A slot before an empty one ends every probe that reaches
                  * it: it becomes empty, and so do the tombstones before
                  * it. Objects that die soon after they were made (most of
                  * them) then leave no tombstone to probe past or to clear
                  * by rehashing. */
-                if (cells[(i + 1) & mask].key != nullptr) {
-                        cells[i].key = tombstone ();
+                if (keys[(i + 1) & mask] != nullptr) {
+                        keys[i] = tombstone ();
                         return true;
                 }
-                cells[i].key = nullptr;
+                keys[i] = nullptr;
                 used--;
-                for (size_t j = (i - 1) & mask; cells[j].key == tombstone (); j = (j - 1) & mask) {
-                        cells[j].key = nullptr;
+                for (size_t j = (i - 1) & mask; keys[j] == tombstone (); j = (j - 1) & mask) {
+                        keys[j] = nullptr;
                         used--;
                 }
                 return true;
@@ -96,15 +96,16 @@ public:
         }
 
 private:
-        struct Slot {
-                Key *key;
-                Info info;
-        };
         static constexpr size_t npos = ~(size_t) 0;
-        std::vector<Slot> buckets;
-        /* buckets' data, size and size - 1, kept: the hooks read them for every
-         * object, and a vector's size is a division by sizeof (Slot). */
-        Slot *cells = nullptr;
+        /* Keys apart from what is known of them: a probe reads only keys
+         * (eight to a cache line), and most objects' entries are written
+         * once and never read again. */
+        std::vector<Key *> key_store;
+        std::vector<Info> info_store;
+        /* The stores' data, size and size - 1, kept: the hooks read them
+         * for every object. */
+        Key **keys = nullptr;
+        Info *infos = nullptr;
         size_t capacity = 0;
         size_t mask = 0;
         size_t used = 0; /* live + tombstones */
@@ -118,30 +119,34 @@ private:
         }
         size_t index_of (Key *key) const
         {
-                if (!cells)
+                if (!keys)
                         return npos;
                 for (size_t i = hash (key);; i = (i + 1) & mask) {
-                        if (cells[i].key == key)
+                        if (keys[i] == key)
                                 return i;
-                        if (cells[i].key == nullptr)
+                        if (keys[i] == nullptr)
                                 return npos;
                 }
         }
         void grow ()
         {
-                std::vector<Slot> old;
-                old.swap (buckets);
+                std::vector<Key *> old_keys;
+                std::vector<Info> old_infos;
+                old_keys.swap (key_store);
+                old_infos.swap (info_store);
                 size_t size = 1024;
                 while (size < live * 4)
                         size *= 2;
-                buckets.assign (size, Slot { nullptr, Info {} });
-                cells = buckets.data ();
+                key_store.assign (size, nullptr);
+                info_store.assign (size, Info {});
+                keys = key_store.data ();
+                infos = info_store.data ();
                 capacity = size;
                 mask = size - 1;
                 used = live = 0;
-                for (Slot &s : old)
-                        if (s.key && s.key != tombstone ())
-                                insert (s.key, s.info);
+                for (size_t i = 0; i < old_keys.size (); i++)
+                        if (old_keys[i] && old_keys[i] != tombstone ())
+                                insert (old_keys[i], old_infos[i]);
         }
 };
 

@@ -14,6 +14,7 @@
 #include <opcode.h>
 
 #include <pthread.h>
+#include <sys/mman.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/syscall.h>
@@ -454,12 +455,16 @@ read_stack (PyThreadState *ts, struct stack_key *key, const void **innermost)
 #define RAW_FRAMES (2 * MAX_FRAMES + 1)
 #endif
 
+/* What the creation-site check reads for each QObject comes first, in
+ * the entry's first cache line (the text and the first three frames'
+ * match), the key after it. */
 struct stack_entry {
-        struct stack_key key;
         uint32_t text; /* kept.h handle: the channel gets it with a finding */
         bool used;
         bool site_known; /* the text's link, the creation site, is set */
 #ifdef PYHOST_RAW_FRAMES
+        bool raw_ends;
+        int raw_depth;
         /* The thread's frames as they were when the entry last served a
          * site (site_cache), complete or not (3.12's and 3.13's shim
          * frames), each one's code and instruction as the frame records
@@ -471,10 +476,9 @@ struct stack_entry {
                 const void *code;
                 const void *instr;
         } match[RAW_FRAMES];
-        int raw_depth;
-        bool raw_ends;
 #endif
-};
+        struct stack_key key;
+} __attribute__ ((aligned (64)));
 
 /* Distinct creation stacks are few; objects are many: the text of each
  * distinct stack is formatted and kept (kept.h) once. Only touched with
@@ -540,7 +544,13 @@ stack_id (const struct stack_key *key, struct stack_entry **entry)
         if (key->depth == 0)
                 return 0;
         if (!stack_cache)
-                stack_cache = calloc (STACK_BUCKETS, sizeof *stack_cache);
+        {
+                /* Zero pages, aligned to the entries' cache lines, touched
+                 * only where entries are made. */
+                void *m = mmap (NULL, STACK_BUCKETS * sizeof *stack_cache, PROT_READ | PROT_WRITE,
+                                MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+                stack_cache = m == MAP_FAILED ? NULL : m;
+        }
         struct stack_entry *e = NULL;
         if (stack_cache) {
                 uint32_t h = hash_key (key);
@@ -866,7 +876,7 @@ holds_gil (PyThreadState *ts)
  * cannot change before it takes the GIL back. Where the call is, without
  * its text: once it has returned, its objects are complete and any thread
  * holding the GIL may name them. */
-static __attribute__ ((noinline)) void
+static __attribute__ ((noinline, cold)) void
 capture_without_gil (struct probe_frame_point *at)
 {
         PyThreadState *own = PyGILState_GetThisThreadState ();
@@ -880,7 +890,7 @@ capture_without_gil (struct probe_frame_point *at)
 
 /* A creation stack the site cache did not match: read, interned, its
  * creation site worked out if it is new, and the entry made the site's. */
-static __attribute__ ((noinline)) uint32_t
+static __attribute__ ((noinline, cold)) uint32_t
 capture_new_site (PyThreadState *ts, raw_frame *top, raw_frame *innermost, const struct stack_entry **site)
 {
         struct stack_key key;

@@ -118,6 +118,31 @@ test_random_against_a_reference (void **)
         assert_int_equal (t.size (), reference.size ());
 }
 
+/* The hooks' calls: insert (key) hands back the entry to fill in place,
+ * the one already there for a key present; take (key, fn) shows fn the
+ * entry before it goes, and nothing for a key not there. */
+void
+test_fill_in_place_and_take_through_a_callback (void **)
+{
+        Table t;
+        std::vector<Obj> objs (2000);
+        for (size_t i = 0; i < objs.size (); i++)
+                t.insert (&objs[i])->value = (int) i;
+        Info *again = t.insert (&objs[7]);
+        assert_int_equal (again->value, 7);
+        assert_int_equal (t.size (), objs.size ());
+        for (size_t i = 0; i < objs.size (); i++) {
+                int seen = -1;
+                assert_true (t.take (&objs[i], [&] (const Info &info) { seen = info.value; }));
+                assert_int_equal (seen, (int) i);
+                assert_null (t.find (&objs[i]));
+        }
+        int calls = 0;
+        assert_false (t.take (&objs[0], [&] (const Info &) { calls++; }));
+        assert_int_equal (calls, 0);
+        assert_int_equal (t.size (), 0);
+}
+
 } // namespace
 
 int
@@ -128,6 +153,7 @@ main (void)
                 cmocka_unit_test (test_reused_address),
                 cmocka_unit_test (test_churn_keeps_table_small),
                 cmocka_unit_test (test_random_against_a_reference),
+                cmocka_unit_test (test_fill_in_place_and_take_through_a_callback),
         };
         return cmocka_run_group_tests (tests, NULL, NULL);
 }
