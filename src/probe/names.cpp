@@ -208,13 +208,17 @@ names_pending_add (PerThread &me, QObject *obj, bool by_python)
         std::vector<QObject *> &list = by_python ? p.python : p.native;
         /* A thread that never reaches a point where it names its native
          * objects (a C++ worker thread) only adds to its list: drop the
-         * ones already destroyed whenever the list has doubled. */
-        if (list.size () >= 4096 && (list.size () & (list.size () - 1)) == 0) {
+         * ones already destroyed when it is full (once its size has
+         * doubled since the last look). */
+        if (list.size () == list.capacity () && list.size () >= 4096) {
                 size_t kept = 0;
                 for (QObject *o : list)
                         if (objects.find (o))
                                 list[kept++] = o;
                 list.resize (kept);
+                /* Mostly alive: room to double before the next look. */
+                if (kept * 2 > list.capacity ())
+                        list.reserve (list.capacity () * 2);
         }
         list.push_back (obj);
 }

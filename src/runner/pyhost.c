@@ -453,6 +453,19 @@ read_stack (PyThreadState *ts, struct stack_key *key, const void **innermost)
 /* Frames a site's match may hold, complete or not: at most one shim frame
  * for each complete one, and an incomplete innermost one. */
 #define RAW_FRAMES (2 * MAX_FRAMES + 1)
+
+/* f, or the first frame outside it that is not a shim (the frame 3.12
+ * and later push where C code calls into Python: never complete, the same
+ * wherever it is, so a site's match leaves it out). */
+static inline __attribute__ ((always_inline)) raw_frame *
+past_shims (raw_frame *f)
+{
+#if PY_VERSION_HEX >= 0x030C0000
+        while (f && f->owner == FRAME_OWNED_BY_CSTACK)
+                f = f->previous;
+#endif
+        return f;
+}
 #endif
 
 /* What the creation-site check reads for each QObject comes first, in
@@ -466,8 +479,8 @@ struct stack_entry {
         bool raw_ends;
         int raw_depth;
         /* The thread's frames as they were when the entry last served a
-         * site (site_cache), complete or not (3.12's and 3.13's shim
-         * frames), each one's code and instruction as the frame records
+         * site (site_cache), complete or not, but for 3.12's and 3.13's
+         * shim frames (past_shims), each one's code and instruction as the frame records
          * it (a pointer, or 3.10's offset), side by side: same_frames
          * compares them with no arithmetic and no question. The chain
          * ended after raw_depth frames if raw_ends; else the frames beyond
@@ -629,11 +642,11 @@ static inline bool
 same_frames (const struct stack_entry *e, raw_frame *f)
 {
         for (int i = 1; i < e->raw_depth; i++) {
-                f = frame_previous (f);
+                f = past_shims (frame_previous (f));
                 if (!f || frame_code (f) != e->match[i].code || frame_instr (f) != e->match[i].instr)
                         return false;
         }
-        return !e->raw_ends || frame_previous (f) == NULL;
+        return !e->raw_ends || past_shims (frame_previous (f)) == NULL;
 }
 
 /* The frames from top outwards into e's match, made site's entry, if top
@@ -645,7 +658,7 @@ serve_site (struct stack_entry *e, raw_frame *top, const struct stack_entry **si
                 return; /* the fast path takes the innermost frame for complete */
         int n = 0, complete = 0;
         raw_frame *f = top;
-        for (; f && n < RAW_FRAMES; f = frame_previous (f)) {
+        for (; f && n < RAW_FRAMES; f = past_shims (frame_previous (f))) {
                 if (complete == MAX_FRAMES)
                         break;
                 e->match[n].code = frame_code (f);
@@ -910,28 +923,39 @@ capture_new_site (PyThreadState *ts, raw_frame *top, raw_frame *innermost, const
 }
 #endif
 
-void
-pyhost_capture_creation (uint32_t *stack, struct probe_frame_point *at)
+/* No creation stack, no frame. */
+static inline void
+capture_nothing (uint32_t *stack, struct probe_frame_point *at)
 {
         *stack = 0;
         at->frame = NULL;
         at->code = NULL;
         at->instr = NULL;
+}
+
+void
+pyhost_capture_creation (uint32_t *stack, struct probe_frame_point *at)
+{
         /* Only a thread that already holds the GIL runs Python code now;
          * a hook never waits for it. */
-        if (atomic_load (&finalizing))
+        if (atomic_load (&finalizing)) {
+                capture_nothing (stack, at);
                 return;
+        }
 #ifdef PYHOST_RAW_FRAMES
         PyThreadState *ts = UNCHECKED_THREAD_STATE ();
         if (!holds_gil (ts)) {
+                capture_nothing (stack, at);
                 capture_without_gil (at);
                 return;
         }
         /* The site is the innermost frame as it is, complete or not (the
          * hook runs in a call it makes: nearly always complete). */
         raw_frame *top = top_frame (ts);
-        if (!top)
+        if (!top) {
+                capture_nothing (stack, at);
                 return;
+        }
         const void *code = frame_code (top), *instr = frame_instr (top);
         const struct stack_entry *e = site_cache[site_hash (code, instr)];
         if (e && e->match[0].code == code && e->match[0].instr == instr && same_frames (e, top)) {
@@ -942,13 +966,16 @@ pyhost_capture_creation (uint32_t *stack, struct probe_frame_point *at)
                 return;
         }
         raw_frame *innermost = innermost_frame (ts);
-        if (!innermost)
+        if (!innermost) {
+                capture_nothing (stack, at);
                 return;
+        }
         at->frame = innermost;
         at->code = frame_code (innermost);
         at->instr = frame_instr (innermost);
         *stack = capture_new_site (ts, top, innermost, &site_cache[site_hash (code, instr)]);
 #else
+        capture_nothing (stack, at);
         if (!PyGILState_Check ())
                 return;
         struct stack_key key;
