@@ -199,7 +199,7 @@ import gc, sys
 from PyQt6.QtCore import QTimer
 from PyQt6.QtWidgets import QApplication
 before = gc.get_stats()[0]["collections"]
-for _ in range(30000):
+for _ in range(100000):
     a = []; a.append(a)  # cyclic garbage: automatic collections on the main thread
 print("before-app", gc.get_stats()[0]["collections"] - before)
 app = QApplication(sys.argv[:1])
