@@ -80,9 +80,15 @@ def test_collect_in_owner_names_the_call_and_not_mitigate():
     assert races, run.stderr[-2000:]
     for f in races:
         assert f["fix_kind"] == "collect-in-owner" and f["gc_trigger"] == "explicit", f
+        assert "make that call in MainThread" in f["fix"], f["fix"]
+        if f["during_teardown"] and not f["finalization_stack"]:
+            # The daemon collector went on collecting while the interpreter finalized: no
+            # thread's Python stack is read then, so there is no call to name.
+            assert "gc.collect() at" not in f["fix"], f["fix"]
+            continue
         assert f"gc.collect() at testcases/explicit_collect_in_worker.py:{line} (in collect_forever)" in f["fix"] \
             or f"gc.collect() at {case}:{line} (in collect_forever)" in f["fix"], f["fix"]
-        assert "make that call in MainThread" in f["fix"], f["fix"]
+    assert any(not f["during_teardown"] for f in races), races
     assert run.report["compare"]["mitigated_verdict"] == "race", run.stderr[-2000:]
     assert "--mitigate applies it" not in run.stderr
     assert "--mitigate changes nothing for them" in run.report["hint"], run.report["hint"]
