@@ -17,7 +17,6 @@
 #include <mutex>
 #include <typeinfo>
 
-#include <linux/futex.h>
 #include <sys/syscall.h>
 #include <sys/types.h>
 #include <time.h>

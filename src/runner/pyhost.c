@@ -957,7 +957,8 @@ pyhost_capture_creation (uint32_t *stack, struct probe_frame_point *at)
                 return;
         }
         const void *code = frame_code (top), *instr = frame_instr (top);
-        const struct stack_entry *e = site_cache[site_hash (code, instr)];
+        const struct stack_entry **site = &site_cache[site_hash (code, instr)];
+        const struct stack_entry *e = *site;
         if (e && e->match[0].code == code && e->match[0].instr == instr && same_frames (e, top)) {
                 at->frame = top;
                 at->code = code;
@@ -973,7 +974,7 @@ pyhost_capture_creation (uint32_t *stack, struct probe_frame_point *at)
         at->frame = innermost;
         at->code = frame_code (innermost);
         at->instr = frame_instr (innermost);
-        *stack = capture_new_site (ts, top, innermost, &site_cache[site_hash (code, instr)]);
+        *stack = capture_new_site (ts, top, innermost, site);
 #else
         capture_nothing (stack, at);
         if (!PyGILState_Check ())
