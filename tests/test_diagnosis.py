@@ -513,3 +513,90 @@ def test_findings_during_teardown_are_marked():
                      r"\(during interpreter teardown\)", run.stderr, re.M), run.stderr[-2000:]
     run = run_tool("--duration", "2", TESTCASES / "graphics_item_cycle.py")
     assert any(not f["during_teardown"] for f in run.report["findings"]), run.report["findings"][:2]
+
+
+
+def test_at_risk_reading_frees_only_what_it_read(tmp_script):
+    """Cycles another thread leaves unreachable while the GUI thread reads the garbage
+    of a collection are not freed unread with it: the worker counts the graphics items
+    it drops and the warnings count as many of its text items, each once."""
+    s = tmp_script('''
+import sys, threading, time
+from PyQt6.QtCore import QTimer
+from PyQt6.QtWidgets import QApplication, QGraphicsRectItem, QGraphicsTextItem
+class Entry(QGraphicsRectItem):
+    def __init__(self):
+        super().__init__()
+        self.label = QGraphicsTextItem("x", self)
+        self.me = self
+app = QApplication(sys.argv[:1])
+stop = threading.Event()
+dropped = 0
+def worker():
+    global dropped
+    while not stop.is_set():
+        Entry()  # a cycle, unreachable at once
+        dropped += 1
+        time.sleep(0.0005)
+def tick():
+    for _ in range(100):
+        Entry()  # the GUI thread's own: a slow reading
+def end():
+    stop.set()
+    w.join()
+    print("dropped", dropped)
+    app.quit()
+w = threading.Thread(target=worker, name="maker")
+w.start()
+t = QTimer(); t.timeout.connect(tick); t.start(10)
+QTimer.singleShot(1500, end)
+app.exec()
+''')
+    run = run_tool("--threads", "0", "--duration", "0", s)
+    dropped = int(run.stdout.split("dropped ")[1].split()[0])
+    (f,) = [f for f in run.report["findings"] if f["kind"] == "at-risk-cycle" and f["owner_thread"] == "maker"]
+    assert f["class"] == "QGraphicsTextItem" and dropped > 100
+    assert f["count"] == dropped, (f["count"], dropped)
+
+
+def test_at_risk_reading_leaves_alone_what_another_thread_took(tmp_script):
+    """A thread that takes garbage back while it is read (here through gc.get_objects())
+    keeps it whole: only what is still unreachable is freed by the reading."""
+    s = tmp_script('''
+import gc, sys, threading, time
+from PyQt6.QtCore import QTimer
+from PyQt6.QtWidgets import QApplication, QGraphicsRectItem, QGraphicsTextItem
+class Entry(QGraphicsRectItem):
+    def __init__(self):
+        super().__init__()
+        self.label = QGraphicsTextItem("x", self)
+        self.me = self
+app = QApplication(sys.argv[:1])
+stop = threading.Event()
+taken = broken = 0
+def scanner():
+    global taken, broken
+    while not stop.is_set():
+        mine = [o for o in gc.get_objects() if type(o) is Entry]
+        taken += len(mine)
+        time.sleep(0.02)
+        broken += sum(1 for o in mine if getattr(o, "me", None) is not o)
+        del mine
+def tick():
+    for _ in range(50):
+        Entry()
+def end():
+    stop.set()
+    s.join()
+    print("taken", taken, "broken", broken)
+    app.quit()
+s = threading.Thread(target=scanner, name="scanner")
+s.start()
+t = QTimer(); t.timeout.connect(tick); t.start(10)
+QTimer.singleShot(1500, end)
+app.exec()
+''')
+    run = run_tool("--threads", "0", "--duration", "0", s)
+    taken, broken = (int(run.stdout.split(k + " ")[1].split()[0]) for k in ("taken", "broken"))
+    assert taken > 100 and broken == 0, run.stdout
+    assert run.report["verdict"] == "clean" and run.report["crash"] is None

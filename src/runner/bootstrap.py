@@ -537,7 +537,7 @@ def at_risk_tick(force=False):
     try:
         _analyse(garbage)
     finally:
-        del garbage
-        # Saved garbage survived into the next generation: free it there,
-        # in the GUI thread.
-        _qgc.collect(min(generation + 1, 2))
+        # Freed now, in the GUI thread, as the collection would have freed
+        # it; not by another collection, which would also free, unread,
+        # what other threads left unreachable while this was read.
+        _qgc.free(garbage, generation)

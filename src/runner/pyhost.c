@@ -65,6 +65,55 @@ pyhost_is_main_thread (void)
         return PyThread_get_thread_ident () == main_ident;
 }
 
+/* The bracket of a collection in this thread: what dies inside is the
+ * collector's doing (gc.callbacks' "start" and "stop", and the at-risk
+ * reading's own freeing). */
+static void
+collection_begin (int generation)
+{
+        /* A thread still running while the interpreter finalizes (a daemon
+         * collecting) still brackets its collections, so that what dies in
+         * them is not taken for a dropped reference; it reads nothing else
+         * then. */
+        bool finalized = atomic_load (&finalizing);
+        gc_generation = generation;
+        gc_trigger = collect_origin == COLLECT_APP ? GC_TRIGGER_EXPLICIT : GC_TRIGGER_AUTOMATIC;
+        atomic_fetch_add (&collections_running, 1);
+        atomic_store (&channel->collecting_tid, (int32_t) syscall (SYS_gettid));
+        if (finalized)
+                return;
+        known_python = true;
+        /* A callback of the collector: allocating here starts no
+         * collection (one is running). */
+        gc_start_stack = stack_text ();
+        atomic_fetch_add (&channel->stats.collections, 1);
+        bool off_gui = !pyhost_is_main_thread ();
+        if (off_gui)
+                atomic_fetch_add (&channel->stats.collections_off_gui, 1);
+        if (collect_origin == COLLECT_AUTOMATIC) {
+                atomic_fetch_add (&channel->stats.collections_automatic, 1);
+                if (off_gui)
+                        atomic_fetch_add (&channel->stats.collections_automatic_off_gui, 1);
+                if (atomic_load (&channel->app_exists)) {
+                        atomic_fetch_add (&channel->stats.collections_automatic_app, 1);
+                        if (off_gui)
+                                atomic_fetch_add (&channel->stats.collections_automatic_app_off_gui, 1);
+                }
+        }
+        if (resolver)
+                resolver ();
+}
+
+static void
+collection_end (void)
+{
+        atomic_fetch_sub (&collections_running, 1);
+        atomic_store (&channel->collecting_tid, 0);
+        gc_generation = -1;
+        gc_trigger = GC_TRIGGER_NONE;
+        gc_start_stack = 0;
+}
+
 /* gc.callbacks entry: brackets every collection, in the collecting
  * thread. Called with the GIL held. */
 static PyObject *
@@ -77,41 +126,11 @@ gc_callback (PyObject *self, PyObject *args)
          * collecting) still brackets its collections, so that what dies in
          * them is not taken for a dropped reference; it reads nothing else
          * then. */
-        bool finalized = atomic_load (&finalizing);
         if (PyUnicode_CompareWithASCIIString (phase, "start") == 0) {
                 PyObject *gen = PyDict_GetItemString (info, "generation");
-                gc_generation = gen ? (int) PyLong_AsLong (gen) : 2;
-                gc_trigger = collect_origin == COLLECT_APP ? GC_TRIGGER_EXPLICIT : GC_TRIGGER_AUTOMATIC;
-                atomic_fetch_add (&collections_running, 1);
-                atomic_store (&channel->collecting_tid, (int32_t) syscall (SYS_gettid));
-                if (finalized)
-                        Py_RETURN_NONE;
-                known_python = true;
-                /* A callback of the collector: allocating here starts no
-                 * collection (one is running). */
-                gc_start_stack = stack_text ();
-                atomic_fetch_add (&channel->stats.collections, 1);
-                bool off_gui = !pyhost_is_main_thread ();
-                if (off_gui)
-                        atomic_fetch_add (&channel->stats.collections_off_gui, 1);
-                if (collect_origin == COLLECT_AUTOMATIC) {
-                        atomic_fetch_add (&channel->stats.collections_automatic, 1);
-                        if (off_gui)
-                                atomic_fetch_add (&channel->stats.collections_automatic_off_gui, 1);
-                        if (atomic_load (&channel->app_exists)) {
-                                atomic_fetch_add (&channel->stats.collections_automatic_app, 1);
-                                if (off_gui)
-                                        atomic_fetch_add (&channel->stats.collections_automatic_app_off_gui, 1);
-                        }
-                }
-                if (resolver)
-                        resolver ();
+                collection_begin (gen ? (int) PyLong_AsLong (gen) : 2);
         } else if (gc_generation >= 0) {
-                atomic_fetch_sub (&collections_running, 1);
-                atomic_store (&channel->collecting_tid, 0);
-                gc_generation = -1;
-                gc_trigger = GC_TRIGGER_NONE;
-                gc_start_stack = 0;
+                collection_end ();
         }
         Py_RETURN_NONE;
 }
@@ -135,6 +154,134 @@ pyhost_tool_collect (PyObject *args)
         PyObject *r = PyObject_Call (original_collect, args, NULL);
         collect_origin = saved;
         return r;
+}
+
+/* The at-risk reading's saved garbage is freed here, in the calling thread,
+ * as the collector frees it (tp_clear on each object, in the order the
+ * collection saved them), and nothing else: a collection would also free
+ * cycles other threads left unreachable since the reading, unread. */
+struct held_slot {
+        PyObject *op;
+        Py_ssize_t index;
+};
+
+static int
+compare_held (const void *a, const void *b)
+{
+        uintptr_t x = (uintptr_t) ((const struct held_slot *) a)->op;
+        uintptr_t y = (uintptr_t) ((const struct held_slot *) b)->op;
+        return x < y ? -1 : x > y;
+}
+
+struct held_refs {
+        struct held_slot *slots;
+        Py_ssize_t *refs; /* references from outside the held objects */
+        Py_ssize_t n;
+};
+
+static int
+visit_held (PyObject *op, void *arg)
+{
+        struct held_refs *h = arg;
+        struct held_slot key = { .op = op };
+        struct held_slot *at = bsearch (&key, h->slots, (size_t) h->n, sizeof key, compare_held);
+        if (at)
+                h->refs[at->index]--;
+        return 0;
+}
+
+/* Whether every held object is referenced only by the list and by other
+ * held objects: still unreachable, as the collection found them (nothing
+ * took a reference meanwhile: gc.get_objects(), a finalizer). */
+static bool
+still_unreachable (PyObject *list)
+{
+        Py_ssize_t n = PyList_GET_SIZE (list);
+        struct held_refs h = { .slots = PyMem_Malloc ((size_t) n * sizeof *h.slots + 1),
+                               .refs = PyMem_Malloc ((size_t) n * sizeof *h.refs + 1),
+                               .n = n };
+        bool ok = h.slots && h.refs;
+        for (Py_ssize_t i = 0; ok && i < n; i++) {
+                PyObject *op = PyList_GET_ITEM (list, i);
+                h.slots[i] = (struct held_slot) { op, i };
+                h.refs[i] = Py_REFCNT (op) - 1; /* the list's */
+                ok = PyObject_IS_GC (op);
+        }
+        if (ok)
+                qsort (h.slots, (size_t) n, sizeof *h.slots, compare_held);
+        for (Py_ssize_t i = 1; ok && i < n; i++)
+                ok = h.slots[i - 1].op != h.slots[i].op; /* each once */
+        for (Py_ssize_t i = 0; ok && i < n; i++) {
+                PyObject *op = PyList_GET_ITEM (list, i);
+                traverseproc traverse = Py_TYPE (op)->tp_traverse;
+                if (traverse)
+                        traverse (op, visit_held, &h);
+        }
+        for (Py_ssize_t i = 0; ok && i < n; i++)
+                ok = h.refs[i] == 0;
+        PyMem_Free (h.slots);
+        PyMem_Free (h.refs);
+        return ok;
+}
+
+/* Calls each gc.callbacks entry as the collector does: errors are
+ * unraisable. */
+static void
+run_gc_callbacks (const char *phase, int generation, Py_ssize_t collected)
+{
+        PyObject *gc = PyImport_ImportModule ("gc");
+        PyObject *callbacks = gc ? PyObject_GetAttrString (gc, "callbacks") : NULL;
+        PyObject *copy = callbacks && PyList_Check (callbacks) ? PyList_GetSlice (callbacks, 0, PY_SSIZE_T_MAX) : NULL;
+        PyObject *info = copy ? Py_BuildValue ("{sisnsi}", "generation", generation, "collected", collected,
+                                               "uncollectable", 0)
+                              : NULL;
+        for (Py_ssize_t i = 0; info && i < PyList_GET_SIZE (copy); i++) {
+                PyObject *cb = PyList_GET_ITEM (copy, i);
+                PyObject *r = PyObject_CallFunction (cb, "sO", phase, info);
+                if (!r)
+                        PyErr_WriteUnraisable (cb);
+                Py_XDECREF (r);
+        }
+        if (!info)
+                PyErr_Clear ();
+        Py_XDECREF (info);
+        Py_XDECREF (copy);
+        Py_XDECREF (callbacks);
+        Py_XDECREF (gc);
+}
+
+PyObject *
+pyhost_tool_free (PyObject *args)
+{
+        PyObject *list;
+        int generation;
+        if (!PyArg_ParseTuple (args, "O!i", &PyList_Type, &list, &generation))
+                return NULL;
+        if (!still_unreachable (list)) {
+                /* Let the collector decide what is garbage now. */
+                if (PyList_SetSlice (list, 0, PyList_GET_SIZE (list), NULL) < 0)
+                        return NULL;
+                PyObject *gen = Py_BuildValue ("(i)", generation);
+                PyObject *r = gen ? pyhost_tool_collect (gen) : NULL;
+                Py_XDECREF (gen);
+                return r;
+        }
+        Py_ssize_t n = PyList_GET_SIZE (list);
+        enum collect_origin saved = collect_origin;
+        collect_origin = COLLECT_TOOL;
+        /* gc.callbacks see a collection, the tool's own among them. */
+        run_gc_callbacks ("start", generation, 0);
+        for (Py_ssize_t i = 0; i < n; i++) {
+                PyObject *op = PyList_GET_ITEM (list, i); /* its reference is ours now */
+                PyList_SET_ITEM (list, i, Py_NewRef (Py_None));
+                inquiry clear = Py_TYPE (op)->tp_clear;
+                if (clear && clear (op) < 0)
+                        PyErr_WriteUnraisable (op);
+                Py_DECREF (op);
+        }
+        run_gc_callbacks ("stop", generation, n);
+        collect_origin = saved;
+        return PyLong_FromSsize_t (n);
 }
 
 static PyMethodDef gc_callback_def = { "qgc_check_gc_callback", gc_callback, METH_VARARGS, NULL };

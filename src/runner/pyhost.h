@@ -44,6 +44,14 @@ void pyhost_collect_by_thresholds (void);
  * as the app's gc.collect(). GIL held; a new reference or NULL. */
 PyObject *pyhost_tool_collect (PyObject *args);
 
+/* _qgc.free(garbage, generation): frees a list of garbage a collection
+ * saved (gc.DEBUG_SAVEALL) as that collection would have, bracketed as a
+ * collection of the tool's, and nothing else; the list is left holding
+ * None. If something referenced the objects meanwhile, the collector
+ * decides instead (a collection of that generation). GIL held; the
+ * number of objects, or NULL. */
+PyObject *pyhost_tool_free (PyObject *args);
+
 /* The interpreter is about to be finalized: from now on nothing here
  * reads its state (Qt's hooks still fire as its objects die). */
 void pyhost_finalizing (void);

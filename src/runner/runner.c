@@ -596,6 +596,12 @@ qgc_collect (PyObject *self, PyObject *args)
         return pyhost_tool_collect (args);
 }
 
+static PyObject *
+qgc_free (PyObject *self, PyObject *args)
+{
+        return pyhost_tool_free (args);
+}
+
 static PyMethodDef qgc_methods[] = {
         { "set_worker", qgc_set_worker, METH_O, NULL },
         { "record_exit", qgc_record_exit, METH_O, NULL },
@@ -611,6 +617,7 @@ static PyMethodDef qgc_methods[] = {
         { "event_filter", qgc_event_filter, METH_VARARGS, NULL },
         { "set_error", qgc_set_error, METH_O, NULL },
         { "report_at_risk", qgc_report_at_risk, METH_VARARGS, NULL },
+        { "free", qgc_free, METH_VARARGS, NULL },
         { "collect", qgc_collect, METH_VARARGS, NULL },
         { NULL, NULL, 0, NULL },
 };
