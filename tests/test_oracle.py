@@ -227,6 +227,38 @@ def test_destructions_after_the_body_but_before_finalization_are_trusted():
     assert stats["after_end"] == 1 and sum(unseen.values()) == 1, (stats, unseen)
 
 
+def test_an_owner_whose_end_began_before_the_destruction_was_over_is_undecidable():
+    """The destroyed() slot reads the owner's state as the object starts to die; the
+    tool decides at the end of ~QObject, after the children and after the slot let go
+    of the GIL. An object the slot saw with its owner alive is undecidable when the
+    owner's end began before its destruction was over (before the destroying thread
+    destroyed anything not its own), and certain when the thread went on to destroy
+    something else first."""
+    oracle = load_oracle()
+
+    def new(i, line, parent=None):
+        return {"e": "new", "id": i, "qt": "QTimer", "py": "Delta", "file": "/p.py", "line": line,
+                "func": "churn", "owner": "looper-1", "parent": parent}
+
+    def dies(i, state="alive"):
+        return {"e": "del", "id": i, "thread": "qgc-stress-1", "cause": "cyclic-gc", "owner_state": state,
+                "collect": "automatic"}
+    records = [{"e": "thread", "name": "MainThread", "kind": "gui", "loop": True},
+               {"e": "thread", "name": "looper-1", "kind": "qthread", "loop": True},
+               new(1, 3), new(2, 4, parent=1), new(3, 5), new(4, 6), new(5, 7, parent=4), new(6, 8),
+               dies(1), dies(2), dies(3),                   # over before the end began
+               dies(4), {"e": "stopping"}, dies(5, "finished"),  # its child saw the owner finished
+               dies(6)]                                     # seen alive, after the end began
+    certain, unsure, unseen, stats = oracle.expected_findings(records, False)
+
+    def key(line):
+        return ("QTimer", "Delta", f"/p.py:{line}", "churn", "looper-1", "qgc-stress-1", "cyclic-gc",
+                "break-cycle")
+    assert certain == {key(3): 1, key(5): 1}, certain
+    assert unsure == {key(6): 1, key(8): 1}, unsure
+    assert stats["owner_ending_during"] == 2 and stats["folded_into_parent"] == 2, stats
+
+
 def test_at_risk_truth_is_what_the_calibration_saw():
     """An object a GUI-thread collection destroyed is an expected at-risk warning when
     objects made at its site died in the calibration's collecting thread (a Python

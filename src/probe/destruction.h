@@ -25,7 +25,8 @@ struct DyingObject {
  * leaves the tables. Counts the destruction and takes the thread's
  * pending evidence (messages.h) into *evidence. Returns the object's
  * owner if it dies off the thread that owns it while that thread still
- * runs (it races with it), else null. */
+ * runs (it races with it), else null; then what children folded into it
+ * left (destruction_report) is dropped with it. */
 QThread *destruction_off_thread_owner (PerThread &me, QObject *obj, uint32_t *evidence);
 
 /* The remove hook, even when re-entered: the object leaves every table
