@@ -516,12 +516,11 @@ def test_findings_during_teardown_are_marked():
 
 
 
-def test_at_risk_reading_frees_only_what_it_read(tmp_script):
-    """Cycles another thread leaves unreachable while the GUI thread reads the garbage
-    of a collection are not freed unread with it: the worker counts the graphics items
-    it drops and the warnings count as many of its text items, each once."""
-    s = tmp_script('''
-import sys, threading, time
+# Graphics items in cycles (their text item child is a QObject) and a run of
+# the app: a thread works and the GUI thread's tick() makes its own, until the
+# thread is stopped and joined and report() prints what the program counted.
+ENTRY_CYCLES = '''
+import gc, sys, threading, time
 from PyQt6.QtCore import QTimer
 from PyQt6.QtWidgets import QApplication, QGraphicsRectItem, QGraphicsTextItem
 class Entry(QGraphicsRectItem):
@@ -531,6 +530,24 @@ class Entry(QGraphicsRectItem):
         self.me = self
 app = QApplication(sys.argv[:1])
 stop = threading.Event()
+def run_for(seconds, thread, report):
+    def end():
+        stop.set()
+        thread.join()
+        report()
+        app.quit()
+    thread.start()
+    t = QTimer(); t.timeout.connect(tick); t.start(10)
+    QTimer.singleShot(int(seconds * 1000), end)
+    app.exec()
+'''
+
+
+def test_at_risk_reading_frees_only_what_it_read(tmp_script):
+    """Cycles another thread leaves unreachable while the GUI thread reads the garbage
+    of a collection are not freed unread with it: the worker counts the graphics items
+    it drops and the warnings count as many of its text items, each once."""
+    s = tmp_script(ENTRY_CYCLES + '''
 dropped = 0
 def worker():
     global dropped
@@ -541,16 +558,7 @@ def worker():
 def tick():
     for _ in range(100):
         Entry()  # the GUI thread's own: a slow reading
-def end():
-    stop.set()
-    w.join()
-    print("dropped", dropped)
-    app.quit()
-w = threading.Thread(target=worker, name="maker")
-w.start()
-t = QTimer(); t.timeout.connect(tick); t.start(10)
-QTimer.singleShot(1500, end)
-app.exec()
+run_for(1.5, threading.Thread(target=worker, name="maker"), lambda: print("dropped", dropped))
 ''')
     run = run_tool("--threads", "0", "--duration", "0", s)
     dropped = int(run.stdout.split("dropped ")[1].split()[0])
@@ -562,17 +570,7 @@ app.exec()
 def test_at_risk_reading_leaves_alone_what_another_thread_took(tmp_script):
     """A thread that takes garbage back while it is read (here through gc.get_objects())
     keeps it whole: only what is still unreachable is freed by the reading."""
-    s = tmp_script('''
-import gc, sys, threading, time
-from PyQt6.QtCore import QTimer
-from PyQt6.QtWidgets import QApplication, QGraphicsRectItem, QGraphicsTextItem
-class Entry(QGraphicsRectItem):
-    def __init__(self):
-        super().__init__()
-        self.label = QGraphicsTextItem("x", self)
-        self.me = self
-app = QApplication(sys.argv[:1])
-stop = threading.Event()
+    s = tmp_script(ENTRY_CYCLES + '''
 taken = broken = 0
 def scanner():
     global taken, broken
@@ -585,16 +583,7 @@ def scanner():
 def tick():
     for _ in range(50):
         Entry()
-def end():
-    stop.set()
-    s.join()
-    print("taken", taken, "broken", broken)
-    app.quit()
-s = threading.Thread(target=scanner, name="scanner")
-s.start()
-t = QTimer(); t.timeout.connect(tick); t.start(10)
-QTimer.singleShot(1500, end)
-app.exec()
+run_for(1.5, threading.Thread(target=scanner, name="scanner"), lambda: print("taken", taken, "broken", broken))
 ''')
     run = run_tool("--threads", "0", "--duration", "0", s)
     taken, broken = (int(run.stdout.split(k + " ")[1].split()[0]) for k in ("taken", "broken"))
