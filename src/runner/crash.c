@@ -104,6 +104,48 @@ new_dump_fd (void)
         return (int) syscall (SYS_memfd_create, "qgc-check-dump", 0);
 }
 
+/* A read the probe or unwind.c knows may fault (an object another thread
+ * may be destroying right now, a corrupt stack): a SIGSEGV or SIGBUS there
+ * resumes at the guard. */
+static _Thread_local sigjmp_buf *fault_guard;
+
+/* Signal-safe. Whether faulthandler still handles its signal: the
+ * interpreter's finalization unregisters it (the action is the default
+ * again, which would end the process mid-dump). */
+static bool
+faulthandler_registered (void)
+{
+        struct sigaction now;
+        if (sigaction (QGC_SIGNAL_FAULTHANDLER, NULL, &now) != 0)
+                return false;
+        if (now.sa_flags & SA_SIGINFO)
+                return now.sa_sigaction != NULL;
+        return now.sa_handler != SIG_DFL && now.sa_handler != SIG_IGN;
+}
+
+/* Signal-safe. Writes the tracebacks into fd, reading interpreter state
+ * another thread may be tearing down right now (a crash while the
+ * interpreter finalizes): a fault there loses the tracebacks, not the
+ * report, and is not a crash of ours. */
+static const char *
+write_tracebacks (int fd)
+{
+        sigjmp_buf guard;
+        sigjmp_buf *outer = fault_guard;
+        const char *err = NULL;
+        if (sigsetjmp (guard, 1) == 0) {
+                fault_guard = &guard;
+                if (dump_threads)
+                        err = dump_threads (fd, PyInterpreterState_Main (), PyGILState_GetThisThreadState ());
+                else if (faulthandler_registered () && dup2 (fd, faulthandler_fd) == faulthandler_fd)
+                        raise (QGC_SIGNAL_FAULTHANDLER); /* handled here and now, in this thread */
+        } else {
+                err = "(reading the Python tracebacks faulted: the interpreter was being torn down)";
+        }
+        fault_guard = outer;
+        return err;
+}
+
 /* Signal-safe (as faulthandler's own dump). The Python traceback of every
  * thread, as faulthandler prints it, into a fresh memfd (the script may
  * have closed every descriptor), then into the channel. */
@@ -115,12 +157,7 @@ dump_python_threads (void)
         int fd = new_dump_fd ();
         if (fd < 0)
                 return;
-        const char *err = NULL;
-        if (dump_threads) {
-                err = dump_threads (fd, PyInterpreterState_Main (), PyGILState_GetThisThreadState ());
-        } else if (dup2 (fd, faulthandler_fd) == faulthandler_fd) {
-                raise (QGC_SIGNAL_FAULTHANDLER); /* handled here and now, in this thread */
-        }
+        const char *err = write_tracebacks (fd);
         off_t len = lseek (fd, 0, SEEK_CUR);
         if (len > 0) {
                 char *text = mmap (NULL, (size_t) len, PROT_READ, MAP_SHARED, fd, 0);
@@ -303,11 +340,6 @@ dump_handler (int sig, siginfo_t *info, void *ucontext)
         in_handler = false;
         errno = saved;
 }
-
-/* A read the probe or unwind.c knows may fault (an object another thread
- * may be destroying right now, a corrupt stack): a SIGSEGV or SIGBUS there
- * resumes at the guard. */
-static _Thread_local sigjmp_buf *fault_guard;
 
 void
 crash_guard_reads (sigjmp_buf *guard)
