@@ -33,6 +33,13 @@ def matching_findings(report, expect):
     return found
 
 
+def tool_sections(part):
+    """The dump's thread sections a tool frame was found in (a fault in the handler
+    is its own section, crashed=handler): what a failure needs to be explained."""
+    sections = (part.get("stacks") or "").split("\n@thread ")
+    return "\n@thread ".join(s for s in sections if "crashed=handler" in s or "crashed=yes" in s)[:6000]
+
+
 def check_outcome(case, run, header):
     expect = header["expect"]
     report = run.report
@@ -53,7 +60,8 @@ def check_outcome(case, run, header):
     for part in ("crash", "hang"):
         if report[part]:
             assert report[part]["in_tool"] is False, (
-                f"{part} in qgc-check itself at {report[part]['tool_frame']}:\n{run.stderr[-3000:]}")
+                f"{part} in qgc-check itself at {report[part]['tool_frame']}:\n{run.stderr[-3000:]}"
+                f"\nthe raw dump's sections of the tool's frame:\n{tool_sections(report[part])}")
     if any(k in expect for k in ("class", "pyclass", "cause", "thread", "kind", "message", "risk")):
         found = matching_findings(report, expect)
         # early_crash=yes: the app may die of the race before any destruction reaches
