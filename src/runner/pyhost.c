@@ -258,10 +258,11 @@ pyhost_tool_free (PyObject *args)
         if (!PyArg_ParseTuple (args, "O!i", &PyList_Type, &list, &generation))
                 return NULL;
         if (!still_unreachable (list)) {
-                /* Let the collector decide what is garbage now. */
+                /* Let the collector decide what is garbage now: the saved
+                 * objects survived into the next generation. */
                 if (PyList_SetSlice (list, 0, PyList_GET_SIZE (list), NULL) < 0)
                         return NULL;
-                PyObject *gen = Py_BuildValue ("(i)", generation);
+                PyObject *gen = Py_BuildValue ("(i)", generation < 2 ? generation + 1 : 2);
                 PyObject *r = gen ? pyhost_tool_collect (gen) : NULL;
                 Py_XDECREF (gen);
                 return r;

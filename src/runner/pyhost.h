@@ -48,7 +48,8 @@ PyObject *pyhost_tool_collect (PyObject *args);
  * saved (gc.DEBUG_SAVEALL) as that collection would have, bracketed as a
  * collection of the tool's, and nothing else; the list is left holding
  * None. If something referenced the objects meanwhile, the collector
- * decides instead (a collection of that generation). GIL held; the
+ * decides instead (a collection of the next generation, where the saved
+ * objects went). GIL held; the
  * number of objects, or NULL. */
 PyObject *pyhost_tool_free (PyObject *args);
 
