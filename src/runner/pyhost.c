@@ -272,7 +272,9 @@ pyhost_tool_free (PyObject *args)
         collect_origin = COLLECT_TOOL;
         /* gc.callbacks see a collection, the tool's own among them. */
         run_gc_callbacks ("start", generation, 0);
-        for (Py_ssize_t i = 0; i < n; i++) {
+        /* The size again at each step: clearing runs finalizers, which
+         * may run any Python code, in any thread. */
+        for (Py_ssize_t i = 0; i < PyList_GET_SIZE (list); i++) {
                 PyObject *op = PyList_GET_ITEM (list, i); /* its reference is ours now */
                 PyList_SET_ITEM (list, i, Py_NewRef (Py_None));
                 inquiry clear = Py_TYPE (op)->tp_clear;
