@@ -122,10 +122,6 @@ gc_callback (PyObject *self, PyObject *args)
         PyObject *phase, *info;
         if (!PyArg_ParseTuple (args, "OO", &phase, &info))
                 return NULL;
-        /* A thread still running while the interpreter finalizes (a daemon
-         * collecting) still brackets its collections, so that what dies in
-         * them is not taken for a dropped reference; it reads nothing else
-         * then. */
         if (PyUnicode_CompareWithASCIIString (phase, "start") == 0) {
                 PyObject *gen = PyDict_GetItemString (info, "generation");
                 collection_begin (gen ? (int) PyLong_AsLong (gen) : 2);
