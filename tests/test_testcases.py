@@ -89,6 +89,10 @@ def check_outcome(case, run, header):
         # leaves none for the crash handler after its own fatal error (it printed
         # them to stderr), 3.11 still does.
         assert "@python" in report["crash"]["stacks"] or "fatal" in expect
+        # A crash while the interpreter shut down, after the script's end, says so.
+        after = expect.get("after_script") == "yes"
+        assert report["crash"]["after_script"] is after
+        assert ("after the script ended (the interpreter was shutting down)" in run.stderr) is after
         # The interpreter's own fatal error is named, and only then.
         fatal = report["crash"]["interpreter_fatal_error"]
         assert fnmatch.fnmatch(fatal or "", expect["fatal"]) if "fatal" in expect else fatal is None, fatal

@@ -137,7 +137,9 @@ write_tracebacks (int fd)
                 fault_guard = &guard;
                 if (dump_threads)
                         err = dump_threads (fd, PyInterpreterState_Main (), PyGILState_GetThisThreadState ());
-                else if (faulthandler_registered () && dup2 (fd, faulthandler_fd) == faulthandler_fd)
+                else if (!faulthandler_registered ())
+                        err = "(no Python tracebacks: the interpreter had already shut its fault handler down)";
+                else if (dup2 (fd, faulthandler_fd) == faulthandler_fd)
                         raise (QGC_SIGNAL_FAULTHANDLER); /* handled here and now, in this thread */
         } else {
                 err = "(reading the Python tracebacks faulted: the interpreter was being torn down)";
@@ -159,10 +161,13 @@ dump_python_threads (void)
                 return;
         const char *err = write_tracebacks (fd);
         off_t len = lseek (fd, 0, SEEK_CUR);
+        /* The section holds the tracebacks, or what stopped them being
+         * read, or both. */
+        if (len > 0 || err)
+                channel_dump_append (channel, DUMP_PYTHON, strlen (DUMP_PYTHON));
         if (len > 0) {
                 char *text = mmap (NULL, (size_t) len, PROT_READ, MAP_SHARED, fd, 0);
                 if (text != MAP_FAILED) {
-                        channel_dump_append (channel, DUMP_PYTHON, strlen (DUMP_PYTHON));
                         channel_dump_append (channel, text, (size_t) len);
                         munmap (text, (size_t) len);
                 }

@@ -272,6 +272,7 @@ read_crash (struct run_result *r, struct channel *ch, const struct supervision *
         if (!sig)
                 return false;
         r->crash_signal = sig;
+        r->crash_after_script = atomic_load (&ch->phase) >= PHASE_TEARDOWN;
         uint32_t fatal = atomic_load (&ch->fatal_message);
         const char *fatal_text = channel_string (ch, fatal);
         if (fatal && (strstr (fatal_text, "Unhandled Python exception") ||

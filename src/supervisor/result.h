@@ -114,6 +114,9 @@ struct run_result {
         int script_status;         /* exit status of the script, -1 unknown */
         int crash_signal;          /* 0 unless crash */
         const char *crash_reason;  /* e.g. "SIGSEGV", "unhandled Python exception" */
+        bool crash_after_script;   /* the crashed process's script had ended: its
+                                    * interpreter was shutting down (atexit, its
+                                    * modules' and objects' teardown) */
         const char *interpreter_fatal; /* CPython's "Fatal Python error: ..." text the
                                         * app died of, or NULL */
         const char *dump;          /* stacks: crash, hang, or a stop (stopped) */

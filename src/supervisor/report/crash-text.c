@@ -253,6 +253,8 @@ print_header (FILE *out, const struct run_result *r, const struct thread_view *t
         }
         if (r->running_test && *r->running_test)
                 fprintf (out, ", during test %s", r->running_test);
+        if (r->crash_after_script)
+                fputs (", after the script ended (the interpreter was shutting down)", out);
         fputc ('\n', out);
 }
 
@@ -509,8 +511,12 @@ report_crash_text (FILE *out, const struct run_result *r, bool verbose, const ch
         print_header (out, r, t);
         if (t) {
                 fprintf (out, "%sPython frames of %s (most recent call first):%s\n", dim, t->h.name, reset);
+                const char *why = r->dump ? dump_python_tracebacks (r->dump) : NULL;
                 if (t->py)
                         print_python_frames (out, t, verbose);
+                else if (why && why[0] == '(')
+                        /* The handler could read no tracebacks, and says why. */
+                        fprintf (out, "  %.*s\n", (int) strcspn (why, "\n"), why);
                 else
                         fputs ("  (none: it was not running Python code)\n", out);
                 fprintf (out, "%snative frames of %s (innermost first):%s\n", dim, t->h.name, reset);

@@ -249,10 +249,11 @@ crash_object (const struct run_result *r)
 {
         if (!r->crash_signal)
                 return json_null ();
-        return json_pack ("{s:o, s:o, s:o, s:o, s:o, s:b, s:o}",
+        return json_pack ("{s:o, s:o, s:o, s:b, s:o, s:o, s:b, s:o}",
                           "process", process_ref (r->crash_process),
                           "signal", json_string (sigabbrev_np (r->crash_signal) ?: "?"),
                           "reason", str_or_null (r->crash_reason),
+                          "after_script", r->crash_after_script,
                           "interpreter_fatal_error", str_or_null (r->interpreter_fatal),
                           "stacks", str_or_null (r->dump),
                           "in_tool", r->verdict == VERDICT_CRASH && r->tool_frame,
