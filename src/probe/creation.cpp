@@ -19,7 +19,7 @@ creation_record (PerThread &me, QObject *obj)
 {
         threads_enter (me);
         threads_count_object (me, true);
-        if (!me.registered)
+        if (__builtin_expect (!me.registered, 0))
                 threads_register (me, obj->thread ());
         uint32_t test = __atomic_load_n (host->current_test, __ATOMIC_RELAXED);
         uint32_t stack;

@@ -123,14 +123,14 @@ destruction_off_thread_owner (PerThread &me, QObject *obj, uint32_t *evidence)
          * A finished owner thread races with nobody (normal teardown of a
          * worker QThread). */
         QThread *owner = obj->thread ();
-        if (owner && !threads_is_current (me, owner) && !threads_owner_finished (owner))
+        if (__builtin_expect (owner && !threads_is_current (me, owner), 0) && !threads_owner_finished (owner))
                 return owner;
         /* Not reported: what its children left goes with it. A child that
          * found the owner running was folded into it, and the owner may
          * have finished since; left in the map, that entry would be
          * added to whatever object the allocator puts at this address
          * next. The map is empty unless a parent is dying right now. */
-        if (me.collateral && !me.collateral->empty ())
+        if (__builtin_expect (me.collateral && !me.collateral->empty (), 0))
                 me.collateral->erase (obj);
         return nullptr;
 }

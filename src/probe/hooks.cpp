@@ -92,13 +92,13 @@ on_startup ()
 void
 on_add (QObject *obj)
 {
-        if (prev_add)
+        if (__builtin_expect (prev_add != nullptr, 0))
                 prev_add (obj);
-        if (forked)
+        if (__builtin_expect (forked, 0))
                 return;
         PerThread &me = this_thread ();
         ProbeGuard guard (me);
-        if (guard.entered ())
+        if (__builtin_expect (guard.entered (), 1))
                 creation_record (me, obj);
 }
 
@@ -109,15 +109,15 @@ on_add (QObject *obj)
 void
 on_remove (QObject *obj)
 {
-        if (prev_remove)
+        if (__builtin_expect (prev_remove != nullptr, 0))
                 prev_remove (obj);
-        if (forked)
+        if (__builtin_expect (forked, 0))
                 return;
         PerThread &me = this_thread ();
         ProbeGuard guard (me);
         QThread *owner = nullptr;
         uint32_t evidence = 0;
-        if (guard.entered ())
+        if (__builtin_expect (guard.entered (), 1))
                 owner = destruction_off_thread_owner (me, obj, &evidence);
         DyingObject dying;
         if (owner)

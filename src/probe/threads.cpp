@@ -86,10 +86,8 @@ threads_register_gui ()
 }
 
 void
-threads_enter (PerThread &me)
+threads_first_enter (PerThread &me)
 {
-        if (me.initialised)
-                return;
         me.initialised = true;
         if (!me.tid)
                 me.tid = current_tid ();
@@ -168,7 +166,7 @@ ThreadExit::~ThreadExit ()
 bool
 threads_is_current (PerThread &me, QThread *owner)
 {
-        if (me.self)
+        if (__builtin_expect (me.self != nullptr, 1))
                 return me.self == owner;
         if (is_current_thread_fn)
                 return is_current_thread_fn (owner);

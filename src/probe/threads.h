@@ -74,17 +74,24 @@ void threads_bind_qtcore (void *qtcore);
 /* qgc_probe_start, in the GUI thread: registers it as such. */
 void threads_register_gui ();
 
-/* The first hook in a thread: what the thread needs before anything else. */
-void threads_enter (PerThread &me);
+/* The first hook in a thread: what the thread needs before anything else
+ * (threads_first_enter, once). */
+void threads_first_enter (PerThread &me);
+inline void
+threads_enter (PerThread &me)
+{
+        if (__builtin_expect (!me.initialised, 0))
+                threads_first_enter (me);
+}
 
 /* The shared counts, for a thread without its own. */
-void threads_count_shared (bool created);
+__attribute__ ((cold)) void threads_count_shared (bool created);
 
 /* One QObject made or destroyed by this thread (after threads_enter). */
 inline void
 threads_count_object (PerThread &me, bool created)
 {
-        if (!me.counts) {
+        if (__builtin_expect (!me.counts, 0)) {
                 threads_count_shared (created);
                 return;
         }

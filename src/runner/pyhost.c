@@ -615,8 +615,8 @@ past_shims (raw_frame *f)
 #endif
 
 /* What the creation-site check reads for each QObject comes first, in
- * the entry's first cache line (the text and the first three frames'
- * match), the key after it. */
+ * the entry's first cache line (the text and the first six frames'
+ * instructions), the key after it. */
 struct stack_entry {
         uint32_t text; /* kept.h handle: the channel gets it with a finding */
         bool used;
@@ -626,15 +626,14 @@ struct stack_entry {
         int raw_depth;
         /* The thread's frames as they were when the entry last served a
          * site (site_cache), complete or not, but for 3.12's and 3.13's
-         * shim frames (past_shims), each one's code and instruction as the frame records
-         * it (a pointer, or 3.10's offset), side by side: same_frames
-         * compares them with no arithmetic and no question. The chain
+         * shim frames (past_shims): each one's instruction and code as the
+         * frame records them (a pointer, or 3.10's offset), so that
+         * same_frames compares them with no arithmetic and no question;
+         * from 3.11 on the instructions alone (same_point). The chain
          * ended after raw_depth frames if raw_ends; else the frames beyond
          * do not change the key (it holds MAX_FRAMES already). */
-        struct {
-                const void *code;
-                const void *instr;
-        } match[RAW_FRAMES];
+        const void *match_instr[RAW_FRAMES];
+        const void *match_code[RAW_FRAMES];
 #endif
         struct stack_key key;
 } __attribute__ ((aligned (64)));
@@ -780,6 +779,21 @@ site_hash (const PyCodeObject *code, const void *instr)
         return (uint32_t) ((h * 0x9e3779b97f4a7c15ull) >> 52) & (SITE_BUCKETS - 1);
 }
 
+/* Is the frame at this code object's instruction? From 3.11 on, the
+ * instruction a frame records points into its code object's own bytecode
+ * (co_code_adaptive is part of the object), so it names the code object
+ * too: one comparison per frame. 3.10 records an offset. */
+static inline __attribute__ ((always_inline)) bool
+same_point (raw_frame *f, const void *code, const void *instr)
+{
+#if PY_VERSION_HEX >= 0x030B0000
+        (void) code;
+        return frame_instr (f) == instr;
+#else
+        return frame_code (f) == code && frame_instr (f) == instr;
+#endif
+}
+
 /* Are the frames from f outwards those the entry matched, f having
  * matched the innermost one already? On every QObject made at a known
  * site. The same frames, complete or not, read as read_stack reads them,
@@ -789,7 +803,7 @@ same_frames (const struct stack_entry *e, raw_frame *f)
 {
         for (int i = 1; i < e->raw_depth; i++) {
                 f = past_shims (frame_previous (f));
-                if (!f || frame_code (f) != e->match[i].code || frame_instr (f) != e->match[i].instr)
+                if (!f || !same_point (f, e->match_code[i], e->match_instr[i]))
                         return false;
         }
         return !e->raw_ends || past_shims (frame_previous (f)) == NULL;
@@ -807,8 +821,8 @@ serve_site (struct stack_entry *e, raw_frame *top, const struct stack_entry **si
         for (; f && n < RAW_FRAMES; f = past_shims (frame_previous (f))) {
                 if (complete == MAX_FRAMES)
                         break;
-                e->match[n].code = frame_code (f);
-                e->match[n].instr = frame_instr (f);
+                e->match_code[n] = frame_code (f);
+                e->match_instr[n] = frame_instr (f);
                 n++;
                 if (!frame_incomplete (f))
                         complete++;
@@ -1015,6 +1029,19 @@ link_site (uint32_t stack, struct stack_entry *e, int site)
 }
 
 #ifdef PYHOST_RAW_FRAMES
+/* pthread_self(), without the call: glibc on x86-64 makes a thread's
+ * pthread_t the address of its thread control block, which the thread
+ * pointer holds. */
+static inline unsigned long
+this_pthread (void)
+{
+#if defined(__x86_64__) && defined(__GLIBC__)
+        return (unsigned long) __builtin_thread_pointer ();
+#else
+        return (unsigned long) pthread_self ();
+#endif
+}
+
 /* Does this thread hold the GIL? PyGILState_Check() without its
  * thread-specific-data lookup, on every QObject made: ts, the thread state
  * that holds the GIL (3.10 and 3.11: the runtime's current one; 3.12 and
@@ -1026,7 +1053,7 @@ holds_gil (PyThreadState *ts)
 #if PY_VERSION_HEX >= 0x030C0000
         return ts != NULL;
 #else
-        return ts && ts->thread_id == (unsigned long) pthread_self ();
+        return ts && ts->thread_id == this_pthread ();
 #endif
 }
 
@@ -1105,7 +1132,7 @@ pyhost_capture_creation (uint32_t *stack, struct probe_frame_point *at)
         const void *code = frame_code (top), *instr = frame_instr (top);
         const struct stack_entry **site = &site_cache[site_hash (code, instr)];
         const struct stack_entry *e = *site;
-        if (e && e->match[0].code == code && e->match[0].instr == instr && same_frames (e, top)) {
+        if (e && same_point (top, e->match_code[0], e->match_instr[0]) && same_frames (e, top)) {
                 at->frame = top;
                 at->code = code;
                 at->instr = instr;

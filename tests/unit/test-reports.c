@@ -568,6 +568,7 @@ crash_text_with (const char *frames, const char *python)
         struct finding f = off_thread (ch, "/a.py:3: in make", CAUSE_CYCLIC_GC, 0);
         channel_add_finding (ch, &f);
         atomic_store (&ch->crash_signal, SIGSEGV);
+        atomic_store (&ch->phase, PHASE_SCRIPT); /* it crashed while the script ran */
         char dump[2048];
         snprintf (dump, sizeof dump,
                   "@thread 7 0x7f01 gil=no main=no crashed=no name=qgc-stress-1\n"
