@@ -26,8 +26,15 @@ def test_startup_prints_both_sides():
 
 
 def test_overhead_prints_a_ratio():
-    out = bench("bench-overhead", "--runs", 1, "--rounds", 500)
+    out = bench("bench-overhead", "--runs", 8, "--rounds", 200)
     assert re.search(r"ratio of medians [\d.]+x \(goal: at most 1.05x\)", out)
+    # The pairs' ratios: an interval around their median, and a verdict that
+    # follows from where the interval lies.
+    m = re.search(r"median of the 8 pairs' ratios ([\d.]+)x, 95 % interval ([\d.]+)x to ([\d.]+)x: (goal \w+)", out)
+    assert m, out
+    med, lo, hi, verdict = float(m.group(1)), float(m.group(2)), float(m.group(3)), m.group(4)
+    assert 0 < lo <= med <= hi, out
+    assert verdict == ("goal met" if hi <= 1.05 else "goal missed" if lo > 1.05 else "goal neither"), out
 
 
 def test_overhead_instructions_count_the_runner():
