@@ -119,6 +119,22 @@ def test_testcase(case, attempt):
     check_outcome(case, run, header)
 
 
+def test_python_tracebacks_are_read_up_to_a_fault():
+    """A fault while the crash handler reads the Python stacks (a stack that memory
+    corruption broke, or one another thread tears down as the interpreter finalizes)
+    costs the tracebacks from there on, said in their place, not the report: it is not
+    a crash of qgc-check's handler (which the report claimed before the read was
+    guarded)."""
+    case = [c for c in list_testcases() if c.stem == "abort_with_corrupt_python_stack"][0]
+    run = run_tool(*parse_header(case)["args"], case, timeout=120)
+    crash = run.report["crash"]
+    assert run.report["verdict"] == "crash" and crash["in_tool"] is False, crash["tool_frame"]
+    note = "(reading the Python tracebacks faulted: the interpreter's state was being torn down, or is corrupt"
+    assert note in crash["stacks"]
+    frames = run.stderr[run.stderr.index("Python frames of MainThread"):run.stderr.index("native frames of")]
+    assert "in break_stack_and_abort" in frames and note in frames, run.stderr[-3000:]
+
+
 @pytest.mark.parametrize("attempt", range(RUNS))
 def test_no_stress_workers_means_clean(attempt):
     """--threads 0 observes only: the racy case's garbage is collected in the GUI thread."""

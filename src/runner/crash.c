@@ -142,7 +142,8 @@ write_tracebacks (int fd)
                 else if (dup2 (fd, faulthandler_fd) == faulthandler_fd)
                         raise (QGC_SIGNAL_FAULTHANDLER); /* handled here and now, in this thread */
         } else {
-                err = "(reading the Python tracebacks faulted: the interpreter was being torn down)";
+                err = "(reading the Python tracebacks faulted: the interpreter's state was being torn down, or is corrupt; "
+                      "what comes before this line was read)";
         }
         fault_guard = outer;
         return err;

@@ -502,6 +502,22 @@ print_other_threads (FILE *out, const struct thread_view *v, size_t n, const str
         free (done);
 }
 
+/* The crash handler's note in the tracebacks' section, when it could not
+ * read them all (a line of its own in parentheses: faulthandler's lines
+ * never start so), or NULL. */
+static const char *
+traceback_note (const char *dump)
+{
+        const char *py = dump ? dump_python_tracebacks (dump) : NULL;
+        for (const char *line = py; line && *line && strncmp (line, "@end", 4) != 0;) {
+                if (line[0] == '(')
+                        return line;
+                const char *nl = strchr (line, '\n');
+                line = nl ? nl + 1 : NULL;
+        }
+        return NULL;
+}
+
 void
 report_crash_text (FILE *out, const struct run_result *r, bool verbose, const char *dim, const char *reset)
 {
@@ -511,14 +527,13 @@ report_crash_text (FILE *out, const struct run_result *r, bool verbose, const ch
         print_header (out, r, t);
         if (t) {
                 fprintf (out, "%sPython frames of %s (most recent call first):%s\n", dim, t->h.name, reset);
-                const char *why = r->dump ? dump_python_tracebacks (r->dump) : NULL;
+                const char *why = traceback_note (r->dump);
                 if (t->py)
                         print_python_frames (out, t, verbose);
-                else if (why && why[0] == '(')
-                        /* The handler could read no tracebacks, and says why. */
-                        fprintf (out, "  %.*s\n", (int) strcspn (why, "\n"), why);
-                else
+                else if (!why)
                         fputs ("  (none: it was not running Python code)\n", out);
+                if (why)
+                        fprintf (out, "  %.*s\n", (int) strcspn (why, "\n"), why);
                 fprintf (out, "%snative frames of %s (innermost first):%s\n", dim, t->h.name, reset);
                 print_native_frames (out, t, verbose);
         } else if (r->dump) {
