@@ -509,7 +509,7 @@ static const char *
 traceback_note (const char *dump)
 {
         const char *py = dump ? dump_python_tracebacks (dump) : NULL;
-        for (const char *line = py; line && *line && strncmp (line, "@end", 4) != 0;) {
+        for (const char *line = py; line && *line && strncmp (line, DUMP_END, strlen (DUMP_END)) != 0;) {
                 if (line[0] == '(')
                         return line;
                 const char *nl = strchr (line, '\n');
