@@ -89,7 +89,12 @@ def test_collect_in_owner_names_the_call_and_not_mitigate():
         assert f"gc.collect() at testcases/explicit_collect_in_worker.py:{line} (in collect_forever)" in f["fix"] \
             or f"gc.collect() at {case}:{line} (in collect_forever)" in f["fix"], f["fix"]
     assert any(not f["during_teardown"] for f in races), races
-    assert run.report["compare"]["mitigated_verdict"] == "race", run.stderr[-2000:]
+    # With --mitigate it races just the same; like the run without it, it may then crash
+    # (the header's also=crash: on CPython 3.13 the daemon collector, ended by the
+    # finalizing interpreter inside a destructor's slot, aborts), its findings kept.
+    compare = run.report["compare"]
+    assert compare["mitigated_verdict"] in ("race", "crash"), run.stderr[-2000:]
+    assert compare["mitigated_findings_total"] > 0, run.stderr[-2000:]
     assert "--mitigate applies it" not in run.stderr
     assert "--mitigate changes nothing for them" in run.report["hint"], run.report["hint"]
     assert any(n.startswith("--compare runs the app again with --mitigate") for n in run.report["notes"]), \

@@ -36,6 +36,7 @@ creation_record (PerThread &me, QObject *obj)
         info.created_at = at;
         info.filters = nullptr;
         info.origin = ORIGIN_UNKNOWN;
+        info.name_put_off = false;
         info.class_library = 0;
         names_pending_add (me, obj, at.frame != nullptr);
 }

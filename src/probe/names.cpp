@@ -417,6 +417,21 @@ name_object (QObject *obj, pid_t tid, bool at_event_loop, const QMetaObject *gra
                         !wrapper_present (obj);
         if (released)
                 return; /* left unnamed: it is going */
+        /* Made during a Python call, under PySide6, with a C++ library's
+         * vtable and no wrapper: either an object C++ code made (a
+         * scene's addText(), whose wrapper Python dropped), or one of the
+         * binding's being destroyed in another thread with the GIL
+         * released, already past its own destructor and the binding's
+         * (the vtable is a Qt base class's, metaObject() answers for that
+         * base: QGraphicsObject for a QGraphicsTextItem). Put off once:
+         * the first is still there at the next naming, the second is
+         * gone. */
+        if (known && info->created_at.frame && !info->name_put_off && origin != vtable_origin.end () &&
+            origin->second.origin == ORIGIN_NATIVE && shiboken_retrieve && !wrapper_present (obj)) {
+                info->name_put_off = true;
+                pending[info->creator].python.push_back (obj);
+                return;
+        }
         if (!known || first_static < 0 || origin == vtable_origin.end ()) {
                 /* A meta-object or vtable seen for the first time: next time. */
                 PendingNames &p = pending[info->creator];

@@ -53,7 +53,10 @@ struct alignas (64) ObjectInfo { /* a cache line each */
          * class): the binding (a wrapper class: made through Python) or
          * a C++ library (made by Qt's own code, e.g. QPicture's QBuffer:
          * no Python object owns it). String id of that library's name. */
-        uint32_t origin;         /* enum finding_origin */
+        uint8_t origin;          /* enum finding_origin */
+        /* Put off once by the naming (names.cpp: a binding's object seen
+         * without its wrapper, with a C++ library's vtable). */
+        bool name_put_off;
         uint32_t class_library;
 };
 

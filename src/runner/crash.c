@@ -348,6 +348,15 @@ dump_handler (int sig, siginfo_t *info, void *ucontext)
 }
 
 void
+crash_let_dump_finish (void)
+{
+        if (!channel || in_handler)
+                return;
+        if (atomic_load (&dumping) || atomic_load (&channel->crash_signal))
+                wait_for (&released, 500, 10);
+}
+
+void
 crash_guard_reads (sigjmp_buf *guard)
 {
         fault_guard = guard;

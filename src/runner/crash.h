@@ -41,6 +41,14 @@ void crash_thread_init (void);
  * taken between the two calls. */
 void crash_guard_reads (sigjmp_buf *guard);
 
+/* Before the process leaves by itself (the runner's end after the
+ * interpreter finalized, the script's os._exit()): a dump that another
+ * thread is writing right now (a crash: a daemon thread that the
+ * finalizing interpreter ends inside a C++ destructor aborts, for one) is
+ * finished first, at most 5 s, so that leaving does not cut it short. The
+ * crashing thread then ends the process with its signal. */
+void crash_let_dump_finish (void);
+
 /* In a child forked from the runner, so that the child's crash stays the
  * child's: for the crash signals the actions ours replaced (where ours is
  * still the current one; one it reaches passes the crash on without a

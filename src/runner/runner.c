@@ -570,6 +570,8 @@ qgc_record_exit (PyObject *self, PyObject *arg)
                 atomic_store (&channel->script_status, (int32_t) (status & 0xFF));
                 atomic_store (&channel->outcome, OUTCOME_EXIT);
         }
+        if (!detached)
+                crash_let_dump_finish ();
         Py_RETURN_NONE;
 }
 
@@ -908,5 +910,6 @@ runner_main (const struct runner_config *cfg)
                 status = 130;
         }
         atomic_store (&channel->script_status, status);
+        crash_let_dump_finish ();
         _exit (status);
 }
