@@ -8,7 +8,7 @@
 #include <mutex>
 
 #include "creation.h"
-#include "names.h"
+#include "objects.h"
 #include "shared.h"
 #include "threads.h"
 
@@ -27,7 +27,7 @@ creation_record (PerThread &me, QObject *obj)
         host->capture_creation (&stack, &at);
         std::lock_guard<ProbeLock> guard (lock);
         /* Filled in place, field by field. */
-        ObjectInfo &info = *objects.insert (obj);
+        ObjectInfo &info = young_add (me, obj);
         info.qt_class = nullptr;
         info.py_class = 0;
         info.creation_stack = stack;
@@ -38,7 +38,6 @@ creation_record (PerThread &me, QObject *obj)
         info.origin = ORIGIN_UNKNOWN;
         info.name_put_off = false;
         info.class_library = 0;
-        names_pending_add (me, obj, at.frame != nullptr);
 }
 
 uint32_t

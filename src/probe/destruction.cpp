@@ -11,6 +11,7 @@
 #include <unordered_map>
 
 #include "destruction.h"
+#include "objects.h"
 #include "scenes.h"
 #include "shared.h"
 #include "threads.h"
@@ -136,15 +137,26 @@ destruction_off_thread_owner (PerThread &me, QObject *obj, uint32_t *evidence)
 }
 
 void
-destruction_forget (QObject *obj, DyingObject *dying)
+destruction_forget (PerThread &me, QObject *obj, DyingObject *dying)
 {
         std::lock_guard<ProbeLock> guard (lock);
-        if (dying)
-                objects.take (obj, &dying->info);
-        else
-                objects.take (obj, [] (const ObjectInfo &) {});
+        ObjectInfo *out = dying ? &dying->info : nullptr;
+        /* Most die young, where they were made: in this thread's list,
+         * never named, hence in no scene. */
+        bool young = young_take (me, obj, out);
+        if (!young) {
+                auto copy = [out] (const ObjectInfo &info) {
+                        if (out)
+                                *out = info;
+                };
+                /* Not in the table: perhaps young in another thread. */
+                if (!objects.table.take (obj, copy) && young_waiting) {
+                        young_settle_all ();
+                        objects.table.take (obj, copy);
+                }
+        }
         threads_forget (obj);
-        bool in_live_scene = scenes_forget (obj);
+        bool in_live_scene = !young && scenes_forget (obj);
         if (!dying)
                 return;
         dying->in_live_scene = in_live_scene;

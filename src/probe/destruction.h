@@ -34,7 +34,7 @@ QThread *destruction_off_thread_owner (PerThread &me, QObject *obj, uint32_t *ev
  * pointer stays in any of them. What the tables knew is kept in *dying
  * only if it is given (an object off its thread): most objects die where
  * they live, and nothing of theirs is copied. */
-void destruction_forget (QObject *obj, DyingObject *dying);
+void destruction_forget (PerThread &me, QObject *obj, DyingObject *dying);
 
 /* An object dying off its thread (destruction_off_thread_owner), out of
  * the tables: the evidence that it races with its owner is its state at

@@ -23,6 +23,7 @@
 #include <link.h>
 
 #include "names.h"
+#include "objects.h"
 
 #include <setjmp.h>
 #include "scenes.h"
@@ -42,9 +43,8 @@ struct PendingNames {
 
 namespace {
 
-/* Entries are never removed (a thread id reused later finds its lists
- * again), so a creating thread keeps a pointer to its own
- * (PerThread::pending_names). */
+/* Entries are never removed: a thread id reused later finds its lists
+ * again. */
 std::unordered_map<pid_t, PendingNames> pending;
 
 constexpr int max_meta_depth = 32;
@@ -200,11 +200,9 @@ classify_vtable (const void *vptr)
 } // namespace
 
 void
-names_pending_add (PerThread &me, QObject *obj, bool by_python)
+names_pending_add (pid_t creator, QObject *obj, bool by_python)
 {
-        if (!me.pending_names)
-                me.pending_names = &pending[me.tid];
-        PendingNames &p = *me.pending_names;
+        PendingNames &p = pending[creator];
         std::vector<QObject *> &list = by_python ? p.python : p.native;
         /* A thread that never reaches a point where it names its native
          * objects (a C++ worker thread) only adds to its list: drop the
@@ -213,7 +211,7 @@ names_pending_add (PerThread &me, QObject *obj, bool by_python)
         if (list.size () == list.capacity () && list.size () >= 4096) {
                 size_t kept = 0;
                 for (QObject *o : list)
-                        if (objects.find (o))
+                        if (objects.table.find (o))
                                 list[kept++] = o;
                 list.resize (kept);
                 /* Mostly alive: room to double before the next look. */
@@ -249,6 +247,8 @@ void
 take_pending (pid_t tid, bool at_event_loop, std::vector<QObject *> &todo, PythonMade &python_made)
 {
         std::lock_guard<ProbeLock> guard (lock);
+        /* The young objects still alive wait to be named from now on. */
+        young_settle ();
         for (auto &p : pending) {
                 if (p.first == tid && at_event_loop) {
                         todo.insert (todo.end (), p.second.native.begin (), p.second.native.end ());

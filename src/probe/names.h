@@ -14,11 +14,12 @@
 
 namespace qgc::probe {
 
-/* Under the lock, from the add hook: a new object of the calling thread
- * (me) waits to be named. One made by Python code (by_python: its
- * creating call is known) can be named by any thread holding the GIL once
- * that call has returned; the others only by their creator. */
-void names_pending_add (PerThread &me, QObject *obj, bool by_python);
+/* Under the lock, as a young object joins the table (objects.h): an
+ * object its creator made waits to be named. One made by Python code
+ * (by_python: its creating call is known) can be named by any thread
+ * holding the GIL once that call has returned; the others only by their
+ * creator. */
+void names_pending_add (pid_t creator, QObject *obj, bool by_python);
 
 /* Under the lock, as an OS thread exits: its native objects can no longer
  * be named. */

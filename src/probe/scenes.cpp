@@ -17,6 +17,7 @@
 #include <dlfcn.h>
 
 #include "scenes.h"
+#include "objects.h"
 #include "shared.h"
 
 namespace qgc::probe {

@@ -22,7 +22,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "object-table.h"
 #include "probe-lock.h"
 #include "common/probe.h"
 
@@ -32,9 +31,9 @@ namespace qgc::probe {
  * qgc_probe_start: every module reports or asks through it. */
 extern const probe_host *host;
 
-/* What the probe knows of one live QObject: written by the add hook,
- * completed by the names module, read by the remove hook and by
- * qgc_probe_creation_stack. */
+/* What the probe knows of one live QObject (objects.h keeps them):
+ * written by the add hook, completed by the names module, read by the
+ * remove hook and by qgc_probe_creation_stack. */
 struct alignas (64) ObjectInfo { /* a cache line each */
         /* Resolved in the creating thread once the object is complete:
          * the C++ class (the most derived static meta-object) and the
@@ -66,7 +65,6 @@ struct alignas (64) ObjectInfo { /* a cache line each */
  * across Python, and taken inside hooks only around table updates:
  * nothing that waits is called under it. */
 extern ProbeLock lock;
-extern qgc::ObjectTable<QObject, ObjectInfo> objects;
 
 /* In a process forked from the run (multiprocessing's "fork", os.fork):
  * nothing it does is the run's. Read by every hook and the message

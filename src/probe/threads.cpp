@@ -16,6 +16,7 @@
 
 #include "guard.h"
 #include "names.h"
+#include "objects.h"
 #include "shared.h"
 #include "threads.h"
 
@@ -151,6 +152,7 @@ ThreadExit::~ThreadExit ()
         auto it = threads.find (me.self);
         if (it != threads.end () && it->second.tid == me.tid)
                 it->second.ended = true;
+        young_thread_exit (me);
         names_thread_ended (me.tid);
         delete me.collateral;
         me.collateral = nullptr;

@@ -21,7 +21,7 @@ struct Collateral {
         uint32_t evidence;
 };
 
-struct PendingNames;
+struct Young;
 
 /* Everything the hooks keep per thread, in one thread-local block: the
  * probe is a dlopened module, where every thread-local access is a call.
@@ -43,9 +43,11 @@ struct PerThread {
          * own hook fires: they are counted into the parent's finding
          * rather than reported one by one. Parent -> children so far. */
         std::unordered_map<QObject *, Collateral> *collateral;
-        /* This thread's objects waiting to be named (names.cpp), once it
-         * made one: found once, not per object. */
-        PendingNames *pending_names;
+        /* This thread's newest objects (objects.h), once it made one;
+         * young_done once the thread has exited (its objects go straight
+         * to the table). */
+        Young *young;
+        bool young_done;
         /* This thread's QObject counts in the channel (probe_host's
          * object_counts), once it entered a hook; null: the shared ones. */
         uint64_t *counts;
