@@ -136,8 +136,12 @@ destruction_off_thread_owner (PerThread &me, QObject *obj, uint32_t *evidence)
         return nullptr;
 }
 
-void
-destruction_forget (PerThread &me, QObject *obj, DyingObject *dying)
+namespace {
+
+/* destruction_forget and destruction_take: two functions, so that the
+ * first, on every QObject's destruction, is inlined into its one caller. */
+inline __attribute__ ((always_inline)) void
+forget (PerThread &me, QObject *obj, DyingObject *dying)
 {
         std::lock_guard<ProbeLock> guard (lock);
         ObjectInfo *out = dying ? &dying->info : nullptr;
@@ -163,6 +167,20 @@ destruction_forget (PerThread &me, QObject *obj, DyingObject *dying)
         /* Still filtering an object that is alive and not dying. */
         dying->filters_live = dying->info.filters && objects.find (dying->info.filters) &&
                               !ObjectData::dying (dying->info.filters);
+}
+
+} // namespace
+
+void
+destruction_forget (PerThread &me, QObject *obj)
+{
+        forget (me, obj, nullptr);
+}
+
+void
+destruction_take (PerThread &me, QObject *obj, DyingObject *dying)
+{
+        forget (me, obj, dying);
 }
 
 /* Out of line and cold: the remove hook's own code stays small. */

@@ -31,10 +31,11 @@ QThread *destruction_off_thread_owner (PerThread &me, QObject *obj, uint32_t *ev
 
 /* The remove hook, even when re-entered: the object leaves every table
  * (objects, threads, scenes) under the lock, at once, so that no dangling
- * pointer stays in any of them. What the tables knew is kept in *dying
- * only if it is given (an object off its thread): most objects die where
- * they live, and nothing of theirs is copied. */
-void destruction_forget (PerThread &me, QObject *obj, DyingObject *dying);
+ * pointer stays in any of them. Most objects die where they live, and
+ * nothing of theirs is copied; destruction_take, for one dying off its
+ * thread, keeps what the tables knew in *dying. */
+void destruction_forget (PerThread &me, QObject *obj);
+void destruction_take (PerThread &me, QObject *obj, DyingObject *dying);
 
 /* An object dying off its thread (destruction_off_thread_owner), out of
  * the tables: the evidence that it races with its owner is its state at

@@ -108,7 +108,7 @@ __attribute__ ((noinline, cold)) void
 forget_off_thread (PerThread &me, QObject *obj, QThread *owner, uint32_t evidence)
 {
         DyingObject dying {};
-        destruction_forget (me, obj, &dying);
+        destruction_take (me, obj, &dying);
         destruction_report (me, obj, owner, dying, evidence);
 }
 
@@ -132,7 +132,7 @@ on_remove (QObject *obj)
         if (__builtin_expect (owner != nullptr, 0))
                 forget_off_thread (me, obj, owner, evidence);
         else
-                destruction_forget (me, obj, nullptr);
+                destruction_forget (me, obj);
 }
 
 /* The QtCore this probe resolved against is the one the binding loaded
