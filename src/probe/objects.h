@@ -7,8 +7,8 @@
  * thread's next naming (a parent with its children, a temporary timer):
  * such an object never needs a hash-table entry, a place in a naming list,
  * or a name. The add hook puts a new object at the end of its thread's
- * young list (a few dozen slots), the remove hook looks there first, from
- * the newest. Everything else sees the young objects as if they were in
+ * young list (32 slots), the remove hook looks there first (where a hint
+ * per address hash says, else through the list). Everything else sees the young objects as if they were in
  * the table: before it reads the table, every thread's young objects move
  * there and into their naming lists (young_settle), which costs one test
  * when there are none. Under the probe's lock, like the table; a list is
@@ -57,8 +57,8 @@ young_settle ()
                 young_settle_all ();
 }
 
-/* The table, under the lock. find() and for_each() see the young objects
- * too (they settle first); the hooks and the settle itself use `table`. */
+/* The table, under the lock. find() sees the young objects too (they
+ * settle first); the hooks and the settle itself use `table`. */
 struct Objects {
         qgc::ObjectTable<QObject, ObjectInfo> table;
 
@@ -87,11 +87,9 @@ young_add (PerThread &me, QObject *obj)
         return y->infos[i];
 }
 
-/* The remove hook, under the lock: takes obj out of the calling thread's
- * young list, its entry copied into *out if out is not null. False if it
- * is not there (it is in the table, or in another thread's list). */
-/* Out of line: an object not where its hint says (another of the same
- * hash came after it) or not in the list at all. */
+/* young_take's parts: the scan, out of line, for an object not where its
+ * hint says (another of the same hash came after it) or not in the list
+ * at all; and a slot's release. */
 bool young_take_scan (Young &y, QObject *obj, ObjectInfo *out);
 inline void
 young_remove (Young &y, unsigned i)
@@ -104,6 +102,10 @@ young_remove (Young &y, unsigned i)
                 y.used = i;
         }
 }
+
+/* The remove hook, under the lock: takes obj out of the calling thread's
+ * young list, its entry copied into *out if out is not null. False if it
+ * is not there (it is in the table, or in another thread's list). */
 inline bool
 young_take (PerThread &me, QObject *obj, ObjectInfo *out)
 {
@@ -121,7 +123,8 @@ young_take (PerThread &me, QObject *obj, ObjectInfo *out)
 
 /* Under the lock, as the calling thread exits: its young objects settle,
  * its list is given back for a later thread, and what it makes from now
- * on goes straight to the table. */
+ * on (another thread-local's destructor may) waits in a list shared by
+ * exited threads, which only a settle empties. */
 void young_thread_exit (PerThread &me);
 
 } // namespace qgc::probe
