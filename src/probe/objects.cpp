@@ -67,18 +67,13 @@ young_settle_all ()
                         settle (*y);
 }
 
-__attribute__ ((noinline)) bool
-young_take_scan (Young &y, QObject *obj, ObjectInfo *out)
+__attribute__ ((noinline)) unsigned
+young_scan (const Young &y, const QObject *obj)
 {
-        for (unsigned i = y.used; i-- > 0;) {
-                if (y.keys[i] != obj)
-                        continue;
-                if (out)
-                        *out = y.infos[i];
-                young_remove (y, i);
-                return true;
-        }
-        return false;
+        for (unsigned i = y.used; i-- > 0;)
+                if (y.keys[i] == obj)
+                        return i;
+        return Young::capacity;
 }
 
 __attribute__ ((noinline)) ObjectInfo &
@@ -98,11 +93,7 @@ young_add_slow (PerThread &me, QObject *obj)
         }
         if (y->used == Young::capacity)
                 settle (*y);
-        unsigned i = y->used++;
-        y->keys[i] = obj;
-        y->hint[Young::hash (obj)] = (uint8_t) i;
-        young_waiting++;
-        return y->infos[i];
+        return young_push (*y, obj);
 }
 
 void

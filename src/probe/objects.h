@@ -70,27 +70,36 @@ struct Objects {
 };
 extern Objects objects;
 
+/* young_add's parts: a new object's slot at the end of a list that has
+ * room, and, out of line, the list for a thread that has none or whose
+ * list is full (settled first). */
+inline ObjectInfo &
+young_push (Young &y, QObject *obj)
+{
+        unsigned i = y.used++;
+        y.keys[i] = obj;
+        y.hint[Young::hash (obj)] = (uint8_t) i;
+        young_waiting++;
+        return y.infos[i];
+}
+ObjectInfo &young_add_slow (PerThread &me, QObject *obj);
+
 /* The add hook, under the lock: the entry of a new object of the calling
  * thread, to be filled in by the caller. The first object of a thread
  * gives it its list; a full list is settled first. */
-ObjectInfo &young_add_slow (PerThread &me, QObject *obj);
 inline ObjectInfo &
 young_add (PerThread &me, QObject *obj)
 {
         Young *y = me.young;
         if (__builtin_expect (!y || y->used == Young::capacity, 0))
                 return young_add_slow (me, obj);
-        unsigned i = y->used++;
-        y->keys[i] = obj;
-        y->hint[Young::hash (obj)] = (uint8_t) i;
-        young_waiting++;
-        return y->infos[i];
+        return young_push (*y, obj);
 }
 
 /* young_take's parts: the scan, out of line, for an object not where its
  * hint says (another of the same hash came after it) or not in the list
- * at all; and a slot's release. */
-bool young_take_scan (Young &y, QObject *obj, ObjectInfo *out);
+ * at all (then it returns Young::capacity); and a slot's release. */
+unsigned young_scan (const Young &y, const QObject *obj);
 inline void
 young_remove (Young &y, unsigned i)
 {
@@ -113,8 +122,11 @@ young_take (PerThread &me, QObject *obj, ObjectInfo *out)
         if (!y)
                 return false;
         unsigned i = y->hint[Young::hash (obj)];
-        if (__builtin_expect (i >= y->used || y->keys[i] != obj, 0))
-                return young_take_scan (*y, obj, out);
+        if (__builtin_expect (i >= y->used || y->keys[i] != obj, 0)) {
+                i = young_scan (*y, obj);
+                if (i == Young::capacity)
+                        return false;
+        }
         if (out)
                 *out = y->infos[i];
         young_remove (*y, i);
