@@ -44,8 +44,8 @@ struct PerThread {
          * rather than reported one by one. Parent -> children so far. */
         std::unordered_map<QObject *, Collateral> *collateral;
         /* This thread's newest objects (objects.h), once it made one;
-         * young_done once the thread has exited (its objects go straight
-         * to the table). */
+         * young_done once its exit handler ran (what it makes after that
+         * waits in the list shared by exited threads). */
         Young *young;
         bool young_done;
         /* This thread's QObject counts in the channel (probe_host's
