@@ -206,6 +206,36 @@ def test_a_field_the_report_lacks_is_a_disagreement():
     assert oracle.compare(certain, unsure, found, unseen)[1] == []
 
 
+def test_a_destruction_in_a_thread_the_program_could_not_name_is_compared_but_for_the_thread():
+    """A collection in a thread's bootstrap, before the thread is registered with
+    threading (or in a thread the program did not make): the program records no
+    thread name. The tool's report of that object from any thread but its owner's
+    is neither extra nor wrong; its class, site, owner, cause and fix still are."""
+    oracle = load_oracle()
+    records = [{"e": "thread", "name": "MainThread", "kind": "gui", "loop": True},
+               {"e": "thread", "name": "maker-1", "kind": "python", "loop": False},
+               {"e": "new", "id": 1, "qt": "QObject", "py": "Beta", "file": "/p.py", "line": 3, "func": "f",
+                "owner": "maker-1", "parent": None},
+               {"e": "del", "id": 1, "thread": None, "cause": "cyclic-gc", "owner_state": "alive",
+                "collect": "automatic"}]
+    certain, unsure, unseen, stats = oracle.expected_findings(records, False)
+    assert not certain and stats["unnamed_thread"] == 1, (certain, stats)
+    finding = {"kind": "off-thread-finalization", "class": "QObject", "python_class": "Beta",
+               "creation_site": "/p.py:3: in f", "owner_thread": "maker-1", "finalizing_thread": "dropper-2",
+               "cause": "cyclic-gc", "fix_kind": "move-to-gui-thread", "count": 1, "first_seen_s": 0.1}
+
+    def rows(**change):
+        found, _, _ = oracle.tool_findings({"findings": [dict(finding, **change)]}, "/other.py", 0)
+        return [(f, c) for f, a, b, c in oracle.compare(certain, unsure, found, unseen)[1]]
+    assert rows() == []
+    assert rows(finalizing_thread="qgc-stress-1") == []
+    assert rows(cause="refcount", fix_kind="drop-in-owner") == [(["cause", "fix_kind"], 1)]
+    assert rows(python_class="Alpha") == [(["python_class"], 1)]
+    assert rows(count=2) == [(["extra"], 1)]
+    found, _, _ = oracle.tool_findings({"findings": []}, "/other.py", 0)
+    assert oracle.compare(certain, unsure, found, unseen)[1] == []  # nor missing when not reported
+
+
 def test_destructions_after_the_body_but_before_finalization_are_trusted():
     """Between the script body's end and the probes' exit handler (the last to run)
     the stress may still collect: the probes are whole then, so such a destruction is
