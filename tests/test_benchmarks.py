@@ -51,8 +51,35 @@ def test_overhead_instructions_count_the_runner():
     assert 0.5 < ratio < 5, out
 
 
+def perf_samples_here():
+    try:
+        return subprocess.run(["perf", "record", "-q", "-e", "cpu-clock", "-o", "/dev/null", "true"],
+                              capture_output=True, timeout=60).returncode == 0
+    except (OSError, subprocess.TimeoutExpired):
+        return False
+
+
+def test_overhead_where_splits_the_time_by_shared_object():
+    """--where: perf's samples of the churn, ROUNDS minus 0 rounds, per shared
+    object of the script's process. The watcher's own code is sampled on the
+    tool's side only, the interpreter and QtCore on both, and the total line
+    is the sum of both sides' figures."""
+    if not perf_samples_here():
+        import pytest
+        pytest.skip("perf cannot sample in this machine (linux-perf, perf_event_paranoid)")
+    out = bench("bench-overhead", "--where", "--runs", 1, "--rounds", 20000, "--qobjects", timeout=900)
+    rows = {m.group(1): (float(m.group(2)), float(m.group(3)), float(m.group(4)))
+            for m in re.finditer(r"^(\S+) +(-?[\d.]+)ms +(-?[\d.]+)ms +([+-][\d.]+)ms", out, re.M)}
+    base, tool, diff = rows["total"]
+    assert base > 50 and tool > 50 and abs(tool - base - diff) < 0.2, out
+    assert rows["qgc-probe.so"][0] == 0 and rows["qgc-probe.so"][1] > 0, out
+    assert any(k.startswith("libQt6Core") and v[0] > 0 and v[1] > 0 for k, v in rows.items()), out
+    assert re.search(r"^the watcher's own code \(qgc-\*\): [\d.]+ % of", out, re.M), out
+
+
 def test_a_benchmark_that_measured_nothing_prints_no_ratio():
     for name, args in (("bench-overhead", ("--runs", 1, "--rounds", 100)),
+                       ("bench-overhead", ("--where", "--runs", 1, "--rounds", 100)),
                        ("bench-startup", ("--runs", 1))):
         p = bench(name, *args, qgc_check="/bin/false", ok=False)
         assert p.returncode != 0 and "ratio" not in p.stdout and "diff" not in p.stdout, (name, p.stdout)

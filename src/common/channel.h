@@ -128,9 +128,10 @@ struct channel_stats {
 };
 
 /* The QObjects one thread made and destroyed: written by that thread
- * only (a relaxed load and store, no locked instruction per object). */
+ * only (a relaxed load and store, no locked instruction per object), on a
+ * cache line of its own (threads making objects at once never share one). */
 struct channel_object_counts {
-        _Atomic uint64_t created;
+        _Alignas (64) _Atomic uint64_t created;
         _Atomic uint64_t destroyed;
 };
 

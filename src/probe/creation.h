@@ -17,8 +17,9 @@ namespace qgc::probe {
  * records: the object goes into the thread's young objects (objects.h)
  * with its creation stack and test, and waits to be named (names.h) by the
  * creating thread's event loop or a collection, if it lives that long; no
- * Qt call that locks, posts or creates, no GIL wait, no Python code. The thread is registered with the first
- * object it makes whose thread() is set. */
+ * Qt call that locks, posts or creates, no GIL wait, no Python code. The
+ * thread is registered with the first object it makes whose thread() is
+ * set. */
 void creation_record (PerThread &me, QObject *obj);
 
 /* qgc_probe_creation_stack: the creation stack of a live object (string
