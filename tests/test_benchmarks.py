@@ -28,6 +28,8 @@ def test_startup_prints_both_sides():
 def test_overhead_prints_a_ratio():
     out = bench("bench-overhead", "--runs", 8, "--rounds", 200)
     assert re.search(r"ratio of medians [\d.]+x \(goal: at most 1.05x\)", out)
+    busy = re.search(r"^the churn's CPU time over its wall time, every run of either side: ([\d.]+) to ([\d.]+)$", out, re.M)
+    assert busy and 0 < float(busy.group(1)) <= float(busy.group(2)), out
     # The pairs' ratios: an interval around their median, and a verdict that
     # follows from where the interval lies.
     m = re.search(r"median of the 8 pairs' ratios ([\d.]+)x, 95 % interval ([\d.]+)x to ([\d.]+)x: (goal \w+)", out)
@@ -68,13 +70,20 @@ def test_overhead_where_splits_the_time_by_shared_object():
         import pytest
         pytest.skip("perf cannot sample in this machine (linux-perf, perf_event_paranoid)")
     out = bench("bench-overhead", "--where", "--runs", 1, "--rounds", 20000, "--qobjects", timeout=900)
-    rows = {m.group(1): (float(m.group(2)), float(m.group(3)), float(m.group(4)))
-            for m in re.finditer(r"^(\S+) +(-?[\d.]+)ms +(-?[\d.]+)ms +([+-][\d.]+)ms", out, re.M)}
-    base, tool, diff = rows["total"]
-    assert base > 50 and tool > 50 and abs(tool - base - diff) < 0.2, out
-    assert rows["qgc-probe.so"][0] == 0 and rows["qgc-probe.so"][1] > 0, out
-    assert any(k.startswith("libQt6Core") and v[0] > 0 and v[1] > 0 for k, v in rows.items()), out
-    assert re.search(r"^the watcher's own code \(qgc-\*\): [\d.]+ % of", out, re.M), out
+    rows = {m.group(1): (float(m.group(2)), float(m.group(3)), float(m.group(4)), float(m.group(5)))
+            for m in re.finditer(r"^(\S+) +(-?[\d.]+)ms +(-?[\d.]+)% +(-?[\d.]+)ms +(-?[\d.]+)%", out, re.M)}
+    base, base_share, tool, tool_share = rows["total"]
+    assert base > 50 and tool > 50 and base_share == tool_share == 100, out
+    probe = rows["qgc-probe.so"]
+    assert probe[0] == 0 and probe[2] > 0 and abs(probe[3] - probe[2] / tool * 100) < 0.1, out
+    assert any(k.startswith("libQt6Core") and v[0] > 0 and v[2] > 0 for k, v in rows.items()), out
+    own = float(re.search(r"^the watcher's own code \(qgc-\*\), median of the runs: ([\d.]+) %", out, re.M).group(1))
+    assert 0 < own < 100, out
+    # One pair: the shares of that pair, which the table's per-run figures are.
+    runner = sum(v[3] for k, v in rows.items() if k.startswith("qgc-"))
+    assert abs(own - runner) < 0.2 + 0.1 * len([k for k in rows if k.startswith("qgc-")]), out
+    total = float(re.search(r"^the whole churn over the baseline's, median of the pairs: ([\d.]+)x", out, re.M).group(1))
+    assert abs(total - tool / base) < 0.01, out
 
 
 def test_a_benchmark_that_measured_nothing_prints_no_ratio():
