@@ -64,8 +64,8 @@ def perf_samples_here():
 def test_overhead_where_splits_the_time_by_shared_object():
     """--where: perf's samples of the churn, ROUNDS minus 0 rounds, per shared
     object of the script's process. The watcher's own code is sampled on the
-    tool's side only, the interpreter and QtCore on both, and the total line
-    is the sum of both sides' figures."""
+    tool's side only, QtCore on both; each side's shares add up to 100 %, and
+    the summary lines agree with the table (one pair: its own figures)."""
     if not perf_samples_here():
         import pytest
         pytest.skip("perf cannot sample in this machine (linux-perf, perf_event_paranoid)")
