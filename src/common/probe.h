@@ -101,6 +101,13 @@ struct probe_host {
         void (*with_gil) (void (*fn) (void));
         /* Stress workers still running (any thread, no Python). */
         unsigned (*stress_running) (void);
+        /* Thread-local storage for the probe, cheaper to reach than its
+         * own (a dlopened module's costs a call on each access):
+         * thread_block_size bytes, aligned to 64 and zero in each new
+         * thread, at thread_block_offset bytes from the thread pointer
+         * (__builtin_thread_pointer ()), the same offset in every thread. */
+        ptrdiff_t thread_block_offset;
+        size_t thread_block_size;
 };
 
 /* Installs the hooks. Returns false with a message in error when this Qt

@@ -21,11 +21,11 @@ creation_record (PerThread &me, QObject *obj)
         threads_count_object (me, true);
         if (__builtin_expect (!me.registered, 0))
                 threads_register (me, obj->thread ());
-        uint32_t test = __atomic_load_n (host->current_test, __ATOMIC_RELAXED);
+        uint32_t test = __atomic_load_n (hot.current_test, __ATOMIC_RELAXED);
         uint32_t stack;
         probe_frame_point at;
-        host->capture_creation (&stack, &at);
-        std::lock_guard<ProbeLock> guard (lock);
+        hot.capture_creation (&stack, &at);
+        std::lock_guard<ProbeLock> guard (hot.lock);
         /* Filled in place, field by field. */
         ObjectInfo &info = young_add (me, obj);
         info.qt_class = nullptr;
@@ -33,7 +33,14 @@ creation_record (PerThread &me, QObject *obj)
         info.creation_stack = stack;
         info.creation_test = test;
         info.creator = me.tid;
-        info.created_at = at;
+        /* Field by field, each one load as wide as the store that the
+         * runner has just made of it: a wider load spanning two of those
+         * stores cannot take its value from them, and would wait until
+         * they reach the cache (atomic loads: the compiler merges no
+         * two). */
+        info.created_at.frame = __atomic_load_n (&at.frame, __ATOMIC_RELAXED);
+        info.created_at.code = __atomic_load_n (&at.code, __ATOMIC_RELAXED);
+        info.created_at.instr = __atomic_load_n (&at.instr, __ATOMIC_RELAXED);
         info.filters = nullptr;
         info.origin = ORIGIN_UNKNOWN;
         info.name_put_off = false;
@@ -43,7 +50,7 @@ creation_record (PerThread &me, QObject *obj)
 uint32_t
 creation_stack_of (QObject *obj, const char **qt_class)
 {
-        std::lock_guard<ProbeLock> guard (lock);
+        std::lock_guard<ProbeLock> guard (hot.lock);
         ObjectInfo *info = objects.find (obj);
         if (!info)
                 return 0;

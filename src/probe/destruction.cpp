@@ -143,7 +143,7 @@ namespace {
 inline __attribute__ ((always_inline)) void
 forget (PerThread &me, QObject *obj, DyingObject *dying)
 {
-        std::lock_guard<ProbeLock> guard (lock);
+        std::lock_guard<ProbeLock> guard (hot.lock);
         ObjectInfo *out = dying ? &dying->info : nullptr;
         /* Most die young, where they were made: in this thread's list,
          * never named, hence in no scene. */
@@ -154,7 +154,7 @@ forget (PerThread &me, QObject *obj, DyingObject *dying)
                                 *out = info;
                 };
                 /* Not in the table: perhaps young in another thread. */
-                if (!objects.table.take (obj, copy) && young_waiting) {
+                if (!objects.table.take (obj, copy) && hot.young_waiting) {
                         young_settle_all ();
                         objects.table.take (obj, copy);
                 }
@@ -203,7 +203,7 @@ destruction_report (PerThread &me, QObject *obj, QThread *owner, const DyingObje
         uint32_t parents = 0;
         if (parent) {
                 evidence |= EVIDENCE_LIVE_PARENT;
-                std::lock_guard<ProbeLock> guard (lock);
+                std::lock_guard<ProbeLock> guard (hot.lock);
                 parents = parents_of (obj);
         }
         report_off_thread (obj, owner, dying.info, own.children, evidence, parents);
@@ -212,7 +212,7 @@ destruction_report (PerThread &me, QObject *obj, QThread *owner, const DyingObje
 void
 destruction_event_filter (QObject *watched, QObject *filter, bool installed)
 {
-        std::lock_guard<ProbeLock> guard (lock);
+        std::lock_guard<ProbeLock> guard (hot.lock);
         ObjectInfo *info = objects.find (filter);
         if (!info)
                 return;

@@ -45,8 +45,7 @@ QT_END_NAMESPACE
 namespace qgc::probe {
 
 const probe_host *host;
-ProbeLock lock;
-bool forked;
+Hot hot;
 
 namespace {
 
@@ -62,8 +61,6 @@ enum HookIndex {
 using ObjectHook = void (*) (QObject *);
 using StartupHook = void (*) ();
 
-ObjectHook prev_add;
-ObjectHook prev_remove;
 StartupHook prev_startup;
 
 /* In a forked child a lock another thread of the parent held at fork()
@@ -71,8 +68,8 @@ StartupHook prev_startup;
 void
 forked_child ()
 {
-        forked = true;
-        lock.reset ();
+        hot.forked = true;
+        hot.lock.reset ();
 }
 
 /* Qt calls this from QCoreApplication's constructor. */
@@ -90,9 +87,9 @@ on_startup ()
 void
 on_add (QObject *obj)
 {
-        if (__builtin_expect (prev_add != nullptr, 0))
-                prev_add (obj);
-        if (__builtin_expect (forked, 0))
+        if (__builtin_expect (hot.prev_add != nullptr, 0))
+                hot.prev_add (obj);
+        if (__builtin_expect (hot.forked, 0))
                 return;
         PerThread &me = this_thread ();
         ProbeGuard guard (me);
@@ -119,9 +116,9 @@ forget_off_thread (PerThread &me, QObject *obj, QThread *owner, uint32_t evidenc
 void
 on_remove (QObject *obj)
 {
-        if (__builtin_expect (prev_remove != nullptr, 0))
-                prev_remove (obj);
-        if (__builtin_expect (forked, 0))
+        if (__builtin_expect (hot.prev_remove != nullptr, 0))
+                hot.prev_remove (obj);
+        if (__builtin_expect (hot.forked, 0))
                 return;
         PerThread &me = this_thread ();
         ProbeGuard guard (me);
@@ -160,8 +157,8 @@ bind_qtcore ()
 void
 install_hooks ()
 {
-        prev_add = reinterpret_cast<ObjectHook> (qtHookData[HookAddQObject]);
-        prev_remove = reinterpret_cast<ObjectHook> (qtHookData[HookRemoveQObject]);
+        hot.prev_add = reinterpret_cast<ObjectHook> (qtHookData[HookAddQObject]);
+        hot.prev_remove = reinterpret_cast<ObjectHook> (qtHookData[HookRemoveQObject]);
         prev_startup = reinterpret_cast<StartupHook> (qtHookData[HookStartup]);
         qtHookData[HookAddQObject] = reinterpret_cast<quintptr> (&on_add);
         qtHookData[HookRemoveQObject] = reinterpret_cast<quintptr> (&on_remove);
@@ -187,7 +184,7 @@ qgc_probe_resolve_classes (void)
 extern "C" Q_DECL_EXPORT void
 qgc_probe_event_filter (const void *watched, const void *filter, bool installed)
 {
-        if (!host || forked)
+        if (!host || hot.forked)
                 return;
         destruction_event_filter (static_cast<QObject *> (const_cast<void *> (watched)),
                                   static_cast<QObject *> (const_cast<void *> (filter)), installed);
@@ -224,7 +221,15 @@ qgc_probe_start (const struct probe_host *h, char *error, size_t size)
                           qVersion (), (unsigned long long) qtHookData[HookDataSize]);
                 return false;
         }
+        if (h->thread_block_size < sizeof (PerThread)) {
+                snprintf (error, size, "the runner keeps %zu bytes per thread for the probe, which needs %zu",
+                          h->thread_block_size, sizeof (PerThread));
+                return false;
+        }
         host = h;
+        hot.thread_block_offset = h->thread_block_offset;
+        hot.capture_creation = h->capture_creation;
+        hot.current_test = h->current_test;
         pthread_atfork (nullptr, nullptr, forked_child);
 
         const char *qtcore_path = bind_qtcore ();

@@ -77,7 +77,7 @@ void
 on_message (QtMsgType type, const QMessageLogContext &context, const QString &msg)
 {
         PerThread &me = this_thread ();
-        if (!forked) {
+        if (!hot.forked) {
                 ProbeGuard guard (me);
                 if (guard.entered ())
                         record_message (me, type, msg);

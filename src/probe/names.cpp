@@ -246,7 +246,7 @@ using PythonMade = std::vector<std::pair<pid_t, std::vector<QObject *>>>;
 void
 take_pending (pid_t tid, bool at_event_loop, std::vector<QObject *> &todo, PythonMade &python_made)
 {
-        std::lock_guard<ProbeLock> guard (lock);
+        std::lock_guard<ProbeLock> guard (hot.lock);
         /* The young objects still alive wait to be named from now on. */
         young_settle ();
         for (auto &p : pending) {
@@ -285,7 +285,7 @@ sort_python_made (pid_t tid, bool at_event_loop, PythonMade &python_made, std::v
                         continue;
                 }
                 size_t n = host->stack_points (o.first, stack.data (), stack.size ());
-                std::lock_guard<ProbeLock> guard (lock);
+                std::lock_guard<ProbeLock> guard (hot.lock);
                 for (QObject *obj : o.second) {
                         ObjectInfo *info = objects.find (obj);
                         if (!info || info->qt_class)
@@ -325,7 +325,7 @@ Unclassified
 requeue_and_find_new (const std::vector<QObject *> &wait, std::vector<QObject *> &todo)
 {
         Unclassified unknown;
-        std::lock_guard<ProbeLock> guard (lock);
+        std::lock_guard<ProbeLock> guard (hot.lock);
         for (QObject *obj : wait) {
                 ObjectInfo *info = objects.find (obj);
                 if (info && !info->qt_class)
@@ -478,7 +478,7 @@ names_resolve (bool at_event_loop)
         sort_python_made (me.tid, at_event_loop, python_made, todo, wait);
         Classified classified = classify (requeue_and_find_new (wait, todo));
         const QMetaObject *graphics = scenes_graphics_object_meta ();
-        std::lock_guard<ProbeLock> guard (lock);
+        std::lock_guard<ProbeLock> guard (hot.lock);
         remember (classified);
         for (QObject *obj : todo)
                 name_object (obj, me.tid, at_event_loop, graphics);

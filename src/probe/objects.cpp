@@ -15,7 +15,6 @@
 namespace qgc::probe {
 
 Objects objects;
-unsigned young_waiting;
 
 namespace {
 
@@ -35,7 +34,7 @@ settle (Young &y)
                 QObject *obj = y.keys[i];
                 if (!obj)
                         continue;
-                young_waiting--;
+                hot.young_waiting--;
                 objects.table.insert (obj, y.infos[i]);
                 names_pending_add (y.infos[i].creator, obj, y.infos[i].created_at.frame != nullptr);
         }

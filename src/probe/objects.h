@@ -44,16 +44,13 @@ struct Young {
         }
 };
 
-/* Under the lock: objects in young lists, all threads together. */
-extern unsigned young_waiting;
-
 /* Under the lock: every thread's young objects go into the table and into
  * their creators' naming lists. */
 void young_settle_all ();
 inline void
 young_settle ()
 {
-        if (__builtin_expect (young_waiting != 0, 0))
+        if (__builtin_expect (hot.young_waiting != 0, 0))
                 young_settle_all ();
 }
 
@@ -79,7 +76,7 @@ young_push (Young &y, QObject *obj)
         unsigned i = y.used++;
         y.keys[i] = obj;
         y.hint[Young::hash (obj)] = (uint8_t) i;
-        young_waiting++;
+        hot.young_waiting++;
         return y.infos[i];
 }
 ObjectInfo &young_add_slow (PerThread &me, QObject *obj);
@@ -104,7 +101,7 @@ inline void
 young_remove (Young &y, unsigned i)
 {
         y.keys[i] = nullptr;
-        young_waiting--;
+        hot.young_waiting--;
         if (i + 1 == y.used) {
                 while (i > 0 && y.keys[i - 1] == nullptr)
                         i--;

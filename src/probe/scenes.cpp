@@ -115,7 +115,7 @@ scenes_watch (QObject *obj)
 __attribute__ ((noinline)) void /* one function to profile (tools/bench-hooks) */
 scenes_look ()
 {
-        std::lock_guard<ProbeLock> guard (lock);
+        std::lock_guard<ProbeLock> guard (hot.lock);
         if (item_scene.empty ())
                 return;
         size_t n = graphics_slots.size ();

@@ -11,6 +11,7 @@
 
 #include <atomic>
 #include <cerrno>
+#include <cstddef>
 #include <cstdint>
 #include <cstring>
 #include <cxxabi.h>
@@ -59,17 +60,36 @@ struct alignas (64) ObjectInfo { /* a cache line each */
         uint32_t class_library;
 };
 
-/* One lock for the object table and every module's own tables (threads,
- * pending names, scenes): the hooks update several of them in one step,
- * and a destroyed object must leave all of them at once. Never held
- * across Python, and taken inside hooks only around table updates:
- * nothing that waits is called under it. */
-extern ProbeLock lock;
-
-/* In a process forked from the run (multiprocessing's "fork", os.fork):
- * nothing it does is the run's. Read by every hook and the message
- * handler. */
-extern bool forked;
+/* What every hook reads or writes, together on one cache line: a hook
+ * runs between two stretches of the app's own work, which may have pushed
+ * each line the hook touches out of the first-level cache, so their number
+ * counts more than their instructions. */
+struct alignas (64) Hot {
+        /* One lock for the object table and every module's own tables
+         * (threads, pending names, scenes): the hooks update several of
+         * them in one step, and a destroyed object must leave all of them
+         * at once. Never held across Python, and taken inside hooks only
+         * around table updates: nothing that waits is called under it. */
+        ProbeLock lock;
+        /* Under the lock: objects in young lists, all threads together
+         * (objects.h). */
+        unsigned young_waiting;
+        /* In a process forked from the run (multiprocessing's "fork",
+         * os.fork): nothing it does is the run's. Read by every hook and
+         * the message handler. */
+        bool forked;
+        /* Set once by qgc_probe_start, from the host: where each thread's
+         * block is (threads.h), and what the add hook reads and calls in
+         * the runner, copied here so that it need not read `host` too. */
+        ptrdiff_t thread_block_offset;
+        void (*capture_creation) (uint32_t *stack, probe_frame_point *at);
+        const uint32_t *current_test;
+        /* The hooks that were installed before the probe's (hooks.cpp). */
+        void (*prev_add) (QObject *);
+        void (*prev_remove) (QObject *);
+};
+static_assert (sizeof (Hot) == 64, "the hooks' shared state is one cache line");
+extern Hot hot;
 
 inline int64_t
 now_ns ()

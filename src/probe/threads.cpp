@@ -22,13 +22,11 @@
 
 namespace qgc::probe {
 
-__thread PerThread per_thread;
-
 namespace {
 
 /* Made in a thread as it registers (threads_register); its destructor
- * runs as the OS thread exits, while the thread's per_thread block is
- * still there. */
+ * runs as the OS thread exits, while the thread's block (this_thread ())
+ * is still there. */
 struct ThreadExit {
         ~ThreadExit ();
 };
@@ -127,7 +125,7 @@ threads_register (PerThread &me, QThread *thread)
                 if (!name.isEmpty ())
                         info.name = host->intern (name.toUtf8 ().constData ());
         }
-        std::lock_guard<ProbeLock> guard (lock);
+        std::lock_guard<ProbeLock> guard (hot.lock);
         threads[thread] = ThreadInfo { info.name, me.tid, false };
         unsigned bit = filter_bit (thread);
         thread_filter[bit / 64] |= 1ull << (bit % 64);
@@ -148,7 +146,7 @@ ThreadExit::~ThreadExit ()
         PerThread &me = this_thread ();
         if (!me.registered || !host)
                 return;
-        std::lock_guard<ProbeLock> guard (lock);
+        std::lock_guard<ProbeLock> guard (hot.lock);
         auto it = threads.find (me.self);
         if (it != threads.end () && it->second.tid == me.tid)
                 it->second.ended = true;
@@ -173,7 +171,7 @@ threads_is_current (PerThread &me, QThread *owner)
         if (is_current_thread_fn)
                 return is_current_thread_fn (owner);
         {
-                std::lock_guard<ProbeLock> guard (lock);
+                std::lock_guard<ProbeLock> guard (hot.lock);
                 auto it = threads.find (owner);
                 if (it != threads.end () && !it->second.ended)
                         return it->second.tid == me.tid;
@@ -190,7 +188,7 @@ bool
 threads_owner_finished (QThread *owner)
 {
         {
-                std::lock_guard<ProbeLock> guard (lock);
+                std::lock_guard<ProbeLock> guard (hot.lock);
                 auto it = threads.find (owner);
                 if (it != threads.end () && it->second.ended)
                         return true;
@@ -223,7 +221,7 @@ threads_event_loop (QThread *owner)
 uint32_t
 threads_name (const QThread *thread)
 {
-        std::lock_guard<ProbeLock> guard (lock);
+        std::lock_guard<ProbeLock> guard (hot.lock);
         auto it = threads.find (thread);
         if (it == threads.end ())
                 return host->intern ("thread-unknown");
@@ -236,13 +234,13 @@ threads_name_unnamed ()
 {
         std::vector<std::pair<const QThread *, pid_t>> unnamed;
         {
-                std::lock_guard<ProbeLock> guard (lock);
+                std::lock_guard<ProbeLock> guard (hot.lock);
                 for (auto &t : threads)
                         if (!t.second.name && !t.second.ended && t.first)
                                 unnamed.emplace_back (t.first, t.second.tid);
         }
         for (auto &u : unnamed) {
-                std::lock_guard<ProbeLock> guard (lock);
+                std::lock_guard<ProbeLock> guard (hot.lock);
                 /* Still registered (a dying QThread leaves under this lock)
                  * and owned by this thread: nobody else destroys it now. */
                 auto it = threads.find (u.first);

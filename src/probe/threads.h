@@ -13,6 +13,7 @@
 #include <sys/types.h>
 
 #include "common/finding.h"
+#include "shared.h"
 
 namespace qgc::probe {
 
@@ -23,48 +24,49 @@ struct Collateral {
 
 struct Young;
 
-/* Everything the hooks keep per thread, in one thread-local block: the
- * probe is a dlopened module, where every thread-local access is a call.
- * Zero-initialised and trivially destructible, so that the access is
- * only that call: what must happen as the thread exits is done by a
- * separate thread-local object, made once the thread registers. */
+/* Everything the hooks keep per thread, in one block of the runner's
+ * static thread-local storage (probe_host.thread_block_offset): the probe
+ * is a dlopened module, where a thread-local of its own would cost a call
+ * on every access. Zero in a new thread and trivially destructible: what
+ * must happen as the thread exits is done by a thread-local object of the
+ * probe, made once the thread registers. What every hook reads comes
+ * first, so that it shares a cache line with the guard. */
 struct PerThread {
         bool in_hook; /* set and put back only by ProbeGuard (guard.h) */
         bool initialised;
         bool registered;
-        QThread *self; /* this thread's QThread, once an object made here said */
+        /* young_done once its exit handler ran (what it makes after that
+         * waits in the list shared by exited threads). */
+        bool young_done;
         pid_t tid;
+        /* This thread's QObject counts in the channel (probe_host's
+         * object_counts), once it entered a hook; null: the shared ones. */
+        uint64_t *counts;
+        /* This thread's newest objects (objects.h), once it made one. */
+        Young *young;
+        QThread *self; /* this thread's QThread, once an object made here said */
+        /* Children die inside their parent's ~QObject, before the parent's
+         * own hook fires: they are counted into the parent's finding
+         * rather than reported one by one. Parent -> children so far. */
+        std::unordered_map<QObject *, Collateral> *collateral;
         /* Qt's own warnings in ~QObject/~QTimer/~QSocketNotifier say that
          * the object dying in this thread still had timers or notifiers:
          * evidence for the next destruction hook of this thread (the
          * object itself, or a child folded into it). */
         uint32_t pending_evidence;
-        /* Children die inside their parent's ~QObject, before the parent's
-         * own hook fires: they are counted into the parent's finding
-         * rather than reported one by one. Parent -> children so far. */
-        std::unordered_map<QObject *, Collateral> *collateral;
-        /* This thread's newest objects (objects.h), once it made one;
-         * young_done once its exit handler ran (what it makes after that
-         * waits in the list shared by exited threads). */
-        Young *young;
-        bool young_done;
-        /* This thread's QObject counts in the channel (probe_host's
-         * object_counts), once it entered a hook; null: the shared ones. */
-        uint64_t *counts;
 };
-/* __thread, not thread_local: no initialisation function to check for on
- * each access (the block is zero-initialised). */
-extern __thread PerThread per_thread;
+static_assert (sizeof (PerThread) <= 64, "a thread's block is one cache line");
 
 /* The calling thread's block, to be looked up once per hook and passed
- * on. The empty asm hides where the address came from: once the
- * functions a hook calls are inlined into it, the compiler would
- * otherwise look the thread-local up again (a call) after every call the
- * hook makes. */
+ * on: the thread pointer plus the offset the host gave (hot, shared.h),
+ * the same in every thread. The empty asm hides where the address came
+ * from: once the functions a hook calls are inlined into it, the compiler
+ * would otherwise work it out again after every call the hook makes. */
 inline PerThread &
 this_thread ()
 {
-        PerThread *me = &per_thread;
+        PerThread *me = reinterpret_cast<PerThread *> (static_cast<char *> (__builtin_thread_pointer ()) +
+                                                       hot.thread_block_offset);
         asm ("" : "+r"(me));
         return *me;
 }

@@ -76,6 +76,11 @@ static atomic_bool script_ended;
  * races with a setenv in another thread. */
 static uint32_t current_test; /* kept.h handle, atomic loads and stores */
 
+/* The probe's per-thread block (probe_host.thread_block_offset): in this
+ * library's static thread-local storage (initial-exec), so at one offset
+ * from the thread pointer in every thread. */
+static __thread unsigned char probe_thread_block[64] __attribute__ ((aligned (64)));
+
 bool
 runner_detached (void)
 {
@@ -845,6 +850,8 @@ runner_main (const struct runner_config *cfg)
         config = cfg;
         channel = cfg->channel;
         host.duration_s = cfg->args->duration;
+        host.thread_block_offset = (char *) probe_thread_block - (char *) __builtin_thread_pointer ();
+        host.thread_block_size = sizeof probe_thread_block;
         /* Only a test run of the program itself names tests: not one that
          * started qgc-check (our own suite does). A child of the run keeps
          * the test that started it. */

@@ -21,6 +21,9 @@ extern "C" {
 
 namespace qgc::probe {
 
+/* The hooks' shared state (hooks.cpp defines it in the probe). */
+Hot hot;
+
 /* What the settle hands to the names module: creator, object, whether
  * Python made it. */
 struct Named {
@@ -107,7 +110,7 @@ test_any_order_of_death (void **)
                         assert_int_equal (info.creation_stack, 1000 + i);
                         assert_int_equal (info.creator, 100);
                 }
-                assert_int_equal (young_waiting, 0);
+                assert_int_equal (hot.young_waiting, 0);
                 assert_int_equal (me.young->used, 0);
         }
         assert_int_equal (objects.table.size (), 0);
@@ -135,7 +138,7 @@ test_same_hash (void **)
                 assert_int_equal (info.creation_stack, i);
                 assert_false (young_take (me, same[i], nullptr));
         }
-        assert_int_equal (young_waiting, 0);
+        assert_int_equal (hot.young_waiting, 0);
         reset ();
 }
 
@@ -149,7 +152,7 @@ test_full_list_settles (void **)
         size_t n = 3 * Young::capacity + 5;
         for (size_t i = 0; i < n; i++)
                 record (me, at (i), (uint32_t) i, i % 3 == 0);
-        assert_int_equal (objects.table.size () + young_waiting, n);
+        assert_int_equal (objects.table.size () + hot.young_waiting, n);
         assert_true (objects.table.size () >= 3 * Young::capacity);
         assert_int_equal (named.size (), objects.table.size ());
         for (auto &nm : named) {
@@ -163,7 +166,7 @@ test_full_list_settles (void **)
                 assert_int_equal (info.created_at.frame != nullptr, i % 3 == 0);
         }
         assert_int_equal (objects.table.size (), 0);
-        assert_int_equal (young_waiting, 0);
+        assert_int_equal (hot.young_waiting, 0);
         reset ();
 }
 
@@ -184,7 +187,7 @@ test_other_thread (void **)
         assert_true (forget (b, at (3), &info));
         assert_int_equal (info.creation_stack, 3);
         assert_int_equal (info.creator, 103);
-        assert_int_equal (young_waiting, 0);
+        assert_int_equal (hot.young_waiting, 0);
         /* All of a's were alive at the settle, at (3) too, and b's. */
         assert_int_equal (named.size (), 7);
         assert_int_equal (named.count (at (3)), 1);
@@ -227,7 +230,7 @@ test_thread_exit (void **)
         record (a, at (1), 1, false);
         young_thread_exit (a);
         assert_null (a.young);
-        assert_int_equal (young_waiting, 0);
+        assert_int_equal (hot.young_waiting, 0);
         assert_int_equal (named.count (at (1)), 1);
         record (a, at (2), 2, false); /* a thread-local's destructor */
         ObjectInfo info {};
