@@ -197,3 +197,73 @@ def test_children_of_an_unreported_parent_go_with_it(binding, tmp_script):
     found = [f for f in run.report["findings"] if f["kind"] == "off-thread-finalization"]
     assert [(f["creation_site"]["line"], f["count"]) for f in found] == [(line, 1)], (found, run.stderr[-2000:])
     assert found[0]["children_destroyed"] == 0, found
+
+
+STALLED_IN_BASE_DESTRUCTOR = '''
+import queue, sys, threading, time
+from PySide6.QtCore import QCoreApplication, QTimer, qInstallMessageHandler
+
+app = QCoreApplication(sys.argv)
+
+
+class Sub(QTimer):
+    pass
+
+
+stalled = threading.Event()
+
+
+def handler(mode, context, message):
+    # The dropper, its wrapper released, stalls inside ~QTimer (the warning of
+    # its killTimer()) while the GUI thread's loop names objects, again and again.
+    if "Timers cannot be stopped" in message and not stalled.is_set():
+        stalled.set()
+        time.sleep(0.015)
+
+
+qInstallMessageHandler(handler)
+made = queue.Queue()
+
+
+def dropper():
+    x = made.get()
+    del x  # the last reference, in this thread
+
+
+threading.Thread(target=dropper, name="dropper").start()
+
+
+def make():
+    o = Sub()
+    o.start(60000)
+    made.put(o)
+    del o
+    stalled.wait(5)  # this thread names nothing before the stall began
+
+
+often = QTimer()
+often.timeout.connect(lambda: None)  # each wake of the loop names objects
+often.start(1)
+QTimer.singleShot(0, make)
+QTimer.singleShot(400, app.quit)
+app.exec()
+'''
+
+
+@pytest.mark.parametrize("binding", ["PySide6"] + [b for b in PINNED if module_of(b) == "PySide6"])
+def test_a_subclass_stalled_in_its_base_destructor_is_not_named_native(binding, tmp_script):
+    """shiboken releases a Sub's wrapper, then deletes it with the GIL released: inside
+    ~QTimer it has QTimer's vtable and no wrapper, as an object C++ code made would.
+    While the destroying thread stalls there, the GUI thread's loop names objects many
+    times over; the probe named it at its second look (a QTimer made by C++ code, without
+    its Python class, destroyed by C++: the oracle's seed 7013). It must stay unnamed
+    ((unresolved): it dies before it could be told) or be named Sub, its cause a dropped
+    reference."""
+    env = venv_env(binding)
+    run = run_tool("--threads", "0", tmp_script(STALLED_IN_BASE_DESTRUCTOR), env=env)
+    found = [f for f in run.report["findings"] if f["kind"] == "off-thread-finalization"]
+    assert len(found) == 1, (found, run.stderr[-2000:])
+    f = found[0]
+    assert f["finalizing_thread"] == "dropper" and f["owner_thread"] == "MainThread", f
+    assert (f["class"], f["python_class"]) in (("(unresolved)", None), ("QTimer", "Sub")), f
+    assert f["cause"] == "refcount" and f["fix_kind"] == "drop-in-owner" and f["origin"] != "native", f

@@ -43,7 +43,7 @@ creation_record (PerThread &me, QObject *obj)
         info.created_at.instr = __atomic_load_n (&at.instr, __ATOMIC_RELAXED);
         info.filters = nullptr;
         info.origin = ORIGIN_UNKNOWN;
-        info.name_put_off = false;
+        info.put_off_ms = 0;
         info.class_library = 0;
 }
 

@@ -379,6 +379,18 @@ remember (const Classified &classified)
                 vtable_origin[o.first] = o.second;
 }
 
+/* How long an object that may be one of the binding's being destroyed
+ * in another thread (see name_object) is put off before it is named. */
+constexpr uint16_t put_off_for_ms = 50;
+
+/* A millisecond clock modulo 65536, never 0 (ObjectInfo.put_off_ms). */
+uint16_t
+coarse_ms ()
+{
+        uint16_t ms = (uint16_t) (now_ns () / 1000000);
+        return ms ? ms : 1;
+}
+
 /* Under the lock: names one object, or puts it back in its pending list
  * when one of its meta-objects or its vtable is not classified yet. */
 void
@@ -423,14 +435,22 @@ name_object (QObject *obj, pid_t tid, bool at_event_loop, const QMetaObject *gra
          * binding's being destroyed in another thread with the GIL
          * released, already past its own destructor and the binding's
          * (the vtable is a Qt base class's, metaObject() answers for that
-         * base: QGraphicsObject for a QGraphicsTextItem). Put off once:
-         * the first is still there at the next naming, the second is
-         * gone. */
-        if (known && info->created_at.frame && !info->name_put_off && origin != vtable_origin.end () &&
+         * base: QGraphicsObject for a QGraphicsTextItem). Put off until
+         * it has been seen so for put_off_for_ms: the first is still
+         * there then, the second is gone. Not until the next naming
+         * only: namings can follow each other within microseconds (each
+         * collection's start names objects), and the destroying thread
+         * can stall in a base class's destructor (a warning its
+         * killTimer() gives, passed on to the app's message handler). */
+        if (known && info->created_at.frame && origin != vtable_origin.end () &&
             origin->second.origin == ORIGIN_NATIVE && shiboken_retrieve && !wrapper_present (obj)) {
-                info->name_put_off = true;
-                pending[info->creator].python.push_back (obj);
-                return;
+                uint16_t now = coarse_ms ();
+                if (!info->put_off_ms)
+                        info->put_off_ms = now;
+                if ((uint16_t) (now - info->put_off_ms) < put_off_for_ms) {
+                        pending[info->creator].python.push_back (obj);
+                        return;
+                }
         }
         if (!known || first_static < 0 || origin == vtable_origin.end ()) {
                 /* A meta-object or vtable seen for the first time: next time. */

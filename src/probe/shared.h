@@ -54,9 +54,10 @@ struct alignas (64) ObjectInfo { /* a cache line each */
          * a C++ library (made by Qt's own code, e.g. QPicture's QBuffer:
          * no Python object owns it). String id of that library's name. */
         uint8_t origin;          /* enum finding_origin */
-        /* Put off once by the naming (names.cpp: a binding's object seen
-         * without its wrapper, with a C++ library's vtable). */
-        bool name_put_off;
+        /* When the naming first put it off (names.cpp: a binding's object
+         * seen without its wrapper, with a C++ library's vtable): a
+         * millisecond clock modulo 65536, never 0; 0 if it never did. */
+        uint16_t put_off_ms;
         uint32_t class_library;
 };
 
