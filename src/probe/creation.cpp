@@ -14,20 +14,12 @@
 
 namespace qgc::probe {
 
-void
-creation_record (PerThread &me, QObject *obj)
+namespace {
+
+/* A new object's entry, filled in place, field by field. */
+inline void
+fill (ObjectInfo &info, const PerThread &me, uint32_t stack, uint32_t test, const probe_frame_point &at)
 {
-        threads_enter (me);
-        threads_count_object (me, true);
-        if (__builtin_expect (!me.registered, 0))
-                threads_register (me, obj->thread ());
-        uint32_t test = __atomic_load_n (hot.current_test, __ATOMIC_RELAXED);
-        uint32_t stack;
-        probe_frame_point at;
-        hot.capture_creation (&stack, &at);
-        std::lock_guard<ProbeLock> guard (hot.lock);
-        /* Filled in place, field by field. */
-        ObjectInfo &info = young_add (me, obj);
         info.qt_class = nullptr;
         info.py_class = 0;
         info.creation_stack = stack;
@@ -45,6 +37,22 @@ creation_record (PerThread &me, QObject *obj)
         info.origin = ORIGIN_UNKNOWN;
         info.put_off_ms = 0;
         info.class_library = 0;
+}
+
+} // namespace
+
+void
+creation_record (PerThread &me, QObject *obj)
+{
+        threads_enter (me);
+        threads_count_object (me, true);
+        if (__builtin_expect (!me.registered, 0))
+                threads_register (me, obj->thread ());
+        uint32_t test = __atomic_load_n (hot.current_test, __ATOMIC_RELAXED);
+        uint32_t stack;
+        probe_frame_point at;
+        hot.capture_creation (&stack, &at);
+        young_add (me, obj, [&] (ObjectInfo &info) { fill (info, me, stack, test, at); });
 }
 
 uint32_t

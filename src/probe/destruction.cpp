@@ -138,26 +138,22 @@ destruction_off_thread_owner (PerThread &me, QObject *obj, uint32_t *evidence)
 
 namespace {
 
-/* destruction_forget and destruction_take: two functions, so that the
- * first, on every QObject's destruction, is inlined into its one caller. */
-inline __attribute__ ((always_inline)) void
-forget (PerThread &me, QObject *obj, DyingObject *dying)
+/* Under the lock: obj leaves the tables, what they knew of it copied into
+ * *dying if not null. Its thread's own list was looked in already if
+ * looked_young. */
+void
+forget_locked (PerThread &me, QObject *obj, DyingObject *dying, bool looked_young)
 {
-        std::lock_guard<ProbeLock> guard (hot.lock);
         ObjectInfo *out = dying ? &dying->info : nullptr;
-        /* Most die young, where they were made: in this thread's list,
-         * never named, hence in no scene. */
-        bool young = young_take (me, obj, out);
+        bool young = !looked_young && me.young && young_take (*me.young, obj, out);
         if (!young) {
                 auto copy = [out] (const ObjectInfo &info) {
                         if (out)
                                 *out = info;
                 };
                 /* Not in the table: perhaps young in another thread. */
-                if (!objects.table.take (obj, copy) && hot.young_waiting) {
-                        young_settle_all ();
+                if (!objects.table.take (obj, copy) && young_settle ())
                         objects.table.take (obj, copy);
-                }
         }
         threads_forget (obj);
         bool in_live_scene = !young && scenes_forget (obj);
@@ -174,13 +170,26 @@ forget (PerThread &me, QObject *obj, DyingObject *dying)
 void
 destruction_forget (PerThread &me, QObject *obj)
 {
-        forget (me, obj, nullptr);
+        /* Most die young, where they were made: in this thread's list,
+         * never named, hence in no scene; taken out without the lock
+         * unless a settle is under way (objects.h). */
+        Taken taken = young_take_own (me, obj);
+        if (__builtin_expect (taken == Taken::yes, 1)) {
+                if (__builtin_expect (threads_maybe_registered (obj), 0)) {
+                        std::lock_guard<ProbeLock> guard (hot.lock);
+                        threads_forget (obj);
+                }
+                return;
+        }
+        std::lock_guard<ProbeLock> guard (hot.lock);
+        forget_locked (me, obj, nullptr, taken == Taken::no);
 }
 
 void
 destruction_take (PerThread &me, QObject *obj, DyingObject *dying)
 {
-        forget (me, obj, dying);
+        std::lock_guard<ProbeLock> guard (hot.lock);
+        forget_locked (me, obj, dying, false);
 }
 
 /* Out of line and cold: the remove hook's own code stays small. */

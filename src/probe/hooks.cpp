@@ -30,6 +30,7 @@
 #include "guard.h"
 #include "messages.h"
 #include "names.h"
+#include "objects.h"
 #include "common/probe.h"
 #include "scenes.h"
 #include "shared.h"
@@ -70,6 +71,7 @@ forked_child ()
 {
         hot.forked = true;
         hot.lock.reset ();
+        young_forked ();
 }
 
 /* Qt calls this from QCoreApplication's constructor. */
@@ -234,6 +236,7 @@ qgc_probe_start (const struct probe_host *h, char *error, size_t size)
 
         const char *qtcore_path = bind_qtcore ();
         host->qt_loaded (qVersion (), qtcore_path);
+        young_start ();
         threads_register_gui ();
         install_hooks ();
         messages_keep_handler ();

@@ -13,6 +13,17 @@
 
 namespace qgc::probe {
 
+/* In a spin-wait loop: tells the CPU (and a hypervisor) that it waits. */
+inline void
+cpu_relax ()
+{
+#if defined(__x86_64__) || defined(__i386__)
+        __builtin_ia32_pause ();
+#elif defined(__aarch64__)
+        asm volatile ("yield");
+#endif
+}
+
 /* The type of the probe's lock (below). The hooks take it once per
  * QObject created and once per QObject destroyed, nearly always
  * uncontended: taking it is one compare-and-swap and releasing it a plain
@@ -56,15 +67,6 @@ public:
 private:
         std::atomic<int> state { 0 }; /* 0 free, 1 held */
         std::atomic<int> sleepers { 0 };
-
-        static void cpu_relax ()
-        {
-#if defined(__x86_64__) || defined(__i386__)
-                __builtin_ia32_pause ();
-#elif defined(__aarch64__)
-                asm volatile ("yield");
-#endif
-        }
 
         bool try_take ()
         {

@@ -72,9 +72,9 @@ struct alignas (64) Hot {
          * at once. Never held across Python, and taken inside hooks only
          * around table updates: nothing that waits is called under it. */
         ProbeLock lock;
-        /* Under the lock: objects in young lists, all threads together
-         * (objects.h). */
-        unsigned young_waiting;
+        /* A settle of the threads' young lists is under way, or the
+         * hooks must always take the lock (objects.h). */
+        bool settling;
         /* In a process forked from the run (multiprocessing's "fork",
          * os.fork): nothing it does is the run's. Read by every hook and
          * the message handler. */

@@ -22,6 +22,8 @@
 
 namespace qgc::probe {
 
+uint64_t thread_filter[16];
+
 namespace {
 
 /* Made in a thread as it registers (threads_register); its destructor
@@ -41,9 +43,6 @@ struct ThreadInfo {
 std::unordered_map<const QThread *, ThreadInfo> threads;
 QThread *gui_thread;
 
-/* Registered QThreads, so that a dying object is looked up in `threads`
- * only when it may be one: one bit per hash of the address. */
-uint64_t thread_filter[16];
 
 /* Qt 6.8 has QThread::isCurrentThread(), free of side effects; earlier Qt
  * only has QThread::currentThread(), which creates a QAdoptedThread (a
@@ -51,11 +50,6 @@ uint64_t thread_filter[16];
 using IsCurrentFn = bool (*) (const QThread *);
 IsCurrentFn is_current_thread_fn;
 
-unsigned
-filter_bit (const void *p)
-{
-        return (unsigned) ((reinterpret_cast<uintptr_t> (p) >> 4) * 0x9e3779b97f4a7c15ull >> 54);
-}
 
 uint32_t
 tid_name (pid_t tid)
@@ -127,15 +121,15 @@ threads_register (PerThread &me, QThread *thread)
         }
         std::lock_guard<ProbeLock> guard (hot.lock);
         threads[thread] = ThreadInfo { info.name, me.tid, false };
-        unsigned bit = filter_bit (thread);
-        thread_filter[bit / 64] |= 1ull << (bit % 64);
+        unsigned bit = threads_filter_bit (thread);
+        __atomic_store_n (&thread_filter[bit / 64], thread_filter[bit / 64] | 1ull << (bit % 64),
+                          __ATOMIC_RELAXED);
 }
 
 void
 threads_forget (QObject *obj)
 {
-        unsigned bit = filter_bit (obj);
-        if (thread_filter[bit / 64] & (1ull << (bit % 64)))
+        if (threads_maybe_registered (obj))
                 threads.erase (reinterpret_cast<QThread *> (obj));
 }
 

@@ -107,6 +107,25 @@ threads_count_object (PerThread &me, bool created)
  * is set: remember which QThread this OS thread is, and its name. */
 void threads_register (PerThread &me, QThread *thread);
 
+/* One bit per hash of the address of each registered QThread: set under
+ * the lock as a thread registers, never cleared. */
+extern uint64_t thread_filter[16];
+inline unsigned
+threads_filter_bit (const void *p)
+{
+        return (unsigned) ((reinterpret_cast<uintptr_t> (p) >> 4) * 0x9e3779b97f4a7c15ull >> 54);
+}
+
+/* May obj be a registered QThread? Any thread, without the lock: a
+ * QThread registers (in its own thread) before any other thread can
+ * destroy it. */
+inline bool
+threads_maybe_registered (const QObject *obj)
+{
+        unsigned bit = threads_filter_bit (obj);
+        return __atomic_load_n (&thread_filter[bit / 64], __ATOMIC_RELAXED) & (1ull << (bit % 64));
+}
+
 /* Under the lock, as an object dies: if it is a registered QThread, it
  * leaves the registry. */
 void threads_forget (QObject *obj);
