@@ -14,8 +14,8 @@
  * their naming lists (young_settle), and it looks again.
  *
  * A thread's hooks work on its own list without the probe's lock (whose
- * compare-and-swap, with its full fence, cost a hook about a fifth of its
- * time): the list's owner marks it busy, then checks that no settle is
+ * compare-and-swap, a full fence, waits for the app's pending stores on
+ * every QObject made and destroyed): the list's owner marks it busy, then checks that no settle is
  * under way; a settler, holding the lock, announces itself, makes every
  * thread of the process pass a full memory barrier (membarrier(2)), then
  * waits until no list it takes from is busy. Either the owner sees the
@@ -68,7 +68,8 @@ struct Young {
  * own lists without the lock (membarrier(2) is there to serve settles). */
 void young_start ();
 
-/* In a forked child: no thread is inside a list, no settle is under way. */
+/* In a forked child, where a thread of the parent may have been inside
+ * its list at fork(): from now on every hook takes the lock. */
 void young_forked ();
 
 /* The calling thread starts working on its own list without the lock:

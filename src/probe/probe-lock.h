@@ -24,9 +24,9 @@ cpu_relax ()
 #endif
 }
 
-/* The type of the probe's lock (below). The hooks take it once per
- * QObject created and once per QObject destroyed, nearly always
- * uncontended: taking it is one compare-and-swap and releasing it a plain
+/* The type of the probe's lock (below). The hooks take it for objects
+ * that leave their thread's young list (objects.h), and whenever a
+ * settle of those lists is under way, nearly always uncontended: taking it is one compare-and-swap and releasing it a plain
  * store (on x86 no locked instruction: about 20 cycles saved per QObject
  * made and destroyed), where a pthread mutex costs two library calls and
  * two locked instructions each time. A waiter spins a little, then sleeps
