@@ -124,6 +124,8 @@ young_settle ()
                 return false;
         bool announce = others && asymmetric;
         if (announce) {
+                /* Registered at start (young_start): the call has no
+                 * documented way left to fail. */
                 __atomic_store_n (&hot.settling, true, __ATOMIC_RELAXED);
                 membarrier (MEMBARRIER_CMD_PRIVATE_EXPEDITED);
         }
