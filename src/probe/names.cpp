@@ -234,7 +234,12 @@ names_thread_ended (pid_t tid)
 namespace {
 
 /* Objects made by Python code, per creating thread, whose creating call
- * may still be running. */
+ * may still be running.
+ *
+ * Everything in a pending list came there from the table (a settle puts
+ * young objects in both): the naming looks them up in the table alone,
+ * where a miss is an object that died, and never settles again for it
+ * (a settle may cost a system call, objects.h). */
 using PythonMade = std::vector<std::pair<pid_t, std::vector<QObject *>>>;
 
 /* Under the lock: what this thread may look at now leaves the pending
@@ -287,7 +292,7 @@ sort_python_made (pid_t tid, bool at_event_loop, PythonMade &python_made, std::v
                 size_t n = host->stack_points (o.first, stack.data (), stack.size ());
                 std::lock_guard<ProbeLock> guard (hot.lock);
                 for (QObject *obj : o.second) {
-                        ObjectInfo *info = objects.find (obj);
+                        ObjectInfo *info = objects.table.find (obj);
                         if (!info || info->qt_class)
                                 continue;
                         bool running = false;
@@ -327,13 +332,13 @@ requeue_and_find_new (const std::vector<QObject *> &wait, std::vector<QObject *>
         Unclassified unknown;
         std::lock_guard<ProbeLock> guard (hot.lock);
         for (QObject *obj : wait) {
-                ObjectInfo *info = objects.find (obj);
+                ObjectInfo *info = objects.table.find (obj);
                 if (info && !info->qt_class)
                         pending[info->creator].python.push_back (obj);
         }
         size_t alive = 0;
         for (QObject *obj : todo) {
-                ObjectInfo *info = objects.find (obj);
+                ObjectInfo *info = objects.table.find (obj);
                 if (!info || info->qt_class)
                         continue;
                 todo[alive++] = obj;
@@ -400,7 +405,7 @@ name_object (QObject *obj, pid_t tid, bool at_event_loop, const QMetaObject *gra
          * still in it is live: this object or a newer one at the same
          * address, which is pending too (named here only if it passes the
          * same test: see below). */
-        ObjectInfo *info = objects.find (obj);
+        ObjectInfo *info = objects.table.find (obj);
         if (!info || info->qt_class)
                 return;
         if ((info->creator != tid || !at_event_loop) && info->created_at.frame == nullptr)
